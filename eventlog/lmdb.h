@@ -1,0 +1,149 @@
+// Move-only RAII wrappers over the LMDB C API.
+//
+// Contract, as lmdb.h states it and as this project relies on it:
+//  * An MDB_val handed out by Txn::get or Cursor points into the memory map and is valid only
+//    until the transaction ends (or, for a write transaction, until the next write to that
+//    database). Copy or decode before the Txn goes away.
+//  * A write transaction is used by one thread at a time. Read transactions are opened with
+//    MDB_NOTLS (see Env::open), so several may live on one thread and one may move between
+//    threads, but never be used by two threads at once.
+//  * Errors other than "not found" are thrown as lmdb::Error; the code tells MDB_MAP_FULL,
+//    MDB_MAP_RESIZED and errno values (ENOSPC) apart so callers can react.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace eventsd::lmdb {
+
+class Error : public std::runtime_error {
+ public:
+  Error(const char* what, int code);
+  int code() const noexcept { return code_; }
+  bool map_full() const noexcept { return code_ == MDB_MAP_FULL; }
+  bool map_resized() const noexcept { return code_ == MDB_MAP_RESIZED; }
+
+ private:
+  int code_;
+};
+
+// Throws Error unless rc is MDB_SUCCESS.
+void check(int rc, const char* what);
+
+inline MDB_val to_val(std::string_view s) {
+  return MDB_val{s.size(), const_cast<char*>(s.data())};
+}
+inline std::string_view to_view(const MDB_val& v) {
+  return {static_cast<const char*>(v.mv_data), v.mv_size};
+}
+
+struct EnvOptions {
+  std::size_t map_size = std::size_t{256} << 20;
+  unsigned max_dbs = 64;
+  unsigned max_readers = 1024;
+  bool read_only = false;
+};
+
+class Env {
+ public:
+  // Opens (creating if needed) the environment in directory `dir`, which must exist.
+  static Env open(const std::filesystem::path& dir, const EnvOptions& options);
+
+  Env() = default;
+  Env(Env&& other) noexcept : env_(std::exchange(other.env_, nullptr)) {}
+  Env& operator=(Env&& other) noexcept;
+  Env(const Env&) = delete;
+  Env& operator=(const Env&) = delete;
+  ~Env();
+
+  MDB_env* get() const noexcept { return env_; }
+  std::size_t map_size() const;
+  // Bytes of the map in use (last page number times page size).
+  std::size_t used_bytes() const;
+  // Only legal while no transaction of this process is open. 0 adopts the size another
+  // process recorded (the answer to MDB_MAP_RESIZED).
+  void set_map_size(std::size_t bytes);
+
+ private:
+  explicit Env(MDB_env* env) : env_(env) {}
+  MDB_env* env_ = nullptr;
+};
+
+class Txn {
+ public:
+  static Txn begin(MDB_env* env, unsigned flags, MDB_txn* parent = nullptr);
+
+  Txn() = default;
+  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  Txn& operator=(Txn&& other) noexcept;
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn() { abort(); }
+
+  MDB_txn* get() const noexcept { return txn_; }
+  explicit operator bool() const noexcept { return txn_ != nullptr; }
+
+  void commit();
+  void abort() noexcept;
+
+  // Returns false when the key is absent. `out` is valid until the transaction ends.
+  bool get(MDB_dbi dbi, std::string_view key, std::string_view& out) const;
+  void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  // Reserves `size` bytes for the value and returns them for the caller to fill before the
+  // next write to this database.
+  std::span<char> reserve(MDB_dbi dbi, std::string_view key, std::size_t size, unsigned flags = 0);
+  // Returns false when the key was absent.
+  bool del(MDB_dbi dbi, std::string_view key);
+  // Removes every entry of the database (keeps the database itself).
+  void clear(MDB_dbi dbi);
+  std::size_t entries(MDB_dbi dbi) const;
+
+ private:
+  explicit Txn(MDB_txn* txn) : txn_(txn) {}
+  MDB_txn* txn_ = nullptr;
+};
+
+class Cursor {
+ public:
+  Cursor(const Txn& txn, MDB_dbi dbi);
+  Cursor(Cursor&& other) noexcept : cursor_(std::exchange(other.cursor_, nullptr)) {}
+  Cursor& operator=(Cursor&& other) noexcept;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor();
+
+  // Each positioning call returns false when there is no such entry; on true, key() and
+  // value() describe the entry under the cursor.
+  bool first() { return op(MDB_FIRST); }
+  bool last() { return op(MDB_LAST); }
+  bool next() { return op(MDB_NEXT); }
+  bool prev() { return op(MDB_PREV); }
+  // First entry with key >= k.
+  bool seek(std::string_view k);
+  // Last entry with key <= k.
+  bool seek_last_at_or_before(std::string_view k);
+
+  std::string_view key() const { return to_view(key_); }
+  std::string_view value() const { return to_view(value_); }
+  // Deletes the entry under the cursor (write transactions only).
+  void del();
+  MDB_cursor* get() const noexcept { return cursor_; }
+
+ private:
+  bool op(MDB_cursor_op o);
+  MDB_cursor* cursor_ = nullptr;
+  MDB_val key_{};
+  MDB_val value_{};
+};
+
+// Opens (creating) a named database inside `txn`.
+MDB_dbi open_db(const Txn& txn, const char* name, unsigned flags);
+
+}  // namespace eventsd::lmdb
