@@ -1,0 +1,55 @@
+// Validation of client JSON into commands (the rules of API.md §1). Every dialect and every tool
+// (eventctl import) goes through these functions, so an event is valid or not the same way
+// everywhere. A batch is all or nothing: the first invalid event rejects the whole request.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <span>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "commands/command.h"
+
+namespace eventsd {
+
+enum class EventField {
+  id, event, contact_id, timestamp, url, referrer, session_id, utm_source, utm_medium,
+  utm_campaign, campaign_id, step_id, email, data
+};
+
+// How a dialect spells the fields of an event: (name on the wire, field). Names not listed are
+// rejected, so a misspelt field is an error rather than silently lost data.
+using FieldNames = std::span<const std::pair<std::string_view, EventField>>;
+
+extern const FieldNames kNativeFieldNames;     // API.md §1 names
+extern const FieldNames kOrgUnitFieldNames;    // §1 names plus event_type, lead_id, metadata, created_at
+extern const FieldNames kWorkspaceFieldNames;  // seed 004's camelCase names
+
+inline constexpr std::size_t kMaxBatch = 1000;
+inline constexpr std::size_t kMaxDataBytes = 32 * 1024;
+
+struct FieldError {
+  std::string field;
+  std::string message;
+};
+
+std::variant<EventInput, FieldError> parse_event(const boost::json::value& value,
+                                                 FieldNames names, const std::string& path);
+
+// A body that is one event object or {"batch": [events]} (1..1000 events).
+std::variant<IngestEvents, FieldError> parse_ingest(const boost::json::value& body,
+                                                    FieldNames names, Millis received_at);
+// {"event_ids": [...]} with 1..1000 ids.
+std::variant<DeleteEvents, FieldError> parse_delete(const boost::json::value& body);
+
+// Lower-case host of an absolute URL, without port; nullopt when there is none.
+std::optional<std::string> domain_of(std::string_view url);
+
+// 1-128 bytes of [A-Za-z0-9._:-]: what an event id may be.
+bool is_valid_event_id(std::string_view id);
+// Non-empty, at most `max` bytes, valid UTF-8 already (JSON strings are), no control characters.
+bool is_clean_text(std::string_view s, std::size_t max);
+
+}  // namespace eventsd

@@ -1,0 +1,142 @@
+#include "commands/writer.h"
+
+#include <capnp/message.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include "commands/decide.h"
+
+namespace eventsd {
+
+namespace {
+
+// Enough work for one transaction; more waits for the next commit.
+constexpr std::size_t kMaxEventsPerCommit = 20'000;
+
+std::size_t event_count(const Command& c) {
+  if (auto* ingest = std::get_if<IngestEvents>(&c.body)) return ingest->events.size();
+  return 1;
+}
+
+Rejection storage_failure(const lmdb::Error& e) {
+  const bool full = e.code() == ENOSPC || e.code() == EDQUOT || e.map_full();
+  if (full) return {507, "storage_full", "the data volume is full; nothing was recorded", ""};
+  return {503, "storage_error", std::string("the store failed: ") + e.what(), ""};
+}
+
+}  // namespace
+
+Writer::Writer(Store& store, Log& log, const ReadModels& models)
+    : store_(store), log_(log), models_(models) {
+  stats_.head = log.head().position;
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::start() { thread_ = std::thread([this] { run(); }); }
+
+void Writer::submit(Command command, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(command), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty()) return;  // stopping, and everything is done
+      std::size_t events = 0, take = 0;
+      while (take < queue_.size() && (take == 0 || events < kMaxEventsPerCommit)) {
+        events += event_count(queue_[take++].command);
+      }
+      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take),
+                std::back_inserter(batch));
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    }
+    process(batch);
+    batch.clear();
+  }
+}
+
+void Writer::process(std::vector<Pending>& batch) {
+  std::vector<Outcome> outcomes;
+  try {
+    outcomes = commit(batch, 0, batch.size());
+  } catch (const lmdb::Error& e) {
+    outcomes.assign(batch.size(), storage_failure(e));
+  } catch (const std::exception& e) {
+    // A bug in a decider or a projection. Run the commands alone so that only the culprit fails.
+    std::fprintf(stderr, "eventsd: writer: %s; retrying the batch one command at a time\n", e.what());
+    outcomes.clear();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      try {
+        outcomes.push_back(std::move(commit(batch, i, i + 1).front()));
+      } catch (const lmdb::Error& e2) {
+        outcomes.push_back(storage_failure(e2));
+      } catch (const std::exception& e2) {
+        std::fprintf(stderr, "eventsd: writer: command failed: %s\n", e2.what());
+        outcomes.push_back(Rejection{500, "internal_error", "the command could not be applied", ""});
+      }
+    }
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+}
+
+std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t begin,
+                                    std::size_t end) {
+  for (;;) {
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(end - begin);
+    std::uint64_t events = 0;
+    try {
+      auto txn = store_.begin_write();
+      Log::Appender appender(log_, txn);
+      DecideContext cx{txn, models_, now_millis(), ids_};
+      for (std::size_t i = begin; i < end; ++i) {
+        capnp::MallocMessageBuilder message;
+        Decision d = decide(batch[i].command, cx, message);
+        if (d.record) {
+          const std::uint64_t position = appender.append(message);
+          auto record = message.getRoot<schema::LogRecord>().asReader();
+          models_.apply(txn, position, record);
+          if (record.getFact().isEventsIngested()) {
+            events += record.getFact().getEventsIngested().getEvents().size();
+          }
+        }
+        outcomes.push_back(std::move(d.outcome));
+      }
+      const bool wrote = appender.head().position != log_.head().position;
+      txn.commit();
+      if (wrote) log_.advance(appender.head());
+      stats_.commits += 1;
+      stats_.commands += end - begin;
+      stats_.events_ingested += events;
+      if (wrote) {
+        stats_.head = appender.head().position;
+        if (commit_listener_) commit_listener_(appender.head().position);
+      }
+      return outcomes;
+    } catch (const lmdb::Error& e) {
+      if (!e.map_full()) throw;
+    }
+    store_.grow();
+    stats_.map_growths += 1;
+  }
+}
+
+}  // namespace eventsd

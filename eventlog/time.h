@@ -1,0 +1,33 @@
+// Time as the log stores it: milliseconds since the Unix epoch, UTC. Parsing and formatting of
+// ISO 8601 for the APIs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace eventsd {
+
+using Millis = std::int64_t;
+
+inline constexpr Millis kMillisPerDay = 86'400'000;
+
+Millis now_millis();
+
+// Accepts YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.fraction]] followed by Z, +HH:MM, -HH:MM, +HHMM
+// or nothing (read as UTC). 'T' may also be 't' or a space. Years 1970-9999. Fractions beyond
+// milliseconds are truncated. Returns nullopt for anything else, including impossible dates.
+std::optional<Millis> parse_iso8601(std::string_view text);
+
+// 2026-04-29T11:23:45.000Z
+std::string format_iso8601_ms(Millis t);
+// 2026-04-29T11:23:45Z (the seconds-precision form some dialects use)
+std::string format_iso8601_s(Millis t);
+// 2026-04-29
+std::string format_date(Millis t);
+
+// Start of the UTC day containing t.
+inline Millis day_start(Millis t) { return t - ((t % kMillisPerDay) + kMillisPerDay) % kMillisPerDay; }
+
+}  // namespace eventsd

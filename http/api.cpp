@@ -1,0 +1,106 @@
+#include "http/api.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "commands/event_input.h"
+#include "http/json_writer.h"
+
+namespace eventsd::http {
+
+ApiError bad_param(std::string field, std::string message) {
+  return ApiError(400, "invalid_request", std::move(message), std::move(field));
+}
+
+std::optional<std::string_view> QueryParams::get(std::string_view name) const {
+  std::optional<std::string_view> found;
+  for (const auto& [k, v] : items_) {
+    if (k != name) continue;
+    if (found) throw bad_param(std::string(name), std::string(name) + " is given more than once");
+    found = v;
+  }
+  return found;
+}
+
+void QueryParams::only(std::initializer_list<std::string_view> allowed) const {
+  for (const auto& [k, v] : items_) {
+    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+      throw bad_param(k, "unknown query parameter '" + k + "'");
+    }
+  }
+}
+
+Response json_response(unsigned status, std::string body) {
+  Response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+Response error_response(Dialect dialect, const ApiError& error) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object();
+  if (dialect == Dialect::native) w.key("status").string("error");
+  w.key("error").begin_object();
+  w.key("code").string(error.code);
+  w.key("message").string(error.message);
+  if (!error.field.empty()) w.key("field").string(error.field);
+  w.end_object().end_object();
+  Response res = json_response(error.status, std::move(body));
+  if (error.retry_after) res.set(bhttp::field::retry_after, std::to_string(*error.retry_after));
+  return res;
+}
+
+std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
+                                      std::int64_t min, std::int64_t max) {
+  auto v = q.get(name);
+  if (!v) return std::nullopt;
+  std::int64_t n = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (ec != std::errc() || end != v->data() + v->size() || n < min || n > max) {
+    throw bad_param(std::string(name), std::string(name) + " must be an integer from " +
+                                           std::to_string(min) + " to " + std::to_string(max));
+  }
+  return n;
+}
+
+std::optional<bool> bool_param(const QueryParams& q, std::string_view name) {
+  auto v = q.get(name);
+  if (!v) return std::nullopt;
+  if (*v == "true" || *v == "1") return true;
+  if (*v == "false" || *v == "0") return false;
+  throw bad_param(std::string(name), std::string(name) + " must be true or false");
+}
+
+std::optional<Millis> time_param(const QueryParams& q, std::string_view name) {
+  auto v = q.get(name);
+  if (!v) return std::nullopt;
+  auto t = parse_iso8601(*v);
+  if (!t) {
+    throw bad_param(std::string(name), std::string(name) + " must be an ISO 8601 date or date-time");
+  }
+  return t;
+}
+
+std::optional<std::string> text_param(const QueryParams& q, std::string_view name, std::size_t max) {
+  auto v = q.get(name);
+  if (!v) return std::nullopt;
+  if (!is_clean_text(*v, max)) {
+    throw bad_param(std::string(name), std::string(name) + " must be 1-" + std::to_string(max) +
+                                           " bytes without control characters");
+  }
+  return std::string(*v);
+}
+
+boost::json::value json_body(const Request& request) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(request.raw.body(), ec);
+  if (ec) throw ApiError(400, "invalid_request", "the body is not valid JSON: " + ec.message());
+  return v;
+}
+
+}  // namespace eventsd::http

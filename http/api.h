@@ -1,0 +1,117 @@
+// The pieces every handler shares: the request as handlers see it, the error type that turns
+// into a dialect's JSON error, and the application objects a handler may use.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "commands/writer.h"
+#include "eventlog/store.h"
+#include "eventlog/tokens.h"
+#include "projections/read_models.h"
+
+namespace eventsd::http {
+
+namespace bhttp = boost::beast::http;
+using RawRequest = bhttp::request<bhttp::string_body>;
+using Response = bhttp::response<bhttp::string_body>;
+
+// The API family a route belongs to; it decides the shape of error bodies.
+enum class Dialect {
+  native,     // /v1/...: {"status":"error","error":{...}}
+  org_unit,   // seeds 000/002: {"error":{...}}
+  campaign,   // seed 003: {"error":{...}}, 401 invalid_key
+  workspace,  // seed 004: {"error":{...}}
+};
+
+// A request the server answers with a 4xx/5xx. Thrown by handlers and parameter parsers and
+// rendered at the router, so a bad request never escapes as anything but JSON.
+struct ApiError : std::runtime_error {
+  ApiError(unsigned status, std::string code, std::string message, std::string field = {})
+      : std::runtime_error(message), status(status), code(std::move(code)),
+        message(std::move(message)), field(std::move(field)) {}
+  unsigned status;
+  std::string code;
+  std::string message;
+  std::string field;
+  std::optional<unsigned> retry_after;  // seconds, for 429
+};
+
+ApiError bad_param(std::string field, std::string message);
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  std::chrono::milliseconds read_timeout{30'000};   // a whole request, idle time included
+  std::chrono::milliseconds write_timeout{30'000};  // a whole response
+  std::size_t max_connections = 10'000;
+  std::size_t header_limit = 8 * 1024;
+  std::size_t body_limit = 1024 * 1024;
+};
+
+// Everything a handler may touch. Owned by main(); outlives the server.
+struct App {
+  Store& store;
+  const ReadModels& models;
+  Writer& writer;
+  TokenStore& tokens;
+  ServerOptions options;
+};
+
+// Decoded query parameters, in order. A parameter given twice is rejected when read.
+class QueryParams {
+ public:
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  // The value of `name`, if given; throws ApiError when it was given more than once.
+  std::optional<std::string_view> get(std::string_view name) const;
+  // Throws ApiError naming the first parameter not in `allowed`.
+  void only(std::initializer_list<std::string_view> allowed) const;
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct Principal {
+  std::string token_id;
+  std::string tenant;
+};
+
+struct Request {
+  const RawRequest& raw;
+  std::vector<std::string> path;      // decoded segments
+  std::vector<std::string> captures;  // the segments that matched a route's {placeholders}
+  QueryParams query;
+  Principal principal;
+  Millis received_at = 0;
+};
+
+using Handler = std::function<boost::asio::awaitable<Response>(App&, Request&)>;
+
+// Building responses.
+Response json_response(unsigned status, std::string body);
+Response error_response(Dialect dialect, const ApiError& error);
+
+// Parsing parameters (each throws ApiError naming the parameter).
+std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
+                                      std::int64_t min, std::int64_t max);
+std::optional<bool> bool_param(const QueryParams& q, std::string_view name);
+std::optional<Millis> time_param(const QueryParams& q, std::string_view name);
+// A string parameter: 1..max bytes, no control characters.
+std::optional<std::string> text_param(const QueryParams& q, std::string_view name,
+                                      std::size_t max = 256);
+// The request body as JSON (throws ApiError 400 when it is not).
+boost::json::value json_body(const Request& request);
+
+}  // namespace eventsd::http

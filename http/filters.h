@@ -1,0 +1,19 @@
+// Query parameters that several dialects share: date ranges and the list filter.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "http/api.h"
+#include "projections/event_queries.h"
+
+namespace eventsd::http {
+
+// Narrows [after, before] by a named range (today, yesterday, last_7d, last_30d, last_90d; UTC).
+// Throws ApiError naming `param` for anything else.
+void apply_range(std::string_view param, std::string_view range, Millis now, EventFilter& filter);
+
+// Narrows the filter to [from, to] (either may be absent), intersecting what is there.
+void narrow(EventFilter& filter, std::optional<Millis> from, std::optional<Millis> to);
+
+}  // namespace eventsd::http

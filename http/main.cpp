@@ -1,0 +1,111 @@
+// eventsd: the server. main() wires the parts: store, log, read models, writer, router, server.
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "commands/writer.h"
+#include "eventlog/dir_lock.h"
+#include "eventlog/log.h"
+#include "eventlog/store.h"
+#include "eventlog/tokens.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "projections/catch_up.h"
+#include "projections/read_models.h"
+
+namespace {
+
+const char* kUsage =
+    "usage: eventsd --data DIR [--listen HOST:PORT] [--threads N]\n"
+    "               [--read-timeout-ms N] [--max-connections N]\n"
+    "  --data DIR          data directory (created if missing)\n"
+    "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --threads N         I/O threads (default: one per core)\n"
+    "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
+    "  --max-connections N connections served at once (default 10000)\n";
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::cerr << "eventsd: " << message << "\n" << kUsage;
+  std::exit(2);
+}
+
+std::uint64_t number(const std::string& flag, const char* value) {
+  char* end = nullptr;
+  errno = 0;
+  unsigned long long n = std::strtoull(value, &end, 10);
+  if (errno || end == value || *end) usage_error(flag + " needs a non-negative integer");
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace eventsd;
+  std::string data_dir;
+  http::ServerOptions options;
+  for (int i = 1; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (i + 1 >= argc) usage_error("missing value for " + flag);
+    const char* value = argv[++i];
+    if (flag == "--data") {
+      data_dir = value;
+    } else if (flag == "--listen") {
+      std::string v = value;
+      auto colon = v.rfind(':');
+      if (colon == std::string::npos) usage_error("--listen needs HOST:PORT");
+      options.host = v.substr(0, colon);
+      auto port = number(flag, v.c_str() + colon + 1);
+      if (port > 65535) usage_error("port out of range");
+      options.port = static_cast<std::uint16_t>(port);
+    } else if (flag == "--threads") {
+      options.threads = static_cast<unsigned>(number(flag, value));
+    } else if (flag == "--read-timeout-ms") {
+      options.read_timeout = std::chrono::milliseconds(number(flag, value));
+    } else if (flag == "--max-connections") {
+      options.max_connections = number(flag, value);
+    } else {
+      usage_error("unknown option " + flag);
+    }
+  }
+  if (data_dir.empty()) usage_error("--data is required");
+  if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
+
+  try {
+    std::filesystem::create_directories(data_dir);
+    auto lock = DirLock::try_acquire(data_dir);
+    if (!lock) {
+      std::cerr << "eventsd: " << data_dir << " is in use by another eventsd (or eventctl replay)\n";
+      return 1;
+    }
+    Store store(data_dir);
+    Log log(store);
+    ReadModels models(store);
+    TokenStore tokens(store);
+    if (auto applied = catch_up(store, log, models)) {
+      std::cerr << "eventsd: brought read models up to date (" << applied << " records)\n";
+    }
+    Writer writer(store, log, models);
+    writer.start();
+
+    http::App app{store, models, writer, tokens, options};
+    http::Server server(app, http::make_router());
+    server.listen();
+    server.drain_on_signals();
+    std::cout << "eventsd listening on http://" << options.host << ":" << server.port()
+              << " (data: " << data_dir << ")" << std::endl;
+    server.run(options.threads);
+    writer.stop();
+    std::cerr << "eventsd: stopped" << std::endl;
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "eventsd: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,215 @@
+// The native API (seed 001, API.md §2-3): /v1/events and friends.
+#include <boost/json.hpp>
+
+#include "commands/event_input.h"
+#include "http/filters.h"
+#include "http/json_writer.h"
+#include "http/router.h"
+#include "http/submit.h"
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::uint64_t kMaxOffset = 10'000'000;
+
+// Turns a writer outcome that is a rejection into the ApiError the client sees.
+template <class T>
+T expect(Outcome outcome) {
+  if (auto* r = std::get_if<Rejection>(&outcome)) throw ApiError(r->status, r->code, r->message, r->field);
+  return std::get<T>(std::move(outcome));
+}
+
+void write_event(JsonWriter& w, const StoredEvent& e, bool full) {
+  w.begin_object();
+  w.key("_id").string(e.id);
+  w.key("event").string(e.event);
+  w.key("timestamp").string(format_iso8601_ms(e.timestamp));
+  w.key("url").optional_string(e.url);
+  w.key("domain").optional_string(e.domain);
+  w.key("data").raw(e.data);
+  w.key("internal_contact_id").optional_string(e.contact_id);
+  w.key("contact").null();
+  w.key("company").null();
+  w.key("suppression_reason").optional_string(suppression_name(e.suppression));
+  w.key("original_contact_id").optional_string(e.original_contact_id);
+  if (full) {
+    w.key("created_at").string(format_iso8601_ms(e.created_at));
+    w.key("referrer").optional_string(e.referrer);
+    w.key("session_id").optional_string(e.session_id);
+    w.key("utm_source").optional_string(e.utm_source);
+    w.key("utm_medium").optional_string(e.utm_medium);
+    w.key("utm_campaign").optional_string(e.utm_campaign);
+    w.key("campaign_id").optional_string(e.campaign_id);
+    w.key("step_id").optional_string(e.step_id);
+    w.key("email").optional_string(e.email);
+  }
+  w.end_object();
+}
+
+void write_summary(JsonWriter& w, const StoredEvent& e) {
+  w.begin_object();
+  w.key("id").string(e.id);
+  w.key("event").string(e.event);
+  w.key("timestamp").string(format_iso8601_ms(e.timestamp));
+  w.key("url").optional_string(e.url);
+  w.key("contact_id").optional_string(e.contact_id);
+  w.end_object();
+}
+
+asio::awaitable<Response> ingest(App& app, Request& req) {
+  req.query.only({});
+  auto parsed = parse_ingest(json_body(req), kNativeFieldNames, req.received_at);
+  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
+  Command command{req.principal.tenant, req.principal.token_id, std::get<IngestEvents>(std::move(parsed))};
+  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("ids").begin_array();
+  for (const auto& id : result.ids) w.string(id);
+  w.end_array().end_object();
+  co_return json_response(201, std::move(body));
+}
+
+asio::awaitable<Response> delete_batch(App& app, Request& req) {
+  req.query.only({});
+  auto parsed = parse_delete(json_body(req));
+  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
+  Command command{req.principal.tenant, req.principal.token_id, std::get<DeleteEvents>(std::move(parsed))};
+  auto result = expect<Deleted>(co_await async_submit(app.writer, std::move(command)));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("deleted").number(result.deleted);
+  w.key("not_found").begin_array();
+  for (const auto& id : result.not_found) w.string(id);
+  w.end_array().end_object();
+  co_return json_response(200, std::move(body));
+}
+
+SortBy parse_sort_by(const QueryParams& q) {
+  auto v = q.get("sort_by");
+  if (!v || *v == "timestamp") return SortBy::timestamp;
+  if (*v == "event") return SortBy::event;
+  if (*v == "createdAt") return SortBy::created_at;
+  throw bad_param("sort_by", "sort_by must be one of timestamp, event, createdAt");
+}
+
+bool parse_descending(const QueryParams& q) {
+  auto v = q.get("sort_dir");
+  if (!v || *v == "desc") return true;
+  if (*v == "asc") return false;
+  throw bad_param("sort_dir", "sort_dir must be asc or desc");
+}
+
+SuppressedFilter parse_suppressed(const QueryParams& q) {
+  auto v = q.get("suppressed");
+  if (!v || *v == "include") return SuppressedFilter::include;
+  if (*v == "exclude") return SuppressedFilter::exclude;
+  if (*v == "only") return SuppressedFilter::only;
+  throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
+}
+
+asio::awaitable<Response> list(App& app, Request& req) {
+  const auto& q = req.query;
+  q.only({"page", "limit", "event_type", "contact_id", "domain", "url_contains", "date_after",
+          "date_before", "identified_only", "search", "sort_by", "sort_dir", "count_only", "fields",
+          "range", "suppressed", "cursor"});
+  ListRequest lr;
+  EventFilter& f = lr.filter;
+  f.event_type = text_param(q, "event_type", 128);
+  f.contact_id = text_param(q, "contact_id", 128);
+  f.domain = text_param(q, "domain", 253);
+  f.url_contains = text_param(q, "url_contains", 2048);
+  f.search = text_param(q, "search", 256);
+  narrow(f, time_param(q, "date_after"), time_param(q, "date_before"));
+  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, f);
+  f.identified_only = bool_param(q, "identified_only").value_or(false);
+  f.suppressed = parse_suppressed(q);
+  lr.sort_by = parse_sort_by(q);
+  lr.descending = parse_descending(q);
+  const bool count_only = bool_param(q, "count_only").value_or(false);
+  bool summary = false;
+  if (auto fields = q.get("fields")) {
+    if (*fields != "summary") throw bad_param("fields", "fields must be summary");
+    summary = true;
+  }
+  const auto page = int_param(q, "page", 1, std::numeric_limits<std::int32_t>::max());
+  lr.limit = static_cast<std::uint32_t>(int_param(q, "limit", 1, 100).value_or(20));
+  if (auto cursor = q.get("cursor")) {
+    if (page) throw bad_param("cursor", "give either page or cursor, not both");
+    lr.after = decode_cursor(*cursor, lr.sort_by, lr.descending);
+    if (!lr.after) throw bad_param("cursor", "cursor is not one this listing issued (same sort_by and sort_dir)");
+  }
+  const std::uint64_t offset = (static_cast<std::uint64_t>(page.value_or(1)) - 1) * lr.limit;
+  if (offset > kMaxOffset) {
+    throw bad_param("page", "page reaches past 10,000,000 events; use cursor to go deeper");
+  }
+  lr.offset = offset;
+
+  std::string body;
+  JsonWriter w(body);
+  auto snapshot = app.store.read();
+  const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
+  if (count_only) {
+    const std::uint64_t n = tno ? count_events(app.models, snapshot.txn(), *tno, f) : 0;
+    w.begin_object().key("status").string("success").key("count").number(n).end_object();
+    co_return json_response(200, std::move(body));
+  }
+  ListResult result;
+  if (tno) result = list_events(app.models, snapshot.txn(), *tno, lr);
+  w.begin_object().key("status").string("success").key("events").begin_array();
+  for (const auto& e : result.events) {
+    if (summary) write_summary(w, e);
+    else write_event(w, e, false);
+  }
+  w.end_array();
+  w.key("pagination").begin_object();
+  if (lr.after) w.key("page").null();
+  else w.key("page").number(static_cast<std::int64_t>(page.value_or(1)));
+  w.key("limit").number(lr.limit);
+  w.key("total_pages").number((result.total + lr.limit - 1) / lr.limit);
+  w.key("total_items").number(result.total);
+  if (result.next) w.key("next_cursor").string(encode_cursor(lr.sort_by, lr.descending, *result.next));
+  else w.key("next_cursor").null();
+  w.end_object().end_object();
+  co_return json_response(200, std::move(body));
+}
+
+asio::awaitable<Response> get_one(App& app, Request& req) {
+  req.query.only({});
+  const std::string& id = req.captures.at(0);
+  std::optional<StoredEvent> event;
+  {
+    auto snapshot = app.store.read();
+    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
+      event = find_event(app.models, snapshot.txn(), *tno, id);
+    }
+  }
+  if (!event) throw ApiError(404, "event_not_found", "no event with this id");
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("event");
+  write_event(w, *event, true);
+  w.end_object();
+  co_return json_response(200, std::move(body));
+}
+
+asio::awaitable<Response> healthz(App&, Request&) {
+  co_return json_response(200, R"({"status":"ok"})");
+}
+
+}  // namespace
+
+void add_native_routes(Router& r) {
+  using V = bhttp::verb;
+  r.add(V::get, "/healthz", Dialect::native, "", healthz);
+  r.add(V::post, "/v1/events", Dialect::native, "events:write", ingest);
+  r.add(V::get, "/v1/events", Dialect::native, "events:read", list);
+  r.add(V::delete_, "/v1/events/batch", Dialect::native, "events:write", delete_batch);
+  r.add(V::get, "/v1/events/{id}", Dialect::native, "events:read", get_one);
+  r.add(V::delete_, "/events/batch", Dialect::org_unit, "events:write", delete_batch);
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,139 @@
+#include "http/router.h"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cstdio>
+
+namespace eventsd::http {
+
+namespace {
+
+std::vector<std::string> split(std::string_view pattern) {
+  std::vector<std::string> out;
+  std::size_t start = 1;
+  while (start <= pattern.size()) {
+    std::size_t end = pattern.find('/', start);
+    if (end == std::string_view::npos) end = pattern.size();
+    out.emplace_back(pattern.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+bool matches(const Route& route, const std::vector<std::string>& path,
+             std::vector<std::string>& captures) {
+  if (route.segments.size() != path.size()) return false;
+  captures.clear();
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    const auto& seg = route.segments[i];
+    if (seg.size() > 1 && seg.front() == '{' && seg.back() == '}') {
+      if (path[i].empty()) return false;
+      captures.push_back(path[i]);
+    } else if (seg != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Dialect dialect_of_path(const std::vector<std::string>& path) {
+  if (!path.empty() && path[0] == "api") return Dialect::workspace;
+  if (path.size() >= 2 && path[0] == "v1" && path[1] == "campaigns") return Dialect::campaign;
+  if (!path.empty() && path[0] == "v1") return Dialect::native;
+  return Dialect::org_unit;
+}
+
+std::optional<std::string_view> bearer_token(const RawRequest& raw) {
+  auto it = raw.find(bhttp::field::authorization);
+  if (it == raw.end()) return std::nullopt;
+  std::string_view v = it->value();
+  if (v.size() < 7 || !(v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
+    return std::nullopt;
+  }
+  v.remove_prefix(7);
+  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+ApiError unauthorized(Dialect dialect, std::string message) {
+  return ApiError(401, dialect == Dialect::campaign ? "invalid_key" : "unauthorized",
+                  std::move(message));
+}
+
+}  // namespace
+
+void Router::add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                 Handler handler) {
+  Route route{method, pattern, dialect, std::move(scope), std::move(handler), split(pattern)};
+  routes_.push_back(std::move(route));
+}
+
+boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw) const {
+  Request request{raw, {}, {}, {}, {}, now_millis()};
+  Dialect dialect = Dialect::native;
+  const Route* route = nullptr;
+  try {
+    auto target = boost::urls::parse_origin_form(raw.target());
+    if (!target) throw ApiError(400, "invalid_request", "the request target is not a valid path");
+    for (auto seg : target->segments()) request.path.push_back(seg);
+    if (request.path.size() == 1 && request.path[0].empty()) request.path.clear();
+    dialect = dialect_of_path(request.path);
+    for (auto param : target->params()) {
+      request.query.add(param.key, param.has_value ? param.value : std::string());
+    }
+
+    bool path_known = false;
+    std::string allow;
+    for (const auto& r : routes_) {
+      if (!matches(r, request.path, request.captures)) continue;
+      path_known = true;
+      if (r.method == raw.method()) {
+        route = &r;
+        break;
+      }
+      if (!allow.empty()) allow += ", ";
+      allow += std::string(bhttp::to_string(r.method));
+    }
+    if (!route) {
+      if (!path_known) throw ApiError(404, "not_found", "no such route");
+      Response res = error_response(dialect, ApiError(405, "method_not_allowed",
+                                                      "method not allowed on this route"));
+      res.set(bhttp::field::allow, allow);
+      co_return res;
+    }
+    dialect = route->dialect;
+
+    if (!route->scope.empty()) {
+      auto token = bearer_token(raw);
+      if (!token) throw unauthorized(dialect, "missing bearer token");
+      std::optional<TokenInfo> info;
+      {
+        auto snapshot = app.store.read();
+        info = app.tokens.find(snapshot.txn(), *token);
+      }
+      if (!info) throw unauthorized(dialect, "unknown or revoked token");
+      if (!info->has_scope(route->scope)) {
+        throw ApiError(403, "insufficient_permissions", "this token lacks the " + route->scope + " scope");
+      }
+      request.principal = {info->id, info->tenant};
+    }
+    co_return co_await route->handler(app, request);
+  } catch (const ApiError& e) {
+    co_return error_response(dialect, e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "eventsd: %s %s: %s\n", std::string(raw.method_string()).c_str(),
+                 std::string(raw.target()).c_str(), e.what());
+    co_return error_response(dialect, ApiError(500, "internal_error", "internal error"));
+  }
+}
+
+Router make_router() {
+  Router router;
+  add_native_routes(router);
+  return router;
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,41 @@
+// Routing: from a parsed HTTP request to a handler, with authentication and scope checks on the
+// way, and every failure rendered as the JSON error of the route's dialect. The router never
+// touches a socket; the server hands it a request and writes what it returns.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/api.h"
+
+namespace eventsd::http {
+
+struct Route {
+  bhttp::verb method;
+  std::string pattern;  // "/v1/events/{id}": a {placeholder} matches one segment
+  Dialect dialect;
+  std::string scope;    // the scope a token needs; empty: no token needed
+  Handler handler;
+  std::vector<std::string> segments;  // the pattern split at '/'
+};
+
+class Router {
+ public:
+  void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+           Handler handler);
+  boost::asio::awaitable<Response> handle(App& app, const RawRequest& raw) const;
+  const std::vector<Route>& routes() const { return routes_; }
+
+ private:
+  std::vector<Route> routes_;
+};
+
+// Every route of every dialect (the native API and the seeds' shapes).
+Router make_router();
+
+void add_native_routes(Router& router);
+
+}  // namespace eventsd::http

@@ -1,0 +1,189 @@
+#include "http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/http/parser.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <thread>
+#include <vector>
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+struct Server::Connection {
+  explicit Connection(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  bool idle = true;  // waiting for the first byte of a request (guarded by the strand)
+};
+
+Server::Server(App& app, Router router)
+    : app_(app), router_(std::move(router)), acceptor_(ioc_), signals_(ioc_),
+      drain_deadline_(ioc_) {}
+
+Server::~Server() = default;
+
+void Server::listen() {
+  tcp::endpoint endpoint(asio::ip::make_address(app_.options.host), app_.options.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+}
+
+void Server::run(unsigned threads) {
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : pool) t.join();
+}
+
+void Server::drain_on_signals() {
+  signals_.add(SIGTERM);
+  signals_.add(SIGINT);
+  signals_.async_wait([this](const beast::error_code& ec, int) {
+    if (!ec) drain();
+  });
+}
+
+void Server::drain(std::chrono::milliseconds grace) {
+  asio::post(ioc_, [this, grace] {
+    if (draining_.exchange(true)) return;
+    beast::error_code ec;
+    acceptor_.close(ec);
+    signals_.cancel(ec);
+    std::lock_guard lock(connections_mutex_);
+    if (connections_.empty()) return;
+    drain_deadline_.expires_after(grace);
+    drain_deadline_.async_wait([this](const beast::error_code& ec) {
+      if (!ec) ioc_.stop();  // connections that outlived the grace period are cut
+    });
+    for (const auto& c : connections_) {
+      asio::dispatch(c->stream.get_executor(), [c] {
+        if (c->idle) c->stream.socket().close();
+      });
+    }
+  });
+}
+
+void Server::forget(const std::shared_ptr<Connection>& connection) {
+  std::lock_guard lock(connections_mutex_);
+  connections_.erase(connection);
+  if (draining_ && connections_.empty()) {
+    asio::post(ioc_, [this] { drain_deadline_.cancel(); });
+  }
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), use_tuple);
+    if (draining_) co_return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) co_return;
+      // Out of descriptors or similar: back off briefly instead of spinning.
+      asio::steady_timer pause(ioc_, std::chrono::milliseconds(50));
+      co_await pause.async_wait(use_tuple);
+      continue;
+    }
+    auto connection = std::make_shared<Connection>(std::move(socket));
+    {
+      std::lock_guard lock(connections_mutex_);
+      connections_.insert(connection);
+    }
+    asio::co_spawn(connection->stream.get_executor(), serve(connection), asio::detached);
+  }
+}
+
+namespace {
+
+Response plain_error(unsigned status, std::string code, std::string message) {
+  Response res = error_response(Dialect::org_unit, ApiError(status, std::move(code), std::move(message)));
+  res.keep_alive(false);
+  return res;
+}
+
+}  // namespace
+
+asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
+  struct Unregister {
+    Server* server;
+    std::shared_ptr<Connection> c;
+    ~Unregister() { server->forget(c); }
+  } unregister{this, c};
+  const std::size_t open = ++open_connections_;
+  struct Count {
+    std::atomic<std::size_t>& n;
+    ~Count() { --n; }
+  } count{open_connections_};
+
+  auto& stream = c->stream;
+  beast::flat_buffer buffer;
+  const auto& opt = app_.options;
+  if (open > opt.max_connections) {
+    stream.expires_after(opt.write_timeout);
+    auto res = plain_error(503, "overloaded", "too many open connections; retry later");
+    co_await bhttp::async_write(stream, res, use_tuple);
+    co_return;
+  }
+  for (;;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(opt.header_limit));
+    parser.body_limit(opt.body_limit);
+    c->idle = buffer.size() == 0;
+    if (draining_ && c->idle) break;
+    stream.expires_after(opt.read_timeout);
+    // Wait for the first byte before reading, so that an idle keep-alive connection can be told
+    // apart from one in the middle of a request when the server drains.
+    if (buffer.size() == 0) {
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(4096), use_tuple);
+      if (ec) break;  // closed, timed out, or closed by drain()
+      buffer.commit(n);
+    }
+    c->idle = false;
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    if (ec) {
+      Response res;
+      if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+          ec == asio::error::operation_aborted) {
+        break;
+      } else if (ec == bhttp::error::header_limit) {
+        res = plain_error(431, "header_too_large", "request headers exceed 8 KiB");
+      } else if (ec == bhttp::error::body_limit) {
+        res = plain_error(413, "payload_too_large", "request body exceeds 1 MiB");
+      } else {
+        res = plain_error(400, "invalid_request", "malformed HTTP request");
+      }
+      stream.expires_after(opt.write_timeout);
+      co_await bhttp::async_write(stream, res, use_tuple);
+      break;
+    }
+    const RawRequest& req = parser.get();
+    Response res = co_await router_.handle(app_, req);
+    const bool keep_alive = req.keep_alive() && !draining_;
+    res.keep_alive(keep_alive);
+    res.version(req.version());
+    res.set(bhttp::field::server, "eventsd");
+    stream.expires_after(opt.write_timeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+    if (wec || !keep_alive) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace eventsd::http

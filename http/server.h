@@ -1,0 +1,64 @@
+// The HTTP server: an acceptor and one coroutine per connection (Boost.Beast over Boost.Asio),
+// all on one io_context run by as many threads as the machine has cores.
+//
+// Each connection reads a request under a deadline (ServerOptions::read_timeout, which bounds
+// idle keep-alive time too), with an 8 KiB header limit (431) and a 1 MiB body limit (413), hands
+// it to the Router, and writes the response under a deadline. Malformed HTTP gets a 400 and the
+// connection is closed; other connections never notice.
+//
+// drain() (SIGTERM) stops accepting, closes idle connections, lets in-flight requests finish and
+// be answered with "Connection: close"; run() returns when the last connection is gone.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+
+#include "http/api.h"
+#include "http/router.h"
+
+namespace eventsd::http {
+
+class Server {
+ public:
+  Server(App& app, Router router);
+  ~Server();
+
+  // Binds the listening socket (port 0 picks a free port). Throws on failure.
+  void listen();
+  std::uint16_t port() const { return port_; }
+  // Runs the io_context on `threads` threads (this one included) until drained.
+  void run(unsigned threads);
+  // Thread-safe, callable from any thread. Connections still busy after `grace` are cut.
+  void drain(std::chrono::milliseconds grace = std::chrono::seconds(30));
+  // Drains when one of the signals arrives (SIGTERM, SIGINT).
+  void drain_on_signals();
+
+  struct Connection;
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  void forget(const std::shared_ptr<Connection>& connection);
+
+  App& app_;
+  Router router_;
+  boost::asio::io_context ioc_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drain_deadline_;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<std::size_t> open_connections_{0};
+  std::mutex connections_mutex_;
+  std::set<std::shared_ptr<Connection>> connections_;
+};
+
+}  // namespace eventsd::http

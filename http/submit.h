@@ -1,0 +1,38 @@
+// Awaiting the writer from a coroutine without blocking an I/O thread: the command is queued, the
+// coroutine suspends, and the writer's callback resumes it on its own executor once the outcome
+// is durable.
+#pragma once
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+
+#include "commands/writer.h"
+
+namespace eventsd::http {
+
+template <class CompletionToken = boost::asio::use_awaitable_t<>>
+auto async_submit(Writer& writer, Command command, CompletionToken&& token = {}) {
+  namespace asio = boost::asio;
+  return asio::async_initiate<CompletionToken, void(Outcome)>(
+      [&writer](auto handler, Command command) {
+        using H = decltype(handler);
+        // The executor is tracked as outstanding work, so the io_context keeps running (and
+        // shutdown keeps draining) while the writer holds the command.
+        auto ex = asio::prefer(asio::get_associated_executor(handler),
+                               asio::execution::outstanding_work.tracked);
+        auto shared = std::make_shared<H>(std::move(handler));
+        writer.submit(std::move(command), [shared, ex](Outcome outcome) {
+          asio::post(ex, [shared, outcome = std::move(outcome)]() mutable {
+            (*shared)(std::move(outcome));
+          });
+        });
+      },
+      token, std::move(command));
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,88 @@
+// The read models: every projection of the log, kept in LMDB databases named rm_* beside the log
+// and written in the writer's transaction, so the log and the read models always commit together.
+//
+// apply() is a pure fold: the same record at the same position always makes the same writes, so
+// replay (drop every rm_* database, apply the log from position 1) rebuilds exactly what the
+// live service built. rm_meta's checkpoint is the position of the last record applied.
+//
+// Thread safety: the object is immutable after construction (it holds database handles); all
+// state lives in the transactions passed in.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "eventlog/lmdb.h"
+#include "eventlog/log.capnp.h"
+#include "eventlog/store.h"
+
+namespace eventsd {
+
+// Per-dimension event counters. Suppressed events are counted apart so that every combination
+// of `identified_only` and `suppressed=include|exclude|only` is answered without a scan.
+struct Counters {
+  std::uint64_t all = 0;
+  std::uint64_t identified = 0;             // with a contact
+  std::uint64_t suppressed = 0;
+  std::uint64_t identified_suppressed = 0;
+};
+
+// What the count keys of rm_counts are keyed by (the byte after the tenant number).
+enum class CountKind : std::uint8_t {
+  tenant = 0,    // [tno][0]
+  type = 1,      // [tno][1][event name\0]
+  contact = 2,   // [tno][2][contact id\0]
+  domain = 3,    // [tno][3][domain\0]
+  campaign = 4,  // [tno][4][campaign id\0]
+};
+
+// Flags byte stored as the value of every index entry, so identified/suppressed filters need no
+// event fetch.
+inline constexpr std::uint8_t kIdentified = 1;
+inline constexpr std::uint8_t kSuppressed = 2;
+
+struct ReadModelDbs {
+  MDB_dbi meta;         // "checkpoint" -> u64; "next_tenant" -> u64
+  MDB_dbi tenants;      // tenant name -> u32 tenant number (assigned in log order)
+  MDB_dbi events;       // [tno][seq] -> Event message
+  MDB_dbi ids;          // [tno][event id] -> seq (big-endian u64)
+  MDB_dbi by_time;      // [tno][ts][seq] -> flags
+  MDB_dbi by_type;      // [tno][event\0][ts][seq] -> flags
+  MDB_dbi by_contact;   // [tno][contact\0][ts][seq] -> flags
+  MDB_dbi by_domain;    // [tno][domain\0][ts][seq] -> flags
+  MDB_dbi by_campaign;  // [tno][campaign\0][ts][seq] -> flags
+  MDB_dbi counts;       // [tno][CountKind][dimension\0] -> Counters
+};
+
+class ReadModels {
+ public:
+  explicit ReadModels(Store& store);
+
+  const ReadModelDbs& dbs() const { return dbs_; }
+  // Every read-model database (what replay drops and verify digests).
+  std::vector<MDB_dbi> all_dbs() const;
+
+  void apply(lmdb::Txn& txn, std::uint64_t position, schema::LogRecord::Reader record) const;
+
+  std::uint64_t checkpoint(const lmdb::Txn& txn) const;
+  std::optional<std::uint32_t> tenant_no(const lmdb::Txn& txn, std::string_view tenant) const;
+  Counters counters(const lmdb::Txn& txn, std::string_view key) const;
+  // The event's sequence number, if an event with this id exists for the tenant.
+  std::optional<std::uint64_t> find_seq(const lmdb::Txn& txn, std::uint32_t tno,
+                                        std::string_view id) const;
+
+ private:
+  std::uint32_t assign_tenant(lmdb::Txn& txn, std::string_view tenant) const;
+  void insert_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq,
+                    schema::Event::Reader event) const;
+  void remove_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq) const;
+  void index(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq, schema::Event::Reader event,
+             bool insert) const;
+  void bump(lmdb::Txn& txn, std::string_view key, std::uint8_t flags, bool insert) const;
+
+  ReadModelDbs dbs_;
+};
+
+}  // namespace eventsd
