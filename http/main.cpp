@@ -1,4 +1,5 @@
 // eventsd: the server. main() wires the parts: store, log, read models, writer, router, server.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
     }
   }
   if (data_dir.empty()) usage_error("--data is required");
+  std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or socket is an error code, not a death
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
 
   try {

@@ -1,0 +1,114 @@
+#include "tests/support/http_client.h"
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json/parse.hpp>
+
+namespace eventsd::test {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+
+boost::json::value HttpResponse::json() const {
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body, ec);
+  EXPECT_FALSE(ec) << "response is not JSON: " << body;
+  return v;
+}
+
+std::string HttpResponse::header(const std::string& name) const {
+  auto it = headers.find(name);
+  return it == headers.end() ? std::string() : std::string(it->value());
+}
+
+HttpClient::HttpClient(std::uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+
+HttpClient::~HttpClient() = default;
+
+void HttpClient::connect() {
+  socket_.emplace(ioc_);
+  socket_->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  socket_->set_option(tcp::no_delay(true));
+  buffer_.clear();
+}
+
+HttpResponse HttpClient::request(bhttp::verb method, const std::string& target,
+                                 const std::string& body,
+                                 const std::vector<std::pair<std::string, std::string>>& headers) {
+  bhttp::request<bhttp::string_body> req{method, target, 11};
+  req.set(bhttp::field::host, "127.0.0.1");
+  if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
+  if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
+  for (const auto& [k, v] : headers) req.set(k, v);
+  req.body() = body;
+  req.prepare_payload();
+  for (int attempt = 0;; ++attempt) {
+    if (!socket_) connect();
+    beast::error_code ec;
+    bhttp::write(*socket_, req, ec);
+    bhttp::response_parser<bhttp::string_body> parser;
+    parser.body_limit(1ull << 32);
+    if (!ec) bhttp::read(*socket_, buffer_, parser, ec);
+    if (ec) {
+      socket_.reset();
+      // A keep-alive connection the server closed in the meantime: retry once on a new one.
+      if (attempt == 0) continue;
+      throw beast::system_error(ec);
+    }
+    auto res = parser.release();
+    HttpResponse out;
+    out.status = static_cast<int>(res.result_int());
+    for (const auto& f : res) out.headers.set(f.name_string(), f.value());
+    out.body = std::move(res.body());
+    if (!res.keep_alive()) socket_.reset();
+    return out;
+  }
+}
+
+std::string raw_exchange(std::uint16_t port, const std::string& bytes,
+                         std::chrono::milliseconds timeout) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);
+  std::string out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{socket.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
+    char buf[4096];
+    std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    if (ec || n == 0) break;
+    out.append(buf, n);
+  }
+  return out;
+}
+
+std::string url_encode(const std::string& s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+}  // namespace eventsd::test

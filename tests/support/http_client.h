@@ -1,0 +1,67 @@
+// A blocking HTTP/1.1 client for tests (Boost.Beast), keeping one keep-alive connection and
+// reconnecting when the server closed it.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/fields.hpp>
+#include <boost/beast/http/verb.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace eventsd::test {
+
+struct HttpResponse {
+  int status = 0;
+  boost::beast::http::fields headers;
+  std::string body;
+  // The body parsed as JSON; fails the calling test if it is not JSON.
+  boost::json::value json() const;
+  std::string header(const std::string& name) const;
+};
+
+class HttpClient {
+ public:
+  explicit HttpClient(std::uint16_t port, std::string token = {});
+  ~HttpClient();
+
+  HttpResponse request(boost::beast::http::verb method, const std::string& target,
+                       const std::string& body = {},
+                       const std::vector<std::pair<std::string, std::string>>& headers = {});
+  HttpResponse get(const std::string& target) { return request(boost::beast::http::verb::get, target); }
+  HttpResponse post(const std::string& target, const std::string& body) {
+    return request(boost::beast::http::verb::post, target, body);
+  }
+  HttpResponse put(const std::string& target, const std::string& body) {
+    return request(boost::beast::http::verb::put, target, body);
+  }
+  HttpResponse del(const std::string& target, const std::string& body) {
+    return request(boost::beast::http::verb::delete_, target, body);
+  }
+  void set_token(std::string token) { token_ = std::move(token); }
+
+ private:
+  void connect();
+  std::uint16_t port_;
+  std::string token_;
+  boost::asio::io_context ioc_;
+  std::optional<boost::asio::ip::tcp::socket> socket_;
+  boost::beast::flat_buffer buffer_;
+};
+
+// Sends raw bytes on a fresh connection, then reads until the server closes the connection or
+// `timeout` passes. Returns what the server sent.
+std::string raw_exchange(std::uint16_t port, const std::string& bytes,
+                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Percent-encodes a query parameter value.
+std::string url_encode(const std::string& s);
+
+}  // namespace eventsd::test

@@ -1,0 +1,128 @@
+#include "tests/support/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+
+namespace eventsd::test {
+
+std::string eventsd_binary() { return EVENTSD_BIN; }
+std::string eventctl_binary() { return EVENTCTL_BIN; }
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_status(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+// Reads from fd until a newline or the deadline.
+std::string read_line(int fd, std::chrono::milliseconds timeout) {
+  std::string line;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (line.find('\n') == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[256];
+    ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    line.append(buf, static_cast<std::size_t>(n));
+  }
+  return line;
+}
+
+}  // namespace
+
+RunResult run_command(const std::vector<std::string>& argv) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = spawn(argv, fds[1]);
+  ::close(fds[1]);
+  RunResult result;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) != 0;) {
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    result.out.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fds[0]);
+  result.status = wait_status(pid);
+  return result;
+}
+
+std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
+                         const std::string& scopes) {
+  auto r = run_command({eventctl_binary(), "token", "create", "--data", data_dir.string(),
+                        "--tenant", tenant, "--scopes", scopes});
+  if (r.status != 0) throw std::runtime_error("eventctl token create failed");
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args)
+    : data_dir_(std::move(data_dir)) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<std::string> argv = {eventsd_binary(), "--data", data_dir_.string(), "--listen",
+                                   "127.0.0.1:0"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  pid_ = spawn(argv, fds[1]);
+  ::close(fds[1]);
+  const std::string line = read_line(fds[0], std::chrono::seconds(30));
+  ::close(fds[0]);  // later output goes nowhere; eventsd ignores SIGPIPE on stdout writes
+  const std::string marker = "http://127.0.0.1:";
+  auto at = line.find(marker);
+  if (at == std::string::npos) {
+    kill9();
+    throw std::runtime_error("eventsd did not report its port; it printed: " + line);
+  }
+  port_ = static_cast<std::uint16_t>(std::stoi(line.substr(at + marker.size())));
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) kill9();
+}
+
+int ServerProcess::terminate() {
+  ::kill(pid_, SIGTERM);
+  int status = wait_status(pid_);
+  pid_ = -1;
+  return status;
+}
+
+void ServerProcess::kill9() {
+  ::kill(pid_, SIGKILL);
+  wait_status(pid_);
+  pid_ = -1;
+}
+
+}  // namespace eventsd::test

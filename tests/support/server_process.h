@@ -1,0 +1,51 @@
+// A real eventsd process for end-to-end tests: started on an ephemeral port with its own data
+// directory, its port read from the line it prints on stdout.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace eventsd::test {
+
+// Paths of the binaries under test, compiled in by CMake.
+std::string eventsd_binary();
+std::string eventctl_binary();
+
+// Runs a command, returning its exit status and stdout.
+struct RunResult {
+  int status = -1;
+  std::string out;
+};
+RunResult run_command(const std::vector<std::string>& argv);
+
+// `eventctl token create`; returns the token (fails the test on error).
+std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
+                         const std::string& scopes);
+
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  std::uint16_t port() const { return port_; }
+  const std::filesystem::path& data_dir() const { return data_dir_; }
+  pid_t pid() const { return pid_; }
+
+  // Sends SIGTERM and waits; returns the exit status (or 128 + signal).
+  int terminate();
+  // SIGKILL, as a crash would.
+  void kill9();
+
+ private:
+  std::filesystem::path data_dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+};
+
+}  // namespace eventsd::test
