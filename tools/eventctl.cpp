@@ -2,6 +2,7 @@
 //   token create --data DIR --tenant T --scopes a,b   prints the new token alone on stdout
 //   token list   --data DIR                            one token per line: id tenant scopes created
 //   token revoke --data DIR ID
+//   token check  --data DIR TOKEN                      exit 0 if the token is valid (prints it)
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -21,6 +22,7 @@ const char* kUsage =
     "  token create --data DIR --tenant T --scopes a,b,...\n"
     "  token list   --data DIR\n"
     "  token revoke --data DIR ID\n"
+    "  token check  --data DIR TOKEN\n"
     "scopes: events:read events:write campaigns:read admin\n";
 
 struct Args {
@@ -79,6 +81,14 @@ int token_command(const std::string& verb, const Args& args) {
       std::cerr << "eventctl: no token " << args.positional[0] << "\n";
       return 1;
     }
+    return 0;
+  }
+  if (verb == "check") {
+    if (args.positional.size() != 1) throw std::invalid_argument("token check needs the token");
+    auto reader = store.read();
+    auto info = tokens.find(reader.txn(), args.positional[0]);
+    if (!info) return 1;
+    std::cout << info->id << "\t" << info->tenant << "\n";
     return 0;
   }
   throw std::invalid_argument("unknown token command: " + verb);
