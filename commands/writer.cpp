@@ -2,6 +2,8 @@
 
 #include <capnp/message.h>
 
+#include <pthread.h>
+
 #include <cerrno>
 #include <cstdio>
 
@@ -34,7 +36,12 @@ Writer::Writer(Store& store, Log& log, const ReadModels& models)
 
 Writer::~Writer() { stop(); }
 
-void Writer::start() { thread_ = std::thread([this] { run(); }); }
+void Writer::start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "writer");
+    run();
+  });
+}
 
 void Writer::submit(Command command, Done done) {
   {

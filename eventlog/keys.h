@@ -4,47 +4,55 @@
 // sort first. Strings are written raw and closed by a 0x00 byte: every string that reaches a key
 // is validated to contain no control characters, so the terminator sorts below any content and
 // "ab" < "abc" holds for keys just as for the strings.
+//
+// A Key lives on the stack (LMDB keys are at most 511 bytes), so building one never allocates.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
 namespace eventsd::keys {
 
+inline constexpr std::size_t kMaxKeySize = 511;
+
 class Key {
  public:
-  Key& u8(std::uint8_t v) {
-    bytes_.push_back(static_cast<char>(v));
-    return *this;
-  }
+  Key& u8(std::uint8_t v) { return put(&v, 1); }
   Key& u32(std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes_.push_back(static_cast<char>(v >> shift));
-    return *this;
+    unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                          static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+    return put(b, 4);
   }
   Key& u64(std::uint64_t v) {
-    for (int shift = 56; shift >= 0; shift -= 8) bytes_.push_back(static_cast<char>(v >> shift));
-    return *this;
+    unsigned char b[8];
+    for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (56 - 8 * i));
+    return put(b, 8);
   }
   Key& i64(std::int64_t v) { return u64(static_cast<std::uint64_t>(v) ^ (std::uint64_t{1} << 63)); }
   Key& str(std::string_view s) {
-    bytes_.append(s);
-    bytes_.push_back('\0');
-    return *this;
+    put(s.data(), s.size());
+    return u8(0);
   }
-  Key& raw(std::string_view s) {
-    bytes_.append(s);
-    return *this;
-  }
+  Key& raw(std::string_view s) { return put(s.data(), s.size()); }
 
-  std::string_view view() const { return bytes_; }
-  operator std::string_view() const { return bytes_; }
-  const std::string& str() const { return bytes_; }
-  std::size_t size() const { return bytes_.size(); }
+  std::string_view view() const { return {bytes_.data(), size_}; }
+  operator std::string_view() const { return view(); }
+  std::string str() const { return std::string(view()); }
+  std::size_t size() const { return size_; }
 
  private:
-  std::string bytes_;
+  Key& put(const void* p, std::size_t n) {
+    if (size_ + n > kMaxKeySize) throw std::length_error("key longer than LMDB allows");
+    std::memcpy(bytes_.data() + size_, p, n);
+    size_ += n;
+    return *this;
+  }
+  std::array<char, kMaxKeySize> bytes_;
+  std::size_t size_ = 0;
 };
 
 inline std::uint32_t read_u32(std::string_view s, std::size_t at) {

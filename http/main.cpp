@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     }
     Store store(data_dir);
     Log log(store);
-    ReadModels models(store);
+    ReadModels models(store, log);
     TokenStore tokens(store);
     if (auto applied = catch_up(store, log, models)) {
       std::cerr << "eventsd: brought read models up to date (" << applied << " records)\n";

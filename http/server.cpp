@@ -12,6 +12,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/http/parser.hpp>
 
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -48,7 +50,12 @@ void Server::listen() {
 
 void Server::run(unsigned threads) {
   std::vector<std::thread> pool;
-  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { ioc_.run(); });
+  for (unsigned i = 1; i < threads; ++i) {
+    pool.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "io");
+      ioc_.run();
+    });
+  }
   ioc_.run();
   for (auto& t : pool) t.join();
 }

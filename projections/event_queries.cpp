@@ -111,9 +111,10 @@ bool contains_icase(std::string_view hay, std::string_view needle) {
   return it != hay.end();
 }
 
-// One indexed dimension a filter may name.
+// One indexed dimension a filter may name; `kind` is unset for the contact index, which has no
+// counters.
 struct Dimension {
-  CountKind kind;
+  std::optional<CountKind> kind;
   MDB_dbi db;
   const std::optional<std::string>* value;
 };
@@ -125,14 +126,19 @@ class Plan {
       : models_(models), txn_(txn), tno_(tno), f_(f) {
     const auto& db = models.dbs();
     Dimension dims[] = {{CountKind::type, db.by_type, &f.event_type},
-                        {CountKind::contact, db.by_contact, &f.contact_id},
                         {CountKind::domain, db.by_domain, &f.domain},
                         {CountKind::campaign, db.by_campaign, &f.campaign_id}};
-    // The most selective named dimension drives the scan.
+    if (f.contact_id) {
+      // One contact's events are few next to a type's or a domain's: it always drives.
+      ++named_;
+      driver_ = Dimension{std::nullopt, db.by_contact, &f.contact_id};
+      driver_counted_ = false;
+    }
     for (const auto& d : dims) {
       if (!d.value->has_value()) continue;
       ++named_;
-      const std::uint64_t n = pick(models.counters(txn, count_key(d.kind, **d.value)), f);
+      if (driver_ && !driver_counted_) continue;
+      const std::uint64_t n = pick(models.counters(txn, count_key(*d.kind, **d.value)), f);
       if (!driver_ || n < driver_count_) {
         driver_ = d;
         driver_count_ = n;
@@ -147,6 +153,7 @@ class Plan {
   // Total matches straight from the counters, when no filter needs a scan.
   std::optional<std::uint64_t> counted_total() const {
     if (f_.after || f_.before || f_.url_contains || f_.search || named_ > 1) return std::nullopt;
+    if (driver_ && !driver_counted_) return std::nullopt;
     if (driver_) return driver_count_;
     return pick(models_.counters(txn_, Key().u32(tno_).u8(0)), f_);
   }
@@ -168,24 +175,20 @@ class Plan {
     return s;
   }
 
-  bool driven_by(CountKind kind) const { return driver_ && driver_->kind == kind; }
-  std::uint64_t driver_count() const { return driver_count_; }
   bool has_driver() const { return driver_.has_value(); }
 
-  // Whether matching needs the event document (beyond what the scanned key and flags say),
-  // given which dimension the scan already guarantees.
-  bool needs_doc(std::optional<CountKind> guaranteed) const {
-    auto open = [&](CountKind k, const std::optional<std::string>& v) {
-      return v && guaranteed != k;
-    };
-    return f_.url_contains || f_.search || open(CountKind::type, f_.event_type) ||
-           open(CountKind::contact, f_.contact_id) || open(CountKind::domain, f_.domain) ||
-           open(CountKind::campaign, f_.campaign_id);
+  // Whether matching needs the event itself (beyond what the scanned key and flags say), given
+  // which filter the scan already guarantees.
+  bool needs_doc(const std::optional<std::string>* guaranteed) const {
+    auto open = [&](const std::optional<std::string>& v) { return v && guaranteed != &v; };
+    return f_.url_contains || f_.search || open(f_.event_type) || open(f_.contact_id) ||
+           open(f_.domain) || open(f_.campaign_id);
   }
 
-  bool doc_matches(schema::Event::Reader e) const {
+  bool doc_matches(const EventView& view) const {
+    const auto& e = view.base;
     if (f_.event_type && sv(e.getEvent()) != *f_.event_type) return false;
-    if (f_.contact_id && (!e.hasContactId() || sv(e.getContactId()) != *f_.contact_id)) return false;
+    if (f_.contact_id && view.contact_id() != std::string_view(*f_.contact_id)) return false;
     if (f_.domain && (!e.hasDomain() || sv(e.getDomain()) != *f_.domain)) return false;
     if (f_.campaign_id && (!e.hasCampaignId() || sv(e.getCampaignId()) != *f_.campaign_id)) {
       return false;
@@ -201,9 +204,8 @@ class Plan {
     return true;
   }
 
-  std::optional<CountKind> guaranteed() const {
-    return driver_ ? std::optional<CountKind>(driver_->kind) : std::nullopt;
-  }
+  // The filter the driving index guarantees (nullptr when by_time drives).
+  const std::optional<std::string>* guaranteed() const { return driver_ ? driver_->value : nullptr; }
 
  private:
   const ReadModels& models_;
@@ -212,13 +214,14 @@ class Plan {
   const EventFilter& f_;
   std::optional<Dimension> driver_;
   std::uint64_t driver_count_ = 0;
+  bool driver_counted_ = true;
   int named_ = 0;
 };
 
-std::uint8_t doc_flags(schema::Event::Reader e) {
+std::uint8_t doc_flags(const EventView& e) {
   std::uint8_t f = 0;
-  if (e.hasContactId()) f |= kIdentified;
-  if (e.getSuppression() != schema::SuppressionReason::NONE) f |= kSuppressed;
+  if (e.identified()) f |= kIdentified;
+  if (e.suppressed()) f |= kSuppressed;
   return f;
 }
 
@@ -227,7 +230,8 @@ std::uint8_t doc_flags(schema::Event::Reader e) {
 class Walker {
  public:
   Walker(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno, const ListRequest& r)
-      : models_(models), txn_(txn), tno_(tno), r_(r), plan_(models, txn, tno, r.filter) {}
+      : models_(models), txn_(txn), tno_(tno), r_(r), plan_(models, txn, tno, r.filter),
+        log_events_(txn, models.log()) {}
 
   const Plan& plan() const { return plan_; }
 
@@ -240,11 +244,13 @@ class Walker {
     }
   }
 
-  // Fetches the document of `seq` (it exists: indexes and rm_events commit together).
-  std::optional<EventMessage> fetch(std::uint64_t seq) const {
-    std::string_view bytes;
-    if (!txn_.get(models_.dbs().events, Key().u32(tno_).u64(seq), bytes)) return std::nullopt;
-    return EventMessage(bytes);
+  // The event `seq` with its overlay (it exists: indexes and rm_events commit together).
+  std::optional<EventView> fetch(std::uint64_t seq) {
+    std::string_view overlay;
+    if (!txn_.get(models_.dbs().events, Key().u32(tno_).u64(seq), overlay)) return std::nullopt;
+    auto base = log_events_.get(seq);
+    if (!base) return std::nullopt;
+    return EventView{*base, EventOverlay::decode(overlay)};
   }
 
  private:
@@ -252,7 +258,7 @@ class Walker {
   bool emit(const Entry& e, bool need_doc, OnMatch& on_match) {
     if (!need_doc) return on_match(e.seq, position(e));
     auto doc = fetch(e.seq);
-    if (!doc || !plan_.doc_matches(doc->get())) return true;
+    if (!doc || !plan_.doc_matches(*doc)) return true;
     return on_match(e.seq, position(e));
   }
 
@@ -278,13 +284,13 @@ class Walker {
     Scan scan;
     scan.db = models_.dbs().by_type;
     scan.descending = r_.descending;
-    std::optional<CountKind> guaranteed;
+    const std::optional<std::string>* guaranteed = nullptr;
     if (r_.filter.event_type) {
       scan.prefix = Key().u32(tno_).str(*r_.filter.event_type).str();
       scan.layout = Layout::ts_seq;
       scan.lo_ts = r_.filter.after;
       scan.hi_ts = r_.filter.before;
-      guaranteed = CountKind::type;
+      guaranteed = &r_.filter.event_type;
       if (r_.after) scan.after = Key().raw(scan.prefix).i64(r_.after->timestamp).u64(r_.after->seq).str();
     } else {
       scan.prefix = Key().u32(tno_).str();
@@ -314,13 +320,14 @@ class Walker {
       scan.layout = Layout::seq_only;
       scan.descending = r_.descending;
       if (r_.after) scan.after = Key().raw(scan.prefix).u64(r_.after->seq).str();
-      run_scan(txn_, scan, [&](Entry e, std::string_view value) {
-        EventMessage doc(value);
-        auto ev = doc.get();
-        e.timestamp = ev.getTimestamp();
-        if (!flags_match(doc_flags(ev), f)) return true;
+      run_scan(txn_, scan, [&](Entry e, std::string_view overlay) {
+        auto base = log_events_.get(e.seq);
+        if (!base) return true;
+        const EventView view{*base, EventOverlay::decode(overlay)};
+        e.timestamp = base->getTimestamp();
+        if (!flags_match(doc_flags(view), f)) return true;
         if ((f.after && e.timestamp < *f.after) || (f.before && e.timestamp > *f.before)) return true;
-        if (!plan_.doc_matches(ev)) return true;
+        if (!plan_.doc_matches(view)) return true;
         return on_match(e.seq, position(e));
       });
       return;
@@ -347,6 +354,7 @@ class Walker {
   std::uint32_t tno_;
   const ListRequest& r_;
   Plan plan_;
+  LogEvents log_events_;
 };
 
 }  // namespace
@@ -369,7 +377,7 @@ ListResult list_events(const ReadModels& models, const lmdb::Txn& txn, std::uint
     }
     if (result.events.size() < request.limit) {
       auto doc = walker.fetch(seq);
-      if (doc) result.events.push_back(to_stored_event(seq, doc->get()));
+      if (doc) result.events.push_back(to_stored_event(seq, *doc));
       last = pos;
       if (!result.events.empty()) last.event = result.events.back().event;
       return true;
@@ -400,9 +408,12 @@ std::optional<StoredEvent> find_event(const ReadModels& models, const lmdb::Txn&
                                       std::uint32_t tno, std::string_view id) {
   auto seq = models.find_seq(txn, tno, id);
   if (!seq) return std::nullopt;
-  std::string_view bytes;
-  if (!txn.get(models.dbs().events, Key().u32(tno).u64(*seq), bytes)) return std::nullopt;
-  return decode_stored_event(*seq, bytes);
+  std::string_view overlay;
+  if (!txn.get(models.dbs().events, Key().u32(tno).u64(*seq), overlay)) return std::nullopt;
+  LogEvents events(txn, models.log());
+  auto base = events.get(*seq);
+  if (!base) return std::nullopt;
+  return to_stored_event(*seq, EventView{*base, EventOverlay::decode(overlay)});
 }
 
 // Cursor format (before base64url): "c1" | sort byte | dir byte | ts i64 | seq u64 | event name.

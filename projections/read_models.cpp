@@ -1,10 +1,10 @@
 #include "projections/read_models.h"
 
 #include <cstring>
+#include <map>
 #include <stdexcept>
 
 #include "eventlog/keys.h"
-#include "projections/stored_event.h"
 
 namespace eventsd {
 
@@ -14,17 +14,50 @@ namespace {
 constexpr std::string_view kCheckpoint = "checkpoint";
 constexpr std::string_view kNextTenant = "next_tenant";
 
-std::uint8_t flags_of(schema::Event::Reader e) {
+std::uint8_t flags_of(const EventView& e) {
   std::uint8_t f = 0;
-  if (e.hasContactId()) f |= kIdentified;
-  if (e.getSuppression() != schema::SuppressionReason::NONE) f |= kSuppressed;
+  if (e.identified()) f |= kIdentified;
+  if (e.suppressed()) f |= kSuppressed;
   return f;
 }
 
-std::string_view sv(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+Key count_key(std::uint32_t tno, CountKind kind) {
+  return Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
+}
 }  // namespace
 
-ReadModels::ReadModels(Store& store) {
+class ReadModels::CountDeltas {
+ public:
+  void add(std::string_view key, std::uint8_t flags, bool insert) {
+    auto& d = deltas_[std::string(key)];
+    const std::int64_t n = insert ? 1 : -1;
+    d[0] += n;
+    if (flags & kIdentified) d[1] += n;
+    if (flags & kSuppressed) d[2] += n;
+    if ((flags & kIdentified) && (flags & kSuppressed)) d[3] += n;
+  }
+
+  void flush(const ReadModels& models, lmdb::Txn& txn) {
+    for (const auto& [key, d] : deltas_) {
+      Counters c = models.counters(txn, key);
+      c.all += static_cast<std::uint64_t>(d[0]);
+      c.identified += static_cast<std::uint64_t>(d[1]);
+      c.suppressed += static_cast<std::uint64_t>(d[2]);
+      c.identified_suppressed += static_cast<std::uint64_t>(d[3]);
+      if (c.all == 0) {
+        txn.del(models.dbs_.counts, key);
+      } else {
+        txn.put(models.dbs_.counts, key, std::string_view(reinterpret_cast<const char*>(&c), sizeof c));
+      }
+    }
+    deltas_.clear();
+  }
+
+ private:
+  std::map<std::string, std::array<std::int64_t, 4>> deltas_;
+};
+
+ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.meta = store.db("rm_meta");
   dbs_.tenants = store.db("rm_tenants");
   dbs_.events = store.db("rm_events");
@@ -81,91 +114,80 @@ std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uin
 void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
                        schema::LogRecord::Reader record) const {
   const auto fact = record.getFact();
+  CountDeltas counts;
   switch (fact.which()) {
     case schema::LogRecord::Fact::EVENTS_INGESTED: {
-      const std::uint32_t tno = assign_tenant(txn, sv(record.getTenant()));
+      const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
       std::uint32_t index = 0;
       for (auto event : fact.getEventsIngested().getEvents()) {
-        insert_event(txn, tno, event_seq(position, index++), event);
+        insert_event(txn, counts, tno, event_seq(position, index++), event);
       }
       break;
     }
     case schema::LogRecord::Fact::EVENTS_DELETED: {
-      const auto tno = tenant_no(txn, sv(record.getTenant()));
+      const auto tno = tenant_no(txn, text_view(record.getTenant()));
       if (!tno) break;
+      LogEvents events(txn, log_);
       for (auto id : fact.getEventsDeleted().getIds()) {
-        if (auto seq = find_seq(txn, *tno, sv(id))) remove_event(txn, *tno, *seq);
+        if (auto seq = find_seq(txn, *tno, text_view(id))) {
+          remove_event(txn, counts, events, *tno, *seq);
+        }
       }
       break;
     }
   }
+  counts.flush(*this, txn);
   txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
 }
 
-void ReadModels::insert_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq,
-                              schema::Event::Reader event) const {
-  txn.put(dbs_.events, Key().u32(tno).u64(seq), encode_event(event));
-  txn.put(dbs_.ids, Key().u32(tno).raw(sv(event.getId())), Key().u64(seq));
-  index(txn, tno, seq, event, true);
+void ReadModels::insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
+                              std::uint64_t seq, schema::Event::Reader event) const {
+  txn.put(dbs_.events, Key().u32(tno).u64(seq), std::string_view());
+  txn.put(dbs_.ids, Key().u32(tno).raw(text_view(event.getId())), Key().u64(seq));
+  index(txn, counts, tno, seq, EventView{event, {}}, true);
 }
 
-void ReadModels::remove_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq) const {
+void ReadModels::remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
+                              std::uint32_t tno, std::uint64_t seq) const {
   const Key key = Key().u32(tno).u64(seq);
-  std::string_view bytes;
-  if (!txn.get(dbs_.events, key, bytes)) return;
-  // The value lives in the map and the next write may move it: decode from a copy.
-  EventMessage message(bytes);
-  auto event = message.get();
-  index(txn, tno, seq, event, false);
-  txn.del(dbs_.ids, Key().u32(tno).raw(sv(event.getId())));
+  std::string_view overlay;
+  if (!txn.get(dbs_.events, key, overlay)) return;
+  auto base = events.get(seq);
+  if (!base) throw std::runtime_error("rm_events names an event the log does not hold");
+  // The overlay lives in the map and the next write may move it: keep a copy while indexing.
+  const std::string overlay_copy(overlay);
+  const EventView view{*base, EventOverlay::decode(overlay_copy)};
+  index(txn, counts, tno, seq, view, false);
+  txn.del(dbs_.ids, Key().u32(tno).raw(text_view(base->getId())));
   txn.del(dbs_.events, key);
 }
 
-void ReadModels::index(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq,
-                       schema::Event::Reader e, bool insert) const {
+void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
+                       const EventView& e, bool insert) const {
   const std::uint8_t flags = flags_of(e);
   const std::string_view flag_value(reinterpret_cast<const char*>(&flags), 1);
-  const std::int64_t ts = e.getTimestamp();
+  const std::int64_t ts = e.base.getTimestamp();
   auto entry = [&](MDB_dbi db, const Key& key) {
     if (insert) txn.put(db, key, flag_value);
     else txn.del(db, key);
   };
+  const std::string_view name = text_view(e.base.getEvent());
   entry(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq));
-  entry(dbs_.by_type, Key().u32(tno).str(sv(e.getEvent())).i64(ts).u64(seq));
-  bump(txn, Key().u32(tno).u8(static_cast<std::uint8_t>(CountKind::tenant)), flags, insert);
-  bump(txn, Key().u32(tno).u8(static_cast<std::uint8_t>(CountKind::type)).str(sv(e.getEvent())),
-       flags, insert);
-  if (e.hasContactId()) {
-    entry(dbs_.by_contact, Key().u32(tno).str(sv(e.getContactId())).i64(ts).u64(seq));
-    bump(txn,
-         Key().u32(tno).u8(static_cast<std::uint8_t>(CountKind::contact)).str(sv(e.getContactId())),
-         flags, insert);
+  entry(dbs_.by_type, Key().u32(tno).str(name).i64(ts).u64(seq));
+  counts.add(count_key(tno, CountKind::tenant), flags, insert);
+  counts.add(count_key(tno, CountKind::type).str(name), flags, insert);
+  if (auto contact = e.contact_id()) {
+    entry(dbs_.by_contact, Key().u32(tno).str(*contact).i64(ts).u64(seq));
   }
-  if (e.hasDomain()) {
-    entry(dbs_.by_domain, Key().u32(tno).str(sv(e.getDomain())).i64(ts).u64(seq));
-    bump(txn, Key().u32(tno).u8(static_cast<std::uint8_t>(CountKind::domain)).str(sv(e.getDomain())),
-         flags, insert);
+  if (e.base.hasDomain()) {
+    const std::string_view domain = text_view(e.base.getDomain());
+    entry(dbs_.by_domain, Key().u32(tno).str(domain).i64(ts).u64(seq));
+    counts.add(count_key(tno, CountKind::domain).str(domain), flags, insert);
   }
-  if (e.hasCampaignId()) {
-    entry(dbs_.by_campaign, Key().u32(tno).str(sv(e.getCampaignId())).i64(ts).u64(seq));
-    bump(txn,
-         Key().u32(tno).u8(static_cast<std::uint8_t>(CountKind::campaign)).str(sv(e.getCampaignId())),
-         flags, insert);
-  }
-}
-
-void ReadModels::bump(lmdb::Txn& txn, std::string_view key, std::uint8_t flags,
-                      bool insert) const {
-  Counters c = counters(txn, key);
-  const std::uint64_t d = insert ? 1 : std::uint64_t(-1);
-  c.all += d;
-  if (flags & kIdentified) c.identified += d;
-  if (flags & kSuppressed) c.suppressed += d;
-  if ((flags & kIdentified) && (flags & kSuppressed)) c.identified_suppressed += d;
-  if (c.all == 0) {
-    txn.del(dbs_.counts, key);
-  } else {
-    txn.put(dbs_.counts, key, std::string_view(reinterpret_cast<const char*>(&c), sizeof c));
+  if (e.base.hasCampaignId()) {
+    const std::string_view campaign = text_view(e.base.getCampaignId());
+    entry(dbs_.by_campaign, Key().u32(tno).str(campaign).i64(ts).u64(seq));
+    counts.add(count_key(tno, CountKind::campaign).str(campaign), flags, insert);
   }
 }
 

@@ -15,8 +15,10 @@
 #include <vector>
 
 #include "eventlog/lmdb.h"
+#include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/store.h"
+#include "projections/stored_event.h"
 
 namespace eventsd {
 
@@ -30,10 +32,11 @@ struct Counters {
 };
 
 // What the count keys of rm_counts are keyed by (the byte after the tenant number).
+// (A contact's events are counted by scanning its index range: per-contact counters would add a
+// random page write to every identified event, the costliest thing the writer does.)
 enum class CountKind : std::uint8_t {
   tenant = 0,    // [tno][0]
   type = 1,      // [tno][1][event name\0]
-  contact = 2,   // [tno][2][contact id\0]
   domain = 3,    // [tno][3][domain\0]
   campaign = 4,  // [tno][4][campaign id\0]
 };
@@ -46,7 +49,7 @@ inline constexpr std::uint8_t kSuppressed = 2;
 struct ReadModelDbs {
   MDB_dbi meta;         // "checkpoint" -> u64; "next_tenant" -> u64
   MDB_dbi tenants;      // tenant name -> u32 tenant number (assigned in log order)
-  MDB_dbi events;       // [tno][seq] -> Event message
+  MDB_dbi events;       // [tno][seq] -> EventOverlay (the event itself is in the log)
   MDB_dbi ids;          // [tno][event id] -> seq (big-endian u64)
   MDB_dbi by_time;      // [tno][ts][seq] -> flags
   MDB_dbi by_type;      // [tno][event\0][ts][seq] -> flags
@@ -58,9 +61,10 @@ struct ReadModelDbs {
 
 class ReadModels {
  public:
-  explicit ReadModels(Store& store);
+  ReadModels(Store& store, const Log& log);
 
   const ReadModelDbs& dbs() const { return dbs_; }
+  const Log& log() const { return log_; }
   // Every read-model database (what replay drops and verify digests).
   std::vector<MDB_dbi> all_dbs() const;
 
@@ -75,13 +79,19 @@ class ReadModels {
 
  private:
   std::uint32_t assign_tenant(lmdb::Txn& txn, std::string_view tenant) const;
-  void insert_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq,
-                    schema::Event::Reader event) const;
-  void remove_event(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq) const;
-  void index(lmdb::Txn& txn, std::uint32_t tno, std::uint64_t seq, schema::Event::Reader event,
-             bool insert) const;
-  void bump(lmdb::Txn& txn, std::string_view key, std::uint8_t flags, bool insert) const;
+  // Counter changes of one record, summed per key and written once (a batch of 100 events of 5
+  // types touches 5 type counters, not 500).
+  class CountDeltas;
 
+  void insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
+                    schema::Event::Reader event) const;
+  void remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
+                    std::uint64_t seq) const;
+  // Adds (insert) or removes the index entries and counts of one event.
+  void index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
+             const EventView& event, bool insert) const;
+
+  const Log& log_;
   ReadModelDbs dbs_;
 };
 

@@ -1,28 +1,72 @@
 #include "projections/stored_event.h"
 
-#include <capnp/serialize.h>
-#include <kj/io.h>
-
-#include <cstring>
-#include <stdexcept>
-
-
 namespace eventsd {
+
+EventOverlay EventOverlay::decode(std::string_view value) {
+  EventOverlay o;
+  if (value.empty() || value[0] != 0x01) return o;
+  value.remove_prefix(1);
+  const auto end = value.find('\0');
+  o.contact_id = value.substr(0, end);
+  value.remove_prefix(end + 1);
+  o.original_contact_id = value.substr(0, value.find('\0'));
+  return o;
+}
+
+std::string EventOverlay::encode(std::string_view contact, std::string_view original) {
+  std::string out(1, '\x01');
+  out.append(contact);
+  out.push_back('\0');
+  out.append(original);
+  out.push_back('\0');
+  return out;
+}
+
+std::optional<std::string_view> EventView::contact_id() const {
+  if (overlay.contact_id) return overlay.contact_id;
+  if (!base.hasContactId()) return std::nullopt;
+  return text_view(base.getContactId());
+}
+
+std::optional<std::string_view> EventView::original_contact_id() const {
+  if (overlay.original_contact_id) return overlay.original_contact_id;
+  if (!base.hasOriginalContactId()) return std::nullopt;
+  return text_view(base.getOriginalContactId());
+}
+
+std::optional<schema::Event::Reader> LogEvents::get(std::uint64_t seq) {
+  const std::uint64_t position = seq_position(seq);
+  if (!view_ || position != position_) {
+    std::string_view bytes;
+    if (!log_.read(txn_, position, bytes)) return std::nullopt;
+    view_.emplace(bytes);
+    position_ = position;
+  }
+  auto fact = view_->root().getFact();
+  if (!fact.isEventsIngested()) return std::nullopt;
+  auto events = fact.getEventsIngested().getEvents();
+  if (seq_index(seq) >= events.size()) return std::nullopt;
+  return events[seq_index(seq)];
+}
 
 namespace {
 std::optional<std::string> text(bool has, capnp::Text::Reader t) {
   if (!has) return std::nullopt;
   return std::string(t.cStr(), t.size());
 }
+std::optional<std::string> copy(std::optional<std::string_view> v) {
+  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+}
 }  // namespace
 
-StoredEvent to_stored_event(std::uint64_t seq, schema::Event::Reader e) {
+StoredEvent to_stored_event(std::uint64_t seq, const EventView& view) {
+  const auto& e = view.base;
   StoredEvent out;
   out.seq = seq;
   out.id = e.getId().cStr();
   out.event = e.getEvent().cStr();
-  out.contact_id = text(e.hasContactId(), e.getContactId());
-  out.original_contact_id = text(e.hasOriginalContactId(), e.getOriginalContactId());
+  out.contact_id = copy(view.contact_id());
+  out.original_contact_id = copy(view.original_contact_id());
   out.timestamp = e.getTimestamp();
   out.created_at = e.getCreatedAt();
   out.url = text(e.hasUrl(), e.getUrl());
@@ -37,28 +81,6 @@ StoredEvent to_stored_event(std::uint64_t seq, schema::Event::Reader e) {
   out.email = text(e.hasEmail(), e.getEmail());
   if (e.hasData()) out.data = e.getData().cStr();
   out.suppression = e.getSuppression();
-  return out;
-}
-
-EventMessage::EventMessage(std::string_view bytes) {
-  if (bytes.size() % sizeof(capnp::word) != 0) throw std::runtime_error("rm_events: bad value");
-  words_ = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(words_.begin(), bytes.data(), bytes.size());
-  reader_.emplace(words_.asPtr());
-}
-
-StoredEvent decode_stored_event(std::uint64_t seq, std::string_view bytes) {
-  EventMessage message(bytes);
-  return to_stored_event(seq, message.get());
-}
-
-std::string encode_event(schema::Event::Reader event) {
-  capnp::MallocMessageBuilder message(256);
-  message.setRoot(event);
-  const std::size_t size = capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word);
-  std::string out(size, '\0');
-  kj::ArrayOutputStream stream(kj::arrayPtr(reinterpret_cast<kj::byte*>(out.data()), size));
-  capnp::writeMessage(stream, message);
   return out;
 }
 

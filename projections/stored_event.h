@@ -1,15 +1,16 @@
-// An event as the read models keep it: a Cap'n Proto `Event` message (the same struct the log
-// records) under its sequence number, decoded here into a plain value for the query side.
+// Events as the read side sees them. The event itself is read from the log record that ingested
+// it (its sequence number says where: log position and index in the record), so the read model
+// does not keep a second copy; rm_events holds, per live event, only what has changed since: the
+// contact a merge moved it to.
 #pragma once
-
-#include <capnp/message.h>
-#include <capnp/serialize.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "eventlog/lmdb.h"
+#include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/time.h"
 
@@ -21,7 +22,45 @@ inline std::uint64_t event_seq(std::uint64_t position, std::uint32_t index) {
   return (position << 12) | index;
 }
 inline std::uint64_t seq_position(std::uint64_t seq) { return seq >> 12; }
+inline std::uint32_t seq_index(std::uint64_t seq) { return static_cast<std::uint32_t>(seq & 0xFFF); }
 
+// The rm_events value of a live event. Empty: unchanged since ingest. Otherwise 0x01, then the
+// contact it now belongs to and the contact it was ingested for, each closed by 0x00.
+struct EventOverlay {
+  std::optional<std::string_view> contact_id;           // set when a merge moved the event
+  std::optional<std::string_view> original_contact_id;  // set with contact_id
+  static EventOverlay decode(std::string_view value);
+  static std::string encode(std::string_view contact, std::string_view original);
+};
+
+// One event: the log's Event plus its overlay, valid while the transaction and the LogEvents
+// that produced it are.
+struct EventView {
+  schema::Event::Reader base;
+  EventOverlay overlay;
+
+  std::optional<std::string_view> contact_id() const;
+  std::optional<std::string_view> original_contact_id() const;
+  bool identified() const { return contact_id().has_value(); }
+  bool suppressed() const { return base.getSuppression() != schema::SuppressionReason::NONE; }
+};
+
+// Reads events out of the log by sequence number inside one transaction, keeping the last
+// record decoded (neighbouring events usually share one).
+class LogEvents {
+ public:
+  LogEvents(const lmdb::Txn& txn, const Log& log) : txn_(txn), log_(log) {}
+  // The event as ingested; nullopt when the log holds no such event.
+  std::optional<schema::Event::Reader> get(std::uint64_t seq);
+
+ private:
+  const lmdb::Txn& txn_;
+  const Log& log_;
+  std::uint64_t position_ = 0;
+  std::optional<RecordView> view_;
+};
+
+// A copy of an event, for rendering after the transaction ends.
 struct StoredEvent {
   std::uint64_t seq = 0;
   std::string id;
@@ -36,25 +75,11 @@ struct StoredEvent {
   schema::SuppressionReason suppression = schema::SuppressionReason::NONE;
 };
 
-// An rm_events value decoded from an aligned private copy, so it outlives the transaction and
-// any later write.
-class EventMessage {
- public:
-  explicit EventMessage(std::string_view bytes);
-  schema::Event::Reader get() { return reader_->getRoot<schema::Event>(); }
-
- private:
-  kj::Array<capnp::word> words_;
-  std::optional<capnp::FlatArrayMessageReader> reader_;
-};
-
-StoredEvent to_stored_event(std::uint64_t seq, schema::Event::Reader event);
-// Decodes the value of an rm_events entry.
-StoredEvent decode_stored_event(std::uint64_t seq, std::string_view bytes);
-// Serializes one Event as a standalone message (the rm_events value).
-std::string encode_event(schema::Event::Reader event);
+StoredEvent to_stored_event(std::uint64_t seq, const EventView& view);
 
 // The API spelling of a suppression reason, or nullopt for none.
 std::optional<std::string_view> suppression_name(schema::SuppressionReason reason);
+
+inline std::string_view text_view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
 
 }  // namespace eventsd

@@ -13,7 +13,7 @@ namespace eventsd::test {
 
 struct InProcess {
   explicit InProcess(const std::filesystem::path& dir, StoreOptions options = {}, bool start = true)
-      : store(dir, options), log(store), models(store), writer(store, log, models) {
+      : store(dir, options), log(store), models(store, log), writer(store, log, models) {
     if (start) writer.start();
   }
 

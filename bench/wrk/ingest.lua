@@ -1,0 +1,62 @@
+-- wrk script for durable ingest: POST /v1/events, one event or {"batch": [BATCH_SIZE events]}.
+--
+-- Environment:
+--   EVENTSD_TOKEN  a token with events:write (required)
+--   BATCH_SIZE     events per request (default 100; 1 sends a bare event object)
+--   WORKLOAD       "sessions" (default): a batch holds visits of 10 events each; 40% of visits
+--                  are anonymous, the others belong to a contact drawn from 100,000 - how a
+--                  tracker or an integration flushes events.
+--                  "uniform": every event has its own contact drawn from 100,000 - the worst
+--                  case for the per-contact index (one random page write per event).
+-- Bodies are made once, at start-up, and cycled, so wrk spends its time on the wire.
+local token = os.getenv("EVENTSD_TOKEN")
+local batch_size = tonumber(os.getenv("BATCH_SIZE") or "100")
+local workload = os.getenv("WORKLOAD") or "sessions"
+local types = {"page_view", "page_view", "page_view", "email_open", "form_submit",
+               "button_click", "video_play", "email_click"}
+local bodies = {}
+local next_body = 1
+
+local function event(contact, n)
+  local contact_field = ""
+  if contact then contact_field = string.format('"contact_id":"ct_%d",', contact) end
+  return string.format(
+    '{"event":"%s",%s"url":"https://site%d.example.com/p/%d","data":{"n":%d,"title":"Page %d"}}',
+    types[(n % #types) + 1], contact_field, n % 20, n % 500, n, n % 500)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + math.floor(os.clock() * 1000000))
+  for b = 1, 256 do
+    local events = {}
+    local contact = nil
+    for i = 1, batch_size do
+      if workload == "uniform" then
+        contact = math.random(1, 100000)
+      elseif (i - 1) % 10 == 0 then
+        contact = math.random() < 0.4 and nil or math.random(1, 100000)
+      end
+      events[i] = event(contact, math.random(1, 1000000))
+    end
+    if batch_size == 1 then
+      bodies[b] = events[1]
+    else
+      bodies[b] = '{"batch":[' .. table.concat(events, ",") .. ']}'
+    end
+  end
+end
+
+function request()
+  local body = bodies[next_body]
+  next_body = next_body % #bodies + 1
+  return wrk.format("POST", "/v1/events",
+    {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
+end
+
+local failures = 0
+function response(status, headers, body)
+  if status ~= 201 then
+    failures = failures + 1
+    if failures <= 3 then io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n") end
+  end
+end
