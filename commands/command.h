@@ -34,10 +34,16 @@ struct DeleteEvents {
   std::vector<std::string> ids;  // distinct
 };
 
+// PUT /v1/contacts/{id}: replaces the contact's profile.
+struct UpsertContact {
+  std::string contact_id;
+  std::optional<std::string> firstname, lastname, email, company_name, company_domain;
+};
+
 struct Command {
   std::string tenant;
   std::string actor;  // the token id (or tool) that issued it, recorded in the log
-  std::variant<IngestEvents, DeleteEvents> body;
+  std::variant<IngestEvents, DeleteEvents, UpsertContact> body;
 };
 
 // A command the decider refused, or a failure of the store; nothing of it was recorded.
@@ -57,6 +63,8 @@ struct Deleted {
   std::vector<std::string> not_found;
 };
 
-using Outcome = std::variant<Rejection, Ingested, Deleted>;
+struct Recorded {};  // the command's fact is committed; nothing more to say
+
+using Outcome = std::variant<Rejection, Ingested, Deleted, Recorded>;
 
 }  // namespace eventsd

@@ -90,6 +90,19 @@ Decision decide_delete(const Command& command, const DeleteEvents& cmd, DecideCo
   return {std::move(result), true};
 }
 
+Decision decide_upsert(const Command& command, const UpsertContact& cmd, DecideContext& cx,
+                       capnp::MessageBuilder& message) {
+  auto record = begin_record(command, cx, message);
+  auto fact = record.initFact().initContactUpserted();
+  fact.setContactId(cmd.contact_id);
+  if (cmd.firstname) fact.setFirstname(*cmd.firstname);
+  if (cmd.lastname) fact.setLastname(*cmd.lastname);
+  if (cmd.email) fact.setEmail(*cmd.email);
+  if (cmd.company_name) fact.setCompanyName(*cmd.company_name);
+  if (cmd.company_domain) fact.setCompanyDomain(*cmd.company_domain);
+  return {Recorded{}, true};
+}
+
 }  // namespace
 
 Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder& message) {
@@ -97,7 +110,8 @@ Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder
       [&](const auto& body) -> Decision {
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, IngestEvents>) return decide_ingest(command, body, cx, message);
-        else return decide_delete(command, body, cx, message);
+        else if constexpr (std::is_same_v<T, DeleteEvents>) return decide_delete(command, body, cx, message);
+        else return decide_upsert(command, body, cx, message);
       },
       command.body);
 }

@@ -14,6 +14,7 @@ struct LogRecord {
   fact :union {
     eventsIngested @4 :EventsIngested;
     eventsDeleted @5 :EventsDeleted;
+    contactUpserted @6 :ContactUpserted;
   }
 }
 
@@ -52,4 +53,14 @@ struct EventsIngested {
 
 struct EventsDeleted {
   ids @0 :List(Text);           # only ids that existed when the command was decided
+}
+
+# PUT /v1/contacts/{id}: the contact's profile as it now is (a full replacement).
+struct ContactUpserted {
+  contactId @0 :Text;
+  firstname @1 :Text;
+  lastname @2 :Text;
+  email @3 :Text;
+  companyName @4 :Text;
+  companyDomain @5 :Text;       # lower-case
 }

@@ -85,17 +85,27 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
       request.query.add(param.key, param.has_value ? param.value : std::string());
     }
 
+    // The most specific pattern wins: /v1/events/stats before /v1/events/{id}.
     bool path_known = false;
     std::string allow;
+    std::size_t best_literals = 0;
+    std::vector<std::string> captures;
     for (const auto& r : routes_) {
-      if (!matches(r, request.path, request.captures)) continue;
+      if (!matches(r, request.path, captures)) continue;
       path_known = true;
+      const std::size_t literals = r.segments.size() - captures.size();
       if (r.method == raw.method()) {
-        route = &r;
-        break;
+        if (!route || literals > best_literals) {
+          route = &r;
+          best_literals = literals;
+          request.captures = captures;
+        }
+        continue;
       }
-      if (!allow.empty()) allow += ", ";
-      allow += std::string(bhttp::to_string(r.method));
+      if (allow.find(bhttp::to_string(r.method)) == std::string::npos) {
+        if (!allow.empty()) allow += ", ";
+        allow += std::string(bhttp::to_string(r.method));
+      }
     }
     if (!route) {
       if (!path_known) throw ApiError(404, "not_found", "no such route");
@@ -133,6 +143,8 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
 Router make_router() {
   Router router;
   add_native_routes(router);
+  add_native_stats_routes(router);
+  add_native_contact_routes(router);
   return router;
 }
 

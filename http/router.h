@@ -37,5 +37,7 @@ class Router {
 Router make_router();
 
 void add_native_routes(Router& router);
+void add_native_stats_routes(Router& router);
+void add_native_contact_routes(Router& router);
 
 }  // namespace eventsd::http

@@ -68,11 +68,14 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.by_domain = store.db("rm_by_domain");
   dbs_.by_campaign = store.db("rm_by_campaign");
   dbs_.counts = store.db("rm_counts");
+  dbs_.contacts = store.db("rm_contacts");
+  dbs_.companies = store.db("rm_companies");
 }
 
 std::vector<MDB_dbi> ReadModels::all_dbs() const {
-  return {dbs_.meta,      dbs_.tenants,   dbs_.events,     dbs_.ids,         dbs_.by_time,
-          dbs_.by_type,   dbs_.by_contact, dbs_.by_domain, dbs_.by_campaign, dbs_.counts};
+  return {dbs_.meta,       dbs_.tenants,    dbs_.events,      dbs_.ids,
+          dbs_.by_time,    dbs_.by_type,    dbs_.by_contact,  dbs_.by_domain,
+          dbs_.by_campaign, dbs_.counts,    dbs_.contacts,    dbs_.companies};
 }
 
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
@@ -135,6 +138,9 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       }
       break;
     }
+    case schema::LogRecord::Fact::CONTACT_UPSERTED:
+      upsert_contact(txn, assign_tenant(txn, text_view(record.getTenant())), fact.getContactUpserted());
+      break;
   }
   counts.flush(*this, txn);
   txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
@@ -172,15 +178,19 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
     else txn.del(db, key);
   };
   const std::string_view name = text_view(e.base.getEvent());
+  const std::string_view domain = e.base.hasDomain() ? text_view(e.base.getDomain()) : "";
+  const Millis day = day_start(ts);
   entry(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq));
   entry(dbs_.by_type, Key().u32(tno).str(name).i64(ts).u64(seq));
   counts.add(count_key(tno, CountKind::tenant), flags, insert);
   counts.add(count_key(tno, CountKind::type).str(name), flags, insert);
+  counts.add(count_key(tno, CountKind::type_domain).str(name).str(domain), flags, insert);
+  counts.add(count_key(tno, CountKind::day_type_domain).i64(day).str(name).str(domain), flags, insert);
+  counts.add(count_key(tno, CountKind::day).i64(day), flags, insert);
   if (auto contact = e.contact_id()) {
     entry(dbs_.by_contact, Key().u32(tno).str(*contact).i64(ts).u64(seq));
   }
   if (e.base.hasDomain()) {
-    const std::string_view domain = text_view(e.base.getDomain());
     entry(dbs_.by_domain, Key().u32(tno).str(domain).i64(ts).u64(seq));
     counts.add(count_key(tno, CountKind::domain).str(domain), flags, insert);
   }

@@ -34,11 +34,16 @@ struct Counters {
 // What the count keys of rm_counts are keyed by (the byte after the tenant number).
 // (A contact's events are counted by scanning its index range: per-contact counters would add a
 // random page write to every identified event, the costliest thing the writer does.)
+// The stats aggregates are counters too: a day is the UTC day's first millisecond (i64), a
+// missing domain is "".
 enum class CountKind : std::uint8_t {
-  tenant = 0,    // [tno][0]
-  type = 1,      // [tno][1][event name\0]
-  domain = 3,    // [tno][3][domain\0]
-  campaign = 4,  // [tno][4][campaign id\0]
+  tenant = 0,           // [tno][0]
+  type = 1,             // [tno][1][event name\0]
+  domain = 3,           // [tno][3][domain\0]
+  campaign = 4,         // [tno][4][campaign id\0]
+  type_domain = 5,      // [tno][5][event name\0][domain\0]            all time
+  day_type_domain = 6,  // [tno][6][day][event name\0][domain\0]
+  day = 7,              // [tno][7][day]
 };
 
 // Flags byte stored as the value of every index entry, so identified/suppressed filters need no
@@ -56,7 +61,9 @@ struct ReadModelDbs {
   MDB_dbi by_contact;   // [tno][contact\0][ts][seq] -> flags
   MDB_dbi by_domain;    // [tno][domain\0][ts][seq] -> flags
   MDB_dbi by_campaign;  // [tno][campaign\0][ts][seq] -> flags
-  MDB_dbi counts;       // [tno][CountKind][dimension\0] -> Counters
+  MDB_dbi counts;       // [tno][CountKind][dimensions] -> Counters
+  MDB_dbi contacts;     // [tno][contact id\0] -> profile (JSON: firstname, lastname, email, company)
+  MDB_dbi companies;    // [tno][company key\0] -> company (JSON: id, name, domain)
 };
 
 class ReadModels {
@@ -79,6 +86,7 @@ class ReadModels {
 
  private:
   std::uint32_t assign_tenant(lmdb::Txn& txn, std::string_view tenant) const;
+  void upsert_contact(lmdb::Txn& txn, std::uint32_t tno, schema::ContactUpserted::Reader fact) const;
   // Counter changes of one record, summed per key and written once (a batch of 100 events of 5
   // types touches 5 type counters, not 500).
   class CountDeltas;

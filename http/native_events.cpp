@@ -4,6 +4,7 @@
 #include "commands/event_input.h"
 #include "http/filters.h"
 #include "http/json_writer.h"
+#include "http/render.h"
 #include "http/router.h"
 #include "http/submit.h"
 
@@ -14,50 +15,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::uint64_t kMaxOffset = 10'000'000;
-
-// Turns a writer outcome that is a rejection into the ApiError the client sees.
-template <class T>
-T expect(Outcome outcome) {
-  if (auto* r = std::get_if<Rejection>(&outcome)) throw ApiError(r->status, r->code, r->message, r->field);
-  return std::get<T>(std::move(outcome));
-}
-
-void write_event(JsonWriter& w, const StoredEvent& e, bool full) {
-  w.begin_object();
-  w.key("_id").string(e.id);
-  w.key("event").string(e.event);
-  w.key("timestamp").string(format_iso8601_ms(e.timestamp));
-  w.key("url").optional_string(e.url);
-  w.key("domain").optional_string(e.domain);
-  w.key("data").raw(e.data);
-  w.key("internal_contact_id").optional_string(e.contact_id);
-  w.key("contact").null();
-  w.key("company").null();
-  w.key("suppression_reason").optional_string(suppression_name(e.suppression));
-  w.key("original_contact_id").optional_string(e.original_contact_id);
-  if (full) {
-    w.key("created_at").string(format_iso8601_ms(e.created_at));
-    w.key("referrer").optional_string(e.referrer);
-    w.key("session_id").optional_string(e.session_id);
-    w.key("utm_source").optional_string(e.utm_source);
-    w.key("utm_medium").optional_string(e.utm_medium);
-    w.key("utm_campaign").optional_string(e.utm_campaign);
-    w.key("campaign_id").optional_string(e.campaign_id);
-    w.key("step_id").optional_string(e.step_id);
-    w.key("email").optional_string(e.email);
-  }
-  w.end_object();
-}
-
-void write_summary(JsonWriter& w, const StoredEvent& e) {
-  w.begin_object();
-  w.key("id").string(e.id);
-  w.key("event").string(e.event);
-  w.key("timestamp").string(format_iso8601_ms(e.timestamp));
-  w.key("url").optional_string(e.url);
-  w.key("contact_id").optional_string(e.contact_id);
-  w.end_object();
-}
 
 asio::awaitable<Response> ingest(App& app, Request& req) {
   req.query.only({});
@@ -159,10 +116,11 @@ asio::awaitable<Response> list(App& app, Request& req) {
   }
   ListResult result;
   if (tno) result = list_events(app.models, snapshot.txn(), *tno, lr);
+  Enricher enricher(app.models, snapshot.txn(), tno.value_or(0));
   w.begin_object().key("status").string("success").key("events").begin_array();
   for (const auto& e : result.events) {
-    if (summary) write_summary(w, e);
-    else write_event(w, e, false);
+    if (summary) write_summary_event(w, e);
+    else write_native_event(w, e, &enricher, false);
   }
   w.end_array();
   w.key("pagination").begin_object();
@@ -180,18 +138,16 @@ asio::awaitable<Response> list(App& app, Request& req) {
 asio::awaitable<Response> get_one(App& app, Request& req) {
   req.query.only({});
   const std::string& id = req.captures.at(0);
+  auto snapshot = app.store.read();
+  const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
   std::optional<StoredEvent> event;
-  {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      event = find_event(app.models, snapshot.txn(), *tno, id);
-    }
-  }
+  if (tno) event = find_event(app.models, snapshot.txn(), *tno, id);
   if (!event) throw ApiError(404, "event_not_found", "no event with this id");
+  Enricher enricher(app.models, snapshot.txn(), *tno);
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("event");
-  write_event(w, *event, true);
+  write_native_event(w, *event, &enricher, true);
   w.end_object();
   co_return json_response(200, std::move(body));
 }

@@ -1,0 +1,52 @@
+// Contacts (leads): PUT /v1/contacts/{id} records a profile; GET /v1/contacts/{id} answers the
+// lead (API.md §3).
+#include "commands/contact_input.h"
+#include "http/render.h"
+#include "http/router.h"
+#include "http/submit.h"
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Response lead_response(App& app, const std::string& tenant, const std::string& id) {
+  std::optional<Lead> lead;
+  {
+    auto snapshot = app.store.read();
+    if (auto tno = app.models.tenant_no(snapshot.txn(), tenant)) {
+      lead = find_lead(app.models, snapshot.txn(), *tno, id);
+    }
+  }
+  if (!lead) throw ApiError(404, "not_found", "no contact with this id");
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("contact");
+  write_lead(w, *lead);
+  w.end_object();
+  return json_response(200, std::move(body));
+}
+
+asio::awaitable<Response> put_contact(App& app, Request& req) {
+  req.query.only({});
+  auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
+  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
+  Command command{req.principal.tenant, req.principal.token_id, std::get<UpsertContact>(std::move(parsed))};
+  expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
+  co_return lead_response(app, req.principal.tenant, req.captures.at(0));
+}
+
+asio::awaitable<Response> get_contact(App& app, Request& req) {
+  req.query.only({});
+  co_return lead_response(app, req.principal.tenant, req.captures.at(0));
+}
+
+}  // namespace
+
+void add_native_contact_routes(Router& r) {
+  r.add(bhttp::verb::put, "/v1/contacts/{id}", Dialect::native, "events:write", put_contact);
+  r.add(bhttp::verb::get, "/v1/contacts/{id}", Dialect::native, "events:read", get_contact);
+}
+
+}  // namespace eventsd::http

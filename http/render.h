@@ -1,0 +1,49 @@
+// Rendering shared by the native API's handlers: events (seed 001's shape, enriched with the
+// contact and company), leads, outcomes.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "commands/command.h"
+#include "http/api.h"
+#include "http/json_writer.h"
+#include "projections/contacts.h"
+#include "projections/stored_event.h"
+
+namespace eventsd::http {
+
+// Looks contacts and their companies up inside one snapshot, once per contact.
+class Enricher {
+ public:
+  struct Enrichment {
+    std::optional<ContactProfile> profile;
+    std::optional<Company> company;
+  };
+  Enricher(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno)
+      : models_(models), txn_(txn), tno_(tno) {}
+  const Enrichment& lookup(const std::string& contact_id);
+
+ private:
+  const ReadModels& models_;
+  const lmdb::Txn& txn_;
+  std::uint32_t tno_;
+  std::map<std::string, Enrichment> cache_;
+};
+
+// An event as seed 001 lists it (`full`: plus every other field, as GET /v1/events/{id} has it).
+// `enricher` may be null (then contact and company are null).
+void write_native_event(JsonWriter& w, const StoredEvent& e, Enricher* enricher, bool full);
+// {id, event, timestamp, url, contact_id}
+void write_summary_event(JsonWriter& w, const StoredEvent& e);
+void write_lead(JsonWriter& w, const Lead& lead);
+
+// Throws the ApiError a rejected outcome stands for, else returns the expected alternative.
+template <class T>
+T expect(Outcome outcome) {
+  if (auto* r = std::get_if<Rejection>(&outcome)) throw ApiError(r->status, r->code, r->message, r->field);
+  return std::get<T>(std::move(outcome));
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,116 @@
+#include "projections/contacts.h"
+
+#include <boost/json.hpp>
+
+#include "eventlog/keys.h"
+#include "eventlog/sha256.h"
+
+namespace eventsd {
+
+namespace json = boost::json;
+using keys::Key;
+
+namespace {
+
+std::optional<std::string> optional_string(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (!v || !v->is_string()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+void put_optional(json::object& o, std::string_view key, std::optional<std::string_view> v) {
+  if (v) o[key] = *v;
+}
+
+std::optional<std::string_view> text_if(bool has, capnp::Text::Reader t) {
+  return has ? std::optional<std::string_view>(text_view(t)) : std::nullopt;
+}
+
+}  // namespace
+
+std::string company_key(std::optional<std::string_view> name, std::optional<std::string_view> domain) {
+  if (domain) return std::string(*domain);
+  return "name:" + std::string(name.value_or(""));
+}
+
+std::string company_id(std::string_view key) {
+  return "co_" + to_hex(sha256(key)).substr(0, 16);
+}
+
+void ReadModels::upsert_contact(lmdb::Txn& txn, std::uint32_t tno,
+                                schema::ContactUpserted::Reader f) const {
+  json::object profile;
+  put_optional(profile, "firstname", text_if(f.hasFirstname(), f.getFirstname()));
+  put_optional(profile, "lastname", text_if(f.hasLastname(), f.getLastname()));
+  put_optional(profile, "email", text_if(f.hasEmail(), f.getEmail()));
+  const auto name = text_if(f.hasCompanyName(), f.getCompanyName());
+  const auto domain = text_if(f.hasCompanyDomain(), f.getCompanyDomain());
+  if (name || domain) {
+    const std::string key = company_key(name, domain);
+    profile["company"] = key;
+    json::object company{{"id", company_id(key)}};
+    put_optional(company, "name", name);
+    put_optional(company, "domain", domain);
+    txn.put(dbs_.companies, Key().u32(tno).str(key), json::serialize(company));
+  }
+  txn.put(dbs_.contacts, Key().u32(tno).str(text_view(f.getContactId())), json::serialize(profile));
+}
+
+std::optional<ContactProfile> find_profile(const ReadModels& models, const lmdb::Txn& txn,
+                                           std::uint32_t tno, std::string_view contact_id) {
+  std::string_view v;
+  if (!txn.get(models.dbs().contacts, Key().u32(tno).str(contact_id), v)) return std::nullopt;
+  const auto o = json::parse(v).as_object();
+  return ContactProfile{optional_string(o, "firstname"), optional_string(o, "lastname"),
+                        optional_string(o, "email"), optional_string(o, "company")};
+}
+
+std::optional<Company> find_company(const ReadModels& models, const lmdb::Txn& txn,
+                                    std::uint32_t tno, std::string_view key) {
+  std::string_view v;
+  if (!txn.get(models.dbs().companies, Key().u32(tno).str(key), v)) return std::nullopt;
+  const auto o = json::parse(v).as_object();
+  return Company{optional_string(o, "id").value_or(""), optional_string(o, "name"),
+                 optional_string(o, "domain")};
+}
+
+std::optional<Company> company_of(const ReadModels& models, const lmdb::Txn& txn,
+                                  std::uint32_t tno, const ContactProfile& profile) {
+  if (profile.company_key) {
+    if (auto c = find_company(models, txn, tno, *profile.company_key)) return c;
+  }
+  if (profile.email) {
+    const auto at = profile.email->rfind('@');
+    if (at != std::string::npos) {
+      std::string domain = profile.email->substr(at + 1);
+      for (auto& ch : domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      return find_company(models, txn, tno, domain);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Lead> find_lead(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+                              std::string_view contact_id) {
+  Lead lead;
+  lead.id = std::string(contact_id);
+  if (auto profile = find_profile(models, txn, tno, contact_id)) {
+    lead.profile = std::move(*profile);
+    lead.has_profile = true;
+  }
+  const Key prefix = Key().u32(tno).str(contact_id);
+  lmdb::Cursor cursor(txn, models.dbs().by_contact);
+  for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+    const auto value = cursor.value();
+    const std::uint8_t flags = value.empty() ? 0 : static_cast<std::uint8_t>(value[0]);
+    if (flags & kSuppressed) continue;
+    const Millis ts = keys::read_i64(cursor.key(), cursor.key().size() - 16);
+    ++lead.event_count;
+    if (!lead.first_seen || ts < *lead.first_seen) lead.first_seen = ts;
+    if (!lead.last_seen || ts > *lead.last_seen) lead.last_seen = ts;
+  }
+  if (!lead.has_profile && lead.event_count == 0) return std::nullopt;
+  return lead;
+}
+
+}  // namespace eventsd

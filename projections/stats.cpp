@@ -1,0 +1,244 @@
+#include "projections/stats.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include "eventlog/keys.h"
+#include "projections/stored_event.h"
+
+namespace eventsd {
+
+using keys::Key;
+
+namespace {
+
+Key kind_key(std::uint32_t tno, CountKind kind) {
+  return Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
+}
+
+Counters decode(std::string_view v) {
+  Counters c;
+  if (v.size() == sizeof c) std::memcpy(&c, v.data(), sizeof c);
+  return c;
+}
+
+Counters& operator+=(Counters& a, const Counters& b) {
+  a.all += b.all;
+  a.identified += b.identified;
+  a.suppressed += b.suppressed;
+  a.identified_suppressed += b.identified_suppressed;
+  return a;
+}
+
+// Reads the 0-terminated string at `at`, advancing it.
+std::string_view take_str(std::string_view key, std::size_t& at) {
+  const std::size_t end = key.find('\0', at);
+  std::string_view s = key.substr(at, end - at);
+  at = end + 1;
+  return s;
+}
+
+// Sums of counters per dimension while a query runs.
+struct Tally {
+  explicit Tally(const StatsQuery& query) : q(query) {}
+  const StatsQuery& q;
+  Counters total;
+  std::map<std::string, Counters, std::less<>> by_type, by_domain;
+  std::map<Millis, Counters> by_day;
+
+  bool wanted(std::string_view type, std::string_view domain) const {
+    return (!q.event_type || type == *q.event_type) && (!q.domain || domain == *q.domain);
+  }
+  void add(std::string_view type, std::string_view domain, std::optional<Millis> day,
+           const Counters& c) {
+    total += c;
+    by_type[std::string(type)] += c;
+    if (!domain.empty()) by_domain[std::string(domain)] += c;
+    if (day) by_day[*day] += c;
+  }
+  void add_event(std::string_view type, std::string_view domain, Millis ts, std::uint8_t flags) {
+    Counters c;
+    c.all = 1;
+    if (flags & kIdentified) c.identified = 1;
+    if (flags & kSuppressed) c.suppressed = 1;
+    if ((flags & kIdentified) && (flags & kSuppressed)) c.identified_suppressed = 1;
+    add(type, domain, day_start(ts), c);
+  }
+
+  std::uint64_t shown(const Counters& c) const {
+    return q.identified_only ? c.identified - c.identified_suppressed : c.all - c.suppressed;
+  }
+  std::uint64_t hidden(const Counters& c) const {
+    return q.identified_only ? c.identified_suppressed : c.suppressed;
+  }
+};
+
+std::vector<std::pair<std::string, std::uint64_t>> top(
+    const Tally& t, const std::map<std::string, Counters, std::less<>>& m) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  for (const auto& [name, c] : m) {
+    if (auto n = t.shown(c)) out.emplace_back(name, n);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+  if (out.size() > kStatsTopN) out.resize(kStatsTopN);
+  return out;
+}
+
+class StatsQueryRun {
+ public:
+  StatsQueryRun(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno, const StatsQuery& q)
+      : models_(models), txn_(txn), tno_(tno), q_(q), tally_(q) {}
+
+  Stats run() {
+    if (!q_.after && !q_.before) {
+      all_time();
+    } else {
+      ranged();
+    }
+    Stats s;
+    s.total = tally_.shown(tally_.total);
+    s.suppressed = tally_.hidden(tally_.total);
+    s.by_type = top(tally_, tally_.by_type);
+    s.by_domain = top(tally_, tally_.by_domain);
+    for (auto it = tally_.by_day.rbegin(); it != tally_.by_day.rend() && s.by_day.size() < kStatsDays; ++it) {
+      if (auto n = tally_.shown(it->second)) s.by_day.emplace_back(it->first, n);
+    }
+    return s;
+  }
+
+ private:
+  // Calls f(key, counters) for every counter whose key starts with `prefix`.
+  template <class F>
+  void scan(const Key& prefix, F&& f) const {
+    lmdb::Cursor cursor(txn_, models_.dbs().counts);
+    for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+      f(cursor.key(), decode(cursor.value()));
+    }
+  }
+
+  // No date bounds: totals from the all-time (type, domain) counters, days from the most recent
+  // day rows.
+  void all_time() {
+    const std::size_t at0 = kind_key(tno_, CountKind::type_domain).size();
+    scan(kind_key(tno_, CountKind::type_domain), [&](std::string_view key, const Counters& c) {
+      std::size_t at = at0;
+      const auto type = take_str(key, at);
+      const auto domain = take_str(key, at);
+      if (tally_.wanted(type, domain)) tally_.add(type, domain, std::nullopt, c);
+    });
+    if (!q_.event_type && !q_.domain) {
+      // The per-day totals, newest first, until 90 days with events are found.
+      const Key prefix = kind_key(tno_, CountKind::day);
+      lmdb::Cursor cursor(txn_, models_.dbs().counts);
+      bool ok = cursor.seek(keys::prefix_end(prefix)) ? cursor.prev() : cursor.last();
+      std::size_t days = 0;
+      for (; ok && cursor.key().starts_with(prefix.view()) && days < kStatsDays; ok = cursor.prev()) {
+        const Counters c = decode(cursor.value());
+        if (tally_.shown(c) == 0) continue;
+        tally_.by_day[keys::read_i64(cursor.key(), prefix.size())] += c;
+        ++days;
+      }
+      return;
+    }
+    // A filter: the (day, type, domain) rows, newest day first, until 90 days with events.
+    const Key prefix = kind_key(tno_, CountKind::day_type_domain);
+    lmdb::Cursor cursor(txn_, models_.dbs().counts);
+    bool ok = cursor.seek(keys::prefix_end(prefix)) ? cursor.prev() : cursor.last();
+    for (; ok && cursor.key().starts_with(prefix.view()); ok = cursor.prev()) {
+      const std::string_view key = cursor.key();
+      const Millis day = keys::read_i64(key, prefix.size());
+      std::size_t at = prefix.size() + 8;
+      const auto type = take_str(key, at);
+      const auto domain = take_str(key, at);
+      if (!tally_.wanted(type, domain)) continue;
+      if (tally_.by_day.size() >= kStatsDays && !tally_.by_day.count(day)) break;
+      const Counters c = decode(cursor.value());
+      if (tally_.shown(c) > 0) tally_.by_day[day] += c;
+    }
+  }
+
+  // Date bounds: whole days from the (day, type, domain) rows, the partial days at either end
+  // by scanning their events.
+  void ranged() {
+    const Millis lo = q_.after.value_or(0);
+    const Millis hi = q_.before.value_or(std::numeric_limits<Millis>::max() - kMillisPerDay);
+    if (lo > hi) return;
+    Millis first_whole = day_start(lo) == lo ? lo : day_start(lo) + kMillisPerDay;
+    Millis last_whole = day_start(hi) + kMillisPerDay - 1 == hi ? day_start(hi) : day_start(hi) - kMillisPerDay;
+    if (first_whole > last_whole) {
+      scan_events(lo, hi);  // within one day, or two partial days
+      return;
+    }
+    if (lo < first_whole) scan_events(lo, first_whole - 1);
+    if (last_whole + kMillisPerDay - 1 < hi) scan_events(last_whole + kMillisPerDay, hi);
+    const Key prefix = kind_key(tno_, CountKind::day_type_domain);
+    lmdb::Cursor cursor(txn_, models_.dbs().counts);
+    const Key start = Key().raw(prefix).i64(first_whole);
+    for (bool ok = cursor.seek(start); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+      const std::string_view key = cursor.key();
+      const Millis day = keys::read_i64(key, prefix.size());
+      if (day > last_whole) break;
+      std::size_t at = prefix.size() + 8;
+      const auto type = take_str(key, at);
+      const auto domain = take_str(key, at);
+      if (tally_.wanted(type, domain)) tally_.add(type, domain, day, decode(cursor.value()));
+    }
+  }
+
+  // Counts the events with timestamps in [from, to] one by one (a partial day).
+  void scan_events(Millis from, Millis to) {
+    const auto& db = models_.dbs();
+    MDB_dbi index = db.by_time;
+    Key prefix = Key().u32(tno_);
+    if (q_.event_type) {
+      index = db.by_type;
+      prefix.str(*q_.event_type);
+    } else if (q_.domain) {
+      index = db.by_domain;
+      prefix.str(*q_.domain);
+    }
+    LogEvents events(txn_, models_.log());
+    lmdb::Cursor cursor(txn_, index);
+    for (bool ok = cursor.seek(Key().raw(prefix).i64(from)); ok && cursor.key().starts_with(prefix.view());
+         ok = cursor.next()) {
+      const std::string_view key = cursor.key();
+      const Millis ts = keys::read_i64(key, key.size() - 16);
+      if (ts > to) break;
+      auto event = events.get(keys::read_u64(key, key.size() - 8));
+      if (!event) continue;
+      const auto type = text_view(event->getEvent());
+      const auto domain = event->hasDomain() ? text_view(event->getDomain()) : std::string_view();
+      if (!tally_.wanted(type, domain)) continue;
+      const std::uint8_t flags = cursor.value().empty() ? 0 : static_cast<std::uint8_t>(cursor.value()[0]);
+      tally_.add_event(type, domain, ts, flags);
+    }
+  }
+
+  const ReadModels& models_;
+  const lmdb::Txn& txn_;
+  std::uint32_t tno_;
+  const StatsQuery& q_;
+  Tally tally_;
+};
+
+}  // namespace
+
+Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+                    const StatsQuery& query) {
+  return StatsQueryRun(models, txn, tno, query).run();
+}
+
+std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,
+                                     std::uint32_t tno) {
+  std::vector<std::string> out;
+  const Key prefix = kind_key(tno, CountKind::type);
+  lmdb::Cursor cursor(txn, models.dbs().counts);
+  for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+    std::string_view key = cursor.key();
+    out.emplace_back(key.substr(prefix.size(), key.size() - prefix.size() - 1));
+  }
+  return out;
+}
+
+}  // namespace eventsd

@@ -1,0 +1,47 @@
+// Aggregated counts (GET /v1/events/stats, GET /v1/events/types), answered from the counters the
+// events read model keeps (CountKind), not by scanning events. Only a date bound that falls
+// inside a day makes the query scan: the events of that partial day. docs/queries.md has the
+// costs.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "eventlog/lmdb.h"
+#include "eventlog/time.h"
+#include "projections/read_models.h"
+
+namespace eventsd {
+
+struct StatsQuery {
+  std::optional<std::string> event_type;
+  std::optional<std::string> domain;
+  std::optional<Millis> after;   // inclusive
+  std::optional<Millis> before;  // inclusive
+  bool identified_only = false;
+};
+
+inline constexpr std::size_t kStatsTopN = 50;
+inline constexpr std::size_t kStatsDays = 90;
+
+struct Stats {
+  std::uint64_t total = 0;       // unsuppressed events
+  std::uint64_t suppressed = 0;  // suppressed events, counted apart
+  // Unsuppressed counts, largest first (ties by name), at most 50 each.
+  std::vector<std::pair<std::string, std::uint64_t>> by_type;
+  std::vector<std::pair<std::string, std::uint64_t>> by_domain;
+  // The most recent days (UTC day start) with unsuppressed events, newest first, at most 90.
+  std::vector<std::pair<Millis, std::uint64_t>> by_day;
+};
+
+Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+                    const StatsQuery& query);
+
+// The distinct event names of the tenant, in byte order.
+std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,
+                                     std::uint32_t tno);
+
+}  // namespace eventsd
