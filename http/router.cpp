@@ -82,6 +82,7 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
     if (request.path.size() == 1 && request.path[0].empty()) request.path.clear();
     dialect = dialect_of_path(request.path);
     for (auto param : target->params()) {
+      if (param.key.empty() && !param.has_value) continue;  // "?" alone, or "&&"
       request.query.add(param.key, param.has_value ? param.value : std::string());
     }
 

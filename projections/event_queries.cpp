@@ -363,7 +363,11 @@ ListResult list_events(const ReadModels& models, const lmdb::Txn& txn, std::uint
                        const ListRequest& request) {
   ListResult result;
   Walker walker(models, txn, tno, request);
-  const auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
+  auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
+  // From a cursor the walk sees only what follows it: count the whole listing apart.
+  if (request.count_total && !counted && request.after) {
+    counted = count_events(models, txn, tno, request.filter);
+  }
   const bool scan_for_total = request.count_total && !counted;
   std::uint64_t matched = 0;
   std::uint64_t to_skip = request.offset;
