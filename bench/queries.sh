@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Query latency over HTTP on the 2,000,000-event data set (bench/dataset.h), warm cache.
+# For each query: RUNS runs of SECONDS_EACH seconds with wrk (1 thread, CONNS connections), the
+# median of the runs' p50 latencies and of their request rates, next to GET /healthz measured in
+# the same run (the cost of HTTP alone) — and the server-side figures of bench/query_bench.
+#
+# usage: bench/queries.sh        (BENCH_DATA=/tmp/eventsd-bench-queries RUNS=3 SECONDS_EACH=5 CONNS=4)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${RUNS:-3}
+SECONDS_EACH=${SECONDS_EACH:-5}
+CONNS=${CONNS:-4}
+DATA=${BENCH_DATA:-/tmp/eventsd-bench-queries}
+
+tools/setup.sh
+command -v wrk >/dev/null || { sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo); "${sudo[@]}" apt-get install -y -qq wrk; }
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build --target eventsd eventctl make_dataset query_bench >/dev/null
+
+now=$(build/bench/make_dataset "$DATA")
+token=$(build/tools/eventctl token create --data "$DATA" --tenant big --scopes events:read)
+out=$(mktemp)
+build/http/eventsd --data "$DATA" --listen 127.0.0.1:0 >"$out" 2>/dev/null &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -f "$out"' EXIT
+for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
+port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$out")
+
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)}
+                else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f\n", v}'; }
+iso() { date -u -d "@$(( $1 / 1000 ))" +%Y-%m-%dT%H:%M:%SZ; }
+
+week_ago=$(iso $((now - 7 * 86400000)))
+queries=(
+  "healthz (baseline)|/healthz"
+  "first page|/v1/events"
+  "page 50|/v1/events?page=50"
+  "type filter|/v1/events?event_type=form_submit"
+  "contact filter|/v1/events?contact_id=ct_4242"
+  "domain + 7 days|/v1/events?domain=site7.example.com&date_after=$week_ago"
+  "count_only + type|/v1/events?count_only=true&event_type=page_view"
+  "stats|/v1/events/stats"
+  "types|/v1/events/types"
+  "cursor page|/v1/events?cursor=__CURSOR__"
+)
+cursor=$(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$port/v1/events?page=1" |
+         sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p')
+
+printf "%-20s %12s %12s\n" query "p50 ms" "requests/s"
+for q in "${queries[@]}"; do
+  name=${q%%|*}
+  path=${q#*|}
+  path=${path/__CURSOR__/$cursor}
+  lat=() rps=()
+  tok=$token; [[ $name == healthz* ]] && tok=
+  for _ in $(seq "$RUNS"); do
+    r=$(EVENTSD_TOKEN=$tok QUERY_PATH=$path wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" --latency \
+        -s bench/wrk/get.lua "http://127.0.0.1:$port")
+    lat+=("$(awk '$1=="50%" {print $2}' <<<"$r" | to_ms)")
+    rps+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$r")")
+  done
+  printf "%-20s %12s %12.0f\n" "$name" "$(printf '%s\n' "${lat[@]}" | median)" "$(printf '%s\n' "${rps[@]}" | median)"
+done
+
+kill $server_pid; wait $server_pid 2>/dev/null || true
+echo
+echo "server side (bench/query_bench, medians of 5):"
+BENCH_DATA=$DATA build/bench/query_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  2>/dev/null | awk '/_median/ {printf "  %-28s %10s %s\n", $1, $2, $3}'

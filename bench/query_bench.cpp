@@ -1,0 +1,123 @@
+// Server-side query latency on the 2,000,000-event data set (bench/dataset.h), warm cache: the
+// read-model functions the HTTP handlers call, each inside its own read snapshot, as a request
+// would run them. The data directory is kept between runs (BENCH_DATA, default
+// /tmp/eventsd-bench-queries).
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+
+#include "bench/dataset.h"
+#include "eventlog/log.h"
+#include "projections/contacts.h"
+#include "projections/event_queries.h"
+#include "projections/read_models.h"
+#include "projections/stats.h"
+
+namespace eventsd {
+namespace {
+
+struct Fixture {
+  Fixture() {
+    const char* env = std::getenv("BENCH_DATA");
+    const std::filesystem::path dir = env ? env : "/tmp/eventsd-bench-queries";
+    now = bench::ensure_dataset(dir);
+    store.emplace(dir);
+    log.emplace(*store);
+    models.emplace(*store, *log);
+    auto r = store->read();
+    tno = *models->tenant_no(r.txn(), "big");
+  }
+  Millis now = 0;
+  std::optional<Store> store;
+  std::optional<Log> log;
+  std::optional<ReadModels> models;
+  std::uint32_t tno = 0;
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+template <class Query>
+void run(benchmark::State& state, Query&& query) {
+  auto& f = fixture();
+  for (auto _ : state) {
+    auto snapshot = f.store->read();
+    benchmark::DoNotOptimize(query(f, snapshot.txn()));
+  }
+}
+
+ListRequest page(std::uint64_t number) {
+  ListRequest r;
+  r.offset = (number - 1) * 20;
+  return r;
+}
+
+void BM_FirstPage(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events(*f.models, t, f.tno, page(1)).events.size(); });
+}
+void BM_Page50(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events(*f.models, t, f.tno, page(50)).events.size(); });
+}
+void BM_TypeFilter(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) {
+    auto r = page(1);
+    r.filter.event_type = "form_submit";
+    return list_events(*f.models, t, f.tno, r).events.size();
+  });
+}
+void BM_ContactFilter(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) {
+    auto r = page(1);
+    r.filter.contact_id = "ct_4242";
+    return list_events(*f.models, t, f.tno, r).events.size();
+  });
+}
+void BM_DomainLast7Days(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) {
+    auto r = page(1);
+    r.filter.domain = "site7.example.com";
+    r.filter.after = f.now - 7 * kMillisPerDay;
+    r.filter.before = f.now;
+    return list_events(*f.models, t, f.tno, r).events.size();
+  });
+}
+void BM_CountOnlyType(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) {
+    EventFilter filter;
+    filter.event_type = "page_view";
+    return count_events(*f.models, t, f.tno, filter);
+  });
+}
+void BM_Stats(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return compute_stats(*f.models, t, f.tno, {}).total; });
+}
+void BM_StatsSmallTenant(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) {
+    auto tno = *f.models->tenant_no(t, "t042");
+    return compute_stats(*f.models, t, tno, {}).total;
+  });
+}
+void BM_Types(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return event_types(*f.models, t, f.tno).size(); });
+}
+void BM_Lead(benchmark::State& s) {
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return find_lead(*f.models, t, f.tno, "ct_4242").has_value(); });
+}
+
+BENCHMARK(BM_FirstPage)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Page50)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_TypeFilter)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ContactFilter)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DomainLast7Days)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CountOnlyType)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Stats)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_StatsSmallTenant)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Types)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Lead)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace eventsd
+
+BENCHMARK_MAIN();
