@@ -40,10 +40,16 @@ struct UpsertContact {
   std::optional<std::string> firstname, lastname, email, company_name, company_domain;
 };
 
+// The campaign retention: campaign events older than the cutoff leave the read models. Issued by
+// the server itself (tenant "" = every tenant).
+struct ApplyRetention {
+  Millis campaign_cutoff = 0;
+};
+
 struct Command {
   std::string tenant;
   std::string actor;  // the token id (or tool) that issued it, recorded in the log
-  std::variant<IngestEvents, DeleteEvents, UpsertContact> body;
+  std::variant<IngestEvents, DeleteEvents, UpsertContact, ApplyRetention> body;
 };
 
 // A command the decider refused, or a failure of the store; nothing of it was recorded.

@@ -103,6 +103,17 @@ Decision decide_upsert(const Command& command, const UpsertContact& cmd, DecideC
   return {Recorded{}, true};
 }
 
+Decision decide_retention(const Command& command, const ApplyRetention& cmd, DecideContext& cx,
+                          capnp::MessageBuilder& message) {
+  const std::uint64_t expired = cx.models.count_expired_campaign_events(cx.txn, cmd.campaign_cutoff);
+  if (expired == 0) return {Deleted{}, false};
+  auto record = begin_record(command, cx, message);
+  auto fact = record.initFact().initRetentionApplied();
+  fact.setCampaignCutoff(cmd.campaign_cutoff);
+  fact.setPurged(expired);
+  return {Deleted{expired, {}}, true};
+}
+
 }  // namespace
 
 Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder& message) {
@@ -111,7 +122,8 @@ Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, IngestEvents>) return decide_ingest(command, body, cx, message);
         else if constexpr (std::is_same_v<T, DeleteEvents>) return decide_delete(command, body, cx, message);
-        else return decide_upsert(command, body, cx, message);
+        else if constexpr (std::is_same_v<T, UpsertContact>) return decide_upsert(command, body, cx, message);
+        else return decide_retention(command, body, cx, message);
       },
       command.body);
 }

@@ -15,6 +15,7 @@ struct LogRecord {
     eventsIngested @4 :EventsIngested;
     eventsDeleted @5 :EventsDeleted;
     contactUpserted @6 :ContactUpserted;
+    retentionApplied @7 :RetentionApplied;
   }
 }
 
@@ -63,4 +64,11 @@ struct ContactUpserted {
   email @3 :Text;
   companyName @4 :Text;
   companyDomain @5 :Text;       # lower-case
+}
+
+# The campaign retention ran (the record's tenant is empty: it covers every tenant). Campaign
+# events whose timestamp is before the cutoff leave the read models; the log keeps them.
+struct RetentionApplied {
+  campaignCutoff @0 :Int64;     # ms since the epoch
+  purged @1 :UInt64;            # how many events the decider found to purge
 }

@@ -20,6 +20,7 @@
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
 #include "projections/read_models.h"
+#include "http/rate_limit.h"
 
 namespace eventsd::http {
 
@@ -59,6 +60,8 @@ struct ServerOptions {
   std::size_t max_connections = 10'000;
   std::size_t header_limit = 8 * 1024;
   std::size_t body_limit = 1024 * 1024;
+  double rate_limit = 0;                  // requests per second per token; 0: no limit
+  std::int64_t campaign_retention_days = 180;  // 0: keep campaign events forever
 };
 
 // Everything a handler may touch. Owned by main(); outlives the server.
@@ -68,6 +71,7 @@ struct App {
   Writer& writer;
   TokenStore& tokens;
   ServerOptions options;
+  RateLimiter* limiter = nullptr;  // null: no rate limit
 };
 
 // Decoded query parameters, in order. A parameter given twice is rejected when read.

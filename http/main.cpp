@@ -5,6 +5,8 @@
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <future>
+#include <optional>
 #include <thread>
 
 #include "commands/writer.h"
@@ -20,10 +22,15 @@
 namespace {
 
 const char* kUsage =
-    "usage: eventsd --data DIR [--listen HOST:PORT] [--threads N]\n"
+    "usage: eventsd --data DIR [--listen HOST:PORT] [--rate-limit RPS]\n"
+    "               [--campaign-retention-days N] [--threads N]\n"
     "               [--read-timeout-ms N] [--max-connections N]\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
+    "  --campaign-retention-days N\n"
+    "                      campaign events older than N days are not served and are purged\n"
+    "                      (default 180; 0 keeps them)\n"
     "  --threads N         I/O threads (default: one per core)\n"
     "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
     "  --max-connections N connections served at once (default 10000)\n";
@@ -47,6 +54,7 @@ int main(int argc, char** argv) {
   using namespace eventsd;
   std::string data_dir;
   http::ServerOptions options;
+  std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -69,6 +77,14 @@ int main(int argc, char** argv) {
       options.threads = static_cast<unsigned>(number(flag, value));
     } else if (flag == "--read-timeout-ms") {
       options.read_timeout = std::chrono::milliseconds(number(flag, value));
+    } else if (flag == "--rate-limit") {
+      char* end = nullptr;
+      options.rate_limit = std::strtod(value, &end);
+      if (end == value || *end || !(options.rate_limit >= 0)) usage_error("--rate-limit needs a number >= 0");
+    } else if (flag == "--campaign-retention-days") {
+      options.campaign_retention_days = static_cast<std::int64_t>(number(flag, value));
+    } else if (flag == "--retention-interval-ms") {
+      retention_interval = std::chrono::milliseconds(number(flag, value));
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value);
     } else {
@@ -96,10 +112,32 @@ int main(int argc, char** argv) {
     Writer writer(store, log, models);
     writer.start();
 
-    http::App app{store, models, writer, tokens, options};
+    // The campaign retention runs once before serving, then every hour.
+    auto retention = [&](Writer::Done done) {
+      if (options.campaign_retention_days <= 0) return done(Deleted{});
+      const Millis cutoff = now_millis() - options.campaign_retention_days * kMillisPerDay;
+      writer.submit(Command{"", "eventsd:retention", ApplyRetention{cutoff}}, std::move(done));
+    };
+    auto report = [](Outcome outcome) {
+      if (auto* d = std::get_if<Deleted>(&outcome); d && d->deleted > 0) {
+        std::cerr << "eventsd: campaign retention purged " << d->deleted << " event(s)\n";
+      } else if (auto* r = std::get_if<Rejection>(&outcome)) {
+        std::cerr << "eventsd: campaign retention failed: " << r->message << "\n";
+      }
+    };
+    {
+      std::promise<Outcome> first;
+      retention([&first](Outcome o) { first.set_value(std::move(o)); });
+      report(first.get_future().get());
+    }
+
+    std::optional<http::RateLimiter> limiter;
+    if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
+    http::App app{store, models, writer, tokens, options, limiter ? &*limiter : nullptr};
     http::Server server(app, http::make_router());
     server.listen();
     server.drain_on_signals();
+    server.every(retention_interval, [&] { retention(report); });
     std::cout << "eventsd listening on http://" << options.host << ":" << server.port()
               << " (data: " << data_dir << ")" << std::endl;
     server.run(options.threads);

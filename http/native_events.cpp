@@ -17,8 +17,14 @@ namespace {
 constexpr std::uint64_t kMaxOffset = 10'000'000;
 
 asio::awaitable<Response> ingest(App& app, Request& req) {
+  co_return co_await ingest_events(app, req, kNativeFieldNames);
+}
+
+}  // namespace
+
+asio::awaitable<Response> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
-  auto parsed = parse_ingest(json_body(req), kNativeFieldNames, req.received_at);
+  auto parsed = parse_ingest(json_body(req), names, req.received_at);
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
   Command command{req.principal.tenant, req.principal.token_id, std::get<IngestEvents>(std::move(parsed))};
   auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
@@ -29,6 +35,8 @@ asio::awaitable<Response> ingest(App& app, Request& req) {
   w.end_array().end_object();
   co_return json_response(201, std::move(body));
 }
+
+namespace {
 
 asio::awaitable<Response> delete_batch(App& app, Request& req) {
   req.query.only({});

@@ -6,7 +6,10 @@
 #include <optional>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "commands/command.h"
+#include "commands/event_input.h"
 #include "http/api.h"
 #include "http/json_writer.h"
 #include "projections/contacts.h"
@@ -45,5 +48,9 @@ T expect(Outcome outcome) {
   if (auto* r = std::get_if<Rejection>(&outcome)) throw ApiError(r->status, r->code, r->message, r->field);
   return std::get<T>(std::move(outcome));
 }
+
+// Ingest as every dialect that answers {"status":"success","ids":[...]} does it: validate the
+// body with the dialect's field names, submit, answer 201.
+boost::asio::awaitable<Response> ingest_events(App& app, Request& req, FieldNames names);
 
 }  // namespace eventsd::http

@@ -130,6 +130,13 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
         throw ApiError(403, "insufficient_permissions", "this token lacks the " + route->scope + " scope");
       }
       request.principal = {info->id, info->tenant};
+      if (app.limiter) {
+        if (auto wait = app.limiter->take(info->id)) {
+          ApiError limited(429, "rate_limited", "rate limit exceeded; retry later");
+          limited.retry_after = *wait;
+          throw limited;
+        }
+      }
     }
     co_return co_await route->handler(app, request);
   } catch (const ApiError& e) {
@@ -146,6 +153,10 @@ Router make_router() {
   add_native_routes(router);
   add_native_stats_routes(router);
   add_native_contact_routes(router);
+  add_org_unit_routes(router);
+  add_campaign_routes(router);
+  add_workspace_routes(router);
+  add_openapi_route(router);
   return router;
 }
 

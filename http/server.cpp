@@ -68,12 +68,29 @@ void Server::drain_on_signals() {
   });
 }
 
+void Server::every(std::chrono::milliseconds period, std::function<void()> task) {
+  auto timer = std::make_shared<asio::steady_timer>(ioc_);
+  periodic_.push_back(timer);
+  asio::co_spawn(
+      ioc_,
+      [timer, period, task = std::move(task)]() -> asio::awaitable<void> {
+        for (;;) {
+          timer->expires_after(period);
+          auto [ec] = co_await timer->async_wait(use_tuple);
+          if (ec) co_return;
+          task();
+        }
+      },
+      asio::detached);
+}
+
 void Server::drain(std::chrono::milliseconds grace) {
   asio::post(ioc_, [this, grace] {
     if (draining_.exchange(true)) return;
     beast::error_code ec;
     acceptor_.close(ec);
     signals_.cancel(ec);
+    for (auto& timer : periodic_) timer->cancel();
     std::lock_guard lock(connections_mutex_);
     if (connections_.empty()) return;
     drain_deadline_.expires_after(grace);

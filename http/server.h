@@ -19,7 +19,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <set>
+#include <vector>
 
 #include "http/api.h"
 #include "http/router.h"
@@ -40,6 +42,8 @@ class Server {
   void drain(std::chrono::milliseconds grace = std::chrono::seconds(30));
   // Drains when one of the signals arrives (SIGTERM, SIGINT).
   void drain_on_signals();
+  // Runs `task` on an I/O thread every `period` until the server drains. The task must not block.
+  void every(std::chrono::milliseconds period, std::function<void()> task);
 
   struct Connection;
 
@@ -59,6 +63,7 @@ class Server {
   std::atomic<std::size_t> open_connections_{0};
   std::mutex connections_mutex_;
   std::set<std::shared_ptr<Connection>> connections_;
+  std::vector<std::shared_ptr<boost::asio::steady_timer>> periodic_;
 };
 
 }  // namespace eventsd::http

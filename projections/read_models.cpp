@@ -68,6 +68,8 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.by_domain = store.db("rm_by_domain");
   dbs_.by_campaign = store.db("rm_by_campaign");
   dbs_.counts = store.db("rm_counts");
+  dbs_.campaigns = store.db("rm_campaigns");
+  dbs_.campaign_expiry = store.db("rm_campaign_expiry");
   dbs_.contacts = store.db("rm_contacts");
   dbs_.companies = store.db("rm_companies");
 }
@@ -75,7 +77,8 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
 std::vector<MDB_dbi> ReadModels::all_dbs() const {
   return {dbs_.meta,       dbs_.tenants,    dbs_.events,      dbs_.ids,
           dbs_.by_time,    dbs_.by_type,    dbs_.by_contact,  dbs_.by_domain,
-          dbs_.by_campaign, dbs_.counts,    dbs_.contacts,    dbs_.companies};
+          dbs_.by_campaign, dbs_.counts,    dbs_.campaigns,   dbs_.campaign_expiry,
+          dbs_.contacts,   dbs_.companies};
 }
 
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
@@ -105,6 +108,32 @@ Counters ReadModels::counters(const lmdb::Txn& txn, std::string_view key) const 
   std::string_view v;
   if (txn.get(dbs_.counts, key, v) && v.size() == sizeof c) std::memcpy(&c, v.data(), sizeof c);
   return c;
+}
+
+bool ReadModels::campaign_exists(const lmdb::Txn& txn, std::uint32_t tno,
+                                 std::string_view campaign) const {
+  std::string_view v;
+  return txn.get(dbs_.campaigns, Key().u32(tno).str(campaign), v);
+}
+
+std::uint64_t ReadModels::count_expired_campaign_events(const lmdb::Txn& txn, Millis cutoff) const {
+  std::uint64_t n = 0;
+  lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
+  for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < cutoff; ok = cursor.next()) ++n;
+  return n;
+}
+
+void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff) const {
+  // Collect first: removing an event deletes its expiry entry under the cursor.
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> expired;
+  {
+    lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
+    for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < cutoff; ok = cursor.next()) {
+      expired.emplace_back(keys::read_u32(cursor.key(), 8), keys::read_u64(cursor.key(), 12));
+    }
+  }
+  LogEvents events(txn, log_);
+  for (const auto& [tno, seq] : expired) remove_event(txn, counts, events, tno, seq);
 }
 
 std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uint32_t tno,
@@ -138,6 +167,9 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       }
       break;
     }
+    case schema::LogRecord::Fact::RETENTION_APPLIED:
+      apply_retention(txn, counts, fact.getRetentionApplied().getCampaignCutoff());
+      break;
     case schema::LogRecord::Fact::CONTACT_UPSERTED:
       upsert_contact(txn, assign_tenant(txn, text_view(record.getTenant())), fact.getContactUpserted());
       break;
@@ -197,6 +229,8 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
   if (e.base.hasCampaignId()) {
     const std::string_view campaign = text_view(e.base.getCampaignId());
     entry(dbs_.by_campaign, Key().u32(tno).str(campaign).i64(ts).u64(seq));
+    entry(dbs_.campaign_expiry, Key().i64(ts).u32(tno).u64(seq));
+    if (insert) txn.put(dbs_.campaigns, Key().u32(tno).str(campaign), std::string_view());
     counts.add(count_key(tno, CountKind::campaign).str(campaign), flags, insert);
   }
 }

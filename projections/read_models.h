@@ -62,6 +62,8 @@ struct ReadModelDbs {
   MDB_dbi by_domain;    // [tno][domain\0][ts][seq] -> flags
   MDB_dbi by_campaign;  // [tno][campaign\0][ts][seq] -> flags
   MDB_dbi counts;       // [tno][CountKind][dimensions] -> Counters
+  MDB_dbi campaigns;    // [tno][campaign id\0] -> "" (every campaign ever seen: it exists)
+  MDB_dbi campaign_expiry;  // [ts][tno][seq] -> "" (campaign events by age, for retention)
   MDB_dbi contacts;     // [tno][contact id\0] -> profile (JSON: firstname, lastname, email, company)
   MDB_dbi companies;    // [tno][company key\0] -> company (JSON: id, name, domain)
 };
@@ -80,6 +82,10 @@ class ReadModels {
   std::uint64_t checkpoint(const lmdb::Txn& txn) const;
   std::optional<std::uint32_t> tenant_no(const lmdb::Txn& txn, std::string_view tenant) const;
   Counters counters(const lmdb::Txn& txn, std::string_view key) const;
+  bool campaign_exists(const lmdb::Txn& txn, std::uint32_t tno, std::string_view campaign) const;
+  // Campaign events (of every tenant) with timestamps before `cutoff`.
+  std::uint64_t count_expired_campaign_events(const lmdb::Txn& txn, Millis cutoff) const;
+
   // The event's sequence number, if an event with this id exists for the tenant.
   std::optional<std::uint64_t> find_seq(const lmdb::Txn& txn, std::uint32_t tno,
                                         std::string_view id) const;
@@ -91,6 +97,7 @@ class ReadModels {
   // types touches 5 type counters, not 500).
   class CountDeltas;
 
+  void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff) const;
   void insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
                     schema::Event::Reader event) const;
   void remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
