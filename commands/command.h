@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "eventlog/time.h"
+#include "projections/rules.h"
 
 namespace eventsd {
 
@@ -46,10 +47,25 @@ struct ApplyRetention {
   Millis campaign_cutoff = 0;
 };
 
+// POST /v1/contacts/merge: `from` becomes an alias of `into`, and its events move there.
+struct MergeContacts {
+  std::string from, into;
+};
+
+// PUT /v1/suppression/rules and PUT /v1/scoring/rules: full replacements.
+struct SetSuppressionRules {
+  SuppressionRules rules;
+};
+struct SetScoringRules {
+  std::vector<std::pair<std::string, std::int32_t>> rules;  // (event name, points), in order
+};
+
 struct Command {
   std::string tenant;
   std::string actor;  // the token id (or tool) that issued it, recorded in the log
-  std::variant<IngestEvents, DeleteEvents, UpsertContact, ApplyRetention> body;
+  std::variant<IngestEvents, DeleteEvents, UpsertContact, ApplyRetention, MergeContacts,
+               SetSuppressionRules, SetScoringRules>
+      body;
 };
 
 // A command the decider refused, or a failure of the store; nothing of it was recorded.
@@ -71,6 +87,11 @@ struct Deleted {
 
 struct Recorded {};  // the command's fact is committed; nothing more to say
 
-using Outcome = std::variant<Rejection, Ingested, Deleted, Recorded>;
+struct Merged {
+  std::string into;     // the contact `from` now stands for (the end of any alias chain)
+  std::uint64_t moved = 0;
+};
+
+using Outcome = std::variant<Rejection, Ingested, Deleted, Recorded, Merged>;
 
 }  // namespace eventsd

@@ -1,8 +1,16 @@
 #include "commands/decide.h"
 
+#include <set>
 #include <unordered_set>
 
+#include "commands/suppression.h"
+#include "eventlog/keys.h"
+#include "projections/rules.h"
+#include "projections/stored_event.h"
+
 namespace eventsd {
+
+using keys::Key;
 
 namespace {
 
@@ -15,12 +23,21 @@ schema::LogRecord::Builder begin_record(const Command& command, const DecideCont
   return record;
 }
 
+// What the decider settled for one event beyond what the client sent.
+struct Settled {
+  std::optional<std::string> contact;           // after alias resolution
+  std::optional<std::string> original_contact;  // the client's contact, when an alias redirected it
+  Millis timestamp = 0;
+  std::int32_t points = 0;
+};
+
 void fill_event(schema::Event::Builder out, const EventInput& in, std::string_view id,
-                Millis received_at, Millis now) {
+                const Settled& settled, Reason reason, Millis now) {
   out.setId(std::string(id));
   out.setEvent(in.event);
-  if (in.contact_id) out.setContactId(*in.contact_id);
-  out.setTimestamp(in.timestamp.value_or(received_at));
+  if (settled.contact) out.setContactId(*settled.contact);
+  if (settled.original_contact) out.setOriginalContactId(*settled.original_contact);
+  out.setTimestamp(settled.timestamp);
   out.setCreatedAt(now);
   auto set = [](const std::optional<std::string>& v, auto setter) {
     if (v) setter(*v);
@@ -36,6 +53,25 @@ void fill_event(schema::Event::Builder out, const EventInput& in, std::string_vi
   set(in.step_id, [&](const std::string& s) { out.setStepId(s); });
   set(in.email, [&](const std::string& s) { out.setEmail(s); });
   out.setData(in.data);
+  out.setSuppression(reason);
+  out.setPoints(settled.points);
+}
+
+// The contact's recorded events, from its index range.
+History contact_history(const DecideContext& cx, std::uint32_t tno) {
+  return [&cx, tno](std::string_view contact, Millis from, Millis to,
+                    const std::function<bool(const WindowEvent&)>& visit) {
+    const Key prefix = Key().u32(tno).str(contact);
+    lmdb::Cursor cursor(cx.txn, cx.models.dbs().by_contact);
+    for (bool ok = cursor.seek(Key().raw(prefix).i64(from)); ok && cursor.key().starts_with(prefix.view());
+         ok = cursor.next()) {
+      const auto key = cursor.key();
+      const Millis ts = keys::read_i64(key, key.size() - 16);
+      if (ts > to) break;
+      const ContactEntry entry = decode_contact_entry(cursor.value());
+      if (!visit({ts, keys::read_u64(key, key.size() - 8), (entry.flags & kSuppressed) != 0, entry.event})) break;
+    }
+  };
 }
 
 Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideContext& cx,
@@ -43,29 +79,65 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
   Ingested result;
   result.ids.reserve(cmd.events.size());
-  // Indexes into cmd.events of the events to record, and their ids.
+  // Indexes into cmd.events of the events to record.
   std::vector<std::size_t> fresh;
   std::unordered_set<std::string_view> in_request;
   for (std::size_t i = 0; i < cmd.events.size(); ++i) {
     const auto& in = cmd.events[i];
     if (in.id) {
       const bool stored = tno && cx.models.find_seq(cx.txn, *tno, *in.id);
-      if (stored || !in_request.insert(*in.id).second) {
-        result.ids.push_back(*in.id);  // an idempotent retry: answer the stored id
-        continue;
-      }
-      result.ids.push_back(*in.id);
+      result.ids.push_back(*in.id);  // a retry answers the stored id
+      if (stored || !in_request.insert(*in.id).second) continue;
     } else {
       result.ids.push_back(cx.ids.next(cx.now));
     }
     fresh.push_back(i);
   }
   if (fresh.empty()) return {std::move(result), false};
-  auto record = begin_record(command, cx, message);
-  auto events = record.initFact().initEventsIngested().initEvents(static_cast<unsigned>(fresh.size()));
-  unsigned out = 0;
+
+  // A tenant seen for the first time has no rules, aliases or history yet.
+  SuppressionRules suppression;
+  ScoringRules scoring;
+  if (tno) {
+    suppression = load_suppression_rules(cx.models, cx.txn, *tno);
+    scoring = load_scoring_rules(cx.models, cx.txn, *tno);
+  }
+  SuppressionDecider decider(suppression, tno ? contact_history(cx, *tno) : History(
+      [](std::string_view, Millis, Millis, const std::function<bool(const WindowEvent&)>&) {}));
+  std::vector<Settled> settled;
+  settled.reserve(fresh.size());
   for (std::size_t i : fresh) {
-    fill_event(events[out++], cmd.events[i], result.ids[i], cmd.received_at, cx.now);
+    const auto& in = cmd.events[i];
+    Settled s;
+    s.timestamp = in.timestamp.value_or(cmd.received_at);
+    if (in.contact_id) {
+      s.contact = tno ? cx.models.resolve_contact(cx.txn, *tno, *in.contact_id) : *in.contact_id;
+      if (*s.contact != *in.contact_id) s.original_contact = *in.contact_id;
+    }
+    if (auto it = scoring.points.find(in.event); it != scoring.points.end()) s.points = it->second;
+    if (!suppression.empty()) {
+      decider.decide({in.event, s.contact, s.timestamp, in.data});
+    }
+    settled.push_back(std::move(s));
+  }
+
+  auto record = begin_record(command, cx, message);
+  auto ingested = record.initFact().initEventsIngested();
+  auto events = ingested.initEvents(static_cast<unsigned>(fresh.size()));
+  for (unsigned k = 0; k < fresh.size(); ++k) {
+    const Reason reason = suppression.empty() ? Reason::NONE : decider.reasons()[k];
+    fill_event(events[k], cmd.events[fresh[k]], result.ids[fresh[k]], settled[k], reason, cx.now);
+  }
+  if (!decider.regrouped().empty()) {
+    // Recorded events a burst regrouped, by id (each once).
+    const std::set<std::uint64_t> seqs(decider.regrouped().begin(), decider.regrouped().end());
+    LogEvents log_events(cx.txn, cx.models.log());
+    std::vector<std::string> ids;
+    for (auto seq : seqs) {
+      if (auto e = log_events.get(seq)) ids.emplace_back(text_view(e->getId()));
+    }
+    auto regrouped = ingested.initRegrouped(static_cast<unsigned>(ids.size()));
+    for (unsigned k = 0; k < ids.size(); ++k) regrouped.set(k, ids[k]);
   }
   return {std::move(result), true};
 }
@@ -114,6 +186,80 @@ Decision decide_retention(const Command& command, const ApplyRetention& cmd, Dec
   return {Deleted{expired, {}}, true};
 }
 
+Rejection merge_rejection(std::string field, std::string message) {
+  return Rejection{400, "invalid_request", std::move(message), std::move(field)};
+}
+
+Decision decide_merge(const Command& command, const MergeContacts& cmd, DecideContext& cx,
+                      capnp::MessageBuilder& message) {
+  if (cmd.from == cmd.into) return {merge_rejection("into", "cannot merge a contact into itself"), false};
+  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
+  std::string into = cmd.into;
+  if (tno) {
+    const std::string from_now = cx.models.resolve_contact(cx.txn, *tno, cmd.from);
+    if (from_now != cmd.from) {
+      return {merge_rejection("from", cmd.from + " was already merged into " + from_now), false};
+    }
+    into = cx.models.resolve_contact(cx.txn, *tno, cmd.into);
+    if (into == cmd.from) {
+      return {merge_rejection("into", cmd.into + " was merged into " + cmd.from + ": this merge would make a cycle"),
+              false};
+    }
+  }
+  // Every live event of `from` moves.
+  std::vector<std::string> moved;
+  if (tno) {
+    const Key prefix = Key().u32(*tno).str(cmd.from);
+    LogEvents log_events(cx.txn, cx.models.log());
+    lmdb::Cursor cursor(cx.txn, cx.models.dbs().by_contact);
+    for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+      const auto key = cursor.key();
+      if (auto e = log_events.get(keys::read_u64(key, key.size() - 8))) moved.emplace_back(text_view(e->getId()));
+    }
+  }
+  auto record = begin_record(command, cx, message);
+  auto fact = record.initFact().initContactsMerged();
+  fact.setFrom(cmd.from);
+  fact.setInto(into);
+  auto list = fact.initMoved(static_cast<unsigned>(moved.size()));
+  for (unsigned i = 0; i < moved.size(); ++i) list.set(i, moved[i]);
+  return {Merged{into, moved.size()}, true};
+}
+
+Decision decide_suppression_rules(const Command& command, const SetSuppressionRules& cmd,
+                                  DecideContext& cx, capnp::MessageBuilder& message) {
+  auto record = begin_record(command, cx, message);
+  const auto& r = cmd.rules;
+  auto rules = record.initFact().initSuppressionRulesSet().initRules(
+      static_cast<unsigned>(r.velocity.size() + r.metadata.size()));
+  unsigned k = 0;
+  for (const auto& v : r.velocity) {
+    auto out = rules[k++].initVelocity();
+    out.setMaxEvents(v.max_events);
+    out.setWindowSeconds(v.window_seconds);
+    if (v.event) out.setEvent(*v.event);
+    out.setKeepFirst(v.keep_first);
+  }
+  for (const auto& m : r.metadata) {
+    auto out = rules[k++].initMetadata();
+    out.setKey(m.key);
+    if (m.equals) out.setEquals(*m.equals);
+    else out.setContains(m.contains.value_or(""));
+  }
+  return {Recorded{}, true};
+}
+
+Decision decide_scoring_rules(const Command& command, const SetScoringRules& cmd, DecideContext& cx,
+                              capnp::MessageBuilder& message) {
+  auto record = begin_record(command, cx, message);
+  auto rules = record.initFact().initScoringRulesSet().initRules(static_cast<unsigned>(cmd.rules.size()));
+  for (unsigned k = 0; k < cmd.rules.size(); ++k) {
+    rules[k].setEvent(cmd.rules[k].first);
+    rules[k].setPoints(cmd.rules[k].second);
+  }
+  return {Recorded{}, true};
+}
+
 }  // namespace
 
 Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder& message) {
@@ -123,7 +269,10 @@ Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder
         if constexpr (std::is_same_v<T, IngestEvents>) return decide_ingest(command, body, cx, message);
         else if constexpr (std::is_same_v<T, DeleteEvents>) return decide_delete(command, body, cx, message);
         else if constexpr (std::is_same_v<T, UpsertContact>) return decide_upsert(command, body, cx, message);
-        else return decide_retention(command, body, cx, message);
+        else if constexpr (std::is_same_v<T, ApplyRetention>) return decide_retention(command, body, cx, message);
+        else if constexpr (std::is_same_v<T, MergeContacts>) return decide_merge(command, body, cx, message);
+        else if constexpr (std::is_same_v<T, SetSuppressionRules>) return decide_suppression_rules(command, body, cx, message);
+        else return decide_scoring_rules(command, body, cx, message);
       },
       command.body);
 }

@@ -16,6 +16,9 @@ struct LogRecord {
     eventsDeleted @5 :EventsDeleted;
     contactUpserted @6 :ContactUpserted;
     retentionApplied @7 :RetentionApplied;
+    contactsMerged @8 :ContactsMerged;
+    suppressionRulesSet @9 :SuppressionRulesSet;
+    scoringRulesSet @10 :ScoringRulesSet;
   }
 }
 
@@ -46,10 +49,14 @@ struct Event {
   email @15 :Text;
   data @16 :Text;               # a JSON object, compact serialization
   suppression @17 :SuppressionReason;
+  points @18 :Int32;            # what the scoring rules in force gave it (counts when unsuppressed)
 }
 
 struct EventsIngested {
   events @0 :List(Event);
+  # Ids of events recorded earlier that a keep_first velocity burst of this batch turned into
+  # inorganic_grouped (they were unsuppressed until now).
+  regrouped @1 :List(Text);
 }
 
 struct EventsDeleted {
@@ -71,4 +78,49 @@ struct ContactUpserted {
 struct RetentionApplied {
   campaignCutoff @0 :Int64;     # ms since the epoch
   purged @1 :UInt64;            # how many events the decider found to purge
+}
+
+# POST /v1/contacts/merge: `from` becomes an alias of `into` (already resolved to the end of any
+# alias chain); its events move to `into` and keep their original contact.
+struct ContactsMerged {
+  from @0 :Text;
+  into @1 :Text;
+  moved @2 :List(Text);         # ids of the events that moved
+}
+
+struct SuppressionRule {
+  union {
+    velocity @0 :VelocityRule;
+    metadata @1 :MetadataRule;
+  }
+}
+
+struct VelocityRule {
+  maxEvents @0 :UInt32;
+  windowSeconds @1 :UInt32;
+  event @2 :Text;               # not set: every event name counts
+  keepFirst @3 :Bool;
+}
+
+struct MetadataRule {
+  key @0 :Text;                 # a top-level key of the event's data
+  union {
+    equals @1 :Text;            # a JSON value, compact serialization
+    contains @2 :Text;          # a substring of a string value (ASCII case-insensitive)
+  }
+}
+
+# PUT /v1/suppression/rules: the tenant's rules from now on (a full replacement).
+struct SuppressionRulesSet {
+  rules @0 :List(SuppressionRule);
+}
+
+struct ScoringRule {
+  event @0 :Text;
+  points @1 :Int32;
+}
+
+# PUT /v1/scoring/rules: points per event name from now on (a full replacement).
+struct ScoringRulesSet {
+  rules @0 :List(ScoringRule);
 }

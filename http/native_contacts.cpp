@@ -1,6 +1,7 @@
 // Contacts (leads): PUT /v1/contacts/{id} records a profile; GET /v1/contacts/{id} answers the
 // lead (API.md §3).
 #include "commands/contact_input.h"
+#include "commands/rules_input.h"
 #include "http/render.h"
 #include "http/router.h"
 #include "http/submit.h"
@@ -42,9 +43,23 @@ asio::awaitable<Response> get_contact(App& app, Request& req) {
   co_return lead_response(app, req.principal.tenant, req.captures.at(0));
 }
 
+asio::awaitable<Response> merge(App& app, Request& req) {
+  req.query.only({});
+  auto parsed = parse_merge(json_body(req));
+  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
+  Command command{req.principal.tenant, req.principal.token_id, std::get<MergeContacts>(std::move(parsed))};
+  auto merged = expect<Merged>(co_await async_submit(app.writer, std::move(command)));
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("into").string(merged.into);
+  w.key("moved").number(merged.moved).end_object();
+  co_return json_response(200, std::move(body));
+}
+
 }  // namespace
 
 void add_native_contact_routes(Router& r) {
+  r.add(bhttp::verb::post, "/v1/contacts/merge", Dialect::native, "events:write", merge);
   r.add(bhttp::verb::put, "/v1/contacts/{id}", Dialect::native, "events:write", put_contact);
   r.add(bhttp::verb::get, "/v1/contacts/{id}", Dialect::native, "events:read", get_contact);
 }

@@ -153,6 +153,7 @@ Router make_router() {
   add_native_routes(router);
   add_native_stats_routes(router);
   add_native_contact_routes(router);
+  add_native_rule_routes(router);
   add_org_unit_routes(router);
   add_campaign_routes(router);
   add_workspace_routes(router);

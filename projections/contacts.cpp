@@ -91,9 +91,11 @@ std::optional<Company> company_of(const ReadModels& models, const lmdb::Txn& txn
 }
 
 std::optional<Lead> find_lead(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
-                              std::string_view contact_id) {
+                              std::string_view requested) {
+  // A merged contact is an alias: it answers as the contact it was merged into.
+  const std::string contact_id = models.resolve_contact(txn, tno, requested);
   Lead lead;
-  lead.id = std::string(contact_id);
+  lead.id = contact_id;
   if (auto profile = find_profile(models, txn, tno, contact_id)) {
     lead.profile = std::move(*profile);
     lead.has_profile = true;
@@ -101,15 +103,21 @@ std::optional<Lead> find_lead(const ReadModels& models, const lmdb::Txn& txn, st
   const Key prefix = Key().u32(tno).str(contact_id);
   lmdb::Cursor cursor(txn, models.dbs().by_contact);
   for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-    const auto value = cursor.value();
-    const std::uint8_t flags = value.empty() ? 0 : static_cast<std::uint8_t>(value[0]);
-    if (flags & kSuppressed) continue;
+    const ContactEntry entry = decode_contact_entry(cursor.value());
+    if (entry.flags & kSuppressed) continue;
     const Millis ts = keys::read_i64(cursor.key(), cursor.key().size() - 16);
     ++lead.event_count;
-    if (!lead.first_seen || ts < *lead.first_seen) lead.first_seen = ts;
-    if (!lead.last_seen || ts > *lead.last_seen) lead.last_seen = ts;
+    lead.score += entry.points;
+    // The range is in timestamp order: the first entry is the earliest.
+    if (!lead.first_seen) lead.first_seen = ts;
+    lead.last_seen = ts;
   }
   if (!lead.has_profile && lead.event_count == 0) return std::nullopt;
+  lmdb::Cursor merged(txn, models.dbs().merged);
+  for (bool ok = merged.seek(prefix); ok && merged.key().starts_with(prefix.view()); ok = merged.next()) {
+    const auto rest = merged.key().substr(prefix.size());
+    lead.merged_from.emplace_back(rest.substr(0, rest.size() - 1));
+  }
   return lead;
 }
 

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "eventlog/keys.h"
+#include "projections/rules.h"
 
 namespace eventsd {
 
@@ -72,13 +73,28 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.campaign_expiry = store.db("rm_campaign_expiry");
   dbs_.contacts = store.db("rm_contacts");
   dbs_.companies = store.db("rm_companies");
+  dbs_.aliases = store.db("rm_aliases");
+  dbs_.merged = store.db("rm_merged");
+  dbs_.rules = store.db("rm_rules");
+}
+
+ContactEntry decode_contact_entry(std::string_view value) {
+  ContactEntry e;
+  if (value.empty()) return e;
+  e.flags = static_cast<std::uint8_t>(value[0]);
+  if (value.size() >= 5) {
+    e.points = static_cast<std::int32_t>(keys::read_u32(value, 1));
+    e.event = value.substr(5);
+  }
+  return e;
 }
 
 std::vector<MDB_dbi> ReadModels::all_dbs() const {
   return {dbs_.meta,       dbs_.tenants,    dbs_.events,      dbs_.ids,
           dbs_.by_time,    dbs_.by_type,    dbs_.by_contact,  dbs_.by_domain,
           dbs_.by_campaign, dbs_.counts,    dbs_.campaigns,   dbs_.campaign_expiry,
-          dbs_.contacts,   dbs_.companies};
+          dbs_.contacts,   dbs_.companies,  dbs_.aliases,     dbs_.merged,
+          dbs_.rules};
 }
 
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
@@ -150,12 +166,37 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
   switch (fact.which()) {
     case schema::LogRecord::Fact::EVENTS_INGESTED: {
       const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
+      const auto ingested = fact.getEventsIngested();
       std::uint32_t index = 0;
-      for (auto event : fact.getEventsIngested().getEvents()) {
+      for (auto event : ingested.getEvents()) {
         insert_event(txn, counts, tno, event_seq(position, index++), event);
+      }
+      if (ingested.hasRegrouped()) {
+        LogEvents events(txn, log_);
+        for (auto id : ingested.getRegrouped()) {
+          if (auto seq = find_seq(txn, tno, text_view(id))) {
+            change_event(txn, counts, events, tno, *seq, [](EventOverlay& o) {
+              o.suppression = schema::SuppressionReason::INORGANIC_GROUPED;
+            });
+          }
+        }
       }
       break;
     }
+    case schema::LogRecord::Fact::CONTACTS_MERGED:
+      merge_contacts(txn, counts, assign_tenant(txn, text_view(record.getTenant())),
+                     fact.getContactsMerged());
+      break;
+    case schema::LogRecord::Fact::SUPPRESSION_RULES_SET:
+      txn.put(dbs_.rules,
+              Key().u32(assign_tenant(txn, text_view(record.getTenant()))).u8(static_cast<std::uint8_t>(RuleKind::suppression)),
+              suppression_rules_json(fact.getSuppressionRulesSet()));
+      break;
+    case schema::LogRecord::Fact::SCORING_RULES_SET:
+      txn.put(dbs_.rules,
+              Key().u32(assign_tenant(txn, text_view(record.getTenant()))).u8(static_cast<std::uint8_t>(RuleKind::scoring)),
+              scoring_rules_json(fact.getScoringRulesSet()));
+      break;
     case schema::LogRecord::Fact::EVENTS_DELETED: {
       const auto tno = tenant_no(txn, text_view(record.getTenant()));
       if (!tno) break;
@@ -176,6 +217,64 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
   }
   counts.flush(*this, txn);
   txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
+}
+
+std::string ReadModels::resolve_contact(const lmdb::Txn& txn, std::uint32_t tno,
+                                        std::string_view contact) const {
+  std::string_view v;
+  if (txn.get(dbs_.aliases, Key().u32(tno).str(contact), v)) return std::string(v);
+  return std::string(contact);
+}
+
+template <class Change>
+void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
+                              std::uint32_t tno, std::uint64_t seq, Change&& change) const {
+  const Key key = Key().u32(tno).u64(seq);
+  std::string_view value;
+  if (!txn.get(dbs_.events, key, value)) return;
+  auto base = events.get(seq);
+  if (!base) throw std::runtime_error("rm_events names an event the log does not hold");
+  EventView view{*base, EventOverlay::decode(value)};
+  index(txn, counts, tno, seq, view, false);
+  change(view.overlay);
+  index(txn, counts, tno, seq, view, true);
+  txn.put(dbs_.events, key, view.overlay.encode());
+}
+
+void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
+                                schema::ContactsMerged::Reader fact) const {
+  const std::string from(text_view(fact.getFrom()));
+  const std::string into(text_view(fact.getInto()));
+  LogEvents events(txn, log_);
+  for (auto id : fact.getMoved()) {
+    if (auto seq = find_seq(txn, tno, text_view(id))) {
+      change_event(txn, counts, events, tno, *seq, [&](EventOverlay& o) {
+        // The event keeps the contact it was first recorded for, through any chain of merges.
+        if (!o.original_contact_id) {
+          auto base = events.get(*seq);
+          o.original_contact_id = base && base->hasOriginalContactId()
+                                      ? std::string(text_view(base->getOriginalContactId()))
+                                      : from;
+        }
+        o.contact_id = into;
+      });
+    }
+  }
+  // `from` and everything merged into it now stand for `into`: one hop, always.
+  std::vector<std::string> members{from};
+  {
+    const Key prefix = Key().u32(tno).str(from);
+    lmdb::Cursor cursor(txn, dbs_.merged);
+    for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+      const auto rest = cursor.key().substr(prefix.size());
+      members.emplace_back(rest.substr(0, rest.size() - 1));
+    }
+  }
+  for (const auto& m : members) {
+    txn.put(dbs_.aliases, Key().u32(tno).str(m), into);
+    txn.del(dbs_.merged, Key().u32(tno).str(from).str(m));
+    txn.put(dbs_.merged, Key().u32(tno).str(into).str(m), std::string_view());
+  }
 }
 
 void ReadModels::insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
@@ -204,6 +303,7 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
                        const EventView& e, bool insert) const {
   const std::uint8_t flags = flags_of(e);
   const std::string_view flag_value(reinterpret_cast<const char*>(&flags), 1);
+  const auto reason = static_cast<std::uint8_t>(e.suppression());
   const std::int64_t ts = e.base.getTimestamp();
   auto entry = [&](MDB_dbi db, const Key& key) {
     if (insert) txn.put(db, key, flag_value);
@@ -219,8 +319,18 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
   counts.add(count_key(tno, CountKind::type_domain).str(name).str(domain), flags, insert);
   counts.add(count_key(tno, CountKind::day_type_domain).i64(day).str(name).str(domain), flags, insert);
   counts.add(count_key(tno, CountKind::day).i64(day), flags, insert);
+  if (flags & kSuppressed) {
+    counts.add(count_key(tno, CountKind::reason).u8(reason), flags, insert);
+    counts.add(count_key(tno, CountKind::day_reason).i64(day).u8(reason), flags, insert);
+  }
   if (auto contact = e.contact_id()) {
-    entry(dbs_.by_contact, Key().u32(tno).str(*contact).i64(ts).u64(seq));
+    const Key key = Key().u32(tno).str(*contact).i64(ts).u64(seq);
+    if (insert) {
+      const Key value = Key().u8(flags).u32(static_cast<std::uint32_t>(e.base.getPoints())).raw(name);
+      txn.put(dbs_.by_contact, key, value);
+    } else {
+      txn.del(dbs_.by_contact, key);
+    }
   }
   if (e.base.hasDomain()) {
     entry(dbs_.by_domain, Key().u32(tno).str(domain).i64(ts).u64(seq));

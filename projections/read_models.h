@@ -44,12 +44,22 @@ enum class CountKind : std::uint8_t {
   type_domain = 5,      // [tno][5][event name\0][domain\0]            all time
   day_type_domain = 6,  // [tno][6][day][event name\0][domain\0]
   day = 7,              // [tno][7][day]
+  reason = 8,           // [tno][8][suppression reason u8]             suppressed events only
+  day_reason = 9,       // [tno][9][day][suppression reason u8]        suppressed events only
 };
 
-// Flags byte stored as the value of every index entry, so identified/suppressed filters need no
-// event fetch.
+// Flags byte that starts the value of every index entry, so identified/suppressed filters need no
+// event fetch. rm_by_contact's values go on with the event's points (i32, big-endian) and name,
+// so a contact's score and its velocity windows are read from its index range alone.
 inline constexpr std::uint8_t kIdentified = 1;
 inline constexpr std::uint8_t kSuppressed = 2;
+
+struct ContactEntry {
+  std::uint8_t flags = 0;
+  std::int32_t points = 0;
+  std::string_view event;
+};
+ContactEntry decode_contact_entry(std::string_view value);
 
 struct ReadModelDbs {
   MDB_dbi meta;         // "checkpoint" -> u64; "next_tenant" -> u64
@@ -65,6 +75,9 @@ struct ReadModelDbs {
   MDB_dbi campaigns;    // [tno][campaign id\0] -> "" (every campaign ever seen: it exists)
   MDB_dbi campaign_expiry;  // [ts][tno][seq] -> "" (campaign events by age, for retention)
   MDB_dbi contacts;     // [tno][contact id\0] -> profile (JSON: firstname, lastname, email, company)
+  MDB_dbi aliases;      // [tno][merged contact\0] -> the contact it was merged into (chains flattened)
+  MDB_dbi merged;       // [tno][contact\0][merged contact\0] -> "" (who was merged into whom)
+  MDB_dbi rules;        // [tno][RuleKind] -> the rules in force, as the API shows them (JSON)
   MDB_dbi companies;    // [tno][company key\0] -> company (JSON: id, name, domain)
 };
 
@@ -86,6 +99,9 @@ class ReadModels {
   // Campaign events (of every tenant) with timestamps before `cutoff`.
   std::uint64_t count_expired_campaign_events(const lmdb::Txn& txn, Millis cutoff) const;
 
+  // The contact an id stands for: itself, or what it was merged into.
+  std::string resolve_contact(const lmdb::Txn& txn, std::uint32_t tno, std::string_view contact) const;
+
   // The event's sequence number, if an event with this id exists for the tenant.
   std::optional<std::uint64_t> find_seq(const lmdb::Txn& txn, std::uint32_t tno,
                                         std::string_view id) const;
@@ -98,6 +114,12 @@ class ReadModels {
   class CountDeltas;
 
   void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff) const;
+  void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
+                      schema::ContactsMerged::Reader fact) const;
+  // Re-indexes a live event after `change` edits its overlay.
+  template <class Change>
+  void change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
+                    std::uint64_t seq, Change&& change) const;
   void insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
                     schema::Event::Reader event) const;
   void remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,

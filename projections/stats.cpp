@@ -229,6 +229,28 @@ Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_
   return StatsQueryRun(models, txn, tno, query).run();
 }
 
+SuppressionStats suppression_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno) {
+  SuppressionStats out;
+  lmdb::Cursor cursor(txn, models.dbs().counts);
+  const Key reasons = kind_key(tno, CountKind::reason);
+  for (bool ok = cursor.seek(reasons); ok && cursor.key().starts_with(reasons.view()); ok = cursor.next()) {
+    const auto reason = static_cast<std::uint8_t>(cursor.key()[reasons.size()]);
+    if (reason < out.by_reason.size()) out.by_reason[reason] = decode(cursor.value()).all;
+  }
+  const Key days = kind_key(tno, CountKind::day_reason);
+  bool ok = cursor.seek(keys::prefix_end(days)) ? cursor.prev() : cursor.last();
+  for (; ok && cursor.key().starts_with(days.view()); ok = cursor.prev()) {
+    const Millis day = keys::read_i64(cursor.key(), days.size());
+    const auto reason = static_cast<std::uint8_t>(cursor.key()[days.size() + 8]);
+    if (out.by_day.empty() || out.by_day.back().first != day) {
+      if (out.by_day.size() == kStatsDays) break;
+      out.by_day.emplace_back(day, std::array<std::uint64_t, 4>{});
+    }
+    if (reason < 4) out.by_day.back().second[reason] = decode(cursor.value()).all;
+  }
+  return out;
+}
+
 std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,
                                      std::uint32_t tno) {
   std::vector<std::string> out;

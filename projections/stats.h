@@ -4,6 +4,7 @@
 // costs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,6 +40,14 @@ struct Stats {
 
 Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
                     const StatsQuery& query);
+
+// Suppressed events by reason, all time and per day (the 90 most recent days that have any,
+// newest first). Index by schema::SuppressionReason.
+struct SuppressionStats {
+  std::array<std::uint64_t, 4> by_reason{};
+  std::vector<std::pair<Millis, std::array<std::uint64_t, 4>>> by_day;
+};
+SuppressionStats suppression_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno);
 
 // The distinct event names of the tenant, in byte order.
 std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,

@@ -24,13 +24,16 @@ inline std::uint64_t event_seq(std::uint64_t position, std::uint32_t index) {
 inline std::uint64_t seq_position(std::uint64_t seq) { return seq >> 12; }
 inline std::uint32_t seq_index(std::uint64_t seq) { return static_cast<std::uint32_t>(seq & 0xFFF); }
 
-// The rm_events value of a live event. Empty: unchanged since ingest. Otherwise 0x01, then the
-// contact it now belongs to and the contact it was ingested for, each closed by 0x00.
+// What changed about a live event since ingest: the rm_events value. Empty: nothing. Otherwise
+// 0x02, a byte of bits (1: moved by a merge, 2: suppression changed), the new suppression reason
+// (bit 2), then the contact it now belongs to and the contact it was ingested for, each closed by
+// 0x00 (bit 1).
 struct EventOverlay {
-  std::optional<std::string_view> contact_id;           // set when a merge moved the event
-  std::optional<std::string_view> original_contact_id;  // set with contact_id
+  std::optional<std::string> contact_id;           // set when a merge moved the event
+  std::optional<std::string> original_contact_id;  // set with contact_id
+  std::optional<schema::SuppressionReason> suppression;  // set when a later burst regrouped it
   static EventOverlay decode(std::string_view value);
-  static std::string encode(std::string_view contact, std::string_view original);
+  std::string encode() const;
 };
 
 // One event: the log's Event plus its overlay, valid while the transaction and the LogEvents
@@ -41,8 +44,11 @@ struct EventView {
 
   std::optional<std::string_view> contact_id() const;
   std::optional<std::string_view> original_contact_id() const;
+  schema::SuppressionReason suppression() const {
+    return overlay.suppression ? *overlay.suppression : base.getSuppression();
+  }
   bool identified() const { return contact_id().has_value(); }
-  bool suppressed() const { return base.getSuppression() != schema::SuppressionReason::NONE; }
+  bool suppressed() const { return suppression() != schema::SuppressionReason::NONE; }
 };
 
 // Reads events out of the log by sequence number inside one transaction, keeping the last
@@ -73,6 +79,7 @@ struct StoredEvent {
       utm_campaign, campaign_id, step_id, email;
   std::string data = "{}";  // a JSON object, compact
   schema::SuppressionReason suppression = schema::SuppressionReason::NONE;
+  std::int32_t points = 0;
 };
 
 StoredEvent to_stored_event(std::uint64_t seq, const EventView& view);
