@@ -48,22 +48,27 @@ std::optional<Reason> SuppressionDecider::velocity(const VelocityRule& rule, con
     std::ptrdiff_t pending;
   };
   std::vector<Member> window;
-  const bool need_members = rule.keep_first;
   std::uint64_t count = 1;  // the incoming event
-  for (const auto& p : pending_) {
-    if (p.contact == *e.contact && p.timestamp >= from && p.timestamp <= e.timestamp &&
-        (!rule.event || p.event == *rule.event)) {
-      ++count;
-      window.push_back({p.timestamp, kPendingSeqBase + p.index, reasons_[p.index] == Reason::NONE,
-                        static_cast<std::ptrdiff_t>(p.index)});
+  if (auto it = pending_.find(*e.contact); it != pending_.end()) {
+    for (const auto& p : it->second) {
+      if (p.timestamp >= from && p.timestamp <= e.timestamp && (!rule.event || p.event == *rule.event)) {
+        ++count;
+        window.push_back({p.timestamp, kPendingSeqBase + p.index, reasons_[p.index] == Reason::NONE,
+                          static_cast<std::ptrdiff_t>(p.index)});
+      }
     }
   }
+  // Recorded events in timestamp order, only as far as the rule needs: until it fires, or, with
+  // keep_first, the burst's head (the earliest max_events + 1 recorded events of the window). Work
+  // per event is bounded by the rule, not by how busy the contact is.
+  std::uint64_t scanned = 0;
   history_(*e.contact, from, e.timestamp, [&](const WindowEvent& w) {
     if (rule.event && w.event != *rule.event) return true;
     ++count;
-    if (need_members) window.push_back({w.timestamp, w.seq, !w.suppressed, -1});
-    // Without keep_first only the count matters: stop as soon as the rule fires.
-    return need_members || count <= rule.max_events;
+    ++scanned;
+    if (!rule.keep_first) return count <= rule.max_events;
+    window.push_back({w.timestamp, w.seq, !w.suppressed, -1});
+    return scanned <= rule.max_events;
   });
   if (count <= rule.max_events) return std::nullopt;
   if (!rule.keep_first) return Reason::INORGANIC;
@@ -98,7 +103,7 @@ Reason SuppressionDecider::decide(const IncomingEvent& e) {
       }
     }
   }
-  if (e.contact) pending_.push_back({std::string(*e.contact), std::string(e.event), e.timestamp, reasons_.size()});
+  if (e.contact) pending_[std::string(*e.contact)].push_back({std::string(e.event), e.timestamp, reasons_.size()});
   reasons_.push_back(reason);
   return reason;
 }

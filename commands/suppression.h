@@ -8,8 +8,9 @@
 //    one, of the same event name) whose timestamps fall in the window (t - window, t] are counted,
 //    suppressed ones included, plus the incoming event. More than max_events ->
 //      without keep_first: inorganic;
-//      with keep_first: inorganic_grouped, and every other unsuppressed event of that window
-//      except the earliest (the burst's first) is regrouped to inorganic_grouped too.
+//      with keep_first: inorganic_grouped, and every other unsuppressed event of the burst's
+//      head — the earliest max_events + 1 events of the window — except the earliest (the burst's
+//      first) is regrouped to inorganic_grouped too.
 //
 // The decider sees the contact's recorded events through a History callback and the events
 // decided earlier in the same command through record(); it never changes a recorded fact, it
@@ -21,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <map>
 #include <vector>
 
 #include "eventlog/log.capnp.h"
@@ -67,7 +69,6 @@ class SuppressionDecider {
 
  private:
   struct Pending {  // an event of this command, already decided
-    std::string contact;
     std::string event;
     Millis timestamp;
     std::size_t index;
@@ -77,7 +78,7 @@ class SuppressionDecider {
 
   const SuppressionRules& rules_;
   History history_;
-  std::vector<Pending> pending_;
+  std::map<std::string, std::vector<Pending>, std::less<>> pending_;  // by contact
   std::vector<Reason> reasons_;
   std::vector<std::uint64_t> regrouped_;
 };

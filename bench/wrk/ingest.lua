@@ -8,7 +8,9 @@
 --                  tracker or an integration flushes events.
 --                  "uniform": every event has its own contact drawn from 100,000 - the worst
 --                  case for the per-contact index (one random page write per event).
--- Bodies are made once, at start-up, and cycled, so wrk spends its time on the wire.
+-- Bodies are made once, at start-up, and cycled, so wrk spends its time on the wire; each pass
+-- over them renames the contacts (a generation number in the id), so contacts do not come back
+-- every half second as no real visitor would.
 local token = os.getenv("EVENTSD_TOKEN")
 local batch_size = tonumber(os.getenv("BATCH_SIZE") or "100")
 local workload = os.getenv("WORKLOAD") or "sessions"
@@ -16,10 +18,11 @@ local types = {"page_view", "page_view", "page_view", "email_open", "form_submit
                "button_click", "video_play", "email_click"}
 local bodies = {}
 local next_body = 1
+local generation = 0
 
 local function event(contact, n)
   local contact_field = ""
-  if contact then contact_field = string.format('"contact_id":"ct_%d",', contact) end
+  if contact then contact_field = string.format('"contact_id":"ct_%d_#",', contact) end
   return string.format(
     '{"event":"%s",%s"url":"https://site%d.example.com/p/%d","data":{"n":%d,"title":"Page %d"}}',
     types[(n % #types) + 1], contact_field, n % 20, n % 500, n, n % 500)
@@ -47,8 +50,9 @@ function init(args)
 end
 
 function request()
-  local body = bodies[next_body]
+  local body = bodies[next_body]:gsub("#", generation)
   next_body = next_body % #bodies + 1
+  if next_body == 1 then generation = generation + 1 end
   return wrk.format("POST", "/v1/events",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
