@@ -6,7 +6,7 @@
 #include <charconv>
 
 #include "commands/event_input.h"
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 
 namespace eventsd::http {
 

@@ -3,7 +3,7 @@
 
 #include "commands/event_input.h"
 #include "http/filters.h"
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 #include "http/render.h"
 #include "http/router.h"
 #include "http/submit.h"

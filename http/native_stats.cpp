@@ -1,6 +1,6 @@
 // GET /v1/events/types and GET /v1/events/stats (seed 001), from the aggregate counters.
 #include "http/filters.h"
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 #include "http/router.h"
 #include "projections/stats.h"
 

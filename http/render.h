@@ -11,7 +11,7 @@
 #include "commands/command.h"
 #include "commands/event_input.h"
 #include "http/api.h"
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 #include "projections/contacts.h"
 #include "projections/stored_event.h"
 

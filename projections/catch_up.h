@@ -12,10 +12,13 @@
 
 namespace eventsd {
 
-// Called after each committed transaction with (checkpoint, log head position).
-using Progress = std::function<void(std::uint64_t, std::uint64_t)>;
+// Called after each committed transaction with (checkpoint, log head position, events applied
+// so far).
+using Progress = std::function<void(std::uint64_t, std::uint64_t, std::uint64_t)>;
 
 // Returns the number of records applied. The caller must be the only writer of the store.
+// Read models of an outdated layout are emptied first (ReadModels::reset), so they are rebuilt
+// from position 1.
 std::uint64_t catch_up(Store& store, const Log& log, const ReadModels& models,
                        const Progress& progress = {});
 

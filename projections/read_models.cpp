@@ -14,6 +14,7 @@ using keys::Key;
 namespace {
 constexpr std::string_view kCheckpoint = "checkpoint";
 constexpr std::string_view kNextTenant = "next_tenant";
+constexpr std::string_view kLayout = "layout";
 
 std::uint8_t flags_of(const EventView& e) {
   std::uint8_t f = 0;
@@ -59,23 +60,30 @@ class ReadModels::CountDeltas {
 };
 
 ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
-  dbs_.meta = store.db("rm_meta");
-  dbs_.tenants = store.db("rm_tenants");
-  dbs_.events = store.db("rm_events");
-  dbs_.ids = store.db("rm_ids");
-  dbs_.by_time = store.db("rm_by_time");
-  dbs_.by_type = store.db("rm_by_type");
-  dbs_.by_contact = store.db("rm_by_contact");
-  dbs_.by_domain = store.db("rm_by_domain");
-  dbs_.by_campaign = store.db("rm_by_campaign");
-  dbs_.counts = store.db("rm_counts");
-  dbs_.campaigns = store.db("rm_campaigns");
-  dbs_.campaign_expiry = store.db("rm_campaign_expiry");
-  dbs_.contacts = store.db("rm_contacts");
-  dbs_.companies = store.db("rm_companies");
-  dbs_.aliases = store.db("rm_aliases");
-  dbs_.merged = store.db("rm_merged");
-  dbs_.rules = store.db("rm_rules");
+  auto open = [&](const char* name) {
+    const MDB_dbi dbi = store.db(name);
+    all_.push_back(dbi);
+    names_.emplace_back(name);
+    return dbi;
+  };
+  dbs_.meta = open("rm_meta");
+  dbs_.tenants = open("rm_tenants");
+  dbs_.events = open("rm_events");
+  dbs_.ids = open("rm_ids");
+  dbs_.by_time = open("rm_by_time");
+  dbs_.by_type = open("rm_by_type");
+  dbs_.by_contact = open("rm_by_contact");
+  dbs_.by_domain = open("rm_by_domain");
+  dbs_.by_campaign = open("rm_by_campaign");
+  dbs_.counts = open("rm_counts");
+  dbs_.campaigns = open("rm_campaigns");
+  dbs_.campaign_expiry = open("rm_campaign_expiry");
+  dbs_.contacts = open("rm_contacts");
+  dbs_.companies = open("rm_companies");
+  dbs_.aliases = open("rm_aliases");
+  dbs_.merged = open("rm_merged");
+  dbs_.rules = open("rm_rules");
+  dbs_.audit = open("rm_audit");
 }
 
 ContactEntry decode_contact_entry(std::string_view value) {
@@ -89,17 +97,22 @@ ContactEntry decode_contact_entry(std::string_view value) {
   return e;
 }
 
-std::vector<MDB_dbi> ReadModels::all_dbs() const {
-  return {dbs_.meta,       dbs_.tenants,    dbs_.events,      dbs_.ids,
-          dbs_.by_time,    dbs_.by_type,    dbs_.by_contact,  dbs_.by_domain,
-          dbs_.by_campaign, dbs_.counts,    dbs_.campaigns,   dbs_.campaign_expiry,
-          dbs_.contacts,   dbs_.companies,  dbs_.aliases,     dbs_.merged,
-          dbs_.rules};
-}
-
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
   std::string_view v;
   return txn.get(dbs_.meta, kCheckpoint, v) ? keys::load_native_u64(v) : 0;
+}
+
+bool ReadModels::outdated(const lmdb::Txn& txn) const {
+  std::string_view v;
+  if (txn.get(dbs_.meta, kLayout, v)) return keys::load_native_u64(v) != kLayoutVersion;
+  // No stamp: an empty store (nothing to rebuild) or one from before stamps existed.
+  return checkpoint(txn) != 0;
+}
+
+void ReadModels::reset(lmdb::Txn& txn) const {
+  for (auto db : all_) txn.clear(db);
+  const std::uint64_t version = kLayoutVersion;
+  txn.put(dbs_.meta, kLayout, keys::native_u64(version));
 }
 
 std::optional<std::uint32_t> ReadModels::tenant_no(const lmdb::Txn& txn,
@@ -139,7 +152,13 @@ std::uint64_t ReadModels::count_expired_campaign_events(const lmdb::Txn& txn, Mi
   return n;
 }
 
-void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff) const {
+void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
+                       std::uint64_t position) const {
+  txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), std::string_view());
+}
+
+void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff,
+                                 std::uint64_t position) const {
   // Collect first: removing an event deletes its expiry entry under the cursor.
   std::vector<std::pair<std::uint32_t, std::uint64_t>> expired;
   {
@@ -149,7 +168,10 @@ void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cut
     }
   }
   LogEvents events(txn, log_);
-  for (const auto& [tno, seq] : expired) remove_event(txn, counts, events, tno, seq);
+  for (const auto& [tno, seq] : expired) {
+    if (auto e = events.get(seq)) audit(txn, tno, text_view(e->getId()), position);
+    remove_event(txn, counts, events, tno, seq);
+  }
 }
 
 std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uint32_t tno,
@@ -170,10 +192,12 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       std::uint32_t index = 0;
       for (auto event : ingested.getEvents()) {
         insert_event(txn, counts, tno, event_seq(position, index++), event);
+        audit(txn, tno, text_view(event.getId()), position);
       }
       if (ingested.hasRegrouped()) {
         LogEvents events(txn, log_);
         for (auto id : ingested.getRegrouped()) {
+          audit(txn, tno, text_view(id), position);
           if (auto seq = find_seq(txn, tno, text_view(id))) {
             change_event(txn, counts, events, tno, *seq, [](EventOverlay& o) {
               o.suppression = schema::SuppressionReason::INORGANIC_GROUPED;
@@ -183,10 +207,12 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       }
       break;
     }
-    case schema::LogRecord::Fact::CONTACTS_MERGED:
-      merge_contacts(txn, counts, assign_tenant(txn, text_view(record.getTenant())),
-                     fact.getContactsMerged());
+    case schema::LogRecord::Fact::CONTACTS_MERGED: {
+      const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
+      merge_contacts(txn, counts, tno, fact.getContactsMerged());
+      for (auto id : fact.getContactsMerged().getMoved()) audit(txn, tno, text_view(id), position);
       break;
+    }
     case schema::LogRecord::Fact::SUPPRESSION_RULES_SET:
       txn.put(dbs_.rules,
               Key().u32(assign_tenant(txn, text_view(record.getTenant()))).u8(static_cast<std::uint8_t>(RuleKind::suppression)),
@@ -204,12 +230,13 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       for (auto id : fact.getEventsDeleted().getIds()) {
         if (auto seq = find_seq(txn, *tno, text_view(id))) {
           remove_event(txn, counts, events, *tno, *seq);
+          audit(txn, *tno, text_view(id), position);
         }
       }
       break;
     }
     case schema::LogRecord::Fact::RETENTION_APPLIED:
-      apply_retention(txn, counts, fact.getRetentionApplied().getCampaignCutoff());
+      apply_retention(txn, counts, fact.getRetentionApplied().getCampaignCutoff(), position);
       break;
     case schema::LogRecord::Fact::CONTACT_UPSERTED:
       upsert_contact(txn, assign_tenant(txn, text_view(record.getTenant())), fact.getContactUpserted());

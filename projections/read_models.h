@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -78,6 +79,7 @@ struct ReadModelDbs {
   MDB_dbi aliases;      // [tno][merged contact\0] -> the contact it was merged into (chains flattened)
   MDB_dbi merged;       // [tno][contact\0][merged contact\0] -> "" (who was merged into whom)
   MDB_dbi rules;        // [tno][RuleKind] -> the rules in force, as the API shows them (JSON)
+  MDB_dbi audit;        // [tno][event id\0][position] -> "" (every record that touched the event)
   MDB_dbi companies;    // [tno][company key\0] -> company (JSON: id, name, domain)
 };
 
@@ -87,12 +89,20 @@ class ReadModels {
 
   const ReadModelDbs& dbs() const { return dbs_; }
   const Log& log() const { return log_; }
-  // Every read-model database (what replay drops and verify digests).
-  std::vector<MDB_dbi> all_dbs() const;
+  // Every read-model database (what replay drops and verify digests), and their names.
+  const std::vector<MDB_dbi>& all_dbs() const { return all_; }
+  const std::vector<std::string>& db_names() const { return names_; }
 
   void apply(lmdb::Txn& txn, std::uint64_t position, schema::LogRecord::Reader record) const;
 
   std::uint64_t checkpoint(const lmdb::Txn& txn) const;
+
+  // The layout of the read models. A store written by a version with another layout is rebuilt
+  // from the log when opened (rebuild_if_outdated), never read or patched in place.
+  static constexpr std::uint64_t kLayoutVersion = 1;
+  bool outdated(const lmdb::Txn& txn) const;
+  // Empties every read model and stamps the current layout; catch_up then refills them.
+  void reset(lmdb::Txn& txn) const;
   std::optional<std::uint32_t> tenant_no(const lmdb::Txn& txn, std::string_view tenant) const;
   Counters counters(const lmdb::Txn& txn, std::string_view key) const;
   bool campaign_exists(const lmdb::Txn& txn, std::uint32_t tno, std::string_view campaign) const;
@@ -113,7 +123,8 @@ class ReadModels {
   // types touches 5 type counters, not 500).
   class CountDeltas;
 
-  void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff) const;
+  void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff, std::uint64_t position) const;
+  void audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id, std::uint64_t position) const;
   void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
                       schema::ContactsMerged::Reader fact) const;
   // Re-indexes a live event after `change` edits its overlay.
@@ -130,6 +141,8 @@ class ReadModels {
 
   const Log& log_;
   ReadModelDbs dbs_;
+  std::vector<MDB_dbi> all_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace eventsd

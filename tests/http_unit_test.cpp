@@ -3,7 +3,7 @@
 
 #include <boost/json.hpp>
 
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 #include "http/rate_limit.h"
 
 namespace eventsd::http {

@@ -7,6 +7,7 @@
 #include "commands/writer.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
+#include "projections/catch_up.h"
 #include "projections/read_models.h"
 
 namespace eventsd::test {
@@ -14,6 +15,7 @@ namespace eventsd::test {
 struct InProcess {
   explicit InProcess(const std::filesystem::path& dir, StoreOptions options = {}, bool start = true)
       : store(dir, options), log(store), models(store, log), writer(store, log, models) {
+    catch_up(store, log, models);  // as eventsd does before it serves
     if (start) writer.start();
   }
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-namespace eventsd::http {
+namespace eventsd {
 
 void append_json_string(std::string& out, std::string_view s);
 
@@ -77,4 +77,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace eventsd::http
+}  // namespace eventsd

@@ -1,6 +1,6 @@
-#include "http/json_writer.h"
+#include "eventlog/json_writer.h"
 
-namespace eventsd::http {
+namespace eventsd {
 
 namespace {
 
@@ -73,4 +73,4 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
-}  // namespace eventsd::http
+}  // namespace eventsd

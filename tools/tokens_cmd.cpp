@@ -1,0 +1,61 @@
+// eventctl token create|list|revoke|check
+#include <iostream>
+#include <sstream>
+
+#include "eventlog/store.h"
+#include "eventlog/time.h"
+#include "eventlog/tokens.h"
+#include "tools/cli.h"
+
+namespace eventsd::cli {
+
+namespace {
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+}  // namespace
+
+int tokens(const std::string& verb, const Args& args) {
+  args.only({"data", "tenant", "scopes"});
+  Store store(args.need("data"));
+  TokenStore tokens(store);
+  if (verb == "create") {
+    try {
+      std::cout << tokens.create(args.need("tenant"), split_commas(args.need("scopes"))) << "\n";
+    } catch (const std::invalid_argument& e) {
+      throw Usage(e.what());
+    }
+    return kOk;
+  }
+  if (verb == "list") {
+    for (const auto& t : tokens.list()) {
+      std::string scopes;
+      for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
+      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at) << "\n";
+    }
+    return kOk;
+  }
+  if (verb == "revoke" || verb == "check") {
+    if (args.positional.size() != 1) throw Usage("token " + verb + " takes one argument");
+    if (verb == "revoke") {
+      if (!tokens.revoke(args.positional[0])) {
+        std::cerr << "eventctl: no token " << args.positional[0] << "\n";
+        return kFailed;
+      }
+      return kOk;
+    }
+    auto reader = store.read();
+    auto info = tokens.find(reader.txn(), args.positional[0]);
+    if (!info) return kFailed;
+    std::cout << info->id << "\t" << info->tenant << "\n";
+    return kOk;
+  }
+  throw Usage("unknown token command: " + verb);
+}
+
+}  // namespace eventsd::cli
