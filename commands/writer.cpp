@@ -131,6 +131,9 @@ std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t beg
       txn.commit();
       if (wrote) log_.advance(appender.head());
       stats_.commits += 1;
+      std::size_t bucket = 0;
+      while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
+      stats_.events_per_commit[bucket] += 1;
       stats_.commands += end - begin;
       stats_.events_ingested += events;
       if (wrote) {

@@ -19,6 +19,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -32,6 +33,9 @@
 namespace eventsd {
 
 struct WriterStats {
+  // Upper bounds of the events-per-commit histogram buckets (the last bucket is +Inf).
+  static constexpr std::uint64_t kEventBuckets[] = {1, 10, 100, 1000, 10000};
+  std::atomic<std::uint64_t> events_per_commit[std::size(kEventBuckets) + 1]{};
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commands{0};
   std::atomic<std::uint64_t> events_ingested{0};

@@ -65,6 +65,9 @@ struct ServerOptions {
 };
 
 // Everything a handler may touch. Owned by main(); outlives the server.
+class CommitBroadcaster;
+class Metrics;
+
 struct App {
   Store& store;
   const ReadModels& models;
@@ -72,6 +75,8 @@ struct App {
   TokenStore& tokens;
   ServerOptions options;
   RateLimiter* limiter = nullptr;  // null: no rate limit
+  CommitBroadcaster* commits = nullptr;  // null: no event stream
+  Metrics* metrics = nullptr;            // null: nothing recorded
 };
 
 // Decoded query parameters, in order. A parameter given twice is rejected when read.
@@ -101,7 +106,21 @@ struct Request {
   Millis received_at = 0;
 };
 
-using Handler = std::function<boost::asio::awaitable<Response>(App&, Request&)>;
+// A body sent in pieces after the header, with chunked transfer encoding (export, the event
+// stream): each call returns the next piece, or nullopt at the end. Pieces are produced only as
+// fast as the client takes them, so a slow client never makes the server buffer more than one.
+using ChunkSource = std::function<boost::asio::awaitable<std::optional<std::string>>()>;
+
+// What a handler answers: a whole response, or a header and a ChunkSource.
+struct Reply {
+  Reply(Response r) : response(std::move(r)) {}  // NOLINT: a Response is a Reply
+  Reply(Response head, ChunkSource source) : response(std::move(head)), chunks(std::move(source)) {}
+  Response response;
+  ChunkSource chunks;
+  std::string_view route = "unmatched";  // the route's "METHOD /pattern", for metrics
+};
+
+using Handler = std::function<boost::asio::awaitable<Reply>(App&, Request&)>;
 
 // Building responses.
 Response json_response(unsigned status, std::string body);

@@ -26,7 +26,7 @@ void write_campaign_event(JsonWriter& w, const StoredEvent& e) {
   w.end_object();
 }
 
-asio::awaitable<Response> campaign_events(App& app, Request& req) {
+asio::awaitable<Reply> campaign_events(App& app, Request& req) {
   const auto& q = req.query;
   q.only({"page", "per_page", "type", "contact_id", "from_date", "to_date"});
   const std::string& campaign = req.captures.at(0);

@@ -14,6 +14,8 @@
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
+#include "http/broadcaster.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "projections/catch_up.h"
@@ -110,6 +112,8 @@ int main(int argc, char** argv) {
       std::cerr << "eventsd: brought read models up to date (" << applied << " records)\n";
     }
     Writer writer(store, log, models);
+    http::CommitBroadcaster commits(log.head().position);
+    writer.set_commit_listener([&commits](std::uint64_t head) { commits.published(head); });
     writer.start();
 
     // The campaign retention runs once before serving, then every hour.
@@ -133,10 +137,12 @@ int main(int argc, char** argv) {
 
     std::optional<http::RateLimiter> limiter;
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
-    http::App app{store, models, writer, tokens, options, limiter ? &*limiter : nullptr};
+    http::Metrics metrics;
+    http::App app{store, models, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
     http::Server server(app, http::make_router());
     server.listen();
     server.drain_on_signals();
+    server.on_drain([&commits] { commits.close(); });
     server.every(retention_interval, [&] { retention(report); });
     std::cout << "eventsd listening on http://" << options.host << ":" << server.port()
               << " (data: " << data_dir << ")" << std::endl;

@@ -29,7 +29,7 @@ Response lead_response(App& app, const std::string& tenant, const std::string& i
   return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> put_contact(App& app, Request& req) {
+asio::awaitable<Reply> put_contact(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
@@ -38,12 +38,12 @@ asio::awaitable<Response> put_contact(App& app, Request& req) {
   co_return lead_response(app, req.principal.tenant, req.captures.at(0));
 }
 
-asio::awaitable<Response> get_contact(App& app, Request& req) {
+asio::awaitable<Reply> get_contact(App& app, Request& req) {
   req.query.only({});
   co_return lead_response(app, req.principal.tenant, req.captures.at(0));
 }
 
-asio::awaitable<Response> merge(App& app, Request& req) {
+asio::awaitable<Reply> merge(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_merge(json_body(req));
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);

@@ -16,13 +16,13 @@ namespace {
 
 constexpr std::uint64_t kMaxOffset = 10'000'000;
 
-asio::awaitable<Response> ingest(App& app, Request& req) {
+asio::awaitable<Reply> ingest(App& app, Request& req) {
   co_return co_await ingest_events(app, req, kNativeFieldNames);
 }
 
 }  // namespace
 
-asio::awaitable<Response> ingest_events(App& app, Request& req, FieldNames names) {
+asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
   auto parsed = parse_ingest(json_body(req), names, req.received_at);
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
@@ -38,7 +38,7 @@ asio::awaitable<Response> ingest_events(App& app, Request& req, FieldNames names
 
 namespace {
 
-asio::awaitable<Response> delete_batch(App& app, Request& req) {
+asio::awaitable<Reply> delete_batch(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_delete(json_body(req));
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
@@ -76,7 +76,7 @@ SuppressedFilter parse_suppressed(const QueryParams& q) {
   throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
 }
 
-asio::awaitable<Response> list(App& app, Request& req) {
+asio::awaitable<Reply> list(App& app, Request& req) {
   const auto& q = req.query;
   q.only({"page", "limit", "event_type", "contact_id", "domain", "url_contains", "date_after",
           "date_before", "identified_only", "search", "sort_by", "sort_dir", "count_only", "fields",
@@ -143,7 +143,7 @@ asio::awaitable<Response> list(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> get_one(App& app, Request& req) {
+asio::awaitable<Reply> get_one(App& app, Request& req) {
   req.query.only({});
   const std::string& id = req.captures.at(0);
   auto snapshot = app.store.read();
@@ -160,7 +160,7 @@ asio::awaitable<Response> get_one(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> healthz(App&, Request&) {
+asio::awaitable<Reply> healthz(App&, Request&) {
   co_return json_response(200, R"({"status":"ok"})");
 }
 

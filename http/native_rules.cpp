@@ -27,7 +27,7 @@ Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
   return json_response(200, R"({"status":"success",)" + rules.substr(1));
 }
 
-asio::awaitable<Response> put_suppression_rules(App& app, Request& req) {
+asio::awaitable<Reply> put_suppression_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_suppression_rules(json_body(req));
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
@@ -36,12 +36,12 @@ asio::awaitable<Response> put_suppression_rules(App& app, Request& req) {
   co_return rules_response(app, req.principal.tenant, RuleKind::suppression);
 }
 
-asio::awaitable<Response> get_suppression_rules(App& app, Request& req) {
+asio::awaitable<Reply> get_suppression_rules(App& app, Request& req) {
   req.query.only({});
   co_return rules_response(app, req.principal.tenant, RuleKind::suppression);
 }
 
-asio::awaitable<Response> put_scoring_rules(App& app, Request& req) {
+asio::awaitable<Reply> put_scoring_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_scoring_rules(json_body(req));
   if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
@@ -50,12 +50,12 @@ asio::awaitable<Response> put_scoring_rules(App& app, Request& req) {
   co_return rules_response(app, req.principal.tenant, RuleKind::scoring);
 }
 
-asio::awaitable<Response> get_scoring_rules(App& app, Request& req) {
+asio::awaitable<Reply> get_scoring_rules(App& app, Request& req) {
   req.query.only({});
   co_return rules_response(app, req.principal.tenant, RuleKind::scoring);
 }
 
-asio::awaitable<Response> get_suppression_stats(App& app, Request& req) {
+asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
   req.query.only({});
   SuppressionStats s;
   {

@@ -10,7 +10,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-asio::awaitable<Response> types(App& app, Request& req) {
+asio::awaitable<Reply> types(App& app, Request& req) {
   req.query.only({});
   std::vector<std::string> names;
   {
@@ -27,7 +27,7 @@ asio::awaitable<Response> types(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> stats(App& app, Request& req) {
+asio::awaitable<Reply> stats(App& app, Request& req) {
   const auto& q = req.query;
   q.only({"event_type", "domain", "date_after", "date_before", "identified_only", "group_by", "range"});
   StatsQuery sq;

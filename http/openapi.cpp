@@ -7,7 +7,7 @@ extern const std::string_view kOpenApiYaml;
 
 namespace {
 
-boost::asio::awaitable<Response> openapi(App&, Request& req) {
+boost::asio::awaitable<Reply> openapi(App&, Request& req) {
   req.query.only({});
   Response res{bhttp::status::ok, 11};
   res.set(bhttp::field::content_type, "application/yaml");

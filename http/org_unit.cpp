@@ -53,19 +53,19 @@ Response list(App& app, Request& req, std::optional<std::string> lead) {
   return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> list_events_route(App& app, Request& req) {
+asio::awaitable<Reply> list_events_route(App& app, Request& req) {
   req.query.only({"page", "limit", "event_type", "lead_id", "range"});
   co_return list(app, req, std::nullopt);
 }
 
-asio::awaitable<Response> lead_events(App& app, Request& req) {
+asio::awaitable<Reply> lead_events(App& app, Request& req) {
   req.query.only({"page", "limit", "event_type", "range"});
   const std::string& lead = req.captures.at(0);
   if (!is_clean_text(lead, 128)) throw bad_param("lead_id", "lead id must be 1-128 bytes");
   co_return list(app, req, lead);
 }
 
-asio::awaitable<Response> ingest(App& app, Request& req) {
+asio::awaitable<Reply> ingest(App& app, Request& req) {
   co_return co_await ingest_events(app, req, kOrgUnitFieldNames);
 }
 

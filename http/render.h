@@ -51,6 +51,6 @@ T expect(Outcome outcome) {
 
 // Ingest as every dialect that answers {"status":"success","ids":[...]} does it: validate the
 // body with the dialect's field names, submit, answer 201.
-boost::asio::awaitable<Response> ingest_events(App& app, Request& req, FieldNames names);
+boost::asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names);
 
 }  // namespace eventsd::http

@@ -67,11 +67,12 @@ ApiError unauthorized(Dialect dialect, std::string message) {
 
 void Router::add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
                  Handler handler) {
-  Route route{method, pattern, dialect, std::move(scope), std::move(handler), split(pattern)};
+  std::string name = std::string(bhttp::to_string(method)) + " " + pattern;
+  Route route{method, pattern, dialect, std::move(scope), std::move(handler), split(pattern), std::move(name)};
   routes_.push_back(std::move(route));
 }
 
-boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw) const {
+boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) const {
   Request request{raw, {}, {}, {}, {}, now_millis()};
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;
@@ -113,7 +114,7 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
       Response res = error_response(dialect, ApiError(405, "method_not_allowed",
                                                       "method not allowed on this route"));
       res.set(bhttp::field::allow, allow);
-      co_return res;
+      co_return Reply(std::move(res));
     }
     dialect = route->dialect;
 
@@ -138,13 +139,19 @@ boost::asio::awaitable<Response> Router::handle(App& app, const RawRequest& raw)
         }
       }
     }
-    co_return co_await route->handler(app, request);
+    Reply reply = co_await route->handler(app, request);
+    reply.route = route->name;
+    co_return reply;
   } catch (const ApiError& e) {
-    co_return error_response(dialect, e);
+    Reply reply = error_response(dialect, e);
+    if (route) reply.route = route->name;
+    co_return reply;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "eventsd: %s %s: %s\n", std::string(raw.method_string()).c_str(),
                  std::string(raw.target()).c_str(), e.what());
-    co_return error_response(dialect, ApiError(500, "internal_error", "internal error"));
+    Reply reply = error_response(dialect, ApiError(500, "internal_error", "internal error"));
+    if (route) reply.route = route->name;
+    co_return reply;
   }
 }
 
@@ -158,6 +165,9 @@ Router make_router() {
   add_campaign_routes(router);
   add_workspace_routes(router);
   add_openapi_route(router);
+  add_stream_routes(router);
+  add_audit_routes(router);
+  add_metrics_route(router);
   return router;
 }
 

@@ -20,13 +20,14 @@ struct Route {
   std::string scope;    // the scope a token needs; empty: no token needed
   Handler handler;
   std::vector<std::string> segments;  // the pattern split at '/'
+  std::string name;                   // "GET /v1/events/{id}"
 };
 
 class Router {
  public:
   void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
            Handler handler);
-  boost::asio::awaitable<Response> handle(App& app, const RawRequest& raw) const;
+  boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw) const;
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
@@ -44,5 +45,8 @@ void add_org_unit_routes(Router& router);
 void add_campaign_routes(Router& router);
 void add_workspace_routes(Router& router);
 void add_openapi_route(Router& router);
+void add_stream_routes(Router& router);
+void add_audit_routes(Router& router);
+void add_metrics_route(Router& router);
 
 }  // namespace eventsd::http

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include "http/metrics.h"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -10,7 +12,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
 
 #include <pthread.h>
 
@@ -91,6 +95,7 @@ void Server::drain(std::chrono::milliseconds grace) {
     acceptor_.close(ec);
     signals_.cancel(ec);
     for (auto& timer : periodic_) timer->cancel();
+    if (on_drain_) on_drain_();
     std::lock_guard lock(connections_mutex_);
     if (connections_.empty()) return;
     drain_deadline_.expires_after(grace);
@@ -143,6 +148,27 @@ Response plain_error(unsigned status, std::string code, std::string message) {
 
 }  // namespace
 
+asio::awaitable<bool> Server::write_chunked(beast::tcp_stream& stream, Reply& reply) {
+  const auto& opt = app_.options;
+  Response& res = reply.response;
+  res.chunked(true);
+  bhttp::response_serializer<bhttp::string_body> header(res);
+  stream.expires_after(opt.write_timeout);
+  if (auto [ec, n] = co_await bhttp::async_write_header(stream, header, use_tuple); ec) co_return false;
+  for (;;) {
+    // No deadline while the source waits (an event stream waits for commits); one per write.
+    stream.expires_never();
+    std::optional<std::string> piece = co_await reply.chunks();
+    stream.expires_after(opt.write_timeout);
+    if (!piece) break;
+    if (piece->empty()) continue;
+    auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*piece)), use_tuple);
+    if (ec) co_return false;
+  }
+  auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
+  co_return !ec;
+}
+
 asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
   struct Unregister {
     Server* server;
@@ -150,10 +176,14 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
     ~Unregister() { server->forget(c); }
   } unregister{this, c};
   const std::size_t open = ++open_connections_;
+  if (app_.metrics) ++app_.metrics->open_connections;
   struct Count {
-    std::atomic<std::size_t>& n;
-    ~Count() { --n; }
-  } count{open_connections_};
+    Server* server;
+    ~Count() {
+      --server->open_connections_;
+      if (server->app_.metrics) --server->app_.metrics->open_connections;
+    }
+  } count{this};
 
   auto& stream = c->stream;
   beast::flat_buffer buffer;
@@ -197,13 +227,26 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
       break;
     }
     const RawRequest& req = parser.get();
-    Response res = co_await router_.handle(app_, req);
+    const auto started = std::chrono::steady_clock::now();
+    Reply reply = co_await router_.handle(app_, req);
+    auto observe = [&] {
+      if (!app_.metrics) return;
+      app_.metrics->observe(reply.route, reply.response.result_int(),
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    };
+    Response& res = reply.response;
     const bool keep_alive = req.keep_alive() && !draining_;
     res.keep_alive(keep_alive);
     res.version(req.version());
     res.set(bhttp::field::server, "eventsd");
+    if (reply.chunks) {
+      observe();
+      if (!co_await write_chunked(stream, reply) || !keep_alive) break;
+      continue;
+    }
     stream.expires_after(opt.write_timeout);
     auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
+    observe();
     if (wec || !keep_alive) break;
   }
   beast::error_code ignored;

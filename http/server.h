@@ -14,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -42,6 +43,8 @@ class Server {
   void drain(std::chrono::milliseconds grace = std::chrono::seconds(30));
   // Drains when one of the signals arrives (SIGTERM, SIGINT).
   void drain_on_signals();
+  // Called (once) when the server starts draining: streams that never end by themselves stop.
+  void on_drain(std::function<void()> hook) { on_drain_ = std::move(hook); }
   // Runs `task` on an I/O thread every `period` until the server drains. The task must not block.
   void every(std::chrono::milliseconds period, std::function<void()> task);
 
@@ -50,6 +53,8 @@ class Server {
  private:
   boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve(std::shared_ptr<Connection> connection);
+  // Writes a reply whose body comes from a ChunkSource; false when the connection failed.
+  boost::asio::awaitable<bool> write_chunked(boost::beast::tcp_stream& stream, Reply& reply);
   void forget(const std::shared_ptr<Connection>& connection);
 
   App& app_;
@@ -64,6 +69,7 @@ class Server {
   std::mutex connections_mutex_;
   std::set<std::shared_ptr<Connection>> connections_;
   std::vector<std::shared_ptr<boost::asio::steady_timer>> periodic_;
+  std::function<void()> on_drain_;
 };
 
 }  // namespace eventsd::http

@@ -42,7 +42,7 @@ void write_workspace_event(JsonWriter& w, const StoredEvent& e, Enricher& enrich
   w.end_object();
 }
 
-asio::awaitable<Response> list(App& app, Request& req) {
+asio::awaitable<Reply> list(App& app, Request& req) {
   check_workspace(req);
   const auto& q = req.query;
   q.only({"contactId", "type", "limit"});
@@ -65,7 +65,7 @@ asio::awaitable<Response> list(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-asio::awaitable<Response> create(App& app, Request& req) {
+asio::awaitable<Reply> create(App& app, Request& req) {
   check_workspace(req);
   req.query.only({});
   const auto body = json_body(req);

@@ -1,0 +1,241 @@
+// Bodies that are streamed (API.md §6): GET /v1/events/stream (Server-Sent Events of newly
+// committed events) and GET /v1/events/export (every matching event, as CSV or JSON lines).
+// Both read the store in short snapshots, one piece at a time, and produce the next piece only
+// after the client took the last one: memory stays flat however large the export or however slow
+// the reader.
+#include <boost/asio/this_coro.hpp>
+
+#include <charconv>
+
+#include "http/broadcaster.h"
+#include "http/filters.h"
+#include "http/render.h"
+#include "http/router.h"
+#include "projections/event_queries.h"
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr std::size_t kMaxStreams = 1000;
+constexpr std::size_t kStreamPiece = 256 * 1024;  // bytes of events per piece, at most
+constexpr auto kHeartbeat = std::chrono::seconds(15);
+constexpr std::uint32_t kExportPage = 500;
+
+// The list filters, as GET /v1/events takes them (export shares them).
+void parse_filter(const Request& req, EventFilter& f) {
+  const auto& q = req.query;
+  f.event_type = text_param(q, "event_type", 128);
+  f.contact_id = text_param(q, "contact_id", 128);
+  f.domain = text_param(q, "domain", 253);
+  f.url_contains = text_param(q, "url_contains", 2048);
+  f.search = text_param(q, "search", 256);
+  narrow(f, time_param(q, "date_after"), time_param(q, "date_before"));
+  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, f);
+  f.identified_only = bool_param(q, "identified_only").value_or(false);
+  if (auto v = q.get("suppressed")) {
+    if (*v == "include") f.suppressed = SuppressedFilter::include;
+    else if (*v == "exclude") f.suppressed = SuppressedFilter::exclude;
+    else if (*v == "only") f.suppressed = SuppressedFilter::only;
+    else throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
+  }
+}
+
+// ------------------------------------------------------------------------------ SSE
+
+struct StreamState {
+  StreamState(App& app, std::string tenant, std::optional<std::string> type, std::uint64_t from)
+      : app(app), tenant(std::move(tenant)), event_type(std::move(type)), position(from) {
+    ++app.commits->subscribers;
+  }
+  ~StreamState() { --app.commits->subscribers; }
+  App& app;
+  std::string tenant;
+  std::optional<std::string> event_type;
+  std::uint64_t position;  // the last log position looked at
+  bool greeted = false;
+};
+
+// The SSE messages for the records after state.position, up to kStreamPiece bytes.
+std::string read_messages(StreamState& s) {
+  std::string out;
+  auto snapshot = s.app.store.read();
+  const auto& txn = snapshot.txn();
+  const auto tno = s.app.models.tenant_no(txn, s.tenant);
+  LogCursor cursor(txn, s.app.models.log());
+  Enricher enricher(s.app.models, txn, tno.value_or(0));
+  for (bool ok = cursor.seek(s.position + 1); ok && out.size() < kStreamPiece; ok = cursor.next()) {
+    s.position = cursor.position();
+    RecordView view(cursor.bytes());
+    const auto record = view.root();
+    if (!tno || text_view(record.getTenant()) != s.tenant || !record.getFact().isEventsIngested()) continue;
+    std::string data;
+    JsonWriter w(data);
+    w.begin_object().key("position").number(s.position).key("events").begin_array();
+    std::size_t shown = 0;
+    std::uint32_t index = 0;
+    for (auto e : record.getFact().getEventsIngested().getEvents()) {
+      const std::uint64_t seq = event_seq(s.position, index++);
+      if (s.event_type && text_view(e.getEvent()) != *s.event_type) continue;
+      write_native_event(w, to_stored_event(seq, EventView{e, {}}), &enricher, false);
+      ++shown;
+    }
+    w.end_array().end_object();
+    if (shown == 0) continue;
+    out.append("id: ").append(std::to_string(s.position)).append("\ndata: ").append(data).append("\n\n");
+  }
+  return out;
+}
+
+asio::awaitable<Reply> stream(App& app, Request& req) {
+  req.query.only({"event_type", "last_event_id"});
+  if (!app.commits) throw ApiError(503, "unavailable", "event streams are not enabled");
+  auto type = text_param(req.query, "event_type", 128);
+  // Resume after the position the client saw last (header, or a parameter for clients that
+  // cannot set headers); otherwise start with what is committed from now on.
+  std::optional<std::string> last(req.query.get("last_event_id"));
+  if (auto it = req.raw.find("Last-Event-ID"); it != req.raw.end()) last = std::string(it->value());
+  std::uint64_t from = app.commits->head();
+  if (last) {
+    std::uint64_t v = 0;
+    auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), v);
+    if (ec != std::errc() || end != last->data() + last->size()) {
+      throw bad_param("Last-Event-ID", "Last-Event-ID must be a log position (the id of an event)");
+    }
+    from = v;
+  }
+  if (static_cast<std::size_t>(app.commits->subscribers.load()) >= kMaxStreams) {
+    throw ApiError(503, "overloaded", "too many open event streams; retry later");
+  }
+  auto state = std::make_shared<StreamState>(app, req.principal.tenant, std::move(type), from);
+  Response head{bhttp::status::ok, 11};
+  head.set(bhttp::field::content_type, "text/event-stream");
+  head.set(bhttp::field::cache_control, "no-cache");
+  head.set("X-Accel-Buffering", "no");
+  co_return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
+    if (!state->greeted) {
+      state->greeted = true;
+      co_return std::string("retry: 3000\n: stream of committed events\n\n");
+    }
+    for (;;) {
+      if (state->app.commits->closed()) co_return std::nullopt;
+      if (state->app.commits->head() > state->position) {
+        std::string messages = read_messages(*state);
+        if (!messages.empty()) co_return messages;
+        continue;  // records of other tenants or types: look again
+      }
+      switch (co_await state->app.commits->wait_beyond(state->position, kHeartbeat)) {
+        case CommitBroadcaster::Wake::closed: co_return std::nullopt;
+        case CommitBroadcaster::Wake::timeout: co_return std::string(": heartbeat\n\n");
+        case CommitBroadcaster::Wake::moved: break;
+      }
+    }
+  });
+}
+
+// ------------------------------------------------------------------------------ export
+
+// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+void csv_field(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out.append(v);
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+constexpr const char* kCsvColumns[] = {
+    "id", "event", "timestamp", "created_at", "contact_id", "original_contact_id", "url", "domain",
+    "referrer", "session_id", "utm_source", "utm_medium", "utm_campaign", "campaign_id", "step_id",
+    "email", "suppression_reason", "data"};
+
+void csv_row(std::string& out, const StoredEvent& e) {
+  auto opt = [](const std::optional<std::string>& v) { return v ? std::string_view(*v) : std::string_view(); };
+  const std::string ts = format_iso8601_ms(e.timestamp), created = format_iso8601_ms(e.created_at);
+  const std::string_view fields[] = {
+      e.id, e.event, ts, created, opt(e.contact_id), opt(e.original_contact_id), opt(e.url), opt(e.domain),
+      opt(e.referrer), opt(e.session_id), opt(e.utm_source), opt(e.utm_medium), opt(e.utm_campaign),
+      opt(e.campaign_id), opt(e.step_id), opt(e.email), suppression_name(e.suppression).value_or(""), e.data};
+  for (std::size_t i = 0; i < std::size(fields); ++i) {
+    if (i) out.push_back(',');
+    csv_field(out, fields[i]);
+  }
+  out.append("\r\n");
+}
+
+struct ExportState {
+  App* app;
+  std::string tenant;
+  ListRequest request;
+  bool csv;
+  bool started = false;
+  bool finished = false;
+};
+
+asio::awaitable<Reply> export_events(App& app, Request& req) {
+  req.query.only({"format", "event_type", "contact_id", "domain", "url_contains", "date_after",
+                  "date_before", "range", "identified_only", "search", "suppressed", "sort_dir"});
+  auto state = std::make_shared<ExportState>();
+  state->app = &app;
+  state->tenant = req.principal.tenant;
+  const auto format = req.query.get("format").value_or("jsonl");
+  if (format != "csv" && format != "jsonl") throw bad_param("format", "format must be csv or jsonl");
+  state->csv = format == "csv";
+  parse_filter(req, state->request.filter);
+  if (auto dir = req.query.get("sort_dir")) {
+    if (*dir != "asc" && *dir != "desc") throw bad_param("sort_dir", "sort_dir must be asc or desc");
+    state->request.descending = *dir == "desc";
+  }
+  state->request.limit = kExportPage;
+  state->request.count_total = false;
+  Response head{bhttp::status::ok, 11};
+  head.set(bhttp::field::content_type, state->csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+  head.set(bhttp::field::content_disposition,
+           std::string("attachment; filename=\"events.") + (state->csv ? "csv" : "jsonl") + "\"");
+  co_return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
+    if (state->finished) co_return std::nullopt;
+    std::string out;
+    if (!state->started && state->csv) {
+      for (std::size_t i = 0; i < std::size(kCsvColumns); ++i) {
+        if (i) out.push_back(',');
+        out.append(kCsvColumns[i]);
+      }
+      out.append("\r\n");
+    }
+    state->started = true;
+    // One page per piece, each in its own short snapshot, continuing from the last event.
+    auto snapshot = state->app->store.read();
+    const auto tno = state->app->models.tenant_no(snapshot.txn(), state->tenant);
+    ListResult page;
+    if (tno) page = list_events(state->app->models, snapshot.txn(), *tno, state->request);
+    Enricher enricher(state->app->models, snapshot.txn(), tno.value_or(0));
+    for (const auto& e : page.events) {
+      if (state->csv) {
+        csv_row(out, e);
+      } else {
+        JsonWriter w(out);
+        write_native_event(w, e, &enricher, true);
+        out.push_back('\n');
+      }
+    }
+    state->request.after = page.next;
+    if (!page.next) state->finished = true;
+    co_return out;
+  });
+}
+
+}  // namespace
+
+void add_stream_routes(Router& r) {
+  r.add(bhttp::verb::get, "/v1/events/stream", Dialect::native, "events:read", stream);
+  r.add(bhttp::verb::get, "/v1/events/export", Dialect::native, "events:read", export_events);
+}
+
+}  // namespace eventsd::http
