@@ -3,6 +3,7 @@
 #include <kj/io.h>
 
 #include <cstring>
+#include <limits>
 #include <stdexcept>
 
 #include "eventlog/keys.h"
@@ -30,7 +31,11 @@ RecordView::RecordView(std::string_view bytes) {
     std::memcpy(copy_.begin(), bytes.data(), bytes.size());
     words = copy_.asPtr();
   }
-  reader_.emplace(words);
+  // The log is our own, checked by its hash chain: no traversal limit beyond its size (a reader
+  // may visit a record's parts many times, and every visit counts).
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = std::numeric_limits<std::uint64_t>::max();
+  reader_.emplace(words, options);
 }
 
 Log::Log(Store& store) : log_db_(store.db("log", MDB_INTEGERKEY)), meta_db_(store.db("log_meta")) {

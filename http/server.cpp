@@ -158,7 +158,14 @@ asio::awaitable<bool> Server::write_chunked(beast::tcp_stream& stream, Reply& re
   for (;;) {
     // No deadline while the source waits (an event stream waits for commits); one per write.
     stream.expires_never();
-    std::optional<std::string> piece = co_await reply.chunks();
+    std::optional<std::string> piece;
+    try {
+      piece = co_await reply.chunks();
+    } catch (const std::exception& e) {
+      // Too late for an error response: end the connection so the client sees a broken body.
+      std::fprintf(stderr, "eventsd: streamed body failed: %s\n", e.what());
+      co_return false;
+    }
     stream.expires_after(opt.write_timeout);
     if (!piece) break;
     if (piece->empty()) continue;

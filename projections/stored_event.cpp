@@ -56,14 +56,14 @@ std::optional<schema::Event::Reader> LogEvents::get(std::uint64_t seq) {
   if (!view_ || position != position_) {
     std::string_view bytes;
     if (!log_.read(txn_, position, bytes)) return std::nullopt;
+    events_.reset();
     view_.emplace(bytes);
     position_ = position;
+    auto fact = view_->root().getFact();
+    if (fact.isEventsIngested()) events_ = fact.getEventsIngested().getEvents();
   }
-  auto fact = view_->root().getFact();
-  if (!fact.isEventsIngested()) return std::nullopt;
-  auto events = fact.getEventsIngested().getEvents();
-  if (seq_index(seq) >= events.size()) return std::nullopt;
-  return events[seq_index(seq)];
+  if (!events_ || seq_index(seq) >= events_->size()) return std::nullopt;
+  return (*events_)[seq_index(seq)];
 }
 
 namespace {

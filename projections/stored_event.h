@@ -64,6 +64,8 @@ class LogEvents {
   const Log& log_;
   std::uint64_t position_ = 0;
   std::optional<RecordView> view_;
+  // The record's event list, read once: Cap'n Proto counts every traversal of a reader.
+  std::optional<capnp::List<schema::Event>::Reader> events_;
 };
 
 // A copy of an event, for rendering after the transaction ends.
