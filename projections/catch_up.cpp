@@ -6,7 +6,7 @@ namespace {
 // Work per transaction: large enough to amortise the commit, small enough to keep the dirty
 // page list of one transaction bounded.
 constexpr std::uint64_t kRecordsPerTxn = 20'000;
-constexpr std::uint64_t kEventsPerTxn = 100'000;
+constexpr std::uint64_t kEventsPerTxn = 50'000;
 }  // namespace
 
 std::uint64_t catch_up(Store& store, const Log& log, const ReadModels& models,
