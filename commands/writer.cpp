@@ -21,8 +21,11 @@ std::size_t event_count(const Command& c) {
   return 1;
 }
 
-Rejection storage_failure(const lmdb::Error& e) {
-  const bool full = e.code() == ENOSPC || e.code() == EDQUOT || e.map_full();
+Rejection storage_failure(const Store& store, const lmdb::Error& e) {
+  // No space on the device, over quota, over the file-size limit: the store cannot grow. (A short
+  // write on a full disk reaches us as EIO; the store looks at the disk to tell.)
+  const bool full = e.code() == ENOSPC || e.code() == EDQUOT || e.code() == EFBIG || e.map_full() ||
+                    store.out_of_space();
   if (full) return {507, "storage_full", "the data volume is full; nothing was recorded", ""};
   return {503, "storage_error", std::string("the store failed: ") + e.what(), ""};
 }
@@ -85,7 +88,7 @@ void Writer::process(std::vector<Pending>& batch) {
   try {
     outcomes = commit(batch, 0, batch.size());
   } catch (const lmdb::Error& e) {
-    outcomes.assign(batch.size(), storage_failure(e));
+    outcomes.assign(batch.size(), storage_failure(store_, e));
   } catch (const std::exception& e) {
     // A bug in a decider or a projection. Run the commands alone so that only the culprit fails.
     std::fprintf(stderr, "eventsd: writer: %s; retrying the batch one command at a time\n", e.what());
@@ -94,7 +97,7 @@ void Writer::process(std::vector<Pending>& batch) {
       try {
         outcomes.push_back(std::move(commit(batch, i, i + 1).front()));
       } catch (const lmdb::Error& e2) {
-        outcomes.push_back(storage_failure(e2));
+        outcomes.push_back(storage_failure(store_, e2));
       } catch (const std::exception& e2) {
         std::fprintf(stderr, "eventsd: writer: command failed: %s\n", e2.what());
         outcomes.push_back(Rejection{500, "internal_error", "the command could not be applied", ""});

@@ -1,5 +1,8 @@
 #include "eventlog/store.h"
 
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+
 #include <algorithm>
 #include <mutex>
 #include <system_error>
@@ -71,6 +74,20 @@ lmdb::Txn Store::begin_write() {
     }
     adopt_resized_map();
   }
+}
+
+bool Store::out_of_space() const {
+  constexpr std::uint64_t kHeadroom = 16 << 20;
+  struct statvfs fs;
+  if (::statvfs(dir_.c_str(), &fs) == 0 &&
+      static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < kHeadroom) {
+    return true;
+  }
+  rlimit limit;
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(dir_ / "data.mdb", ec);
+  return !ec && ::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+         size + kHeadroom >= limit.rlim_cur;
 }
 
 void Store::grow() {

@@ -91,6 +91,11 @@ class Store {
     }
   }
 
+  // Whether the data file cannot grow: the file system has (almost) no space left for it, or the
+  // file reached the process's file-size limit. A failed commit is then "storage full" rather
+  // than an I/O fault (LMDB reports a short write as EIO).
+  bool out_of_space() const;
+
   // Enlarges the map after MDB_MAP_FULL. The caller must hold no transaction. Blocks until the
   // readers of this process have finished their snapshots.
   void grow();

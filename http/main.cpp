@@ -95,6 +95,7 @@ int main(int argc, char** argv) {
   }
   if (data_dir.empty()) usage_error("--data is required");
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or socket is an error code, not a death
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit is a failed write (507), not a death
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
 
   try {

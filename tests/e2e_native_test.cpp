@@ -309,6 +309,41 @@ TEST_F(E2E, AcknowledgedWritesSurviveKill9) {
   EXPECT_EQ(count(c), 100);
 }
 
+// A full disk: the server may not write its data file past 8 MiB. Writes are refused with 507
+// storage_full and nothing of them is stored; reads go on; everything acknowledged is there after
+// a restart without the limit.
+TEST(StorageFull, RefusesWritesWith507AndLosesNothingAcknowledged) {
+  test::TempDir dir;
+  const std::string token = test::create_token(dir.path(), "acme", test::kAllScopes);
+  std::vector<std::string> acked;
+  int refused = 0;
+  {
+    test::ServerProcess server(dir.path(), {}, 8 << 20);
+    HttpClient c(server.port(), token);
+    const std::string pad(20'000, 'p');
+    for (int i = 0; i < 2000 && refused < 3; ++i) {
+      auto r = c.post("/v1/events", R"({"batch":[{"event":"a","data":{"pad":")" + pad + R"("}},{"event":"b"}]})");
+      if (r.status == 201) {
+        const auto body = r.json();
+        for (const auto& id : body.at("ids").as_array()) acked.emplace_back(id.as_string());
+        continue;
+      }
+      ASSERT_EQ(r.status, 507) << r.body;
+      EXPECT_EQ(r.json().at("error").at("code"), "storage_full");
+      ++refused;
+    }
+    ASSERT_EQ(refused, 3) << "the limit was never reached";
+    EXPECT_EQ(c.get("/v1/events?limit=1").status, 200);
+    EXPECT_EQ(count(c), static_cast<std::int64_t>(acked.size()));
+    EXPECT_EQ(server.terminate(), 0);
+  }
+  test::ServerProcess server(dir.path());
+  HttpClient c(server.port(), token);
+  EXPECT_EQ(count(c), static_cast<std::int64_t>(acked.size()));
+  for (std::size_t i = 0; i < acked.size(); i += 37) EXPECT_EQ(c.get("/v1/events/" + acked[i]).status, 200);
+  EXPECT_EQ(c.post("/v1/events", R"({"event":"after"})").status, 201);
+}
+
 TEST_F(E2E, SigtermExitsCleanlyAndKeepsData) {
   auto c = client();
   ASSERT_EQ(c.post("/v1/events", R"({"event":"before_stop"})").status, 201);

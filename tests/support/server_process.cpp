@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,7 +17,7 @@ std::string eventctl_binary() { return EVENTCTL_BIN; }
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, int stdout_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, std::uint64_t max_file_size = 0) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -24,6 +25,10 @@ pid_t spawn(const std::vector<std::string>& argv, int stdout_fd) {
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
     if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
+    if (max_file_size) {
+      rlimit limit{max_file_size, max_file_size};
+      ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
     ::execv(args[0], args.data());
     ::_exit(127);
   }
@@ -88,14 +93,15 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
   return r.out;
 }
 
-ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args)
+ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
+                             std::uint64_t max_file_size)
     : data_dir_(std::move(data_dir)) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv = {eventsd_binary(), "--data", data_dir_.string(), "--listen",
                                    "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(argv, fds[1]);
+  pid_ = spawn(argv, fds[1], max_file_size);
   ::close(fds[1]);
   const std::string line = read_line(fds[0], std::chrono::seconds(30));
   ::close(fds[0]);  // later output goes nowhere; eventsd ignores SIGPIPE on stdout writes

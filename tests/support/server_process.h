@@ -28,7 +28,10 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
 
 class ServerProcess {
  public:
-  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {});
+  // `max_file_size` (bytes, 0 = none) limits the files the server may write (RLIMIT_FSIZE): a way
+  // to make the disk "full" for it without filling a real disk.
+  explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
+                         std::uint64_t max_file_size = 0);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;
