@@ -26,7 +26,7 @@ namespace {
 const char* kUsage =
     "usage: eventsd --data DIR [--listen HOST:PORT] [--rate-limit RPS]\n"
     "               [--campaign-retention-days N] [--threads N]\n"
-    "               [--read-timeout-ms N] [--max-connections N]\n"
+    "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
@@ -35,7 +35,9 @@ const char* kUsage =
     "                      (default 180; 0 keeps them)\n"
     "  --threads N         I/O threads (default: one per core)\n"
     "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
-    "  --max-connections N connections served at once (default 10000)\n";
+    "  --max-connections N connections served at once (default 10000)\n"
+    "  --retention-interval-ms N\n"
+    "                      how often the campaign retention runs (default 3600000: hourly)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
