@@ -21,6 +21,9 @@ inline constexpr std::size_t kMaxKeySize = 511;
 
 class Key {
  public:
+  // User-provided, so that `Key()` does not zero the 511-byte buffer first.
+  Key() noexcept {}
+
   Key& u8(std::uint8_t v) { return put(&v, 1); }
   Key& u32(std::uint32_t v) {
     unsigned char b[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),

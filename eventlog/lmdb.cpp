@@ -96,6 +96,13 @@ void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigne
   check(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
 }
 
+void Txn::put_likely_last(MDB_dbi dbi, std::string_view key, std::string_view value) {
+  MDB_val k = to_val(key), v = to_val(value);
+  const int rc = mdb_put(txn_, dbi, &k, &v, MDB_APPEND);
+  if (rc == MDB_KEYEXIST) return put(dbi, key, value);
+  check(rc, "mdb_put(append)");
+}
+
 std::span<char> Txn::reserve(MDB_dbi dbi, std::string_view key, std::size_t size,
                              unsigned flags) {
   MDB_val k = to_val(key), v{size, nullptr};

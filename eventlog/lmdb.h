@@ -96,6 +96,9 @@ class Txn {
   // Returns false when the key is absent. `out` is valid until the transaction ends.
   bool get(MDB_dbi dbi, std::string_view key, std::string_view& out) const;
   void put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags = 0);
+  // Puts a key that is probably the largest of the database with MDB_APPEND (no search, and full
+  // pages instead of half-split ones), falling back to an ordinary put when it is not.
+  void put_likely_last(MDB_dbi dbi, std::string_view key, std::string_view value);
   // Reserves `size` bytes for the value and returns them for the caller to fill before the
   // next write to this database.
   std::span<char> reserve(MDB_dbi dbi, std::string_view key, std::size_t size, unsigned flags = 0);

@@ -1,7 +1,7 @@
 #include "projections/read_models.h"
 
 #include <cstring>
-#include <map>
+#include <unordered_map>
 #include <stdexcept>
 
 #include "eventlog/keys.h"
@@ -31,7 +31,9 @@ Key count_key(std::uint32_t tno, CountKind kind) {
 class ReadModels::CountDeltas {
  public:
   void add(std::string_view key, std::uint8_t flags, bool insert) {
-    auto& d = deltas_[std::string(key)];
+    auto it = deltas_.find(key);
+    if (it == deltas_.end()) it = deltas_.emplace(std::string(key), Delta{}).first;
+    auto& d = it->second;
     const std::int64_t n = insert ? 1 : -1;
     d[0] += n;
     if (flags & kIdentified) d[1] += n;
@@ -56,7 +58,12 @@ class ReadModels::CountDeltas {
   }
 
  private:
-  std::map<std::string, std::array<std::int64_t, 4>> deltas_;
+  using Delta = std::array<std::int64_t, 4>;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Delta, Hash, std::equal_to<>> deltas_;
 };
 
 ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
@@ -154,7 +161,7 @@ std::uint64_t ReadModels::count_expired_campaign_events(const lmdb::Txn& txn, Mi
 
 void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
                        std::uint64_t position) const {
-  txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), std::string_view());
+  txn.put_likely_last(dbs_.audit, Key().u32(tno).str(id).u64(position), std::string_view());
 }
 
 void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff,
@@ -306,8 +313,9 @@ void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32
 
 void ReadModels::insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
                               std::uint64_t seq, schema::Event::Reader event) const {
-  txn.put(dbs_.events, Key().u32(tno).u64(seq), std::string_view());
-  txn.put(dbs_.ids, Key().u32(tno).raw(text_view(event.getId())), Key().u64(seq));
+  // Sequence numbers only grow, and server-made ids too: these usually go at the end.
+  txn.put_likely_last(dbs_.events, Key().u32(tno).u64(seq), std::string_view());
+  txn.put_likely_last(dbs_.ids, Key().u32(tno).raw(text_view(event.getId())), Key().u64(seq));
   index(txn, counts, tno, seq, EventView{event, {}}, true);
 }
 
@@ -339,7 +347,9 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
   const std::string_view name = text_view(e.base.getEvent());
   const std::string_view domain = e.base.hasDomain() ? text_view(e.base.getDomain()) : "";
   const Millis day = day_start(ts);
-  entry(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq));
+  // Live events mostly arrive in time order: the time index usually grows at its end.
+  if (insert) txn.put_likely_last(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq), flag_value);
+  else txn.del(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq));
   entry(dbs_.by_type, Key().u32(tno).str(name).i64(ts).u64(seq));
   counts.add(count_key(tno, CountKind::tenant), flags, insert);
   counts.add(count_key(tno, CountKind::type).str(name), flags, insert);
