@@ -132,14 +132,15 @@ std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t beg
       }
       const bool wrote = appender.head().position != log_.head().position;
       txn.commit();
-      if (wrote) log_.advance(appender.head());
-      stats_.commits += 1;
-      std::size_t bucket = 0;
-      while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
-      stats_.events_per_commit[bucket] += 1;
       stats_.commands += end - begin;
       stats_.events_ingested += events;
       if (wrote) {
+        // (A transaction that wrote nothing commits without a flush; it does not count.)
+        log_.advance(appender.head());
+        stats_.commits += 1;
+        std::size_t bucket = 0;
+        while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
+        stats_.events_per_commit[bucket] += 1;
         stats_.head = appender.head().position;
         if (commit_listener_) commit_listener_(appender.head().position);
       }
