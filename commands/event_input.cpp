@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <unordered_set>
 
 namespace eventsd {
@@ -81,10 +82,28 @@ const FieldNames kWorkspaceFieldNames{kWorkspace};
 
 bool is_valid_event_id(std::string_view id) {
   if (id.empty() || id.size() > 128) return false;
+  // The names of the routes beside /v1/events/{id}: an event so named could never be fetched.
+  for (std::string_view route : {"stats", "types", "stream", "export", "batch"}) {
+    if (id == route) return false;
+  }
   return std::all_of(id.begin(), id.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '.' || c == ':' || c == '-';
   });
+}
+
+bool all_numbers_finite(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_:
+      return std::isfinite(v.get_double());
+    case json::kind::array:
+      return std::all_of(v.get_array().begin(), v.get_array().end(), all_numbers_finite);
+    case json::kind::object:
+      return std::all_of(v.get_object().begin(), v.get_object().end(),
+                         [](const json::key_value_pair& kv) { return all_numbers_finite(kv.value()); });
+    default:
+      return true;
+  }
 }
 
 bool is_clean_text(std::string_view s, std::size_t max) {
@@ -158,7 +177,8 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
       case F::id:
         if (v.is_null()) break;
         if (!v.is_string() || !is_valid_event_id(v.get_string())) {
-          return FieldError{cx.field(), "id must be 1-128 characters of A-Z a-z 0-9 _ . : -"};
+          return FieldError{cx.field(), "id must be 1-128 characters of A-Z a-z 0-9 _ . : - (and not "
+                                        "stats, types, stream, export or batch)"};
         }
         in.id = std::string(v.get_string());
         break;
@@ -204,6 +224,9 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
       case F::data:
         if (v.is_null()) break;
         if (!v.is_object()) return FieldError{cx.field(), std::string(key) + " must be a JSON object"};
+        if (!all_numbers_finite(v)) {
+          return FieldError{cx.field(), std::string(key) + " holds a number too large for a double"};
+        }
         in.data = json::serialize(v);
         if (in.data.size() > kMaxDataBytes) {
           return FieldError{cx.field(), std::string(key) + " exceeds 32 KiB when serialized"};

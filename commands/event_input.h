@@ -49,6 +49,8 @@ std::optional<std::string> domain_of(std::string_view url);
 
 // 1-128 bytes of [A-Za-z0-9._:-]: what an event id may be.
 bool is_valid_event_id(std::string_view id);
+// False when a number in `v` overflowed to infinity when parsed (JSON has no way to write it back).
+bool all_numbers_finite(const boost::json::value& v);
 // Non-empty, at most `max` bytes, valid UTF-8 already (JSON strings are), no control characters.
 bool is_clean_text(std::string_view s, std::size_t max);
 

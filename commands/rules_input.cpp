@@ -93,6 +93,7 @@ std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const json
         return FieldError{at, "a metadata rule has exactly one of equals and contains"};
       }
       if (equals) {
+        if (!all_numbers_finite(*equals)) return FieldError{at + ".equals", "equals holds a number too large for a double"};
         m.equals = json::serialize(*equals);
         if (m.equals->size() > 1024) return FieldError{at + ".equals", "equals is larger than 1 KiB"};
       } else {

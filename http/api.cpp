@@ -52,6 +52,7 @@ Response error_response(Dialect dialect, const ApiError& error) {
   w.end_object().end_object();
   Response res = json_response(error.status, std::move(body));
   if (error.retry_after) res.set(bhttp::field::retry_after, std::to_string(*error.retry_after));
+  if (error.status == 401) res.set(bhttp::field::www_authenticate, "Bearer");
   return res;
 }
 
@@ -94,6 +95,12 @@ std::optional<std::string> text_param(const QueryParams& q, std::string_view nam
                                            " bytes without control characters");
   }
   return std::string(*v);
+}
+
+const std::string& path_id(const Request& req, const char* code, const char* message) {
+  const std::string& id = req.captures.at(0);
+  if (!is_clean_text(id, 128)) throw ApiError(404, code, message);
+  return id;
 }
 
 boost::json::value json_body(const Request& request) {

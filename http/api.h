@@ -106,6 +106,10 @@ struct Request {
   Millis received_at = 0;
 };
 
+// The id a route's path names ({id}): every stored id (event, contact, campaign) is 1-128 bytes
+// without control characters, so any other answers 404 `code` as an unknown id would.
+const std::string& path_id(const Request& req, const char* code, const char* message);
+
 // A body sent in pieces after the header, with chunked transfer encoding (export, the event
 // stream): each call returns the next piece, or nullopt at the end. Pieces are produced only as
 // fast as the client takes them, so a slow client never makes the server buffer more than one.

@@ -12,7 +12,7 @@ namespace {
 
 boost::asio::awaitable<Reply> audit_event_route(App& app, Request& req) {
   req.query.only({});
-  const std::string& id = req.captures.at(0);
+  const std::string& id = path_id(req, "event_not_found", "no event with this id");
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("event_id").string(id).key("history").begin_array();

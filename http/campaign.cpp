@@ -29,7 +29,7 @@ void write_campaign_event(JsonWriter& w, const StoredEvent& e) {
 asio::awaitable<Reply> campaign_events(App& app, Request& req) {
   const auto& q = req.query;
   q.only({"page", "per_page", "type", "contact_id", "from_date", "to_date"});
-  const std::string& campaign = req.captures.at(0);
+  const std::string& campaign = path_id(req, "campaign_not_found", "no campaign with this id");
   ListRequest lr;
   lr.filter.campaign_id = campaign;
   if (auto type = q.get("type")) {

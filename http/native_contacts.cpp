@@ -40,7 +40,7 @@ asio::awaitable<Reply> put_contact(App& app, Request& req) {
 
 asio::awaitable<Reply> get_contact(App& app, Request& req) {
   req.query.only({});
-  co_return lead_response(app, req.principal.tenant, req.captures.at(0));
+  co_return lead_response(app, req.principal.tenant, path_id(req, "not_found", "no contact with this id"));
 }
 
 asio::awaitable<Reply> merge(App& app, Request& req) {

@@ -145,7 +145,7 @@ asio::awaitable<Reply> list(App& app, Request& req) {
 
 asio::awaitable<Reply> get_one(App& app, Request& req) {
   req.query.only({});
-  const std::string& id = req.captures.at(0);
+  const std::string& id = path_id(req, "event_not_found", "no event with this id");
   auto snapshot = app.store.read();
   const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
   std::optional<StoredEvent> event;

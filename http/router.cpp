@@ -1,5 +1,6 @@
 #include "http/router.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
 
@@ -44,16 +45,20 @@ Dialect dialect_of_path(const std::vector<std::string>& path) {
   return Dialect::org_unit;
 }
 
+// "Bearer <token>": the scheme in any case, then spaces or tabs (RFC 9110 §11.1).
 std::optional<std::string_view> bearer_token(const RawRequest& raw) {
   auto it = raw.find(bhttp::field::authorization);
   if (it == raw.end()) return std::nullopt;
   std::string_view v = it->value();
-  if (v.size() < 7 || !(v.substr(0, 7) == "Bearer " || v.substr(0, 7) == "bearer ")) {
+  constexpr std::string_view scheme = "bearer";
+  if (v.size() <= scheme.size() || !boost::beast::iequals(v.substr(0, scheme.size()), scheme) ||
+      (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
     return std::nullopt;
   }
-  v.remove_prefix(7);
-  while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
-  while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+  v.remove_prefix(scheme.size());
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!v.empty() && blank(v.front())) v.remove_prefix(1);
+  while (!v.empty() && blank(v.back())) v.remove_suffix(1);
   if (v.empty()) return std::nullopt;
   return v;
 }
@@ -64,6 +69,17 @@ ApiError unauthorized(Dialect dialect, std::string message) {
 }
 
 }  // namespace
+
+Dialect dialect_of_target(std::string_view target) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return Dialect::org_unit;
+  std::vector<std::string> path;
+  for (auto seg : parsed->segments()) {
+    path.push_back(seg);
+    if (path.size() == 2) break;
+  }
+  return dialect_of_path(path);
+}
 
 void Router::add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
                  Handler handler) {

@@ -34,6 +34,9 @@ class Router {
   std::vector<Route> routes_;
 };
 
+// The dialect whose error shape a request to `target` gets (before or without a matching route).
+Dialect dialect_of_target(std::string_view target);
+
 // Every route of every dialect (the native API and the seeds' shapes).
 Router make_router();
 

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "http/metrics.h"
+#include "http/router.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -9,6 +10,8 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
@@ -21,6 +24,7 @@
 #include <csignal>
 #include <cstdio>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 namespace eventsd::http {
@@ -140,10 +144,28 @@ asio::awaitable<void> Server::accept_loop() {
 
 namespace {
 
-Response plain_error(unsigned status, std::string code, std::string message) {
-  Response res = error_response(Dialect::org_unit, ApiError(status, std::move(code), std::move(message)));
+// An error found before the router saw the request (framing, limits): in the dialect of the
+// target when the request line got that far. The connection ends after it.
+Response plain_error(std::string_view target, unsigned status, std::string code, std::string message) {
+  Response res = error_response(dialect_of_target(target), ApiError(status, std::move(code), std::move(message)));
   res.keep_alive(false);
   return res;
+}
+
+Response read_error(const bhttp::request_parser<bhttp::string_body>& parser, beast::error_code ec) {
+  const std::string_view target = parser.get().target();
+  if (ec == bhttp::error::header_limit) {
+    return plain_error(target, 431, "header_too_large", "request headers exceed 8 KiB");
+  }
+  if (ec == bhttp::error::body_limit) {
+    return plain_error(target, 413, "payload_too_large", "request body exceeds 1 MiB");
+  }
+  return plain_error(target, 400, "invalid_request", "malformed HTTP request");
+}
+
+bool expects_continue(const RawRequest& req) {
+  auto it = req.find(bhttp::field::expect);
+  return it != req.end() && beast::iequals(it->value(), "100-continue");
 }
 
 }  // namespace
@@ -151,7 +173,10 @@ Response plain_error(unsigned status, std::string code, std::string message) {
 asio::awaitable<bool> Server::write_chunked(beast::tcp_stream& stream, Reply& reply) {
   const auto& opt = app_.options;
   Response& res = reply.response;
-  res.chunked(true);
+  // HTTP/1.0 has no chunked encoding: the body is the bytes until the connection closes.
+  const bool until_close = res.version() < 11;
+  if (until_close) res.keep_alive(false);
+  else res.chunked(true);
   bhttp::response_serializer<bhttp::string_body> header(res);
   stream.expires_after(opt.write_timeout);
   if (auto [ec, n] = co_await bhttp::async_write_header(stream, header, use_tuple); ec) co_return false;
@@ -169,9 +194,12 @@ asio::awaitable<bool> Server::write_chunked(beast::tcp_stream& stream, Reply& re
     stream.expires_after(opt.write_timeout);
     if (!piece) break;
     if (piece->empty()) continue;
-    auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*piece)), use_tuple);
+    auto [ec, n] = until_close
+                       ? co_await asio::async_write(stream, asio::buffer(*piece), use_tuple)
+                       : co_await asio::async_write(stream, bhttp::make_chunk(asio::buffer(*piece)), use_tuple);
     if (ec) co_return false;
   }
+  if (until_close) co_return false;
   auto [ec, n] = co_await asio::async_write(stream, bhttp::make_chunk_last(), use_tuple);
   co_return !ec;
 }
@@ -197,7 +225,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
   const auto& opt = app_.options;
   if (open > opt.max_connections) {
     stream.expires_after(opt.write_timeout);
-    auto res = plain_error(503, "overloaded", "too many open connections; retry later");
+    auto res = plain_error("", 503, "overloaded", "too many open connections; retry later");
     co_await bhttp::async_write(stream, res, use_tuple);
     co_return;
   }
@@ -216,19 +244,24 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
       buffer.commit(n);
     }
     c->idle = false;
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    // The header first: a client that sent "Expect: 100-continue" waits for the go-ahead before
+    // its body (a body over the limit is refused by its Content-Length, without reading it).
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, use_tuple);
+    if (!ec && !parser.is_done()) {
+      if (expects_continue(parser.get())) {
+        bhttp::response<bhttp::empty_body> go_ahead(bhttp::status::continue_, parser.get().version());
+        stream.expires_after(opt.write_timeout);
+        std::tie(ec, n) = co_await bhttp::async_write(stream, go_ahead, use_tuple);
+        stream.expires_after(opt.read_timeout);
+      }
+      if (!ec) std::tie(ec, n) = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+    }
     if (ec) {
-      Response res;
       if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
           ec == asio::error::operation_aborted) {
         break;
-      } else if (ec == bhttp::error::header_limit) {
-        res = plain_error(431, "header_too_large", "request headers exceed 8 KiB");
-      } else if (ec == bhttp::error::body_limit) {
-        res = plain_error(413, "payload_too_large", "request body exceeds 1 MiB");
-      } else {
-        res = plain_error(400, "invalid_request", "malformed HTTP request");
       }
+      auto res = read_error(parser, ec);
       stream.expires_after(opt.write_timeout);
       co_await bhttp::async_write(stream, res, use_tuple);
       break;

@@ -3,7 +3,9 @@
 // Both read the store in short snapshots, one piece at a time, and produce the next piece only
 // after the client took the last one: memory stays flat however large the export or however slow
 // the reader.
+#include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <charconv>
 
@@ -21,6 +23,7 @@ namespace {
 
 constexpr std::size_t kMaxStreams = 1000;
 constexpr std::size_t kStreamPiece = 256 * 1024;  // bytes of events per piece, at most
+constexpr std::size_t kStreamScan = 10'000;        // log records looked at per snapshot, at most
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 constexpr std::uint32_t kExportPage = 500;
 
@@ -58,7 +61,9 @@ struct StreamState {
   bool greeted = false;
 };
 
-// The SSE messages for the records after state.position, up to kStreamPiece bytes.
+// The SSE messages for the records after state.position, up to kStreamPiece bytes or
+// kStreamScan records (a tenant with little traffic in a busy log must not hold a snapshot and
+// an I/O thread for the whole log).
 std::string read_messages(StreamState& s) {
   std::string out;
   auto snapshot = s.app.store.read();
@@ -66,7 +71,9 @@ std::string read_messages(StreamState& s) {
   const auto tno = s.app.models.tenant_no(txn, s.tenant);
   LogCursor cursor(txn, s.app.models.log());
   Enricher enricher(s.app.models, txn, tno.value_or(0));
-  for (bool ok = cursor.seek(s.position + 1); ok && out.size() < kStreamPiece; ok = cursor.next()) {
+  std::size_t scanned = 0;
+  for (bool ok = cursor.seek(s.position + 1); ok && out.size() < kStreamPiece && scanned++ < kStreamScan;
+       ok = cursor.next()) {
     s.position = cursor.position();
     RecordView view(cursor.bytes());
     const auto record = view.root();
@@ -104,6 +111,10 @@ asio::awaitable<Reply> stream(App& app, Request& req) {
     if (ec != std::errc() || end != last->data() + last->size()) {
       throw bad_param("Last-Event-ID", "Last-Event-ID must be a log position (the id of an event)");
     }
+    if (v > from) {
+      throw bad_param("Last-Event-ID", "Last-Event-ID is beyond the last committed log position (" +
+                                           std::to_string(from) + ")");
+    }
     from = v;
   }
   if (static_cast<std::size_t>(app.commits->subscribers.load()) >= kMaxStreams) {
@@ -124,7 +135,9 @@ asio::awaitable<Reply> stream(App& app, Request& req) {
       if (state->app.commits->head() > state->position) {
         std::string messages = read_messages(*state);
         if (!messages.empty()) co_return messages;
-        continue;  // records of other tenants or types: look again
+        // Records of other tenants or types: look further, after letting other work run.
+        co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
+        continue;
       }
       switch (co_await state->app.commits->wait_beyond(state->position, kHeartbeat)) {
         case CommitBroadcaster::Wake::closed: co_return std::nullopt;

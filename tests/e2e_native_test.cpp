@@ -240,6 +240,67 @@ TEST_F(E2E, GarbageOnTheSocketClosesOnlyThatConnection) {
   EXPECT_EQ(HttpClient(server_->port(), token_).get("/v1/events").status, 200);
 }
 
+TEST_F(E2E, OverlongPathIdsAreUnknownIds) {
+  auto c = client();
+  const std::string long_id(600, 'a');
+  expect_error(c.get("/v1/events/" + long_id), 404, "event_not_found");
+  expect_error(c.get("/v1/audit/events/" + long_id), 404, "event_not_found");
+  expect_error(c.get("/v1/contacts/" + long_id), 404, "not_found");
+  auto campaign = c.get("/v1/campaigns/" + long_id + "/events");
+  EXPECT_EQ(campaign.status, 404);
+  EXPECT_EQ(campaign.json().at("error").at("code"), "campaign_not_found");
+  auto lead = c.get("/leads/" + long_id + "/events");
+  EXPECT_EQ(lead.status, 400);
+  EXPECT_EQ(lead.json().at("error").at("field"), "lead_id");
+}
+
+TEST_F(E2E, BearerSchemeInAnyCaseAndChallengeOn401) {
+  auto c = client();
+  for (const std::string scheme : {"Bearer ", "bearer ", "BEARER ", "Bearer\t  "}) {
+    SCOPED_TRACE(scheme);
+    HttpClient anonymous(server_->port());
+    auto r = anonymous.request(boost::beast::http::verb::get, "/v1/events", "", {{"Authorization", scheme + token_}});
+    EXPECT_EQ(r.status, 200);
+  }
+  HttpClient anonymous(server_->port());
+  auto r = anonymous.get("/v1/events");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_EQ(r.header("WWW-Authenticate"), "Bearer");
+  auto glued = anonymous.request(boost::beast::http::verb::get, "/v1/events", "", {{"Authorization", "Bearer" + token_}});
+  EXPECT_EQ(glued.status, 401);
+}
+
+TEST_F(E2E, ExpectContinueGetsTheGoAheadBeforeTheBody) {
+  // The client sends the header alone and waits for "100 Continue" before its body, as curl does
+  // for larger bodies; a server that never answers it leaves the client waiting.
+  const std::string body = R"({"event":"a"})";
+  const std::string head = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
+                           "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n";
+  const std::string answer = test::raw_exchange_after(server_->port(), head, "HTTP/1.1 100 Continue\r\n\r\n", body);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201", 0), 0u) << answer;
+  auto c = client();
+  EXPECT_EQ(count(c), 1);
+  // A body over the limit is refused from its Content-Length, before it is sent.
+  const std::string big = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token_ +
+                          "\r\nExpect: 100-continue\r\nContent-Length: 5000000\r\n\r\n";
+  const std::string refused = test::raw_exchange(server_->port(), big);
+  EXPECT_EQ(refused.rfind("HTTP/1.1 413", 0), 0u) << refused;
+  EXPECT_NE(refused.find(R"("status":"error")"), std::string::npos) << refused;
+}
+
+TEST_F(E2E, Http10ClientsGetABodyEndedByClose) {
+  auto c = client();
+  ASSERT_EQ(c.post("/v1/events", R"({"batch":[{"event":"a"},{"event":"b"}]})").status, 201);
+  const std::string answer = test::raw_exchange(
+      server_->port(), "GET /v1/events/export?format=jsonl HTTP/1.0\r\nAuthorization: Bearer " + token_ + "\r\n\r\n");
+  ASSERT_EQ(answer.rfind("HTTP/1.0 200", 0), 0u) << answer;
+  EXPECT_EQ(answer.find("chunked"), std::string::npos) << answer;
+  const std::string body = answer.substr(answer.find("\r\n\r\n") + 4);
+  EXPECT_EQ(std::count(body.begin(), body.end(), '\n'), 2) << body;
+  EXPECT_EQ(body.front(), '{');
+}
+
 TEST_F(E2E, RoutesAndMethodsAnswerJson) {
   auto c = client();
   auto r = c.get("/nowhere");

@@ -236,6 +236,10 @@ TEST_F(E2E, StreamDeliversLiveEventsAndResumesAcrossARestart) {
   ASSERT_EQ(messages.size(), 2u);
   EXPECT_EQ(json::parse(messages[0].data).at("events").at(0).at("_id"), "s4");
   EXPECT_EQ(json::parse(messages[1].data).at("events").at(0).at("_id"), "s5");
+  // A position beyond the log is a client error, not a silent wait.
+  auto beyond = c2.request(boost::beast::http::verb::get, "/v1/events/stream", "", {{"Last-Event-ID", "999999"}});
+  EXPECT_EQ(beyond.status, 400);
+  EXPECT_EQ(beyond.json().at("error").at("field"), "Last-Event-ID");
   // Filtered by type.
   test::SseClient views(server_->port(), token_, "/v1/events/stream?event_type=click", "0");
   auto clicks = views.wait_for(2, std::chrono::seconds(10));

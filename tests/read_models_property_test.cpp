@@ -1,6 +1,6 @@
 // The read models against a brute-force model of the same events: random facts go into the log
-// and through ReadModels::apply (suppression reasons included, which only the decider of a later
-// issue sets), then random queries must agree with counting and sorting the events in memory.
+// and through ReadModels::apply (suppression reasons included, which live traffic gets from the
+// suppression decider), then random queries must agree with counting and sorting the events in memory.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -73,26 +73,48 @@ HttpResponse HttpClient::request(bhttp::verb method, const std::string& target,
   }
 }
 
+namespace {
+
+// Reads into `out` until the server closes, `enough` holds, or `deadline` passes.
+template <class Enough>
+void read_until(tcp::socket& socket, std::string& out, std::chrono::steady_clock::time_point deadline,
+                Enough enough) {
+  boost::system::error_code ec;
+  while (!enough()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return;
+    pollfd p{socket.native_handle(), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+    char buf[4096];
+    std::size_t n = socket.read_some(asio::buffer(buf), ec);
+    if (ec || n == 0) return;
+    out.append(buf, n);
+  }
+}
+
+}  // namespace
+
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout) {
+  return raw_exchange_after(port, bytes, "", "", timeout);
+}
+
+std::string raw_exchange_after(std::uint16_t port, const std::string& head, const std::string& expected,
+                               const std::string& rest, std::chrono::milliseconds timeout) {
   asio::io_context ioc;
   tcp::socket socket(ioc);
   socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   boost::system::error_code ec;
-  asio::write(socket, asio::buffer(bytes), ec);
+  asio::write(socket, asio::buffer(head), ec);
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) break;
-    pollfd p{socket.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) break;
-    char buf[4096];
-    std::size_t n = socket.read_some(asio::buffer(buf), ec);
-    if (ec || n == 0) break;
-    out.append(buf, n);
+  if (!expected.empty()) {
+    read_until(socket, out, deadline, [&] { return out.size() >= expected.size(); });
+    if (out != expected) return out;
+    asio::write(socket, asio::buffer(rest), ec);
   }
+  read_until(socket, out, deadline, [] { return false; });
   return out;
 }
 

@@ -61,6 +61,12 @@ class HttpClient {
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Sends `head`, waits until the server has sent exactly `expected` (or closed, or timed out),
+// then sends `rest` and reads like raw_exchange. Returns everything the server sent.
+std::string raw_exchange_after(std::uint16_t port, const std::string& head, const std::string& expected,
+                               const std::string& rest,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // Percent-encodes a query parameter value.
 std::string url_encode(const std::string& s);
 
