@@ -164,9 +164,13 @@ Decision decide_delete(const Command& command, const DeleteEvents& cmd, DecideCo
 
 Decision decide_upsert(const Command& command, const UpsertContact& cmd, DecideContext& cx,
                        capnp::MessageBuilder& message) {
+  // A contact merged into another is an alias: its profile goes to the contact it stands for,
+  // where every read looks.
+  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
+  const std::string contact = tno ? cx.models.resolve_contact(cx.txn, *tno, cmd.contact_id) : cmd.contact_id;
   auto record = begin_record(command, cx, message);
   auto fact = record.initFact().initContactUpserted();
-  fact.setContactId(cmd.contact_id);
+  fact.setContactId(contact);
   if (cmd.firstname) fact.setFirstname(*cmd.firstname);
   if (cmd.lastname) fact.setLastname(*cmd.lastname);
   if (cmd.email) fact.setEmail(*cmd.email);

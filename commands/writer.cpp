@@ -21,12 +21,15 @@ std::size_t event_count(const Command& c) {
   return 1;
 }
 
+// No space on the device, over quota, over the file-size limit: the store cannot grow. (A short
+// write on a full disk reaches us as EIO; the store looks at the disk to tell.)
+bool storage_full(const Store& store, const lmdb::Error& e) {
+  return e.code() == ENOSPC || e.code() == EDQUOT || e.code() == EFBIG || e.map_full() ||
+         store.out_of_space();
+}
+
 Rejection storage_failure(const Store& store, const lmdb::Error& e) {
-  // No space on the device, over quota, over the file-size limit: the store cannot grow. (A short
-  // write on a full disk reaches us as EIO; the store looks at the disk to tell.)
-  const bool full = e.code() == ENOSPC || e.code() == EDQUOT || e.code() == EFBIG || e.map_full() ||
-                    store.out_of_space();
-  if (full) return {507, "storage_full", "the data volume is full; nothing was recorded", ""};
+  if (storage_full(store, e)) return {507, "storage_full", "the data volume is full; nothing was recorded", ""};
   return {503, "storage_error", std::string("the store failed: ") + e.what(), ""};
 }
 
@@ -87,10 +90,15 @@ void Writer::process(std::vector<Pending>& batch) {
   std::vector<Outcome> outcomes;
   try {
     outcomes = commit(batch, 0, batch.size());
-  } catch (const lmdb::Error& e) {
-    outcomes.assign(batch.size(), storage_failure(store_, e));
   } catch (const std::exception& e) {
-    // A bug in a decider or a projection. Run the commands alone so that only the culprit fails.
+    const auto* storage = dynamic_cast<const lmdb::Error*>(&e);
+    if (storage && (batch.size() == 1 || storage_full(store_, *storage))) {
+      outcomes.assign(batch.size(), storage_failure(store_, *storage));
+      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+      return;
+    }
+    // A bug in a decider or a projection, or one command too large for a transaction
+    // (MDB_TXN_FULL). Run the commands alone so that only the culprit fails.
     std::fprintf(stderr, "eventsd: writer: %s; retrying the batch one command at a time\n", e.what());
     outcomes.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -113,6 +121,7 @@ std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t beg
     std::vector<Outcome> outcomes;
     outcomes.reserve(end - begin);
     std::uint64_t events = 0;
+    std::optional<LogHead> written;  // the new head, when the transaction appended records
     try {
       auto txn = store_.begin_write();
       Log::Appender appender(log_, txn);
@@ -130,26 +139,34 @@ std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t beg
         }
         outcomes.push_back(std::move(d.outcome));
       }
-      const bool wrote = appender.head().position != log_.head().position;
+      if (appender.head().position != log_.head().position) written = appender.head();
       txn.commit();
-      stats_.commands += end - begin;
-      stats_.events_ingested += events;
-      if (wrote) {
-        // (A transaction that wrote nothing commits without a flush; it does not count.)
-        log_.advance(appender.head());
-        stats_.commits += 1;
-        std::size_t bucket = 0;
-        while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
-        stats_.events_per_commit[bucket] += 1;
-        stats_.head = appender.head().position;
-        if (commit_listener_) commit_listener_(appender.head().position);
-      }
-      return outcomes;
+      if (written) log_.advance(*written);
     } catch (const lmdb::Error& e) {
       if (!e.map_full()) throw;
+      store_.grow();
+      stats_.map_growths += 1;
+      continue;
     }
-    store_.grow();
-    stats_.map_growths += 1;
+    // Committed: nothing below may fail the commands (an exception here would retry them).
+    stats_.commands += end - begin;
+    stats_.events_ingested += events;
+    if (written) {
+      // (A transaction that wrote nothing commits without a flush; it does not count.)
+      stats_.commits += 1;
+      std::size_t bucket = 0;
+      while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
+      stats_.events_per_commit[bucket] += 1;
+      stats_.head = written->position;
+      if (commit_listener_) {
+        try {
+          commit_listener_(written->position);
+        } catch (const std::exception& e) {
+          std::fprintf(stderr, "eventsd: writer: commit listener: %s\n", e.what());
+        }
+      }
+    }
+    return outcomes;
   }
 }
 

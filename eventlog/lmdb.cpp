@@ -61,13 +61,14 @@ void Env::set_map_size(std::size_t bytes) {
 Txn Txn::begin(MDB_env* env, unsigned flags, MDB_txn* parent) {
   MDB_txn* raw = nullptr;
   check(mdb_txn_begin(env, parent, flags, &raw), "mdb_txn_begin");
-  return Txn(raw);
+  return Txn(raw, (flags & MDB_RDONLY) != 0);
 }
 
 Txn& Txn::operator=(Txn&& other) noexcept {
   if (this != &other) {
     abort();
     txn_ = std::exchange(other.txn_, nullptr);
+    read_only_ = other.read_only_;
   }
   return *this;
 }

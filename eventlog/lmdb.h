@@ -2,8 +2,9 @@
 //
 // Contract, as lmdb.h states it and as this project relies on it:
 //  * An MDB_val handed out by Txn::get or Cursor points into the memory map and is valid only
-//    until the transaction ends (or, for a write transaction, until the next write to that
-//    database). Copy or decode before the Txn goes away.
+//    until the transaction ends, and in a write transaction only until its next write to any
+//    database (a page written earlier in the same transaction may be spilled and its memory
+//    reused). Copy or decode first.
 //  * A write transaction is used by one thread at a time. Read transactions are opened with
 //    MDB_NOTLS (see Env::open), so several may live on one thread and one may move between
 //    threads, but never be used by two threads at once.
@@ -81,7 +82,7 @@ class Txn {
   static Txn begin(MDB_env* env, unsigned flags, MDB_txn* parent = nullptr);
 
   Txn() = default;
-  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)) {}
+  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)), read_only_(other.read_only_) {}
   Txn& operator=(Txn&& other) noexcept;
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
@@ -89,6 +90,7 @@ class Txn {
 
   MDB_txn* get() const noexcept { return txn_; }
   explicit operator bool() const noexcept { return txn_ != nullptr; }
+  bool read_only() const noexcept { return read_only_; }
 
   void commit();
   void abort() noexcept;
@@ -109,8 +111,9 @@ class Txn {
   std::size_t entries(MDB_dbi dbi) const;
 
  private:
-  explicit Txn(MDB_txn* txn) : txn_(txn) {}
+  Txn(MDB_txn* txn, bool read_only) : txn_(txn), read_only_(read_only) {}
   MDB_txn* txn_ = nullptr;
+  bool read_only_ = false;
 };
 
 class Cursor {

@@ -20,10 +20,10 @@ std::string encode_head(const LogHead& head) {
 }
 }  // namespace
 
-RecordView::RecordView(std::string_view bytes) {
+RecordView::RecordView(std::string_view bytes, bool copy) {
   if (bytes.size() % sizeof(capnp::word) != 0) throw std::runtime_error("log record: bad length");
   kj::ArrayPtr<const capnp::word> words;
-  if (reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+  if (!copy && reinterpret_cast<std::uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
     words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()),
                          bytes.size() / sizeof(capnp::word));
   } else {
@@ -113,6 +113,16 @@ ChainCheck verify_chain(const lmdb::Txn& txn, const Log& log) {
     return fail(previous.position, "last record does not match the recorded head");
   }
   return check;
+}
+
+void Log::check_tail(const lmdb::Txn& txn) const {
+  const auto recorded = recorded_head(txn);
+  if (!recorded && head_.position == 0) return;
+  if (recorded && *recorded == head_) return;
+  throw std::runtime_error(
+      "the log's last record (position " + std::to_string(head_.position) + ") is not its recorded head" +
+      (recorded ? " (position " + std::to_string(recorded->position) + ")" : std::string(" (none)")) +
+      ": records were lost or altered at the tail; refusing to write (run eventctl verify, restore a backup)");
 }
 
 bool LogCursor::seek(std::uint64_t position) { return cursor_.seek(keys::native_u64(position)); }

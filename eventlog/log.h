@@ -33,7 +33,9 @@ struct LogHead {
 // only when they were aligned; otherwise the view owns its copy.
 class RecordView {
  public:
-  explicit RecordView(std::string_view bytes);
+  // `copy`: decode from a private copy of the bytes rather than from the map (for a record that
+  // must stay readable across writes in a write transaction).
+  explicit RecordView(std::string_view bytes, bool copy = false);
   schema::LogRecord::Reader root() { return reader_->getRoot<schema::LogRecord>(); }
 
  private:
@@ -70,6 +72,9 @@ class Log {
 
   // The head recorded in log_meta (what verify compares the last record against).
   std::optional<LogHead> recorded_head(const lmdb::Txn& txn) const;
+  // Throws when the last record is not the recorded head: records were lost or altered at the
+  // tail, and appending would overwrite the evidence. (`eventctl verify` checks the whole chain.)
+  void check_tail(const lmdb::Txn& txn) const;
 
   // Reads the record at `position`; false if there is none.
   bool read(const lmdb::Txn& txn, std::uint64_t position, std::string_view& bytes) const;

@@ -29,6 +29,14 @@ Store::Store(const std::filesystem::path& dir, const StoreOptions& options)
   env_options.map_size = options.initial_map_size;
   env_options.read_only = options.read_only;
   env_ = lmdb::Env::open(dir, env_options);
+  clear_stale_readers();
+}
+
+void Store::clear_stale_readers() {
+  // A process killed while reading (an eventctl dump, a crashed server) leaves its reader slot
+  // behind, and the snapshot it names keeps LMDB from reusing the pages freed since.
+  int cleared = 0;
+  mdb_reader_check(env_.get(), &cleared);
 }
 
 MDB_dbi Store::db(const std::string& name, unsigned flags) {
@@ -91,6 +99,7 @@ bool Store::out_of_space() const {
 }
 
 void Store::grow() {
+  clear_stale_readers();  // so that the pages they pinned can be reused from now on
   std::lock_guard lock(gate_);
   const std::size_t current = env_.map_size();
   constexpr std::size_t step_cap = std::size_t{8} << 30;

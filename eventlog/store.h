@@ -102,6 +102,7 @@ class Store {
 
  private:
   void adopt_resized_map();
+  void clear_stale_readers();
 
   std::filesystem::path dir_;
   StoreOptions options_;

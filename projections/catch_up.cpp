@@ -1,5 +1,8 @@
 #include "projections/catch_up.h"
 
+#include <stdexcept>
+#include <string>
+
 namespace eventsd {
 
 namespace {
@@ -14,7 +17,13 @@ std::uint64_t catch_up(Store& store, const Log& log, const ReadModels& models,
   std::uint64_t applied = 0, events = 0;
   const std::uint64_t head = log.head().position;
   store.write([&](lmdb::Txn& txn) {
+    log.check_tail(txn);
     if (models.outdated(txn) || models.checkpoint(txn) == 0) models.reset(txn);
+    if (models.checkpoint(txn) > head) {
+      throw std::runtime_error("the read models have applied position " + std::to_string(models.checkpoint(txn)) +
+                               " but the log ends at " + std::to_string(head) +
+                               ": the log lost records (run eventctl verify)");
+    }
   });
   for (;;) {
     std::uint64_t done_in_txn = 0, events_in_txn = 0, checkpoint = 0;

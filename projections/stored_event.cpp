@@ -57,7 +57,8 @@ std::optional<schema::Event::Reader> LogEvents::get(std::uint64_t seq) {
     std::string_view bytes;
     if (!log_.read(txn_, position, bytes)) return std::nullopt;
     events_.reset();
-    view_.emplace(bytes);
+    // In a write transaction the caller writes between reads: decode from a copy.
+    view_.emplace(bytes, !txn_.read_only());
     position_ = position;
     auto fact = view_->root().getFact();
     if (fact.isEventsIngested()) events_ = fact.getEventsIngested().getEvents();

@@ -151,6 +151,11 @@ TEST_F(E2E, MergeChainsResolveToTheFinalContact) {
   EXPECT_EQ(late.at("internal_contact_id"), "c");
   EXPECT_EQ(late.at("original_contact_id"), "a");
   EXPECT_EQ(c.get("/v1/contacts/c").json().at("contact").at("score"), 15);
+  // So does a profile written for an alias.
+  auto profile = c.put("/v1/contacts/a", R"({"firstname":"Ada"})");
+  ASSERT_EQ(profile.status, 200) << profile.body;
+  EXPECT_EQ(profile.json().at("contact").at("id"), "c");
+  EXPECT_EQ(c.get("/v1/contacts/c").json().at("contact").at("firstname"), "Ada");
 
   // Refused: itself, a cycle, an alias as `from`.
   auto self = c.post("/v1/contacts/merge", R"({"from":"c","into":"c"})");

@@ -112,6 +112,28 @@ TEST(Log, HashChainDetectsAFlippedByteInAnyRecord) {
   }
 }
 
+TEST(Log, ALostTailIsRefusedBeforeAnyAppend) {
+  test::TempDir dir;
+  {
+    Store store(dir.path());
+    Log log(store);
+    for (int i = 0; i < 3; ++i) append_marker(store, log, "m" + std::to_string(i));
+    auto reader = store.read();
+    EXPECT_NO_THROW(log.check_tail(reader.txn()));
+  }
+  {
+    // The last record goes missing (a restored partial copy, a tampered file).
+    Store store(dir.path());
+    Log log(store);
+    store.write([&](lmdb::Txn& txn) { ASSERT_TRUE(txn.del(log.db(), keys::native_u64(3))); });
+  }
+  Store store(dir.path());
+  Log log(store);
+  EXPECT_EQ(log.head().position, 2u);
+  auto reader = store.read();
+  EXPECT_THROW(log.check_tail(reader.txn()), std::runtime_error);
+}
+
 TEST(Store, MapGrowsWhenFullAndKeepsEverything) {
   test::TempDir dir;
   StoreOptions options;

@@ -117,6 +117,22 @@ TEST(WritePath, QueuedCommandsShareOneCommit) {
   EXPECT_EQ(p.log.head().position, 200u);
 }
 
+TEST(WritePath, AFailureAfterTheCommitDoesNotRunTheBatchAgain) {
+  test::TempDir dir;
+  test::InProcess p(dir.path(), {}, /*start=*/false);
+  int published = 0;
+  p.writer.set_commit_listener([&](std::uint64_t) {
+    ++published;
+    throw std::runtime_error("listener failed");
+  });
+  p.writer.start();
+  // Server-made ids: a second run of the command would record the event twice.
+  EXPECT_TRUE(std::holds_alternative<Ingested>(p.submit(ingest_command("t", {event("e", 1)}))));
+  EXPECT_EQ(published, 1);
+  EXPECT_EQ(p.log.head().position, 1u);
+  EXPECT_EQ(list(p, "t", {}).total, 1u);
+}
+
 TEST(WritePath, MapGrowthLosesNothing) {
   test::TempDir dir;
   StoreOptions options;
