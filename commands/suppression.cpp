@@ -61,9 +61,11 @@ std::optional<Reason> SuppressionDecider::velocity(const VelocityRule& rule, con
   // Recorded events in timestamp order, only as far as the rule needs: until it fires, or, with
   // keep_first, the burst's head (the earliest max_events + 1 recorded events of the window). Work
   // per event is bounded by the rule, not by how busy the contact is.
-  std::uint64_t scanned = 0;
+  std::uint64_t scanned = 0, skipped = 0;
   history_(*e.contact, from, e.timestamp, [&](const WindowEvent& w) {
-    if (rule.event && w.event != *rule.event) return true;
+    // A rule for one event name steps over the contact's other events; a bound keeps a contact
+    // with a flood of other events from making each event cost that flood.
+    if (rule.event && w.event != *rule.event) return ++skipped < kMaxSkipped;
     ++count;
     ++scanned;
     if (!rule.keep_first) return count <= rule.max_events;

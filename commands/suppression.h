@@ -55,6 +55,10 @@ struct IncomingEvent {
 
 class SuppressionDecider {
  public:
+  // A rule for one event name steps over at most this many of the contact's other events per
+  // decision (docs/suppression.md, "Cost").
+  static constexpr std::uint64_t kMaxSkipped = 10'000;
+
   SuppressionDecider(const SuppressionRules& rules, History history)
       : rules_(rules), history_(std::move(history)) {}
 

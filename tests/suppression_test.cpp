@@ -113,6 +113,22 @@ TEST(Velocity, PerContactAndPerEventName) {
   // Clicks are not counted (the rule names page_view); anonymous events are never velocity-checked.
 }
 
+TEST(Velocity, ARuleForOneNameStepsOverABoundedNumberOfOtherEvents) {
+  // Page views fill the window's start; the rule for form_submit must step over them to find the
+  // earlier form_submit. Up to the bound it does; beyond it, it counts what it saw.
+  for (const std::uint64_t views : {SuppressionDecider::kMaxSkipped - 1, SuppressionDecider::kMaxSkipped}) {
+    SCOPED_TRACE(views);
+    Sim sim(velocity(1, 30 * 86400, false, "form_submit"));
+    std::vector<In> flood;
+    for (std::uint64_t i = 0; i < views; ++i) flood.push_back({static_cast<Millis>(i)});
+    sim.ingest(flood);
+    const Millis later = static_cast<Millis>(views) + 10;
+    EXPECT_EQ(sim.ingest({{later, "c1", "form_submit"}}), std::vector<R>{none});
+    const R second = sim.ingest({{later + 1, "c1", "form_submit"}}).at(0);
+    EXPECT_EQ(second, views < SuppressionDecider::kMaxSkipped ? inorganic : none);
+  }
+}
+
 TEST(Velocity, OutOfOrderEventsAreJudgedByTheirOwnWindow) {
   Sim sim(velocity(2, 60));
   // 100 s and 110 s, then a late event at 50 s: its window (-10 s, 50 s] is empty.
