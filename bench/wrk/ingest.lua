@@ -37,7 +37,8 @@ function init(args)
       if workload == "uniform" then
         contact = math.random(1, 100000)
       elseif (i - 1) % 10 == 0 then
-        contact = math.random() < 0.4 and nil or math.random(1, 100000)
+        -- (not "x and nil or y", which is always y in Lua)
+        if math.random() < 0.4 then contact = nil else contact = math.random(1, 100000) end
       end
       events[i] = event(contact, math.random(1, 1000000))
     end
