@@ -2,17 +2,25 @@
 
 #include "eventlog/keys.h"
 
+#include <set>
+
 namespace eventsd {
 
 std::size_t audit_event(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
                         std::string_view id,
                         const std::function<void(std::uint64_t, schema::LogRecord::Reader)>& visit) {
+  // The records that changed the event are in rm_audit, each with the event's sequence number;
+  // the ingestions are the positions inside those sequence numbers (an id deleted and used again
+  // names several events), and the live event's.
+  std::set<std::uint64_t> positions;
+  if (auto seq = models.find_seq(txn, tno, id)) positions.insert(seq_position(*seq));
   const keys::Key prefix = keys::Key().u32(tno).str(id);
-  std::vector<std::uint64_t> positions;
   {
     lmdb::Cursor cursor(txn, models.dbs().audit);
     for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      if (cursor.key().size() == prefix.size() + 8) positions.push_back(keys::read_u64(cursor.key(), prefix.size()));
+      if (cursor.key().size() != prefix.size() + 8 || cursor.value().size() != 8) continue;
+      positions.insert(keys::read_u64(cursor.key(), prefix.size()));
+      positions.insert(seq_position(keys::read_u64(cursor.value(), 0)));
     }
   }
   for (auto position : positions) {

@@ -1,5 +1,7 @@
 // History for auditors: which log records touched an event. Answered from rm_audit (a key per
-// event and record), so it costs one seek and one log read per record, however long the log.
+// event and record that changed it, valued with the event's sequence number, whose upper bits are
+// the position of its ingestion) and rm_ids, so it costs one seek and one log read per record,
+// however long the log.
 #pragma once
 
 #include <cstdint>

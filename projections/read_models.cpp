@@ -160,8 +160,8 @@ std::uint64_t ReadModels::count_expired_campaign_events(const lmdb::Txn& txn, Mi
 }
 
 void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
-                       std::uint64_t position) const {
-  txn.put_likely_last(dbs_.audit, Key().u32(tno).str(id).u64(position), std::string_view());
+                       std::uint64_t position, std::uint64_t seq) const {
+  txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), Key().u64(seq));
 }
 
 void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff,
@@ -176,7 +176,7 @@ void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cut
   }
   LogEvents events(txn, log_);
   for (const auto& [tno, seq] : expired) {
-    if (auto e = events.get(seq)) audit(txn, tno, text_view(e->getId()), position);
+    if (auto e = events.get(seq)) audit(txn, tno, text_view(e->getId()), position, seq);
     remove_event(txn, counts, events, tno, seq);
   }
 }
@@ -199,13 +199,12 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       std::uint32_t index = 0;
       for (auto event : ingested.getEvents()) {
         insert_event(txn, counts, tno, event_seq(position, index++), event);
-        audit(txn, tno, text_view(event.getId()), position);
       }
       if (ingested.hasRegrouped()) {
         LogEvents events(txn, log_);
         for (auto id : ingested.getRegrouped()) {
-          audit(txn, tno, text_view(id), position);
           if (auto seq = find_seq(txn, tno, text_view(id))) {
+            audit(txn, tno, text_view(id), position, *seq);
             change_event(txn, counts, events, tno, *seq, [](EventOverlay& o) {
               o.suppression = schema::SuppressionReason::INORGANIC_GROUPED;
             });
@@ -216,8 +215,10 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
     }
     case schema::LogRecord::Fact::CONTACTS_MERGED: {
       const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
+      for (auto id : fact.getContactsMerged().getMoved()) {
+        if (auto seq = find_seq(txn, tno, text_view(id))) audit(txn, tno, text_view(id), position, *seq);
+      }
       merge_contacts(txn, counts, tno, fact.getContactsMerged());
-      for (auto id : fact.getContactsMerged().getMoved()) audit(txn, tno, text_view(id), position);
       break;
     }
     case schema::LogRecord::Fact::SUPPRESSION_RULES_SET:
@@ -237,7 +238,7 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       for (auto id : fact.getEventsDeleted().getIds()) {
         if (auto seq = find_seq(txn, *tno, text_view(id))) {
           remove_event(txn, counts, events, *tno, *seq);
-          audit(txn, *tno, text_view(id), position);
+          audit(txn, *tno, text_view(id), position, *seq);
         }
       }
       break;

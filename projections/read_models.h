@@ -99,7 +99,7 @@ class ReadModels {
 
   // The layout of the read models. A store written by a version with another layout is rebuilt
   // from the log when opened (rebuild_if_outdated), never read or patched in place.
-  static constexpr std::uint64_t kLayoutVersion = 1;
+  static constexpr std::uint64_t kLayoutVersion = 2;  // 2: rm_audit without ingestions
   bool outdated(const lmdb::Txn& txn) const;
   // Empties every read model and stamps the current layout; catch_up then refills them.
   void reset(lmdb::Txn& txn) const;
@@ -124,7 +124,10 @@ class ReadModels {
   class CountDeltas;
 
   void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff, std::uint64_t position) const;
-  void audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id, std::uint64_t position) const;
+  // Records that the record at `position` changed the event `id` (sequence number `seq`). An
+  // event's ingestion is not recorded: its position is part of its sequence number.
+  void audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id, std::uint64_t position,
+             std::uint64_t seq) const;
   void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
                       schema::ContactsMerged::Reader fact) const;
   // Re-indexes a live event after `change` edits its overlay.

@@ -175,6 +175,22 @@ TEST_F(E2E, AuditShowsIngestMergeAndDeleteOfOneEventInOrder) {
   EXPECT_EQ(kinds(lines(contact.out)), (std::vector<std::string>{"events_ingested", "contacts_merged"}));
   EXPECT_EQ(eventctl({"audit", "--data", dir_.path().string(), "--event", "never"}).status, 1);
   EXPECT_EQ(eventctl({"audit", "--data", dir_.path().string()}).status, 2);
+
+  // An id used again after its deletion: both events' histories, in log order.
+  ASSERT_EQ(c.post("/v1/events", R"({"id":"x1","event":"again"})").status, 201);
+  ASSERT_EQ(c.post("/v1/events", R"({"id":"x3","event":"other"})").status, 201);
+  auto reused = c.get("/v1/audit/events/x1");
+  ASSERT_EQ(reused.status, 200);
+  std::vector<std::string> reused_records;
+  const auto reused_history = reused.json();
+  for (const auto& r : reused_history.at("history").as_array()) reused_records.push_back(json::serialize(r));
+  EXPECT_EQ(kinds(reused_records),
+            (std::vector<std::string>{"events_ingested", "contacts_merged", "events_deleted", "events_ingested"}));
+  EXPECT_EQ(json::parse(reused_records.back()).at("fact").at("events").at(0).at("event"), "again");
+  // An event nothing changed still has its ingestion.
+  auto untouched = eventctl({"audit", "--data", dir_.path().string(), "--event", "x2"});
+  ASSERT_EQ(untouched.status, 0);
+  EXPECT_EQ(kinds(lines(untouched.out)), std::vector<std::string>{"events_ingested"});
 }
 
 TEST_F(Tools, DumpThenImportReproducesTheSameAnswers) {

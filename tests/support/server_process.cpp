@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -24,6 +25,9 @@ pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, std::uint64_t m
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
+    // If the test process dies (a crash), its servers die with it instead of holding ctest's
+    // output pipe open until the timeout.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (stdout_fd >= 0) ::dup2(stdout_fd, STDOUT_FILENO);
     if (max_file_size) {
       rlimit limit{max_file_size, max_file_size};
