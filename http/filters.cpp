@@ -9,6 +9,24 @@ void narrow(EventFilter& f, std::optional<Millis> from, std::optional<Millis> to
   if (to) f.before = f.before ? std::min(*f.before, *to) : *to;
 }
 
+void parse_list_filter(const Request& req, EventFilter& f) {
+  const auto& q = req.query;
+  f.event_type = text_param(q, "event_type", 128);
+  f.contact_id = text_param(q, "contact_id", 128);
+  f.domain = text_param(q, "domain", 253);
+  f.url_contains = text_param(q, "url_contains", 2048);
+  f.search = text_param(q, "search", 256);
+  narrow(f, time_param(q, "date_after"), time_param(q, "date_before"));
+  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, f);
+  f.identified_only = bool_param(q, "identified_only").value_or(false);
+  if (auto v = q.get("suppressed")) {
+    if (*v == "include") f.suppressed = SuppressedFilter::include;
+    else if (*v == "exclude") f.suppressed = SuppressedFilter::exclude;
+    else if (*v == "only") f.suppressed = SuppressedFilter::only;
+    else throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
+  }
+}
+
 void apply_range(std::string_view param, std::string_view range, Millis now, EventFilter& f) {
   const Millis today = day_start(now);
   if (range == "today") return narrow(f, today, today + kMillisPerDay - 1);

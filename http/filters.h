@@ -13,6 +13,10 @@ namespace eventsd::http {
 // Throws ApiError naming `param` for anything else.
 void apply_range(std::string_view param, std::string_view range, Millis now, EventFilter& filter);
 
+// The filter parameters of GET /v1/events (event_type, contact_id, domain, url_contains, search,
+// date_after, date_before, range, identified_only, suppressed), shared by the export.
+void parse_list_filter(const Request& req, EventFilter& filter);
+
 // Narrows the filter to [from, to] (either may be absent), intersecting what is there.
 void narrow(EventFilter& filter, std::optional<Millis> from, std::optional<Millis> to);
 

@@ -32,8 +32,7 @@ Response lead_response(App& app, const std::string& tenant, const std::string& i
 asio::awaitable<Reply> put_contact(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<UpsertContact>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
   co_return lead_response(app, req.principal.tenant, req.captures.at(0));
 }
@@ -46,8 +45,7 @@ asio::awaitable<Reply> get_contact(App& app, Request& req) {
 asio::awaitable<Reply> merge(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_merge(json_body(req));
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<MergeContacts>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   auto merged = expect<Merged>(co_await async_submit(app.writer, std::move(command)));
   std::string body;
   JsonWriter w(body);

@@ -25,8 +25,7 @@ asio::awaitable<Reply> ingest(App& app, Request& req) {
 asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
   auto parsed = parse_ingest(json_body(req), names, req.received_at);
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<IngestEvents>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
   std::string body;
   JsonWriter w(body);
@@ -41,8 +40,7 @@ namespace {
 asio::awaitable<Reply> delete_batch(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_delete(json_body(req));
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<DeleteEvents>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   auto result = expect<Deleted>(co_await async_submit(app.writer, std::move(command)));
   std::string body;
   JsonWriter w(body);
@@ -68,30 +66,13 @@ bool parse_descending(const QueryParams& q) {
   throw bad_param("sort_dir", "sort_dir must be asc or desc");
 }
 
-SuppressedFilter parse_suppressed(const QueryParams& q) {
-  auto v = q.get("suppressed");
-  if (!v || *v == "include") return SuppressedFilter::include;
-  if (*v == "exclude") return SuppressedFilter::exclude;
-  if (*v == "only") return SuppressedFilter::only;
-  throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
-}
-
 asio::awaitable<Reply> list(App& app, Request& req) {
   const auto& q = req.query;
   q.only({"page", "limit", "event_type", "contact_id", "domain", "url_contains", "date_after",
           "date_before", "identified_only", "search", "sort_by", "sort_dir", "count_only", "fields",
           "range", "suppressed", "cursor"});
   ListRequest lr;
-  EventFilter& f = lr.filter;
-  f.event_type = text_param(q, "event_type", 128);
-  f.contact_id = text_param(q, "contact_id", 128);
-  f.domain = text_param(q, "domain", 253);
-  f.url_contains = text_param(q, "url_contains", 2048);
-  f.search = text_param(q, "search", 256);
-  narrow(f, time_param(q, "date_after"), time_param(q, "date_before"));
-  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, f);
-  f.identified_only = bool_param(q, "identified_only").value_or(false);
-  f.suppressed = parse_suppressed(q);
+  parse_list_filter(req, lr.filter);
   lr.sort_by = parse_sort_by(q);
   lr.descending = parse_descending(q);
   const bool count_only = bool_param(q, "count_only").value_or(false);
@@ -118,7 +99,7 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   auto snapshot = app.store.read();
   const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
   if (count_only) {
-    const std::uint64_t n = tno ? count_events(app.models, snapshot.txn(), *tno, f) : 0;
+    const std::uint64_t n = tno ? count_events(app.models, snapshot.txn(), *tno, lr.filter) : 0;
     w.begin_object().key("status").string("success").key("count").number(n).end_object();
     co_return json_response(200, std::move(body));
   }

@@ -30,8 +30,7 @@ Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
 asio::awaitable<Reply> put_suppression_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_suppression_rules(json_body(req));
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<SetSuppressionRules>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
   co_return rules_response(app, req.principal.tenant, RuleKind::suppression);
 }
@@ -44,8 +43,7 @@ asio::awaitable<Reply> get_suppression_rules(App& app, Request& req) {
 asio::awaitable<Reply> put_scoring_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_scoring_rules(json_body(req));
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<SetScoringRules>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
   co_return rules_response(app, req.principal.tenant, RuleKind::scoring);
 }

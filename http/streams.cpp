@@ -27,25 +27,6 @@ constexpr std::size_t kStreamScan = 10'000;        // log records looked at per 
 constexpr auto kHeartbeat = std::chrono::seconds(15);
 constexpr std::uint32_t kExportPage = 500;
 
-// The list filters, as GET /v1/events takes them (export shares them).
-void parse_filter(const Request& req, EventFilter& f) {
-  const auto& q = req.query;
-  f.event_type = text_param(q, "event_type", 128);
-  f.contact_id = text_param(q, "contact_id", 128);
-  f.domain = text_param(q, "domain", 253);
-  f.url_contains = text_param(q, "url_contains", 2048);
-  f.search = text_param(q, "search", 256);
-  narrow(f, time_param(q, "date_after"), time_param(q, "date_before"));
-  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, f);
-  f.identified_only = bool_param(q, "identified_only").value_or(false);
-  if (auto v = q.get("suppressed")) {
-    if (*v == "include") f.suppressed = SuppressedFilter::include;
-    else if (*v == "exclude") f.suppressed = SuppressedFilter::exclude;
-    else if (*v == "only") f.suppressed = SuppressedFilter::only;
-    else throw bad_param("suppressed", "suppressed must be one of include, exclude, only");
-  }
-}
-
 // ------------------------------------------------------------------------------ SSE
 
 struct StreamState {
@@ -201,7 +182,7 @@ asio::awaitable<Reply> export_events(App& app, Request& req) {
   const auto format = req.query.get("format").value_or("jsonl");
   if (format != "csv" && format != "jsonl") throw bad_param("format", "format must be csv or jsonl");
   state->csv = format == "csv";
-  parse_filter(req, state->request.filter);
+  parse_list_filter(req, state->request.filter);
   if (auto dir = req.query.get("sort_dir")) {
     if (*dir != "asc" && *dir != "desc") throw bad_param("sort_dir", "sort_dir must be asc or desc");
     state->request.descending = *dir == "desc";

@@ -10,10 +10,21 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <memory>
+#include <variant>
 
+#include "commands/event_input.h"
 #include "commands/writer.h"
+#include "http/api.h"
 
 namespace eventsd::http {
+
+// The command a request's parsed input makes, on behalf of the request's token; a 400 naming the
+// field when the input was refused.
+template <class Body>
+Command command_from(const Request& req, std::variant<Body, FieldError> parsed) {
+  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
+  return Command{req.principal.tenant, req.principal.token_id, std::get<Body>(std::move(parsed))};
+}
 
 template <class CompletionToken = boost::asio::use_awaitable_t<>>
 auto async_submit(Writer& writer, Command command, CompletionToken&& token = {}) {

@@ -73,8 +73,7 @@ asio::awaitable<Reply> create(App& app, Request& req) {
     throw bad_param("batch", "this endpoint takes one event");
   }
   auto parsed = parse_ingest(body, kWorkspaceFieldNames, req.received_at);
-  if (auto* e = std::get_if<FieldError>(&parsed)) throw bad_param(e->field, e->message);
-  Command command{req.principal.tenant, req.principal.token_id, std::get<IngestEvents>(std::move(parsed))};
+  Command command = command_from(req, std::move(parsed));
   auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
   auto snapshot = app.store.read();
   const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
