@@ -75,22 +75,24 @@ HttpResponse HttpClient::request(bhttp::verb method, const std::string& target,
 
 namespace {
 
-// Reads into `out` until the server closes, `enough` holds, or `deadline` passes.
+// Reads into `out` until the server closes, `enough` holds, or `deadline` passes. Returns true
+// when the server closed the connection.
 template <class Enough>
-void read_until(tcp::socket& socket, std::string& out, std::chrono::steady_clock::time_point deadline,
+bool read_until(tcp::socket& socket, std::string& out, std::chrono::steady_clock::time_point deadline,
                 Enough enough) {
   boost::system::error_code ec;
   while (!enough()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return;
+    if (left.count() <= 0) return false;
     pollfd p{socket.native_handle(), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
     char buf[4096];
     std::size_t n = socket.read_some(asio::buffer(buf), ec);
-    if (ec || n == 0) return;
+    if (ec || n == 0) return true;
     out.append(buf, n);
   }
+  return false;
 }
 
 }  // namespace
@@ -116,6 +118,16 @@ std::string raw_exchange_after(std::uint16_t port, const std::string& head, cons
   }
   read_until(socket, out, deadline, [] { return false; });
   return out;
+}
+
+bool server_hangs_up(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
+  asio::io_context ioc;
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);
+  std::string out;
+  return read_until(socket, out, std::chrono::steady_clock::now() + timeout, [] { return false; });
 }
 
 std::string url_encode(const std::string& s) {

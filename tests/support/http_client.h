@@ -67,6 +67,12 @@ std::string raw_exchange_after(std::uint16_t port, const std::string& head, cons
                                const std::string& rest,
                                std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Sends raw bytes on a fresh connection and reads whatever comes back; true when the server closed
+// the connection before `timeout` (a safety net: the answer does not depend on how fast either
+// side runs).
+bool server_hangs_up(std::uint16_t port, const std::string& bytes,
+                     std::chrono::milliseconds timeout = std::chrono::seconds(120));
+
 // Percent-encodes a query parameter value.
 std::string url_encode(const std::string& s);
 
