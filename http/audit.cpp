@@ -5,6 +5,7 @@
 #include "projections/audit.h"
 #include "projections/fact_json.h"
 #include "projections/stored_event.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -18,9 +19,9 @@ boost::asio::awaitable<Reply> audit_event_route(App& app, Request& req) {
   w.begin_object().key("status").string("success").key("event_id").string(id).key("history").begin_array();
   std::size_t found = 0;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      found = audit_event(app.models, snapshot.txn(), *tno, id,
+    TenantView view(app, req.principal.tenant);
+    if (auto tno = view.tno()) {
+      found = audit_event(view.models(), view.txn(), *tno, id,
                           [&](std::uint64_t position, schema::LogRecord::Reader record) {
                             write_record_json(w, position, record, [&](schema::Event::Reader e) {
                               return text_view(e.getId()) == id;

@@ -4,6 +4,7 @@
 #include "http/filters.h"
 #include "http/render.h"
 #include "http/router.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -53,12 +54,12 @@ asio::awaitable<Reply> campaign_events(App& app, Request& req) {
 
   ListResult result;
   {
-    auto snapshot = app.store.read();
-    const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
-    if (!tno || !app.models.campaign_exists(snapshot.txn(), *tno, campaign)) {
+    TenantView view(app, req.principal.tenant);
+    const auto tno = view.tno();
+    if (!tno || !view.models().campaign_exists(view.txn(), *tno, campaign)) {
       throw ApiError(404, "campaign_not_found", "no campaign with this id");
     }
-    result = list_events(app.models, snapshot.txn(), *tno, lr);
+    result = list_events(view.models(), view.txn(), *tno, lr);
   }
   std::string body;
   JsonWriter w(body);

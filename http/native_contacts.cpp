@@ -5,6 +5,7 @@
 #include "http/render.h"
 #include "http/router.h"
 #include "http/submit.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -15,9 +16,9 @@ namespace {
 Response lead_response(App& app, const std::string& tenant, const std::string& id) {
   std::optional<Lead> lead;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), tenant)) {
-      lead = find_lead(app.models, snapshot.txn(), *tno, id);
+    TenantView view(app, tenant);
+    if (auto tno = view.tno()) {
+      lead = find_lead(view.models(), view.txn(), *tno, id);
     }
   }
   if (!lead) throw ApiError(404, "not_found", "no contact with this id");

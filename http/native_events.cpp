@@ -7,6 +7,7 @@
 #include "http/render.h"
 #include "http/router.h"
 #include "http/submit.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -96,16 +97,16 @@ asio::awaitable<Reply> list(App& app, Request& req) {
 
   std::string body;
   JsonWriter w(body);
-  auto snapshot = app.store.read();
-  const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
+  TenantView view(app, req.principal.tenant);
+  const auto tno = view.tno();
   if (count_only) {
-    const std::uint64_t n = tno ? count_events(app.models, snapshot.txn(), *tno, lr.filter) : 0;
+    const std::uint64_t n = tno ? count_events(view.models(), view.txn(), *tno, lr.filter) : 0;
     w.begin_object().key("status").string("success").key("count").number(n).end_object();
     co_return json_response(200, std::move(body));
   }
   ListResult result;
-  if (tno) result = list_events(app.models, snapshot.txn(), *tno, lr);
-  Enricher enricher(app.models, snapshot.txn(), tno.value_or(0));
+  if (tno) result = list_events(view.models(), view.txn(), *tno, lr);
+  Enricher enricher(view.models(), view.txn(), tno.value_or(0));
   w.begin_object().key("status").string("success").key("events").begin_array();
   for (const auto& e : result.events) {
     if (summary) write_summary_event(w, e);
@@ -127,12 +128,12 @@ asio::awaitable<Reply> list(App& app, Request& req) {
 asio::awaitable<Reply> get_one(App& app, Request& req) {
   req.query.only({});
   const std::string& id = path_id(req, "event_not_found", "no event with this id");
-  auto snapshot = app.store.read();
-  const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
+  TenantView view(app, req.principal.tenant);
+  const auto tno = view.tno();
   std::optional<StoredEvent> event;
-  if (tno) event = find_event(app.models, snapshot.txn(), *tno, id);
+  if (tno) event = find_event(view.models(), view.txn(), *tno, id);
   if (!event) throw ApiError(404, "event_not_found", "no event with this id");
-  Enricher enricher(app.models, snapshot.txn(), *tno);
+  Enricher enricher(view.models(), view.txn(), *tno);
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("event");

@@ -6,6 +6,7 @@
 #include "http/submit.h"
 #include "projections/rules.h"
 #include "projections/stats.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -17,10 +18,10 @@ namespace {
 Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
   std::string rules = R"({"rules":[]})";
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), tenant)) {
-      if (kind == RuleKind::suppression) load_suppression_rules(app.models, snapshot.txn(), *tno, &rules);
-      else load_scoring_rules(app.models, snapshot.txn(), *tno, &rules);
+    TenantView view(app, tenant);
+    if (auto tno = view.tno()) {
+      if (kind == RuleKind::suppression) load_suppression_rules(view.models(), view.txn(), *tno, &rules);
+      else load_scoring_rules(view.models(), view.txn(), *tno, &rules);
     }
   }
   // rules is {"rules":[...]}: splice the status in front.
@@ -57,9 +58,9 @@ asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
   req.query.only({});
   SuppressionStats s;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      s = suppression_stats(app.models, snapshot.txn(), *tno);
+    TenantView view(app, req.principal.tenant);
+    if (auto tno = view.tno()) {
+      s = suppression_stats(view.models(), view.txn(), *tno);
     }
   }
   using R = schema::SuppressionReason;

@@ -3,6 +3,7 @@
 #include "eventlog/json_writer.h"
 #include "http/router.h"
 #include "projections/stats.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -14,9 +15,9 @@ asio::awaitable<Reply> types(App& app, Request& req) {
   req.query.only({});
   std::vector<std::string> names;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      names = event_types(app.models, snapshot.txn(), *tno);
+    TenantView view(app, req.principal.tenant);
+    if (auto tno = view.tno()) {
+      names = event_types(view.models(), view.txn(), *tno);
     }
   }
   std::string body;
@@ -50,9 +51,9 @@ asio::awaitable<Reply> stats(App& app, Request& req) {
   }
   Stats s;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      s = compute_stats(app.models, snapshot.txn(), *tno, sq);
+    TenantView view(app, req.principal.tenant);
+    if (auto tno = view.tno()) {
+      s = compute_stats(view.models(), view.txn(), *tno, sq);
     }
   }
   std::string body;

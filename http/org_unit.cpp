@@ -4,6 +4,7 @@
 #include "http/filters.h"
 #include "http/render.h"
 #include "http/router.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -36,9 +37,9 @@ Response list(App& app, Request& req, std::optional<std::string> lead) {
   lr.offset = static_cast<std::uint64_t>(page - 1) * lr.limit;
   ListResult result;
   {
-    auto snapshot = app.store.read();
-    if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-      result = list_events(app.models, snapshot.txn(), *tno, lr);
+    TenantView view(app, req.principal.tenant);
+    if (auto tno = view.tno()) {
+      result = list_events(view.models(), view.txn(), *tno, lr);
     }
   }
   std::string body;

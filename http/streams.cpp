@@ -14,6 +14,7 @@
 #include "http/render.h"
 #include "http/router.h"
 #include "projections/event_queries.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -47,11 +48,10 @@ struct StreamState {
 // an I/O thread for the whole log).
 std::string read_messages(StreamState& s) {
   std::string out;
-  auto snapshot = s.app.store.read();
-  const auto& txn = snapshot.txn();
-  const auto tno = s.app.models.tenant_no(txn, s.tenant);
-  LogCursor cursor(txn, s.app.models.log());
-  Enricher enricher(s.app.models, txn, tno.value_or(0));
+  TenantView view(s.app, s.tenant);
+  const auto tno = view.tno();
+  LogCursor cursor(view.txn(), view.models().log());
+  Enricher enricher(view.models(), view.txn(), tno.value_or(0));
   std::size_t scanned = 0;
   for (bool ok = cursor.seek(s.position + 1); ok && out.size() < kStreamPiece && scanned++ < kStreamScan;
        ok = cursor.next()) {
@@ -205,11 +205,11 @@ asio::awaitable<Reply> export_events(App& app, Request& req) {
     }
     state->started = true;
     // One page per piece, each in its own short snapshot, continuing from the last event.
-    auto snapshot = state->app->store.read();
-    const auto tno = state->app->models.tenant_no(snapshot.txn(), state->tenant);
+    TenantView view(*state->app, state->tenant);
+    const auto tno = view.tno();
     ListResult page;
-    if (tno) page = list_events(state->app->models, snapshot.txn(), *tno, state->request);
-    Enricher enricher(state->app->models, snapshot.txn(), tno.value_or(0));
+    if (tno) page = list_events(view.models(), view.txn(), *tno, state->request);
+    Enricher enricher(view.models(), view.txn(), tno.value_or(0));
     for (const auto& e : page.events) {
       if (state->csv) {
         csv_row(out, e);

@@ -5,6 +5,7 @@
 #include "projections/event_queries.h"
 #include "http/router.h"
 #include "http/submit.h"
+#include "http/view.h"
 
 namespace eventsd::http {
 
@@ -54,10 +55,10 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   std::string body;
   JsonWriter w(body);
   w.begin_array();
-  auto snapshot = app.store.read();
-  if (auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant)) {
-    Enricher enricher(app.models, snapshot.txn(), *tno);
-    for (const auto& e : list_events(app.models, snapshot.txn(), *tno, lr).events) {
+  TenantView view(app, req.principal.tenant);
+  if (auto tno = view.tno()) {
+    Enricher enricher(view.models(), view.txn(), *tno);
+    for (const auto& e : list_events(view.models(), view.txn(), *tno, lr).events) {
       write_workspace_event(w, e, enricher);
     }
   }
@@ -75,11 +76,11 @@ asio::awaitable<Reply> create(App& app, Request& req) {
   auto parsed = parse_ingest(body, kWorkspaceFieldNames, req.received_at);
   Command command = command_from(req, std::move(parsed));
   auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
-  auto snapshot = app.store.read();
-  const auto tno = app.models.tenant_no(snapshot.txn(), req.principal.tenant);
-  auto event = tno ? find_event(app.models, snapshot.txn(), *tno, result.ids.at(0)) : std::nullopt;
+  TenantView view(app, req.principal.tenant);
+  const auto tno = view.tno();
+  auto event = tno ? find_event(view.models(), view.txn(), *tno, result.ids.at(0)) : std::nullopt;
   if (!event) throw ApiError(500, "internal_error", "the event was recorded but cannot be read back");
-  Enricher enricher(app.models, snapshot.txn(), *tno);
+  Enricher enricher(view.models(), view.txn(), *tno);
   std::string out;
   JsonWriter w(out);
   write_workspace_event(w, *event, enricher);
