@@ -55,23 +55,23 @@ ListRequest page(std::uint64_t number) {
 }
 
 void BM_FirstPage(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events(*f.models, t, f.tno, page(1)).events.size(); });
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events({*f.models, t, t}, f.tno, page(1)).events.size(); });
 }
 void BM_Page50(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events(*f.models, t, f.tno, page(50)).events.size(); });
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events({*f.models, t, t}, f.tno, page(50)).events.size(); });
 }
 void BM_TypeFilter(benchmark::State& s) {
   run(s, [](Fixture& f, const lmdb::Txn& t) {
     auto r = page(1);
     r.filter.event_type = "form_submit";
-    return list_events(*f.models, t, f.tno, r).events.size();
+    return list_events({*f.models, t, t}, f.tno, r).events.size();
   });
 }
 void BM_ContactFilter(benchmark::State& s) {
   run(s, [](Fixture& f, const lmdb::Txn& t) {
     auto r = page(1);
     r.filter.contact_id = "ct_4242";
-    return list_events(*f.models, t, f.tno, r).events.size();
+    return list_events({*f.models, t, t}, f.tno, r).events.size();
   });
 }
 void BM_DomainLast7Days(benchmark::State& s) {
@@ -80,30 +80,30 @@ void BM_DomainLast7Days(benchmark::State& s) {
     r.filter.domain = "site7.example.com";
     r.filter.after = f.now - 7 * kMillisPerDay;
     r.filter.before = f.now;
-    return list_events(*f.models, t, f.tno, r).events.size();
+    return list_events({*f.models, t, t}, f.tno, r).events.size();
   });
 }
 void BM_CountOnlyType(benchmark::State& s) {
   run(s, [](Fixture& f, const lmdb::Txn& t) {
     EventFilter filter;
     filter.event_type = "page_view";
-    return count_events(*f.models, t, f.tno, filter);
+    return count_events({*f.models, t, t}, f.tno, filter);
   });
 }
 void BM_Stats(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return compute_stats(*f.models, t, f.tno, {}).total; });
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return compute_stats({*f.models, t, t}, f.tno, {}).total; });
 }
 void BM_StatsSmallTenant(benchmark::State& s) {
   run(s, [](Fixture& f, const lmdb::Txn& t) {
     auto tno = *f.models->tenant_no(t, "t042");
-    return compute_stats(*f.models, t, tno, {}).total;
+    return compute_stats({*f.models, t, t}, tno, {}).total;
   });
 }
 void BM_Types(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return event_types(*f.models, t, f.tno).size(); });
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return event_types({*f.models, t, t}, f.tno).size(); });
 }
 void BM_Lead(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return find_lead(*f.models, t, f.tno, "ct_4242").has_value(); });
+  run(s, [](Fixture& f, const lmdb::Txn& t) { return find_lead({*f.models, t, t}, f.tno, "ct_4242").has_value(); });
 }
 
 BENCHMARK(BM_FirstPage)->Unit(benchmark::kMicrosecond);

@@ -99,8 +99,9 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   SuppressionRules suppression;
   ScoringRules scoring;
   if (tno) {
-    suppression = load_suppression_rules(cx.models, cx.txn, *tno);
-    scoring = load_scoring_rules(cx.models, cx.txn, *tno);
+    const ReadView view{cx.models, cx.txn, cx.txn};
+    suppression = load_suppression_rules(view, *tno);
+    scoring = load_scoring_rules(view, *tno);
   }
   SuppressionDecider decider(suppression, tno ? contact_history(cx, *tno) : History(
       [](std::string_view, Millis, Millis, const std::function<bool(const WindowEvent&)>&) {}));

@@ -21,7 +21,7 @@ boost::asio::awaitable<Reply> audit_event_route(App& app, Request& req) {
   {
     TenantView view(app, req.principal.tenant);
     if (auto tno = view.tno()) {
-      found = audit_event(view.models(), view.txn(), *tno, id,
+      found = audit_event(view.read(), *tno, id,
                           [&](std::uint64_t position, schema::LogRecord::Reader record) {
                             write_record_json(w, position, record, [&](schema::Event::Reader e) {
                               return text_view(e.getId()) == id;

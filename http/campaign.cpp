@@ -59,7 +59,7 @@ asio::awaitable<Reply> campaign_events(App& app, Request& req) {
     if (!tno || !view.models().campaign_exists(view.txn(), *tno, campaign)) {
       throw ApiError(404, "campaign_not_found", "no campaign with this id");
     }
-    result = list_events(view.models(), view.txn(), *tno, lr);
+    result = list_events(view.read(), *tno, lr);
   }
   std::string body;
   JsonWriter w(body);

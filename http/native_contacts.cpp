@@ -18,7 +18,7 @@ Response lead_response(App& app, const std::string& tenant, const std::string& i
   {
     TenantView view(app, tenant);
     if (auto tno = view.tno()) {
-      lead = find_lead(view.models(), view.txn(), *tno, id);
+      lead = find_lead(view.read(), *tno, id);
     }
   }
   if (!lead) throw ApiError(404, "not_found", "no contact with this id");

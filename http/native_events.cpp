@@ -100,13 +100,13 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   TenantView view(app, req.principal.tenant);
   const auto tno = view.tno();
   if (count_only) {
-    const std::uint64_t n = tno ? count_events(view.models(), view.txn(), *tno, lr.filter) : 0;
+    const std::uint64_t n = tno ? count_events(view.read(), *tno, lr.filter) : 0;
     w.begin_object().key("status").string("success").key("count").number(n).end_object();
     co_return json_response(200, std::move(body));
   }
   ListResult result;
-  if (tno) result = list_events(view.models(), view.txn(), *tno, lr);
-  Enricher enricher(view.models(), view.txn(), tno.value_or(0));
+  if (tno) result = list_events(view.read(), *tno, lr);
+  Enricher enricher(view.read(), tno.value_or(0));
   w.begin_object().key("status").string("success").key("events").begin_array();
   for (const auto& e : result.events) {
     if (summary) write_summary_event(w, e);
@@ -131,9 +131,9 @@ asio::awaitable<Reply> get_one(App& app, Request& req) {
   TenantView view(app, req.principal.tenant);
   const auto tno = view.tno();
   std::optional<StoredEvent> event;
-  if (tno) event = find_event(view.models(), view.txn(), *tno, id);
+  if (tno) event = find_event(view.read(), *tno, id);
   if (!event) throw ApiError(404, "event_not_found", "no event with this id");
-  Enricher enricher(view.models(), view.txn(), *tno);
+  Enricher enricher(view.read(), *tno);
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("event");

@@ -20,8 +20,8 @@ Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
   {
     TenantView view(app, tenant);
     if (auto tno = view.tno()) {
-      if (kind == RuleKind::suppression) load_suppression_rules(view.models(), view.txn(), *tno, &rules);
-      else load_scoring_rules(view.models(), view.txn(), *tno, &rules);
+      if (kind == RuleKind::suppression) load_suppression_rules(view.read(), *tno, &rules);
+      else load_scoring_rules(view.read(), *tno, &rules);
     }
   }
   // rules is {"rules":[...]}: splice the status in front.
@@ -60,7 +60,7 @@ asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
   {
     TenantView view(app, req.principal.tenant);
     if (auto tno = view.tno()) {
-      s = suppression_stats(view.models(), view.txn(), *tno);
+      s = suppression_stats(view.read(), *tno);
     }
   }
   using R = schema::SuppressionReason;

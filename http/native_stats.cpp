@@ -17,7 +17,7 @@ asio::awaitable<Reply> types(App& app, Request& req) {
   {
     TenantView view(app, req.principal.tenant);
     if (auto tno = view.tno()) {
-      names = event_types(view.models(), view.txn(), *tno);
+      names = event_types(view.read(), *tno);
     }
   }
   std::string body;
@@ -53,7 +53,7 @@ asio::awaitable<Reply> stats(App& app, Request& req) {
   {
     TenantView view(app, req.principal.tenant);
     if (auto tno = view.tno()) {
-      s = compute_stats(view.models(), view.txn(), *tno, sq);
+      s = compute_stats(view.read(), *tno, sq);
     }
   }
   std::string body;

@@ -39,7 +39,7 @@ Response list(App& app, Request& req, std::optional<std::string> lead) {
   {
     TenantView view(app, req.principal.tenant);
     if (auto tno = view.tno()) {
-      result = list_events(view.models(), view.txn(), *tno, lr);
+      result = list_events(view.read(), *tno, lr);
     }
   }
   std::string body;

@@ -6,8 +6,8 @@ const Enricher::Enrichment& Enricher::lookup(const std::string& contact_id) {
   auto it = cache_.find(contact_id);
   if (it != cache_.end()) return it->second;
   Enrichment e;
-  e.profile = find_profile(models_, txn_, tno_, contact_id);
-  if (e.profile) e.company = company_of(models_, txn_, tno_, *e.profile);
+  e.profile = find_profile(view_, tno_, contact_id);
+  if (e.profile) e.company = company_of(view_, tno_, *e.profile);
   return cache_.emplace(contact_id, std::move(e)).first->second;
 }
 

@@ -24,13 +24,11 @@ class Enricher {
     std::optional<ContactProfile> profile;
     std::optional<Company> company;
   };
-  Enricher(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno)
-      : models_(models), txn_(txn), tno_(tno) {}
+  Enricher(const ReadView& view, std::uint32_t tno) : view_(view), tno_(tno) {}
   const Enrichment& lookup(const std::string& contact_id);
 
  private:
-  const ReadModels& models_;
-  const lmdb::Txn& txn_;
+  ReadView view_;
   std::uint32_t tno_;
   std::map<std::string, Enrichment> cache_;
 };

@@ -50,8 +50,8 @@ std::string read_messages(StreamState& s) {
   std::string out;
   TenantView view(s.app, s.tenant);
   const auto tno = view.tno();
-  LogCursor cursor(view.txn(), view.models().log());
-  Enricher enricher(view.models(), view.txn(), tno.value_or(0));
+  LogCursor cursor(view.read().log_txn, view.models().log());
+  Enricher enricher(view.read(), tno.value_or(0));
   std::size_t scanned = 0;
   for (bool ok = cursor.seek(s.position + 1); ok && out.size() < kStreamPiece && scanned++ < kStreamScan;
        ok = cursor.next()) {
@@ -208,8 +208,8 @@ asio::awaitable<Reply> export_events(App& app, Request& req) {
     TenantView view(*state->app, state->tenant);
     const auto tno = view.tno();
     ListResult page;
-    if (tno) page = list_events(view.models(), view.txn(), *tno, state->request);
-    Enricher enricher(view.models(), view.txn(), tno.value_or(0));
+    if (tno) page = list_events(view.read(), *tno, state->request);
+    Enricher enricher(view.read(), tno.value_or(0));
     for (const auto& e : page.events) {
       if (state->csv) {
         csv_row(out, e);

@@ -16,8 +16,11 @@ namespace eventsd::http {
 class TenantView {
  public:
   TenantView(const App& app, std::string_view tenant)
-      : models_(app.models), snapshot_(app.store.read()), tno_(models_.tenant_no(txn(), tenant)) {}
+      : models_(app.models), snapshot_(app.store.read()), read_{models_, txn(), txn()},
+        tno_(models_.tenant_no(txn(), tenant)) {}
 
+  // What the projections' queries read.
+  const ReadView& read() const { return read_; }
   const ReadModels& models() const { return models_; }
   const lmdb::Txn& txn() const { return snapshot_.txn(); }
   // Unset while the tenant has recorded nothing.
@@ -26,6 +29,7 @@ class TenantView {
  private:
   const ReadModels& models_;
   Store::Reader snapshot_;
+  ReadView read_;
   std::optional<std::uint32_t> tno_;
 };
 

@@ -57,8 +57,8 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   w.begin_array();
   TenantView view(app, req.principal.tenant);
   if (auto tno = view.tno()) {
-    Enricher enricher(view.models(), view.txn(), *tno);
-    for (const auto& e : list_events(view.models(), view.txn(), *tno, lr).events) {
+    Enricher enricher(view.read(), *tno);
+    for (const auto& e : list_events(view.read(), *tno, lr).events) {
       write_workspace_event(w, e, enricher);
     }
   }
@@ -78,9 +78,9 @@ asio::awaitable<Reply> create(App& app, Request& req) {
   auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
   TenantView view(app, req.principal.tenant);
   const auto tno = view.tno();
-  auto event = tno ? find_event(view.models(), view.txn(), *tno, result.ids.at(0)) : std::nullopt;
+  auto event = tno ? find_event(view.read(), *tno, result.ids.at(0)) : std::nullopt;
   if (!event) throw ApiError(500, "internal_error", "the event was recorded but cannot be read back");
-  Enricher enricher(view.models(), view.txn(), *tno);
+  Enricher enricher(view.read(), *tno);
   std::string out;
   JsonWriter w(out);
   write_workspace_event(w, *event, enricher);

@@ -6,9 +6,11 @@
 
 namespace eventsd {
 
-std::size_t audit_event(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::size_t audit_event(const ReadView& view, std::uint32_t tno,
                         std::string_view id,
                         const std::function<void(std::uint64_t, schema::LogRecord::Reader)>& visit) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   // The records that changed the event are in rm_audit, each with the event's sequence number;
   // the ingestions are the positions inside those sequence numbers (an id deleted and used again
   // names several events), and the live event's.
@@ -25,7 +27,7 @@ std::size_t audit_event(const ReadModels& models, const lmdb::Txn& txn, std::uin
   }
   for (auto position : positions) {
     std::string_view bytes;
-    if (!models.log().read(txn, position, bytes)) continue;
+    if (!models.log().read(view.log_txn, position, bytes)) continue;
     RecordView view(bytes);
     visit(position, view.root());
   }

@@ -17,7 +17,7 @@ namespace eventsd {
 // Calls visit(position, record) for every record that touched the event `id` of the tenant —
 // its ingest, a burst that regrouped it, merges that moved it, its deletion, the retention that
 // purged it — oldest first. Returns how many there were.
-std::size_t audit_event(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::size_t audit_event(const ReadView& view, std::uint32_t tno,
                         std::string_view id,
                         const std::function<void(std::uint64_t, schema::LogRecord::Reader)>& visit);
 

@@ -56,8 +56,9 @@ void ReadModels::upsert_contact(lmdb::Txn& txn, std::uint32_t tno,
   txn.put(dbs_.contacts, Key().u32(tno).str(text_view(f.getContactId())), json::serialize(profile));
 }
 
-std::optional<ContactProfile> find_profile(const ReadModels& models, const lmdb::Txn& txn,
-                                           std::uint32_t tno, std::string_view contact_id) {
+std::optional<ContactProfile> find_profile(const ReadView& view, std::uint32_t tno, std::string_view contact_id) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   std::string_view v;
   if (!txn.get(models.dbs().contacts, Key().u32(tno).str(contact_id), v)) return std::nullopt;
   const auto o = json::parse(v).as_object();
@@ -65,8 +66,9 @@ std::optional<ContactProfile> find_profile(const ReadModels& models, const lmdb:
                         optional_string(o, "email"), optional_string(o, "company")};
 }
 
-std::optional<Company> find_company(const ReadModels& models, const lmdb::Txn& txn,
-                                    std::uint32_t tno, std::string_view key) {
+std::optional<Company> find_company(const ReadView& view, std::uint32_t tno, std::string_view key) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   std::string_view v;
   if (!txn.get(models.dbs().companies, Key().u32(tno).str(key), v)) return std::nullopt;
   const auto o = json::parse(v).as_object();
@@ -74,29 +76,30 @@ std::optional<Company> find_company(const ReadModels& models, const lmdb::Txn& t
                  optional_string(o, "domain")};
 }
 
-std::optional<Company> company_of(const ReadModels& models, const lmdb::Txn& txn,
-                                  std::uint32_t tno, const ContactProfile& profile) {
+std::optional<Company> company_of(const ReadView& view, std::uint32_t tno, const ContactProfile& profile) {
   if (profile.company_key) {
-    if (auto c = find_company(models, txn, tno, *profile.company_key)) return c;
+    if (auto c = find_company(view, tno, *profile.company_key)) return c;
   }
   if (profile.email) {
     const auto at = profile.email->rfind('@');
     if (at != std::string::npos) {
       std::string domain = profile.email->substr(at + 1);
       for (auto& ch : domain) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      return find_company(models, txn, tno, domain);
+      return find_company(view, tno, domain);
     }
   }
   return std::nullopt;
 }
 
-std::optional<Lead> find_lead(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::optional<Lead> find_lead(const ReadView& view, std::uint32_t tno,
                               std::string_view requested) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   // A merged contact is an alias: it answers as the contact it was merged into.
   const std::string contact_id = models.resolve_contact(txn, tno, requested);
   Lead lead;
   lead.id = contact_id;
-  if (auto profile = find_profile(models, txn, tno, contact_id)) {
+  if (auto profile = find_profile(view, tno, contact_id)) {
     lead.profile = std::move(*profile);
     lead.has_profile = true;
   }

@@ -33,12 +33,12 @@ struct ContactProfile {
 std::string company_key(std::optional<std::string_view> name, std::optional<std::string_view> domain);
 std::string company_id(std::string_view key);
 
-std::optional<ContactProfile> find_profile(const ReadModels& models, const lmdb::Txn& txn,
+std::optional<ContactProfile> find_profile(const ReadView& view,
                                            std::uint32_t tno, std::string_view contact_id);
-std::optional<Company> find_company(const ReadModels& models, const lmdb::Txn& txn,
+std::optional<Company> find_company(const ReadView& view,
                                     std::uint32_t tno, std::string_view key);
 // The contact's company, else the company whose domain is the contact's email domain.
-std::optional<Company> company_of(const ReadModels& models, const lmdb::Txn& txn,
+std::optional<Company> company_of(const ReadView& view,
                                   std::uint32_t tno, const ContactProfile& profile);
 
 // A contact as a lead: profile plus what its unsuppressed events say.
@@ -53,7 +53,7 @@ struct Lead {
 };
 
 // nullopt when the contact has neither a profile nor an unsuppressed event.
-std::optional<Lead> find_lead(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::optional<Lead> find_lead(const ReadView& view, std::uint32_t tno,
                               std::string_view contact_id);
 
 }  // namespace eventsd

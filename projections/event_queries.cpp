@@ -122,8 +122,10 @@ struct Dimension {
 // Decides how a filter is answered: which index drives the scan, and what is left to check.
 class Plan {
  public:
-  Plan(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno, const EventFilter& f)
-      : models_(models), txn_(txn), tno_(tno), f_(f) {
+  Plan(const ReadView& view, std::uint32_t tno, const EventFilter& f)
+      : models_(view.models), txn_(view.txn), tno_(tno), f_(f) {
+    const ReadModels& models = view.models;
+    const lmdb::Txn& txn = view.txn;
     const auto& db = models.dbs();
     Dimension dims[] = {{CountKind::type, db.by_type, &f.event_type},
                         {CountKind::domain, db.by_domain, &f.domain},
@@ -229,9 +231,9 @@ std::uint8_t doc_flags(const EventView& e) {
 // Returns early when on_match returns false.
 class Walker {
  public:
-  Walker(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno, const ListRequest& r)
-      : models_(models), txn_(txn), tno_(tno), r_(r), plan_(models, txn, tno, r.filter),
-        log_events_(txn, models.log()) {}
+  Walker(const ReadView& view, std::uint32_t tno, const ListRequest& r)
+      : models_(view.models), txn_(view.txn), tno_(tno), r_(r), plan_(view, tno, r.filter),
+        log_events_(view.log_txn, view.models.log()) {}
 
   const Plan& plan() const { return plan_; }
 
@@ -359,14 +361,14 @@ class Walker {
 
 }  // namespace
 
-ListResult list_events(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+ListResult list_events(const ReadView& view, std::uint32_t tno,
                        const ListRequest& request) {
   ListResult result;
-  Walker walker(models, txn, tno, request);
+  Walker walker(view, tno, request);
   auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
   // From a cursor the walk sees only what follows it: count the whole listing apart.
   if (request.count_total && !counted && request.after) {
-    counted = count_events(models, txn, tno, request.filter);
+    counted = count_events(view, tno, request.filter);
   }
   const bool scan_for_total = request.count_total && !counted;
   std::uint64_t matched = 0;
@@ -394,11 +396,11 @@ ListResult list_events(const ReadModels& models, const lmdb::Txn& txn, std::uint
   return result;
 }
 
-std::uint64_t count_events(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::uint64_t count_events(const ReadView& view, std::uint32_t tno,
                            const EventFilter& filter) {
   ListRequest request;
   request.filter = filter;
-  Walker walker(models, txn, tno, request);
+  Walker walker(view, tno, request);
   if (auto counted = walker.plan().counted_total()) return *counted;
   std::uint64_t matched = 0;
   walker.walk([&](std::uint64_t, const ListPosition&) {
@@ -408,13 +410,14 @@ std::uint64_t count_events(const ReadModels& models, const lmdb::Txn& txn, std::
   return matched;
 }
 
-std::optional<StoredEvent> find_event(const ReadModels& models, const lmdb::Txn& txn,
-                                      std::uint32_t tno, std::string_view id) {
+std::optional<StoredEvent> find_event(const ReadView& view, std::uint32_t tno, std::string_view id) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   auto seq = models.find_seq(txn, tno, id);
   if (!seq) return std::nullopt;
   std::string_view overlay;
   if (!txn.get(models.dbs().events, Key().u32(tno).u64(*seq), overlay)) return std::nullopt;
-  LogEvents events(txn, models.log());
+  LogEvents events(view.log_txn, models.log());
   auto base = events.get(*seq);
   if (!base) return std::nullopt;
   return to_stored_event(*seq, EventView{*base, EventOverlay::decode(overlay)});

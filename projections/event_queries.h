@@ -56,13 +56,13 @@ struct ListResult {
   std::optional<ListPosition> next;     // where the next page starts; unset on the last page
 };
 
-ListResult list_events(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+ListResult list_events(const ReadView& view, std::uint32_t tno,
                        const ListRequest& request);
 
-std::uint64_t count_events(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+std::uint64_t count_events(const ReadView& view, std::uint32_t tno,
                            const EventFilter& filter);
 
-std::optional<StoredEvent> find_event(const ReadModels& models, const lmdb::Txn& txn,
+std::optional<StoredEvent> find_event(const ReadView& view,
                                       std::uint32_t tno, std::string_view id);
 
 // Encodes a list position as an opaque URL-safe cursor string, and back (nullopt if malformed).

@@ -148,4 +148,14 @@ class ReadModels {
   std::vector<std::string> names_;
 };
 
+// A consistent reading of the read models: their snapshot, and a snapshot of the log they point
+// into (an event is read from the record that ingested it). The log only grows, so a log snapshot
+// taken after the read models' one holds every record they name. Both transactions outlive the
+// view; it is a plain bundle, cheap to copy.
+struct ReadView {
+  const ReadModels& models;
+  const lmdb::Txn& txn;      // the read models
+  const lmdb::Txn& log_txn;  // the log
+};
+
 }  // namespace eventsd

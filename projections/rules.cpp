@@ -45,8 +45,9 @@ std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact) {
 
 namespace {
 
-std::optional<json::array> stored_rules(const ReadModels& models, const lmdb::Txn& txn,
-                                        std::uint32_t tno, RuleKind kind, std::string* json_out) {
+std::optional<json::array> stored_rules(const ReadView& view, std::uint32_t tno, RuleKind kind, std::string* json_out) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   std::string_view v;
   if (!txn.get(models.dbs().rules, keys::Key().u32(tno).u8(static_cast<std::uint8_t>(kind)), v)) {
     if (json_out) *json_out = R"({"rules":[]})";
@@ -58,10 +59,9 @@ std::optional<json::array> stored_rules(const ReadModels& models, const lmdb::Tx
 
 }  // namespace
 
-SuppressionRules load_suppression_rules(const ReadModels& models, const lmdb::Txn& txn,
-                                        std::uint32_t tno, std::string* json_out) {
+SuppressionRules load_suppression_rules(const ReadView& view, std::uint32_t tno, std::string* json_out) {
   SuppressionRules out;
-  auto rules = stored_rules(models, txn, tno, RuleKind::suppression, json_out);
+  auto rules = stored_rules(view, tno, RuleKind::suppression, json_out);
   if (!rules) return out;
   for (const auto& r : *rules) {
     const auto& o = r.as_object();
@@ -83,10 +83,10 @@ SuppressionRules load_suppression_rules(const ReadModels& models, const lmdb::Tx
   return out;
 }
 
-ScoringRules load_scoring_rules(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+ScoringRules load_scoring_rules(const ReadView& view, std::uint32_t tno,
                                 std::string* json_out) {
   ScoringRules out;
-  auto rules = stored_rules(models, txn, tno, RuleKind::scoring, json_out);
+  auto rules = stored_rules(view, tno, RuleKind::scoring, json_out);
   if (!rules) return out;
   for (const auto& r : *rules) {
     out.points[std::string(r.at("event").as_string())] = r.at("points").to_number<std::int32_t>();

@@ -45,9 +45,9 @@ std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact);
 
 // The rules in force; empty when the tenant never set any. `json_out`, when given, receives the
 // API form.
-SuppressionRules load_suppression_rules(const ReadModels& models, const lmdb::Txn& txn,
+SuppressionRules load_suppression_rules(const ReadView& view,
                                         std::uint32_t tno, std::string* json_out = nullptr);
-ScoringRules load_scoring_rules(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+ScoringRules load_scoring_rules(const ReadView& view, std::uint32_t tno,
                                 std::string* json_out = nullptr);
 
 }  // namespace eventsd

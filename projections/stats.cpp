@@ -87,8 +87,8 @@ std::vector<std::pair<std::string, std::uint64_t>> top(
 
 class StatsQueryRun {
  public:
-  StatsQueryRun(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno, const StatsQuery& q)
-      : models_(models), txn_(txn), tno_(tno), q_(q), tally_(q) {}
+  StatsQueryRun(const ReadView& view, std::uint32_t tno, const StatsQuery& q)
+      : models_(view.models), txn_(view.txn), log_txn_(view.log_txn), tno_(tno), q_(q), tally_(q) {}
 
   Stats run() {
     if (!q_.after && !q_.before) {
@@ -198,7 +198,7 @@ class StatsQueryRun {
       index = db.by_domain;
       prefix.str(*q_.domain);
     }
-    LogEvents events(txn_, models_.log());
+    LogEvents events(log_txn_, models_.log());
     lmdb::Cursor cursor(txn_, index);
     for (bool ok = cursor.seek(Key().raw(prefix).i64(from)); ok && cursor.key().starts_with(prefix.view());
          ok = cursor.next()) {
@@ -217,6 +217,7 @@ class StatsQueryRun {
 
   const ReadModels& models_;
   const lmdb::Txn& txn_;
+  const lmdb::Txn& log_txn_;
   std::uint32_t tno_;
   const StatsQuery& q_;
   Tally tally_;
@@ -224,12 +225,14 @@ class StatsQueryRun {
 
 }  // namespace
 
-Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+Stats compute_stats(const ReadView& view, std::uint32_t tno,
                     const StatsQuery& query) {
-  return StatsQueryRun(models, txn, tno, query).run();
+  return StatsQueryRun(view, tno, query).run();
 }
 
-SuppressionStats suppression_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno) {
+SuppressionStats suppression_stats(const ReadView& view, std::uint32_t tno) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   SuppressionStats out;
   lmdb::Cursor cursor(txn, models.dbs().counts);
   const Key reasons = kind_key(tno, CountKind::reason);
@@ -251,8 +254,9 @@ SuppressionStats suppression_stats(const ReadModels& models, const lmdb::Txn& tx
   return out;
 }
 
-std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,
-                                     std::uint32_t tno) {
+std::vector<std::string> event_types(const ReadView& view, std::uint32_t tno) {
+  const ReadModels& models = view.models;
+  const lmdb::Txn& txn = view.txn;
   std::vector<std::string> out;
   const Key prefix = kind_key(tno, CountKind::type);
   lmdb::Cursor cursor(txn, models.dbs().counts);

@@ -38,7 +38,7 @@ struct Stats {
   std::vector<std::pair<Millis, std::uint64_t>> by_day;
 };
 
-Stats compute_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno,
+Stats compute_stats(const ReadView& view, std::uint32_t tno,
                     const StatsQuery& query);
 
 // Suppressed events by reason, all time and per day (the 90 most recent days that have any,
@@ -47,10 +47,10 @@ struct SuppressionStats {
   std::array<std::uint64_t, 4> by_reason{};
   std::vector<std::pair<Millis, std::array<std::uint64_t, 4>>> by_day;
 };
-SuppressionStats suppression_stats(const ReadModels& models, const lmdb::Txn& txn, std::uint32_t tno);
+SuppressionStats suppression_stats(const ReadView& view, std::uint32_t tno);
 
 // The distinct event names of the tenant, in byte order.
-std::vector<std::string> event_types(const ReadModels& models, const lmdb::Txn& txn,
+std::vector<std::string> event_types(const ReadView& view,
                                      std::uint32_t tno);
 
 }  // namespace eventsd

@@ -170,13 +170,13 @@ TEST_F(PropertyTest, ListsAndCountsAgreeWithBruteForce) {
 
     auto reader = store_->read();
     SCOPED_TRACE("round " + std::to_string(round));
-    EXPECT_EQ(count_events(*models_, reader.txn(), t, f), expected.size());
+    EXPECT_EQ(count_events({*models_, reader.txn(), reader.txn()}, t, f), expected.size());
     // Walk every page with the cursor; also check one offset page.
     std::vector<std::string> got;
     ListResult page;
     int pages = 0;
     do {
-      page = list_events(*models_, reader.txn(), t, r);
+      page = list_events({*models_, reader.txn(), reader.txn()}, t, r);
       EXPECT_EQ(page.total, expected.size());
       for (const auto& e : page.events) got.push_back(e.id);
       r.after = page.next;
@@ -188,7 +188,7 @@ TEST_F(PropertyTest, ListsAndCountsAgreeWithBruteForce) {
     ListRequest offset = r;
     offset.after.reset();
     offset.offset = rng() % (expected.size() + 2);
-    auto middle = list_events(*models_, reader.txn(), t, offset);
+    auto middle = list_events({*models_, reader.txn(), reader.txn()}, t, offset);
     for (std::size_t i = 0; i < middle.events.size(); ++i) {
       EXPECT_EQ(middle.events[i].id, want[offset.offset + i]);
     }
@@ -202,7 +202,7 @@ TEST_F(PropertyTest, StatsAndTypesAgreeWithBruteForce) {
     std::set<std::string> types;
     for (const auto& m : live_) types.insert(m.type);
     auto reader = store_->read();
-    EXPECT_EQ(event_types(*models_, reader.txn(), t), std::vector<std::string>(types.begin(), types.end()));
+    EXPECT_EQ(event_types({*models_, reader.txn(), reader.txn()}, t), std::vector<std::string>(types.begin(), types.end()));
   }
   for (int round = 0; round < 400; ++round) {
     StatsQuery q;
@@ -248,7 +248,7 @@ TEST_F(PropertyTest, StatsAndTypesAgreeWithBruteForce) {
     if (days.size() > kStatsDays) days.resize(kStatsDays);
 
     auto reader = store_->read();
-    const Stats s = compute_stats(*models_, reader.txn(), t, q);
+    const Stats s = compute_stats({*models_, reader.txn(), reader.txn()}, t, q);
     SCOPED_TRACE("round " + std::to_string(round));
     EXPECT_EQ(s.total, total);
     EXPECT_EQ(s.suppressed, suppressed);

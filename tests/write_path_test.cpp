@@ -27,7 +27,7 @@ ListResult list(test::InProcess& p, const std::string& tenant, ListRequest reque
   auto snapshot = p.store.read();
   auto tno = p.models.tenant_no(snapshot.txn(), tenant);
   if (!tno) return {};
-  return list_events(p.models, snapshot.txn(), *tno, request);
+  return list_events({p.models, snapshot.txn(), snapshot.txn()}, *tno, request);
 }
 
 TEST(WritePath, ListsNewestFirstWithStableTieBreak) {
@@ -94,10 +94,10 @@ TEST(WritePath, DeleteRemovesFromEveryIndexAndCount) {
   EXPECT_EQ(list(p, "t", r).total, 0u);
   auto snapshot = p.store.read();
   auto tno = *p.models.tenant_no(snapshot.txn(), "t");
-  EXPECT_FALSE(find_event(p.models, snapshot.txn(), tno, "a"));
+  EXPECT_FALSE(find_event({p.models, snapshot.txn(), snapshot.txn()}, tno, "a"));
   EventFilter f;
   f.event_type = "view";
-  EXPECT_EQ(count_events(p.models, snapshot.txn(), tno, f), 1u);
+  EXPECT_EQ(count_events({p.models, snapshot.txn(), snapshot.txn()}, tno, f), 1u);
 }
 
 TEST(WritePath, QueuedCommandsShareOneCommit) {
@@ -162,7 +162,7 @@ TEST(WritePath, MapGrowthLosesNothing) {
   EXPECT_EQ(acknowledged.size(), 10'000u);
   auto snapshot = p.store.read();
   auto tno = *p.models.tenant_no(snapshot.txn(), "t");
-  for (const auto& id : acknowledged) ASSERT_TRUE(find_event(p.models, snapshot.txn(), tno, id)) << id;
+  for (const auto& id : acknowledged) ASSERT_TRUE(find_event({p.models, snapshot.txn(), snapshot.txn()}, tno, id)) << id;
   EXPECT_TRUE(verify_chain(snapshot.txn(), p.log).ok);
 }
 
@@ -277,7 +277,7 @@ TEST(WritePath, ReplayAfterRulesChangedDecidesNothingAgain) {
     for (auto db : p.models.all_dbs()) before.push_back(digest_db(snapshot.txn(), db));
     EventFilter f;
     f.suppressed = SuppressedFilter::only;
-    suppressed = count_events(p.models, snapshot.txn(), *p.models.tenant_no(snapshot.txn(), "t"), f);
+    suppressed = count_events({p.models, snapshot.txn(), snapshot.txn()}, *p.models.tenant_no(snapshot.txn(), "t"), f);
   }
   EXPECT_GT(suppressed, 0u) << "the scenario should suppress something";
   p.store.write([&](lmdb::Txn& txn) {

@@ -81,7 +81,7 @@ int audit(const Args& args) {
       if (!tenant || cursor.key() == *tenant) tenants.push_back(keys::read_u32(cursor.value(), 0));
     }
     for (auto tno : tenants) {
-      audit_event(models, reader.txn(), tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
+      audit_event({models, reader.txn(), reader.txn()}, tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
         if (!in_time(r)) return;
         ++found;
         print_record(position, r, [&](schema::Event::Reader e) { return text_view(e.getId()) == *event; });
