@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "eventlog/time.h"
-#include "projections/rules.h"
+#include "commands/rules.h"
 
 namespace eventsd {
 
@@ -42,14 +42,22 @@ struct UpsertContact {
 };
 
 // The campaign retention: campaign events older than the cutoff leave the read models. Issued by
-// the server itself (tenant "" = every tenant).
+// the server itself (tenant "" = every tenant). Applied in bounded steps, each its own record.
 struct ApplyRetention {
   Millis campaign_cutoff = 0;
 };
 
-// POST /v1/contacts/merge: `from` becomes an alias of `into`, and its events move there.
+// POST /v1/contacts/merge: `from` becomes an alias of `into`, and its events move there. A
+// contact with many events moves in bounded steps, each its own record: after the first, the
+// writer goes on with `progress`.
 struct MergeContacts {
   std::string from, into;
+  struct Progress {
+    std::vector<std::string> sources;  // `from` and the contacts merged into it, whose events move
+    std::size_t source = 0;            // the one being moved
+    std::string after;                 // where in its range the next step starts
+  };
+  std::optional<Progress> progress;
 };
 
 // PUT /v1/suppression/rules and PUT /v1/scoring/rules: full replacements.
@@ -74,24 +82,41 @@ struct Rejection {
   std::string code = "invalid_request";
   std::string message;
   std::string field;  // the offending field, when there is one
+  unsigned retry_after = 0;  // seconds a client should wait before retrying (0: not said)
 };
 
+// Every outcome of a command that was decided carries `position`: the log's head once the
+// command was committed (its own record's position, or later). A reader that asks for
+// min_position = this position sees the command's effect.
 struct Ingested {
   std::vector<std::string> ids;  // in request order; duplicates answer the stored id
+  std::uint64_t position = 0;
 };
 
 struct Deleted {
   std::uint64_t deleted = 0;
   std::vector<std::string> not_found;
+  std::uint64_t position = 0;
 };
 
-struct Recorded {};  // the command's fact is committed; nothing more to say
+struct Recorded {  // the command's fact is committed; nothing more to say
+  std::uint64_t position = 0;
+};
 
 struct Merged {
   std::string into;     // the contact `from` now stands for (the end of any alias chain)
   std::uint64_t moved = 0;
+  std::uint64_t position = 0;
 };
 
 using Outcome = std::variant<Rejection, Ingested, Deleted, Recorded, Merged>;
+
+// The log position an outcome carries (0 for a rejection).
+inline std::uint64_t position_of(const Outcome& outcome) {
+  return std::visit([](const auto& o) -> std::uint64_t {
+    if constexpr (requires { o.position; }) return o.position;
+    else return 0;
+  }, outcome);
+}
 
 }  // namespace eventsd

@@ -5,8 +5,7 @@
 
 #include "commands/suppression.h"
 #include "eventlog/keys.h"
-#include "projections/rules.h"
-#include "projections/stored_event.h"
+#include "eventlog/log_events.h"
 
 namespace eventsd {
 
@@ -57,26 +56,19 @@ void fill_event(schema::Event::Builder out, const EventInput& in, std::string_vi
   out.setPoints(settled.points);
 }
 
-// The contact's recorded events, from its index range.
+// The contact's recorded events: its own, and those of the contacts merged into it.
 History contact_history(const DecideContext& cx, std::uint32_t tno) {
   return [&cx, tno](std::string_view contact, Millis from, Millis to,
                     const std::function<bool(const WindowEvent&)>& visit) {
-    const Key prefix = Key().u32(tno).str(contact);
-    lmdb::Cursor cursor(cx.txn, cx.models.dbs().by_contact);
-    for (bool ok = cursor.seek(Key().raw(prefix).i64(from)); ok && cursor.key().starts_with(prefix.view());
-         ok = cursor.next()) {
-      const auto key = cursor.key();
-      const Millis ts = keys::read_i64(key, key.size() - 16);
-      if (ts > to) break;
-      const ContactEntry entry = decode_contact_entry(cursor.value());
-      if (!visit({ts, keys::read_u64(key, key.size() - 8), (entry.flags & kSuppressed) != 0, entry.event})) break;
-    }
+    std::vector<std::string> contacts = cx.model.members(cx.txn, tno, contact);
+    contacts.emplace_back(contact);
+    cx.model.contact_events(cx.txn, tno, contacts, from, to, visit);
   };
 }
 
 Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideContext& cx,
                        capnp::MessageBuilder& message) {
-  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
+  const auto tno = cx.model.tenant_no(cx.txn, command.tenant);
   Ingested result;
   result.ids.reserve(cmd.events.size());
   // Indexes into cmd.events of the events to record.
@@ -85,7 +77,7 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   for (std::size_t i = 0; i < cmd.events.size(); ++i) {
     const auto& in = cmd.events[i];
     if (in.id) {
-      const bool stored = tno && cx.models.find_seq(cx.txn, *tno, *in.id);
+      const bool stored = tno && cx.model.find_seq(cx.txn, *tno, *in.id);
       result.ids.push_back(*in.id);  // a retry answers the stored id
       if (stored || !in_request.insert(*in.id).second) continue;
     } else {
@@ -99,9 +91,8 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   SuppressionRules suppression;
   ScoringRules scoring;
   if (tno) {
-    const ReadView view{cx.models, cx.txn, cx.txn};
-    suppression = load_suppression_rules(view, *tno);
-    scoring = load_scoring_rules(view, *tno);
+    suppression = cx.model.suppression_rules(cx.txn, *tno);
+    scoring = cx.model.scoring_rules(cx.txn, *tno);
   }
   SuppressionDecider decider(suppression, tno ? contact_history(cx, *tno) : History(
       [](std::string_view, Millis, Millis, const std::function<bool(const WindowEvent&)>&) {}));
@@ -112,7 +103,7 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
     Settled s;
     s.timestamp = in.timestamp.value_or(cmd.received_at);
     if (in.contact_id) {
-      s.contact = tno ? cx.models.resolve_contact(cx.txn, *tno, *in.contact_id) : *in.contact_id;
+      s.contact = tno ? cx.model.resolve_contact(cx.txn, *tno, *in.contact_id) : *in.contact_id;
       if (*s.contact != *in.contact_id) s.original_contact = *in.contact_id;
     }
     if (auto it = scoring.points.find(in.event); it != scoring.points.end()) s.points = it->second;
@@ -132,7 +123,7 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   if (!decider.regrouped().empty()) {
     // Recorded events a burst regrouped, by id (each once).
     const std::set<std::uint64_t> seqs(decider.regrouped().begin(), decider.regrouped().end());
-    LogEvents log_events(cx.txn, cx.models.log());
+    LogEvents log_events(cx.txn, cx.model.log());
     std::vector<std::string> ids;
     for (auto seq : seqs) {
       if (auto e = log_events.get(seq)) ids.emplace_back(text_view(e->getId()));
@@ -145,11 +136,11 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
 
 Decision decide_delete(const Command& command, const DeleteEvents& cmd, DecideContext& cx,
                        capnp::MessageBuilder& message) {
-  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
+  const auto tno = cx.model.tenant_no(cx.txn, command.tenant);
   Deleted result;
   std::vector<const std::string*> found;
   for (const auto& id : cmd.ids) {
-    if (tno && cx.models.find_seq(cx.txn, *tno, id)) {
+    if (tno && cx.model.find_seq(cx.txn, *tno, id)) {
       found.push_back(&id);
     } else {
       result.not_found.push_back(id);
@@ -167,8 +158,8 @@ Decision decide_upsert(const Command& command, const UpsertContact& cmd, DecideC
                        capnp::MessageBuilder& message) {
   // A contact merged into another is an alias: its profile goes to the contact it stands for,
   // where every read looks.
-  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
-  const std::string contact = tno ? cx.models.resolve_contact(cx.txn, *tno, cmd.contact_id) : cmd.contact_id;
+  const auto tno = cx.model.tenant_no(cx.txn, command.tenant);
+  const std::string contact = tno ? cx.model.resolve_contact(cx.txn, *tno, cmd.contact_id) : cmd.contact_id;
   auto record = begin_record(command, cx, message);
   auto fact = record.initFact().initContactUpserted();
   fact.setContactId(contact);
@@ -182,13 +173,29 @@ Decision decide_upsert(const Command& command, const UpsertContact& cmd, DecideC
 
 Decision decide_retention(const Command& command, const ApplyRetention& cmd, DecideContext& cx,
                           capnp::MessageBuilder& message) {
-  const std::uint64_t expired = cx.models.count_expired_campaign_events(cx.txn, cmd.campaign_cutoff);
-  if (expired == 0) return {Deleted{}, false};
+  // One step: the oldest expired events, at most kStepEvents; the writer goes on while a step is full.
+  const auto expired = cx.model.expired_campaign_events(cx.txn, cmd.campaign_cutoff, kStepEvents);
+  if (expired.empty()) return {Deleted{}, false};
   auto record = begin_record(command, cx, message);
   auto fact = record.initFact().initRetentionApplied();
   fact.setCampaignCutoff(cmd.campaign_cutoff);
-  fact.setPurged(expired);
-  return {Deleted{expired, {}}, true};
+  fact.setListed(true);
+  LogEvents log_events(cx.txn, cx.model.log());
+  std::vector<std::pair<std::string, std::string>> purged;  // (tenant, id)
+  for (const auto& aged : expired) {
+    auto e = log_events.get(aged.seq);
+    auto tenant = cx.model.tenant_name(cx.txn, aged.tno);
+    if (e && tenant) purged.emplace_back(std::move(*tenant), std::string(text_view(e->getId())));
+  }
+  fact.setPurged(purged.size());
+  auto list = fact.initEvents(static_cast<unsigned>(purged.size()));
+  for (unsigned i = 0; i < purged.size(); ++i) {
+    list[i].setTenant(purged[i].first);
+    list[i].setId(purged[i].second);
+  }
+  Decision d{Deleted{purged.size(), {}}, true};
+  if (expired.size() == kStepEvents) d.more = command;
+  return d;
 }
 
 Rejection merge_rejection(std::string field, std::string message) {
@@ -197,38 +204,59 @@ Rejection merge_rejection(std::string field, std::string message) {
 
 Decision decide_merge(const Command& command, const MergeContacts& cmd, DecideContext& cx,
                       capnp::MessageBuilder& message) {
-  if (cmd.from == cmd.into) return {merge_rejection("into", "cannot merge a contact into itself"), false};
-  const auto tno = cx.models.tenant_no(cx.txn, command.tenant);
+  const auto tno = cx.model.tenant_no(cx.txn, command.tenant);
+  MergeContacts::Progress progress;
   std::string into = cmd.into;
-  if (tno) {
-    const std::string from_now = cx.models.resolve_contact(cx.txn, *tno, cmd.from);
-    if (from_now != cmd.from) {
-      return {merge_rejection("from", cmd.from + " was already merged into " + from_now), false};
+  if (cmd.progress) {
+    // A later step: `from` is an alias now; it stands for whatever its merge led to since.
+    progress = *cmd.progress;
+    into = tno ? cx.model.resolve_contact(cx.txn, *tno, cmd.from) : cmd.into;
+  } else {
+    if (cmd.from == cmd.into) return {merge_rejection("into", "cannot merge a contact into itself"), false};
+    if (tno) {
+      const std::string from_now = cx.model.resolve_contact(cx.txn, *tno, cmd.from);
+      if (from_now != cmd.from) {
+        return {merge_rejection("from", cmd.from + " was already merged into " + from_now), false};
+      }
+      into = cx.model.resolve_contact(cx.txn, *tno, cmd.into);
+      if (into == cmd.from) {
+        return {merge_rejection("into", cmd.into + " was merged into " + cmd.from + ": this merge would make a cycle"),
+                false};
+      }
+      progress.sources = cx.model.members(cx.txn, *tno, cmd.from);
     }
-    into = cx.models.resolve_contact(cx.txn, *tno, cmd.into);
-    if (into == cmd.from) {
-      return {merge_rejection("into", cmd.into + " was merged into " + cmd.from + ": this merge would make a cycle"),
-              false};
-    }
+    progress.sources.insert(progress.sources.begin(), cmd.from);
   }
-  // Every live event of `from` moves.
+  // The next live events of `from` (and of the contacts merged into it), at most kStepEvents.
   std::vector<std::string> moved;
   if (tno) {
-    const Key prefix = Key().u32(*tno).str(cmd.from);
-    LogEvents log_events(cx.txn, cx.models.log());
-    lmdb::Cursor cursor(cx.txn, cx.models.dbs().by_contact);
-    for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      const auto key = cursor.key();
-      if (auto e = log_events.get(keys::read_u64(key, key.size() - 8))) moved.emplace_back(text_view(e->getId()));
+    LogEvents log_events(cx.txn, cx.model.log());
+    while (progress.source < progress.sources.size() && moved.size() < kStepEvents) {
+      const auto seqs = cx.model.contact_seqs(cx.txn, *tno, progress.sources[progress.source], progress.after,
+                                              kStepEvents - moved.size());
+      for (auto seq : seqs) {
+        if (auto e = log_events.get(seq)) moved.emplace_back(text_view(e->getId()));
+      }
+      if (moved.size() < kStepEvents) {
+        ++progress.source;
+        progress.after.clear();
+      }
     }
   }
+  if (cmd.progress && moved.empty()) return {Merged{into, 0}, false};
   auto record = begin_record(command, cx, message);
   auto fact = record.initFact().initContactsMerged();
   fact.setFrom(cmd.from);
   fact.setInto(into);
   auto list = fact.initMoved(static_cast<unsigned>(moved.size()));
   for (unsigned i = 0; i < moved.size(); ++i) list.set(i, moved[i]);
-  return {Merged{into, moved.size()}, true};
+  Decision d{Merged{into, moved.size()}, true};
+  if (progress.source < progress.sources.size()) {
+    Command next = command;
+    std::get<MergeContacts>(next.body).progress = std::move(progress);
+    d.more = std::move(next);
+  }
+  return d;
 }
 
 Decision decide_suppression_rules(const Command& command, const SetSuppressionRules& cmd,
@@ -266,6 +294,22 @@ Decision decide_scoring_rules(const Command& command, const SetScoringRules& cmd
 }
 
 }  // namespace
+
+Outcome merge_outcomes(Outcome so_far, Outcome next) {
+  if (std::holds_alternative<Rejection>(next)) return next;
+  if (std::holds_alternative<Rejection>(so_far)) return so_far;
+  if (auto* m = std::get_if<Merged>(&so_far); m && std::holds_alternative<Merged>(next)) {
+    const auto& n = std::get<Merged>(next);
+    m->into = n.into;
+    m->moved += n.moved;
+  } else if (auto* d = std::get_if<Deleted>(&so_far); d && std::holds_alternative<Deleted>(next)) {
+    d->deleted += std::get<Deleted>(next).deleted;
+  }
+  std::visit([&](auto& o) {
+    if constexpr (requires { o.position; }) o.position = std::max(o.position, position_of(next));
+  }, so_far);
+  return so_far;
+}
 
 Decision decide(const Command& command, DecideContext& cx, capnp::MessageBuilder& message) {
   return std::visit(

@@ -27,7 +27,7 @@
 
 #include "eventlog/log.capnp.h"
 #include "eventlog/time.h"
-#include "projections/rules.h"
+#include "commands/rules.h"
 
 namespace eventsd {
 

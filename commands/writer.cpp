@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "commands/decide.h"
 
@@ -21,8 +22,9 @@ std::size_t event_count(const Command& c) {
   return 1;
 }
 
-// No space on the device, over quota, over the file-size limit: the store cannot grow. (A short
-// write on a full disk reaches us as EIO; the store looks at the disk to tell.)
+// No space on the device, over quota, over the file-size limit, or a map as large as the volume
+// filled: the store cannot grow. (A short write on a full disk reaches us as EIO; the store looks
+// at the disk to tell.)
 bool storage_full(const Store& store, const lmdb::Error& e) {
   return e.code() == ENOSPC || e.code() == EDQUOT || e.code() == EFBIG || e.map_full() ||
          store.out_of_space();
@@ -33,11 +35,23 @@ Rejection storage_failure(const Store& store, const lmdb::Error& e) {
   return {503, "storage_error", std::string("the store failed: ") + e.what(), ""};
 }
 
+void set_position(Outcome& outcome, std::uint64_t position) {
+  std::visit([position](auto& o) {
+    if constexpr (requires { o.position; }) o.position = position;
+  }, outcome);
+}
+
 }  // namespace
 
-Writer::Writer(Store& store, Log& log, const ReadModels& models)
-    : store_(store), log_(log), models_(models) {
+Writer::Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits)
+    : store_(store), log_(log), model_(model), limits_(limits) {
   stats_.head = log.head().position;
+  fatal_ = [](const std::string& message) {
+    std::fprintf(stderr, "eventsd: fatal: %s; exiting so that a supervisor restarts the service\n",
+                 message.c_str());
+    std::fflush(stderr);
+    std::_Exit(70);
+  };
 }
 
 Writer::~Writer() { stop(); }
@@ -49,12 +63,37 @@ void Writer::start() {
   });
 }
 
-void Writer::submit(Command command, Done done) {
+bool Writer::admits(std::size_t bytes) const {
+  std::lock_guard lock(mutex_);
+  return queued_events_ < limits_.max_queued_events && queued_bytes_ + bytes <= limits_.max_queued_bytes;
+}
+
+bool Writer::submit(Command command, Done done, std::size_t bytes) {
+  const std::size_t events = event_count(command);
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back({std::move(command), std::move(done)});
+    // One command alone is always taken (else a body near the limit could never pass).
+    const bool empty = queue_.empty();
+    if (!empty && (queued_events_ + events > limits_.max_queued_events ||
+                   queued_bytes_ + bytes > limits_.max_queued_bytes)) {
+      stats_.refused += 1;
+      return false;
+    }
+    queued_events_ += events;
+    queued_bytes_ += bytes;
+    stats_.queued_events = queued_events_;
+    stats_.queued_bytes = queued_bytes_;
+    queue_.push_back({std::move(command), std::move(done), events, bytes, std::nullopt});
   }
   wake_.notify_one();
+  return true;
+}
+
+void Writer::dequeued(const Pending& p) {
+  queued_events_ -= p.events;
+  queued_bytes_ -= p.bytes;
+  stats_.queued_events = queued_events_;
+  stats_.queued_bytes = queued_bytes_;
 }
 
 void Writer::stop() {
@@ -73,13 +112,17 @@ void Writer::run() {
       std::unique_lock lock(mutex_);
       wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and everything is done
-      std::size_t events = 0, take = 0;
-      while (take < queue_.size() && (take == 0 || events < kMaxEventsPerCommit)) {
-        events += event_count(queue_[take++].command);
+    }
+    if (throttle_) throttle_(log_.head().position);
+    {
+      std::lock_guard lock(mutex_);
+      std::size_t events = 0;
+      while (!queue_.empty() && (batch.empty() || events < kMaxEventsPerCommit)) {
+        events += event_count(queue_.front().command);
+        dequeued(queue_.front());
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
       }
-      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take),
-                std::back_inserter(batch));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
     }
     process(batch);
     batch.clear();
@@ -87,87 +130,110 @@ void Writer::run() {
 }
 
 void Writer::process(std::vector<Pending>& batch) {
-  std::vector<Outcome> outcomes;
+  std::vector<Step> steps;
   try {
-    outcomes = commit(batch, 0, batch.size());
+    steps = commit(batch, 0, batch.size());
   } catch (const std::exception& e) {
     const auto* storage = dynamic_cast<const lmdb::Error*>(&e);
     if (storage && (batch.size() == 1 || storage_full(store_, *storage))) {
-      outcomes.assign(batch.size(), storage_failure(store_, *storage));
-      for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
-      return;
+      for (std::size_t i = 0; i < batch.size(); ++i) steps.push_back({storage_failure(store_, *storage), {}});
+      return finish(batch, std::move(steps));
     }
-    // A bug in a decider or a projection, or one command too large for a transaction
-    // (MDB_TXN_FULL). Run the commands alone so that only the culprit fails.
+    // A bug in a decider or a fold, or one command too large for a transaction (MDB_TXN_FULL).
+    // Run the commands alone so that only the culprit fails.
     std::fprintf(stderr, "eventsd: writer: %s; retrying the batch one command at a time\n", e.what());
-    outcomes.clear();
+    steps.clear();
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
-        outcomes.push_back(std::move(commit(batch, i, i + 1).front()));
+        steps.push_back(std::move(commit(batch, i, i + 1).front()));
       } catch (const lmdb::Error& e2) {
-        outcomes.push_back(storage_failure(store_, e2));
+        steps.push_back({storage_failure(store_, e2), {}});
       } catch (const std::exception& e2) {
         std::fprintf(stderr, "eventsd: writer: command failed: %s\n", e2.what());
-        outcomes.push_back(Rejection{500, "internal_error", "the command could not be applied", ""});
+        steps.push_back({Rejection{500, "internal_error", "the command could not be applied", ""}, {}});
       }
     }
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(outcomes[i]));
+  finish(batch, std::move(steps));
 }
 
-std::vector<Outcome> Writer::commit(std::vector<Pending>& batch, std::size_t begin,
-                                    std::size_t end) {
-  for (;;) {
-    std::vector<Outcome> outcomes;
-    outcomes.reserve(end - begin);
-    std::uint64_t events = 0;
-    std::optional<LogHead> written;  // the new head, when the transaction appended records
-    try {
-      auto txn = store_.begin_write();
-      Log::Appender appender(log_, txn);
-      DecideContext cx{txn, models_, now_millis(), ids_};
-      for (std::size_t i = begin; i < end; ++i) {
-        capnp::MallocMessageBuilder message;
-        Decision d = decide(batch[i].command, cx, message);
-        if (d.record) {
-          const std::uint64_t position = appender.append(message);
-          auto record = message.getRoot<schema::LogRecord>().asReader();
-          models_.apply(txn, position, record);
-          if (record.getFact().isEventsIngested()) {
-            events += record.getFact().getEventsIngested().getEvents().size();
-          }
-        }
-        outcomes.push_back(std::move(d.outcome));
-      }
-      if (appender.head().position != log_.head().position) written = appender.head();
-      txn.commit();
-      if (written) log_.advance(*written);
-    } catch (const lmdb::Error& e) {
-      if (!e.map_full()) throw;
-      store_.grow();
-      stats_.map_growths += 1;
-      continue;
+void Writer::finish(std::vector<Pending>& batch, std::vector<Step> steps) {
+  std::vector<Completion> completions;
+  std::vector<Pending> continued;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    Outcome outcome = batch[i].so_far ? merge_outcomes(std::move(*batch[i].so_far), std::move(steps[i].outcome))
+                                      : std::move(steps[i].outcome);
+    if (steps[i].more && !std::holds_alternative<Rejection>(outcome)) {
+      continued.push_back({std::move(*steps[i].more), std::move(batch[i].done), 0, 0, std::move(outcome)});
+    } else {
+      completions.push_back({std::move(batch[i].done), std::move(outcome)});
     }
-    // Committed: nothing below may fail the commands (an exception here would retry them).
-    stats_.commands += end - begin;
-    stats_.events_ingested += events;
-    if (written) {
-      // (A transaction that wrote nothing commits without a flush; it does not count.)
-      stats_.commits += 1;
-      std::size_t bucket = 0;
-      while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
-      stats_.events_per_commit[bucket] += 1;
-      stats_.head = written->position;
-      if (commit_listener_) {
-        try {
-          commit_listener_(written->position);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "eventsd: writer: commit listener: %s\n", e.what());
-        }
-      }
-    }
-    return outcomes;
   }
+  if (!continued.empty()) {
+    // Behind what arrived meanwhile: a long command takes turns with the others.
+    std::lock_guard lock(mutex_);
+    for (auto& p : continued) queue_.push_back(std::move(p));
+  }
+  if (completions.empty()) return;
+  const std::uint64_t head = log_.head().position;
+  if (delivery_) return delivery_(head, std::move(completions));
+  for (auto& c : completions) {
+    try {
+      c.done(std::move(c.outcome));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "eventsd: writer: a completion failed: %s\n", e.what());
+    }
+  }
+}
+
+std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_t begin, std::size_t end) {
+  std::vector<Step> steps;
+  steps.reserve(end - begin);
+  std::uint64_t events = 0;
+  std::optional<LogHead> written;  // the new head, when the transaction appended records
+  try {
+    auto txn = store_.begin_write();
+    Log::Appender appender(log_, txn);
+    DecideContext cx{txn, model_, now_millis(), ids_};
+    for (std::size_t i = begin; i < end; ++i) {
+      capnp::MallocMessageBuilder message;
+      Decision d = decide(batch[i].command, cx, message);
+      if (d.record) {
+        const std::uint64_t position = appender.append(message);
+        auto record = message.getRoot<schema::LogRecord>().asReader();
+        model_.apply(txn, position, record);
+        if (record.getFact().isEventsIngested()) events += record.getFact().getEventsIngested().getEvents().size();
+      }
+      steps.push_back({std::move(d.outcome), std::move(d.more)});
+    }
+    if (appender.head().position != log_.head().position) written = appender.head();
+    txn.commit();
+    if (written) log_.advance(*written);
+  } catch (const lmdb::Error& e) {
+    if (e.code() == MDB_PANIC) fatal_(e.what());
+    throw;
+  }
+  // Committed: nothing below may fail the commands (an exception here would retry them).
+  const std::uint64_t head = log_.head().position;
+  for (auto& s : steps) set_position(s.outcome, head);
+  stats_.commands += end - begin;
+  stats_.events_ingested += events;
+  if (written) {
+    // (A transaction that wrote nothing commits without a flush; it does not count.)
+    stats_.commits += 1;
+    std::size_t bucket = 0;
+    while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
+    stats_.events_per_commit[bucket] += 1;
+    stats_.head = head;
+    if (commit_listener_) {
+      try {
+        commit_listener_(head);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "eventsd: writer: commit listener: %s\n", e.what());
+      }
+    }
+  }
+  return steps;
 }
 
 }  // namespace eventsd

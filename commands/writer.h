@@ -1,23 +1,31 @@
-// The writer: the one thread that writes to LMDB.
+// The writer: the one thread that writes to the log's environment.
 //
 // Callers (HTTP handlers on I/O threads, tools) submit commands with a completion callback. The
-// writer takes everything queued, and in one write transaction decides each command, appends its
-// fact to the log and applies it to every read model; then it commits once (LMDB's commit
-// fsyncs) and only then calls each command's callback. So an acknowledged command is on disk,
-// and many requests share one fsync (group commit).
+// writer takes what is queued, and in one write transaction decides each command against the
+// write model, appends its fact to the log and folds it into the write model; then it commits
+// once (LMDB's commit fsyncs) — group commit — and hands the outcomes to the delivery, which
+// calls each callback once what the command did is visible to readers (the projector's fold;
+// see set_delivery). So an acknowledged command is on disk, and many requests share one flush.
 //
-// A rejected command writes nothing and does not disturb its neighbours. If the map is full the
-// transaction is retried after the map grows; nothing queued is lost. If the disk itself is full
-// the affected commands fail with 507 storage_full. An unexpected exception (a bug) aborts the
-// batch, which is then run again one command per transaction so that only the culprit fails.
+// A rejected command writes nothing and does not disturb its neighbours. A full volume fails the
+// affected commands with 507 storage_full. An unexpected exception (a bug) aborts the batch, which
+// is then run again one command per transaction so that only the culprit fails. A fatal store
+// error (MDB_PANIC: the environment can no longer be trusted) goes to the fatal handler: the
+// process must restart. A command decided in steps (a large merge or retention) commits one
+// step per transaction and is re-queued behind the commands that arrived meanwhile, so no
+// command holds the writer for long; its callback runs after the last step.
 //
-// Thread safety: submit() may be called from any thread; the callback runs on the writer thread
-// and must not block.
+// The queue is bounded (WriterLimits): submit() refuses a command that would overflow it, and
+// admits() tells beforehand, so a server can answer 503 before parsing a body.
+//
+// Thread safety: submit(), admits() and stats() may be called from any thread; the setters
+// before start(). Callbacks run on the writer thread or the delivery's, and must not block.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -26,9 +34,9 @@
 
 #include "commands/command.h"
 #include "commands/ids.h"
+#include "commands/write_model.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "projections/read_models.h"
 
 namespace eventsd {
 
@@ -39,30 +47,53 @@ struct WriterStats {
   std::atomic<std::uint64_t> commits{0};
   std::atomic<std::uint64_t> commands{0};
   std::atomic<std::uint64_t> events_ingested{0};
-  std::atomic<std::uint64_t> map_growths{0};
+  std::atomic<std::uint64_t> refused{0};       // commands refused because the queue was full
+  std::atomic<std::uint64_t> queued_events{0};
+  std::atomic<std::uint64_t> queued_bytes{0};
   std::atomic<std::uint64_t> head{0};  // log position after the last commit
+};
+
+struct WriterLimits {
+  std::size_t max_queued_events = 200'000;
+  std::size_t max_queued_bytes = std::size_t{64} << 20;  // of request bodies
 };
 
 class Writer {
  public:
   using Done = std::function<void(Outcome)>;
+  struct Completion {
+    Done done;
+    Outcome outcome;
+  };
+  // Receives the outcomes of one transaction, which brought the log to `head`.
+  using Delivery = std::function<void(std::uint64_t head, std::vector<Completion>)>;
 
-  Writer(Store& store, Log& log, const ReadModels& models);
+  Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits = {});
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  void start();
-  // Queues a command. `done` runs exactly once, on the writer thread, after the outcome is final
-  // (committed, or rejected).
-  void submit(Command command, Done done);
-  // Decides and commits everything already queued, then joins the thread.
-  void stop();
-
-  // Called on the writer thread after each commit with the new log head position.
+  // Default: callbacks run on the writer thread right after the commit.
+  void set_delivery(Delivery delivery) { delivery_ = std::move(delivery); }
+  // Called on the writer thread before each transaction with the log's head; may block, to hold
+  // the writer back while readers' models lag too far behind.
+  void set_throttle(std::function<void(std::uint64_t head)> throttle) { throttle_ = std::move(throttle); }
+  // Called on the writer thread after each commit that appended records, with the new head.
   void set_commit_listener(std::function<void(std::uint64_t)> listener) {
     commit_listener_ = std::move(listener);
   }
+  // Called when the store failed fatally; must not return (default: log and exit(70)).
+  void set_fatal(std::function<void(const std::string&)> fatal) { fatal_ = std::move(fatal); }
+
+  void start();
+  // Queues a command whose request body had `bytes` bytes. `done` runs exactly once, after the
+  // outcome is final (committed and delivered, or rejected). Returns false, and never calls
+  // `done`, when the queue is full.
+  bool submit(Command command, Done done, std::size_t bytes = 0);
+  // Whether a command of `bytes` bytes would be queued now.
+  bool admits(std::size_t bytes) const;
+  // Decides and commits everything already queued, then joins the thread.
+  void stop();
 
   const WriterStats& stats() const { return stats_; }
 
@@ -70,23 +101,37 @@ class Writer {
   struct Pending {
     Command command;
     Done done;
+    std::size_t events = 0, bytes = 0;  // what it counts against the queue's limits
+    std::optional<Outcome> so_far;      // a command decided in steps: its earlier steps
   };
 
   void run();
   void process(std::vector<Pending>& batch);
-  // Decides and commits `batch` in one transaction; grows the map and retries when it is full.
-  std::vector<Outcome> commit(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
+  // Decides and commits `batch[begin, end)` in one transaction; the decisions' outcomes and
+  // follow-up steps.
+  struct Step {
+    Outcome outcome;
+    std::optional<Command> more;
+  };
+  std::vector<Step> commit(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
+  void finish(std::vector<Pending>& batch, std::vector<Step> steps);
+  void dequeued(const Pending& p);
 
   Store& store_;
   Log& log_;
-  const ReadModels& models_;
+  const WriteModel& model_;
+  WriterLimits limits_;
   IdGenerator ids_;
+  Delivery delivery_;
+  std::function<void(std::uint64_t)> throttle_;
   std::function<void(std::uint64_t)> commit_listener_;
+  std::function<void(const std::string&)> fatal_;
   WriterStats stats_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<Pending> queue_;
+  std::deque<Pending> queue_;
+  std::size_t queued_events_ = 0, queued_bytes_ = 0;  // guarded by mutex_
   bool stopping_ = false;
   std::thread thread_;
 };

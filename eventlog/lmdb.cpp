@@ -17,14 +17,13 @@ Env Env::open(const std::filesystem::path& dir, const EnvOptions& options) {
   Env env(raw);
   check(mdb_env_set_maxdbs(raw, options.max_dbs), "mdb_env_set_maxdbs");
   check(mdb_env_set_maxreaders(raw, options.max_readers), "mdb_env_set_maxreaders");
-  check(mdb_env_set_mapsize(raw, options.map_size), "mdb_env_set_mapsize");
+  if (options.map_size) check(mdb_env_set_mapsize(raw, options.map_size), "mdb_env_set_mapsize");
   // MDB_NOTLS: read slots belong to transactions, not threads, so coroutine-driven readers may
   // hold more than one and finish on another thread than they started.
   unsigned flags = MDB_NOTLS;
   if (options.read_only) flags |= MDB_RDONLY;
+  if (options.no_sync) flags |= MDB_NOSYNC;
   check(mdb_env_open(raw, dir.c_str(), flags, 0644), "mdb_env_open");
-  // A file written with a larger map keeps its size; never shrink below what is recorded.
-  if (env.map_size() < options.map_size && !options.read_only) env.set_map_size(options.map_size);
   return env;
 }
 
@@ -45,6 +44,14 @@ std::size_t Env::map_size() const {
   check(mdb_env_info(env_, &info), "mdb_env_info");
   return info.me_mapsize;
 }
+
+std::uint64_t Env::last_txnid() const {
+  MDB_envinfo info;
+  check(mdb_env_info(env_, &info), "mdb_env_info");
+  return info.me_last_txnid;
+}
+
+void Env::sync() { check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
 
 std::size_t Env::used_bytes() const {
   MDB_envinfo info;
@@ -135,6 +142,8 @@ Cursor& Cursor::operator=(Cursor&& other) noexcept {
   if (this != &other) {
     if (cursor_) mdb_cursor_close(cursor_);
     cursor_ = std::exchange(other.cursor_, nullptr);
+    key_ = other.key_;
+    value_ = other.value_;
   }
   return *this;
 }

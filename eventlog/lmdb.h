@@ -46,10 +46,15 @@ inline std::string_view to_view(const MDB_val& v) {
 }
 
 struct EnvOptions {
-  std::size_t map_size = std::size_t{256} << 20;
+  // 0: the size the environment records (LMDB's default for a new one).
+  std::size_t map_size = 0;
   unsigned max_dbs = 64;
   unsigned max_readers = 1024;
   bool read_only = false;
+  // Commits are not flushed (MDB_NOSYNC): for data that can be rebuilt. A process crash loses
+  // nothing (the kernel has the pages); an OS crash may tear what was committed since the last
+  // Env::sync.
+  bool no_sync = false;
 };
 
 class Env {
@@ -66,6 +71,10 @@ class Env {
 
   MDB_env* get() const noexcept { return env_; }
   std::size_t map_size() const;
+  // The id of the last committed transaction.
+  std::uint64_t last_txnid() const;
+  // Flushes every committed transaction to disk (for an environment opened with no_sync).
+  void sync();
   // Bytes of the map in use (last page number times page size).
   std::size_t used_bytes() const;
   // Only legal while no transaction of this process is open. 0 adopts the size another
@@ -119,7 +128,8 @@ class Txn {
 class Cursor {
  public:
   Cursor(const Txn& txn, MDB_dbi dbi);
-  Cursor(Cursor&& other) noexcept : cursor_(std::exchange(other.cursor_, nullptr)) {}
+  Cursor(Cursor&& other) noexcept
+      : cursor_(std::exchange(other.cursor_, nullptr)), key_(other.key_), value_(other.value_) {}
   Cursor& operator=(Cursor&& other) noexcept;
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;

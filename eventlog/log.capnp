@@ -75,13 +75,24 @@ struct ContactUpserted {
 
 # The campaign retention ran (the record's tenant is empty: it covers every tenant). Campaign
 # events whose timestamp is before the cutoff leave the read models; the log keeps them.
+# Since version 0.2 each record names the events it purges (at most a bounded step; a large
+# retention is several records): `listed` is set and only `events` are purged. A record without
+# `listed` purges every campaign event older than the cutoff.
 struct RetentionApplied {
   campaignCutoff @0 :Int64;     # ms since the epoch
   purged @1 :UInt64;            # how many events the decider found to purge
+  events @2 :List(TenantEvent); # the events purged, when `listed`
+  listed @3 :Bool;
+}
+
+struct TenantEvent {
+  tenant @0 :Text;
+  id @1 :Text;
 }
 
 # POST /v1/contacts/merge: `from` becomes an alias of `into` (already resolved to the end of any
-# alias chain); its events move to `into` and keep their original contact.
+# alias chain); its events move to `into` and keep their original contact. A contact with many
+# events is merged in several records (bounded steps), each naming the events it moves.
 struct ContactsMerged {
   from @0 :Text;
   into @1 :Text;

@@ -4,30 +4,37 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
-#include <mutex>
 #include <system_error>
 
 namespace eventsd {
 
-Gate::Gate() {
-  pthread_rwlockattr_t attr;
-  pthread_rwlockattr_init(&attr);
-  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-  pthread_rwlock_init(&lock_, &attr);
-  pthread_rwlockattr_destroy(&attr);
+std::size_t volume_map_size(const std::filesystem::path& dir) {
+  constexpr std::size_t kGiB = std::size_t{1} << 30;
+  constexpr std::size_t kMin = kGiB, kMax = std::size_t{16} << 40;
+  struct statvfs fs;
+  std::size_t size = kMin;
+  if (::statvfs(dir.c_str(), &fs) == 0) size = static_cast<std::size_t>(fs.f_blocks) * fs.f_frsize;
+  // Whole GiB, so that every process computes the same size for the same volume.
+  size = (size + kGiB - 1) / kGiB * kGiB;
+  return std::clamp(size, kMin, kMax);
 }
-Gate::~Gate() { pthread_rwlock_destroy(&lock_); }
-void Gate::lock_shared() { pthread_rwlock_rdlock(&lock_); }
-void Gate::unlock_shared() { pthread_rwlock_unlock(&lock_); }
-void Gate::lock() { pthread_rwlock_wrlock(&lock_); }
-void Gate::unlock() { pthread_rwlock_unlock(&lock_); }
+
+bool Store::exists(const std::filesystem::path& dir) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(dir / "data.mdb", ec);
+}
 
 Store::Store(const std::filesystem::path& dir, const StoreOptions& options)
     : dir_(dir), options_(options) {
-  if (!options.read_only) std::filesystem::create_directories(dir);
+  if (!exists(dir)) {
+    if (!options.create || options.read_only) throw NoStore(dir.string() + " holds no eventsd data");
+    std::filesystem::create_directories(dir);
+  }
   lmdb::EnvOptions env_options;
-  env_options.map_size = options.initial_map_size;
   env_options.read_only = options.read_only;
+  env_options.no_sync = !options.durable;
+  env_options.map_size = options.map_size;
+  if (env_options.map_size == 0 && !options.read_only) env_options.map_size = volume_map_size(dir);
   env_ = lmdb::Env::open(dir, env_options);
   clear_stale_readers();
 }
@@ -52,37 +59,21 @@ MDB_dbi Store::db(const std::string& name, unsigned flags) {
   return dbs_[name] = dbi;
 }
 
-Store::Reader::Reader(Reader&& other) noexcept
-    : gate_(std::exchange(other.gate_, nullptr)), txn_(std::move(other.txn_)) {}
-
-Store::Reader::~Reader() {
-  txn_.abort();
-  if (gate_) gate_->unlock_shared();
+std::optional<MDB_dbi> Store::find_db(const std::string& name, unsigned flags) {
+  if (!options_.read_only) return db(name, flags);
+  if (auto it = dbs_.find(name); it != dbs_.end()) return it->second;
+  auto txn = lmdb::Txn::begin(env_.get(), MDB_RDONLY);
+  MDB_dbi dbi;
+  const int rc = mdb_dbi_open(txn.get(), name.c_str(), flags, &dbi);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  lmdb::check(rc, "mdb_dbi_open");
+  txn.commit();
+  return dbs_[name] = dbi;
 }
 
-Store::Reader Store::read() {
-  for (;;) {
-    gate_.lock_shared();
-    try {
-      return Reader(&gate_, lmdb::Txn::begin(env_.get(), MDB_RDONLY));
-    } catch (const lmdb::Error& e) {
-      gate_.unlock_shared();
-      if (!e.map_resized()) throw;
-    }
-    adopt_resized_map();
-  }
-}
+Store::Reader Store::read() const { return Reader(lmdb::Txn::begin(env_.get(), MDB_RDONLY)); }
 
-lmdb::Txn Store::begin_write() {
-  for (;;) {
-    try {
-      return lmdb::Txn::begin(env_.get(), 0);
-    } catch (const lmdb::Error& e) {
-      if (!e.map_resized()) throw;
-    }
-    adopt_resized_map();
-  }
-}
+lmdb::Txn Store::begin_write() { return lmdb::Txn::begin(env_.get(), 0); }
 
 bool Store::out_of_space() const {
   constexpr std::uint64_t kHeadroom = 16 << 20;
@@ -96,19 +87,6 @@ bool Store::out_of_space() const {
   const auto size = std::filesystem::file_size(dir_ / "data.mdb", ec);
   return !ec && ::getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
          size + kHeadroom >= limit.rlim_cur;
-}
-
-void Store::grow() {
-  clear_stale_readers();  // so that the pages they pinned can be reused from now on
-  std::lock_guard lock(gate_);
-  const std::size_t current = env_.map_size();
-  constexpr std::size_t step_cap = std::size_t{8} << 30;
-  env_.set_map_size(current + std::min(current, step_cap));
-}
-
-void Store::adopt_resized_map() {
-  std::lock_guard lock(gate_);
-  env_.set_map_size(0);
 }
 
 }  // namespace eventsd

@@ -1,113 +1,102 @@
-// Store: the LMDB environment of a data directory, shared by the log, the read models and the
-// token table, plus the two things LMDB leaves to its user:
-//  * growing the memory map when a write fails with MDB_MAP_FULL, which is only legal while no
-//    transaction of the process is open. A writer-preferring gate lets every reader hold a
-//    shared lock for the (short) life of its transaction and lets grow() take it exclusively.
-//  * adopting a map another process (eventctl) enlarged, signalled as MDB_MAP_RESIZED.
+// Store: one LMDB environment in its own directory — the log's (durable: every commit is flushed)
+// or a read-model generation's (derived: commits are not flushed, see StoreOptions::durable).
 //
-// Thread safety: read() may be called from any thread. begin_write() and grow() belong to the
-// one writing thread of the process. db() is for start-up, before other threads use the Store.
+// The memory map is sized once, when the environment is opened, to the size of the volume it is on
+// (or --map-size): it only reserves address space — the data file grows as pages are written — and
+// it never has to grow while readers are running, so there is no remapping, no gate in front of
+// readers, and a full map means a full volume (507 storage_full).
+//
+// Thread safety: read() may be called from any thread; begin_write() from one thread at a time
+// (LMDB serialises writers, across processes too). db() is for start-up.
 #pragma once
-
-#include <pthread.h>
 
 #include <cstddef>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "eventlog/lmdb.h"
 
 namespace eventsd {
 
-// A readers-writer lock that never starves the writer (glibc's default prefers readers).
-class Gate {
- public:
-  Gate();
-  ~Gate();
-  Gate(const Gate&) = delete;
-  Gate& operator=(const Gate&) = delete;
-  void lock_shared();
-  void unlock_shared();
-  void lock();
-  void unlock();
-
- private:
-  pthread_rwlock_t lock_;
+// The directory holds no environment and the caller did not ask to create one.
+struct NoStore : std::runtime_error {
+  using std::runtime_error::runtime_error;
 };
 
 struct StoreOptions {
-  // Initial size of the memory map; the map doubles whenever a write finds it full.
-  std::size_t initial_map_size = std::size_t{256} << 20;
+  // Size of the memory map. 0: for a process that creates or serves the environment, the size of
+  // the volume (at least 1 GiB); for one that opens an existing environment read-only, the size the
+  // environment records.
+  std::size_t map_size = 0;
   bool read_only = false;
+  // Create the directory and the environment when missing; else throw NoStore.
+  bool create = true;
+  // false: commits are not flushed (derived data); Store::sync() flushes.
+  bool durable = true;
 };
+
+// The map size StoreOptions::map_size = 0 stands for when `dir` is served: the volume's size.
+std::size_t volume_map_size(const std::filesystem::path& dir);
 
 class Store {
  public:
-  // Creates `dir` if missing and opens the environment in it.
   Store(const std::filesystem::path& dir, const StoreOptions& options = {});
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
+  // Whether `dir` holds an environment.
+  static bool exists(const std::filesystem::path& dir);
+
   const std::filesystem::path& dir() const { return dir_; }
   lmdb::Env& env() { return env_; }
+  const lmdb::Env& env() const { return env_; }
+  bool read_only() const { return options_.read_only; }
 
   // Opens (creating unless read-only) the named database. Start-up only.
   MDB_dbi db(const std::string& name, unsigned flags = 0);
+  // Like db(), but a database the environment lacks is not an error: returns nullopt (read-only
+  // tools opening an environment written by another version).
+  std::optional<MDB_dbi> find_db(const std::string& name, unsigned flags = 0);
 
-  // A read-only snapshot. Hold it briefly: while it lives the map cannot grow.
+  // A read-only snapshot. Keep it short: it pins the pages it sees.
   class Reader {
    public:
-    Reader(Reader&&) noexcept;
-    Reader& operator=(Reader&&) = delete;
-    ~Reader();
     const lmdb::Txn& txn() const { return txn_; }
 
    private:
     friend class Store;
-    Reader(Gate* gate, lmdb::Txn txn) : gate_(gate), txn_(std::move(txn)) {}
-    Gate* gate_;
+    explicit Reader(lmdb::Txn txn) : txn_(std::move(txn)) {}
     lmdb::Txn txn_;
   };
-  Reader read();
+  Reader read() const;
 
-  // Begins the process's write transaction (the writing thread only).
   lmdb::Txn begin_write();
 
-  // Runs f(txn) in a write transaction and commits it, growing the map and running f again
-  // when the map is full. For tools and start-up; the server's writer has its own loop.
+  // Runs f(txn) in a write transaction and commits it.
   template <class F>
   void write(F&& f) {
-    for (;;) {
-      try {
-        auto txn = begin_write();
-        f(txn);
-        txn.commit();
-        return;
-      } catch (const lmdb::Error& e) {
-        if (!e.map_full()) throw;
-      }
-      grow();
-    }
+    auto txn = begin_write();
+    f(txn);
+    txn.commit();
   }
+
+  // Flushes every commit to disk (a non-durable store's checkpoint).
+  void sync() { env_.sync(); }
 
   // Whether the data file cannot grow: the file system has (almost) no space left for it, or the
   // file reached the process's file-size limit. A failed commit is then "storage full" rather
   // than an I/O fault (LMDB reports a short write as EIO).
   bool out_of_space() const;
 
-  // Enlarges the map after MDB_MAP_FULL. The caller must hold no transaction. Blocks until the
-  // readers of this process have finished their snapshots.
-  void grow();
-
  private:
-  void adopt_resized_map();
   void clear_stale_readers();
 
   std::filesystem::path dir_;
   StoreOptions options_;
   lmdb::Env env_;
-  Gate gate_;
   std::map<std::string, MDB_dbi> dbs_;
 };
 

@@ -24,12 +24,26 @@ std::optional<std::string_view> QueryParams::get(std::string_view name) const {
   return found;
 }
 
+std::optional<std::string> QueryParams::take(std::string_view name) {
+  auto found = get(name);
+  if (!found) return std::nullopt;
+  std::string value(*found);
+  std::erase_if(items_, [&](const auto& item) { return item.first == name; });
+  return value;
+}
+
 void QueryParams::only(std::initializer_list<std::string_view> allowed) const {
   for (const auto& [k, v] : items_) {
     if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       throw bad_param(k, "unknown query parameter '" + k + "'");
     }
   }
+}
+
+ApiError overloaded() {
+  ApiError error(503, "overloaded", "too many writes are waiting; retry later");
+  error.retry_after = 1;
+  return error;
 }
 
 Response json_response(unsigned status, std::string body) {

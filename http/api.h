@@ -17,9 +17,10 @@
 #include <vector>
 
 #include "commands/writer.h"
+#include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
-#include "projections/read_models.h"
+#include "projections/projector.h"
 #include "http/rate_limit.h"
 
 namespace eventsd::http {
@@ -50,6 +51,8 @@ struct ApiError : std::runtime_error {
 };
 
 ApiError bad_param(std::string field, std::string message);
+// 503 `overloaded` with Retry-After: the writer's queue is full.
+ApiError overloaded();
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -69,13 +72,14 @@ class CommitBroadcaster;
 class Metrics;
 
 struct App {
-  Store& store;
-  const ReadModels& models;
+  Store& store;           // the log's environment: the log, the write model, tokens
+  const Log& log;
+  Projector& projector;   // the read side: read handlers go through TenantView (view.h)
   Writer& writer;
   TokenStore& tokens;
   ServerOptions options;
   RateLimiter* limiter = nullptr;  // null: no rate limit
-  CommitBroadcaster* commits = nullptr;  // null: no event stream
+  CommitBroadcaster* commits = nullptr;  // positions the read models reached; null: no stream
   Metrics* metrics = nullptr;            // null: nothing recorded
 };
 
@@ -85,6 +89,8 @@ class QueryParams {
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
   // The value of `name`, if given; throws ApiError when it was given more than once.
   std::optional<std::string_view> get(std::string_view name) const;
+  // Like get(), and removes the parameter (one the router handles for every route).
+  std::optional<std::string> take(std::string_view name);
   // Throws ApiError naming the first parameter not in `allowed`.
   void only(std::initializer_list<std::string_view> allowed) const;
 

@@ -18,8 +18,9 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "projections/catch_up.h"
-#include "projections/read_models.h"
+#include "commands/write_model.h"
+#include "eventlog/data_dir.h"
+#include "projections/projector.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ const char* kUsage =
     "usage: eventsd --data DIR [--listen HOST:PORT] [--rate-limit RPS]\n"
     "               [--campaign-retention-days N] [--threads N]\n"
     "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
+    "               [--map-size BYTES]\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
@@ -36,6 +38,8 @@ const char* kUsage =
     "  --threads N         I/O threads (default: one per core)\n"
     "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
     "  --max-connections N connections served at once (default 10000)\n"
+    "  --map-size BYTES    size of each LMDB memory map (default: the data volume's size; the\n"
+    "                      files grow as data does, the map only reserves address space)\n"
     "  --retention-interval-ms N\n"
     "                      how often the campaign retention runs (default 3600000: hourly)\n";
 
@@ -52,6 +56,26 @@ std::uint64_t number(const std::string& flag, const char* value) {
   return n;
 }
 
+// Versions before the split kept the read models in the log's environment: their databases are
+// dead weight there now (the read models live in their own generations).
+void drop_legacy_read_models(eventsd::Store& store) {
+  using namespace eventsd;
+  store.write([](lmdb::Txn& txn) {
+    MDB_dbi names;
+    lmdb::check(mdb_dbi_open(txn.get(), nullptr, 0, &names), "mdb_dbi_open");
+    std::vector<std::string> legacy;
+    lmdb::Cursor cursor(txn, names);
+    for (bool ok = cursor.first(); ok; ok = cursor.next()) {
+      if (cursor.key().starts_with("rm_")) legacy.emplace_back(cursor.key());
+    }
+    for (const auto& name : legacy) {
+      MDB_dbi dbi;
+      lmdb::check(mdb_dbi_open(txn.get(), name.c_str(), 0, &dbi), "mdb_dbi_open");
+      lmdb::check(mdb_drop(txn.get(), dbi, 1), "mdb_drop");
+    }
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +83,7 @@ int main(int argc, char** argv) {
   std::string data_dir;
   http::ServerOptions options;
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
+  std::size_t map_size = 0;  // 0: the volume's size
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -89,6 +114,9 @@ int main(int argc, char** argv) {
       options.campaign_retention_days = static_cast<std::int64_t>(number(flag, value));
     } else if (flag == "--retention-interval-ms") {
       retention_interval = std::chrono::milliseconds(number(flag, value));
+    } else if (flag == "--map-size") {
+      map_size = number(flag, value);
+      if (map_size < (std::uint64_t{1} << 20)) usage_error("--map-size must be at least 1048576");
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value);
     } else {
@@ -104,19 +132,40 @@ int main(int argc, char** argv) {
     std::filesystem::create_directories(data_dir);
     auto lock = DirLock::try_acquire(data_dir);
     if (!lock) {
-      std::cerr << "eventsd: " << data_dir << " is in use by another eventsd (or eventctl replay)\n";
+      std::cerr << "eventsd: " << data_dir << " is in use by another eventsd (or an eventctl that needs it alone)\n";
       return 1;
     }
-    Store store(data_dir);
+    data_dir::upgrade(data_dir);
+    // The log's environment: the log, the write model, tokens. Durable: every commit is flushed.
+    Store store(data_dir::log_dir(data_dir), StoreOptions{.map_size = map_size});
     Log log(store);
-    ReadModels models(store, log);
-    TokenStore tokens(store);
-    if (auto applied = catch_up(store, log, models)) {
-      std::cerr << "eventsd: brought read models up to date (" << applied << " records)\n";
+    {
+      auto reader = store.read();
+      log.check_tail(reader.txn());
     }
-    Writer writer(store, log, models);
-    http::CommitBroadcaster commits(log.head().position);
-    writer.set_commit_listener([&commits](std::uint64_t head) { commits.published(head); });
+    WriteModel model(store, log);
+    TokenStore tokens(store);
+    drop_legacy_read_models(store);
+    if (auto folded = model.catch_up(store)) {
+      std::cerr << "eventsd: brought the write model up to date (" << folded << " records)\n";
+    }
+    // The read side: the live read-model generation, folded behind the writer.
+    Projector projector(store, log, data_dir::read_dir(data_dir));
+    std::cerr << "eventsd: " << projector.open() << "\n";
+    http::CommitBroadcaster commits(projector.applied());
+    projector.set_applied_listener([&commits](std::uint64_t applied) { commits.published(applied); });
+
+    Writer writer(store, log, model);
+    // A write is answered once the read models have folded it (read-your-writes).
+    writer.set_delivery([&projector](std::uint64_t head, std::vector<Writer::Completion> completions) {
+      auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
+      projector.when_applied(head, [shared] {
+        for (auto& c : *shared) c.done(std::move(c.outcome));
+      });
+    });
+    writer.set_commit_listener([&projector](std::uint64_t head) { projector.notify(head); });
+    writer.set_throttle([&projector](std::uint64_t head) { projector.wait_for_room(head); });
+    projector.start();
     writer.start();
 
     // The campaign retention runs once before serving, then every hour.
@@ -141,7 +190,7 @@ int main(int argc, char** argv) {
     std::optional<http::RateLimiter> limiter;
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
-    http::App app{store, models, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
+    http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
     http::Server server(app, http::make_router());
     server.listen();
     server.drain_on_signals();
@@ -151,6 +200,7 @@ int main(int argc, char** argv) {
               << " (data: " << data_dir << ")" << std::endl;
     server.run(options.threads);
     writer.stop();
+    projector.stop();
     std::cerr << "eventsd: stopped" << std::endl;
     return 0;
   } catch (const std::exception& e) {

@@ -89,19 +89,38 @@ std::string Metrics::render(App& app) {
     sample(out, "eventsd_events_per_commit_sum", static_cast<double>(w.events_ingested.load()));
     sample(out, "eventsd_events_per_commit_count", static_cast<double>(w.commits.load()));
   }
-  header(out, "eventsd_map_growths_total", "counter", "Times the LMDB map grew after filling up.");
-  sample(out, "eventsd_map_growths_total", static_cast<double>(w.map_growths.load()));
+  header(out, "eventsd_writer_queued_events", "gauge", "Events waiting for the writer.");
+  sample(out, "eventsd_writer_queued_events", static_cast<double>(w.queued_events.load()));
+  header(out, "eventsd_writer_queued_bytes", "gauge", "Bytes of request bodies waiting for the writer.");
+  sample(out, "eventsd_writer_queued_bytes", static_cast<double>(w.queued_bytes.load()));
+  header(out, "eventsd_writer_refused_total", "counter", "Commands refused with 503 overloaded (queue full).");
+  sample(out, "eventsd_writer_refused_total", static_cast<double>(w.refused.load()));
   header(out, "eventsd_log_position", "gauge", "Position of the last committed log record.");
   sample(out, "eventsd_log_position", static_cast<double>(w.head.load()));
-  {
-    auto snapshot = app.store.read();
-    header(out, "eventsd_projection_checkpoint", "gauge", "Last log position applied to the read models.");
-    sample(out, "eventsd_projection_checkpoint", static_cast<double>(app.models.checkpoint(snapshot.txn())));
+  const std::uint64_t applied = app.projector.applied();
+  header(out, "eventsd_projection_checkpoint", "gauge", "Last log position folded into the served read models.");
+  sample(out, "eventsd_projection_checkpoint", static_cast<double>(applied));
+  header(out, "eventsd_projection_lag_records", "gauge", "Log records committed but not yet folded into the served read models.");
+  sample(out, "eventsd_projection_lag_records", static_cast<double>(w.head.load() > applied ? w.head.load() - applied : 0));
+  auto live = app.projector.current();
+  header(out, "eventsd_read_generation", "gauge", "The read-model generation served (0: none, rebuilding).");
+  sample(out, "eventsd_read_generation", live ? static_cast<double>(live->number()) : 0);
+  const RebuildStatus rebuild = app.projector.rebuild_status();
+  header(out, "eventsd_rebuild_running", "gauge", "1 while a new read-model generation is being folded.");
+  sample(out, "eventsd_rebuild_running", rebuild.running ? 1 : 0);
+  header(out, "eventsd_rebuild_folded_position", "gauge", "Log position the generation being rebuilt has reached.");
+  sample(out, "eventsd_rebuild_folded_position", static_cast<double>(rebuild.folded));
+  header(out, "eventsd_rebuild_target_position", "gauge", "Log position the rebuild is folding towards.");
+  sample(out, "eventsd_rebuild_target_position", static_cast<double>(rebuild.target));
+  // The maps are sized once and never remapped: reading their figures needs no gate.
+  header(out, "eventsd_lmdb_map_size_bytes", "gauge", "Size of an LMDB memory map (reserved address space).");
+  header(out, "eventsd_lmdb_used_bytes", "gauge", "Bytes of an LMDB map in use (up to its last page).");
+  sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(app.store.env().map_size()), "env=\"log\"");
+  sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(app.store.env().used_bytes()), "env=\"log\"");
+  if (live) {
+    sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(live->store().env().map_size()), "env=\"read\"");
+    sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(live->store().env().used_bytes()), "env=\"read\"");
   }
-  header(out, "eventsd_lmdb_map_size_bytes", "gauge", "Size of the LMDB memory map.");
-  sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(app.store.env().map_size()));
-  header(out, "eventsd_lmdb_used_bytes", "gauge", "Bytes of the map in use (up to the last page).");
-  sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(app.store.env().used_bytes()));
   header(out, "eventsd_stream_subscribers", "gauge", "Open event streams (GET /v1/events/stream).");
   sample(out, "eventsd_stream_subscribers", app.commits ? static_cast<double>(app.commits->subscribers.load()) : 0);
   header(out, "eventsd_open_connections", "gauge", "Open HTTP connections.");

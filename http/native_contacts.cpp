@@ -34,8 +34,8 @@ asio::awaitable<Reply> put_contact(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
   Command command = command_from(req, std::move(parsed));
-  expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
-  co_return lead_response(app, req.principal.tenant, req.captures.at(0));
+  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  co_return with_position(lead_response(app, req.principal.tenant, req.captures.at(0)), recorded.position);
 }
 
 asio::awaitable<Reply> get_contact(App& app, Request& req) {
@@ -47,12 +47,12 @@ asio::awaitable<Reply> merge(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_merge(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto merged = expect<Merged>(co_await async_submit(app.writer, std::move(command)));
+  auto merged = expect<Merged>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("into").string(merged.into);
-  w.key("moved").number(merged.moved).end_object();
-  co_return json_response(200, std::move(body));
+  w.key("moved").number(merged.moved).key("position").number(merged.position).end_object();
+  co_return with_position(json_response(200, std::move(body)), merged.position);
 }
 
 }  // namespace

@@ -27,13 +27,13 @@ asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
   auto parsed = parse_ingest(json_body(req), names, req.received_at);
   Command command = command_from(req, std::move(parsed));
-  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
+  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();
   for (const auto& id : result.ids) w.string(id);
-  w.end_array().end_object();
-  co_return json_response(201, std::move(body));
+  w.end_array().key("position").number(result.position).end_object();
+  co_return with_position(json_response(201, std::move(body)), result.position);
 }
 
 namespace {
@@ -42,14 +42,14 @@ asio::awaitable<Reply> delete_batch(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_delete(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto result = expect<Deleted>(co_await async_submit(app.writer, std::move(command)));
+  auto result = expect<Deleted>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("deleted").number(result.deleted);
   w.key("not_found").begin_array();
   for (const auto& id : result.not_found) w.string(id);
-  w.end_array().end_object();
-  co_return json_response(200, std::move(body));
+  w.end_array().key("position").number(result.position).end_object();
+  co_return with_position(json_response(200, std::move(body)), result.position);
 }
 
 SortBy parse_sort_by(const QueryParams& q) {
@@ -142,8 +142,16 @@ asio::awaitable<Reply> get_one(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-asio::awaitable<Reply> healthz(App&, Request&) {
-  co_return json_response(200, R"({"status":"ok"})");
+asio::awaitable<Reply> healthz(App& app, Request&) {
+  // Positions for operators and scripts: a read with min_position=log_position sees everything.
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("ok");
+  w.key("log_position").number(app.writer.stats().head.load());
+  w.key("read_position").number(app.projector.applied());
+  w.key("read_models").string(app.projector.current() ? "serving" : "rebuilding");
+  w.end_object();
+  co_return json_response(200, std::move(body));
 }
 
 }  // namespace

@@ -20,8 +20,7 @@ Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
   {
     TenantView view(app, tenant);
     if (auto tno = view.tno()) {
-      if (kind == RuleKind::suppression) load_suppression_rules(view.read(), *tno, &rules);
-      else load_scoring_rules(view.read(), *tno, &rules);
+      rules = rules_json(view.read(), *tno, kind);
     }
   }
   // rules is {"rules":[...]}: splice the status in front.
@@ -32,8 +31,8 @@ asio::awaitable<Reply> put_suppression_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_suppression_rules(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
-  co_return rules_response(app, req.principal.tenant, RuleKind::suppression);
+  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  co_return with_position(rules_response(app, req.principal.tenant, RuleKind::suppression), recorded.position);
 }
 
 asio::awaitable<Reply> get_suppression_rules(App& app, Request& req) {
@@ -45,8 +44,8 @@ asio::awaitable<Reply> put_scoring_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_scoring_rules(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
-  co_return rules_response(app, req.principal.tenant, RuleKind::scoring);
+  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  co_return with_position(rules_response(app, req.principal.tenant, RuleKind::scoring), recorded.position);
 }
 
 asio::awaitable<Reply> get_scoring_rules(App& app, Request& req) {

@@ -2,6 +2,11 @@
 
 namespace eventsd::http {
 
+Response with_position(Response response, std::uint64_t position) {
+  response.set("Eventsd-Position", std::to_string(position));
+  return response;
+}
+
 const Enricher::Enrichment& Enricher::lookup(const std::string& contact_id) {
   auto it = cache_.find(contact_id);
   if (it != cache_.end()) return it->second;

@@ -43,9 +43,16 @@ void write_lead(JsonWriter& w, const Lead& lead);
 // Throws the ApiError a rejected outcome stands for, else returns the expected alternative.
 template <class T>
 T expect(Outcome outcome) {
-  if (auto* r = std::get_if<Rejection>(&outcome)) throw ApiError(r->status, r->code, r->message, r->field);
+  if (auto* r = std::get_if<Rejection>(&outcome)) {
+    ApiError error(r->status, r->code, r->message, r->field);
+    if (r->retry_after) error.retry_after = r->retry_after;
+    throw error;
+  }
   return std::get<T>(std::move(outcome));
 }
+
+// The header that tells a writer the log position its write reached (min_position reads it back).
+Response with_position(Response response, std::uint64_t position);
 
 // Ingest as every dialect that answers {"status":"success","ids":[...]} does it: validate the
 // body with the dialect's field names, submit, answer 201.

@@ -6,6 +6,8 @@
 
 #include <cstdio>
 
+#include "http/view.h"
+
 namespace eventsd::http {
 
 namespace {
@@ -154,6 +156,12 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
           throw limited;
         }
       }
+    }
+    if (raw.method() == bhttp::verb::get) {
+      if (auto min = request.query.take("min_position")) co_await await_min_position(app, *min);
+    } else if (!route->scope.empty() && !app.writer.admits(raw.body().size())) {
+      // Before the body is parsed: a full queue costs the server nothing more.
+      throw overloaded();
     }
     Reply reply = co_await route->handler(app, request);
     reply.route = route->name;

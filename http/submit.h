@@ -26,22 +26,29 @@ Command command_from(const Request& req, std::variant<Body, FieldError> parsed) 
   return Command{req.principal.tenant, req.principal.token_id, std::get<Body>(std::move(parsed))};
 }
 
+// Queues the command (`bytes`: its request body's size, counted against the writer's queue) and
+// resumes with its outcome once it is durable and visible; a full queue is a 503 `overloaded`.
 template <class CompletionToken = boost::asio::use_awaitable_t<>>
-auto async_submit(Writer& writer, Command command, CompletionToken&& token = {}) {
+auto async_submit(Writer& writer, Command command, std::size_t bytes = 0, CompletionToken&& token = {}) {
   namespace asio = boost::asio;
   return asio::async_initiate<CompletionToken, void(Outcome)>(
-      [&writer](auto handler, Command command) {
+      [&writer, bytes](auto handler, Command command) {
         using H = decltype(handler);
         // The executor is tracked as outstanding work, so the io_context keeps running (and
         // shutdown keeps draining) while the writer holds the command.
         auto ex = asio::prefer(asio::get_associated_executor(handler),
                                asio::execution::outstanding_work.tracked);
         auto shared = std::make_shared<H>(std::move(handler));
-        writer.submit(std::move(command), [shared, ex](Outcome outcome) {
+        const bool queued = writer.submit(std::move(command), [shared, ex](Outcome outcome) {
           asio::post(ex, [shared, outcome = std::move(outcome)]() mutable {
             (*shared)(std::move(outcome));
           });
-        });
+        }, bytes);
+        if (!queued) {
+          asio::post(ex, [shared]() mutable {
+            (*shared)(Outcome(Rejection{503, "overloaded", "too many writes are waiting; retry later", "", 1}));
+          });
+        }
       },
       token, std::move(command));
 }

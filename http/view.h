@@ -1,34 +1,60 @@
-// What a read handler sees: one snapshot of the read models and the tenant's number in it. Every
-// query of a request runs inside one view, so its parts agree with each other; hold it only while
-// reading and rendering (a snapshot pins pages the writer would otherwise reuse).
+// What a read handler sees: one snapshot of the live read-model generation, the log snapshot its
+// events are read from, and the tenant's number. Every query of a request runs inside one view,
+// so its parts agree with each other; hold it only while reading and rendering (a snapshot pins
+// pages the projector would otherwise reuse). While no generation can be served (the read models
+// are being rebuilt) it throws the 503 `rebuilding` error.
 #pragma once
 
+#include <boost/asio/awaitable.hpp>
+
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 
 #include "eventlog/store.h"
 #include "http/api.h"
+#include "projections/generations.h"
 #include "projections/read_models.h"
 
 namespace eventsd::http {
 
+// The 503 a read gets while no read-model generation can be served, with the rebuild's progress.
+ApiError rebuilding_error(const App& app);
+
+// How long a read with min_position waits for the read models to reach it.
+inline constexpr std::chrono::milliseconds kMinPositionWait{5'000};
+// Waits until the read models have folded the log position `value` (a read's min_position
+// parameter): a client that wrote and got position P back reads its write with min_position=P,
+// on any route. Throws 400 for a position beyond the log, 503 `not_ready` (Retry-After) when the
+// wait runs out.
+boost::asio::awaitable<void> await_min_position(App& app, std::string_view value);
+
 class TenantView {
  public:
   TenantView(const App& app, std::string_view tenant)
-      : models_(app.models), snapshot_(app.store.read()), read_{models_, txn(), txn()},
-        tno_(models_.tenant_no(txn(), tenant)) {}
+      : generation_(live(app)), snapshot_(generation_->store().read()), log_snapshot_(app.store.read()),
+        read_{generation_->models(), snapshot_.txn(), log_snapshot_.txn()},
+        tno_(read_.models.tenant_no(read_.txn, tenant)) {}
 
   // What the projections' queries read.
   const ReadView& read() const { return read_; }
-  const ReadModels& models() const { return models_; }
-  const lmdb::Txn& txn() const { return snapshot_.txn(); }
+  const ReadModels& models() const { return read_.models; }
+  const lmdb::Txn& txn() const { return read_.txn; }
   // Unset while the tenant has recorded nothing.
   std::optional<std::uint32_t> tno() const { return tno_; }
 
  private:
-  const ReadModels& models_;
+  static std::shared_ptr<Generation> live(const App& app) {
+    auto generation = app.projector.current();
+    if (!generation) throw rebuilding_error(app);
+    return generation;
+  }
+
+  std::shared_ptr<Generation> generation_;  // kept while the snapshot lives
   Store::Reader snapshot_;
+  Store::Reader log_snapshot_;
   ReadView read_;
   std::optional<std::uint32_t> tno_;
 };

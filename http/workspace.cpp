@@ -75,7 +75,7 @@ asio::awaitable<Reply> create(App& app, Request& req) {
   }
   auto parsed = parse_ingest(body, kWorkspaceFieldNames, req.received_at);
   Command command = command_from(req, std::move(parsed));
-  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command)));
+  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
   TenantView view(app, req.principal.tenant);
   const auto tno = view.tno();
   auto event = tno ? find_event(view.read(), *tno, result.ids.at(0)) : std::nullopt;
@@ -84,7 +84,7 @@ asio::awaitable<Reply> create(App& app, Request& req) {
   std::string out;
   JsonWriter w(out);
   write_workspace_event(w, *event, enricher);
-  co_return json_response(201, std::move(out));
+  co_return with_position(json_response(201, std::move(out)), result.position);
 }
 
 }  // namespace

@@ -111,13 +111,10 @@ std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
 
 bool ReadModels::outdated(const lmdb::Txn& txn) const {
   std::string_view v;
-  if (txn.get(dbs_.meta, kLayout, v)) return keys::load_native_u64(v) != kLayoutVersion;
-  // No stamp: an empty store (nothing to rebuild) or one from before stamps existed.
-  return checkpoint(txn) != 0;
+  return !txn.get(dbs_.meta, kLayout, v) || keys::load_native_u64(v) != kLayoutVersion;
 }
 
-void ReadModels::reset(lmdb::Txn& txn) const {
-  for (auto db : all_) txn.clear(db);
+void ReadModels::stamp(lmdb::Txn& txn) const {
   const std::uint64_t version = kLayoutVersion;
   txn.put(dbs_.meta, kLayout, keys::native_u64(version));
 }
@@ -152,29 +149,29 @@ bool ReadModels::campaign_exists(const lmdb::Txn& txn, std::uint32_t tno,
   return txn.get(dbs_.campaigns, Key().u32(tno).str(campaign), v);
 }
 
-std::uint64_t ReadModels::count_expired_campaign_events(const lmdb::Txn& txn, Millis cutoff) const {
-  std::uint64_t n = 0;
-  lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
-  for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < cutoff; ok = cursor.next()) ++n;
-  return n;
-}
-
 void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
                        std::uint64_t position, std::uint64_t seq) const {
   txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), Key().u64(seq));
 }
 
-void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff,
-                                 std::uint64_t position) const {
-  // Collect first: removing an event deletes its expiry entry under the cursor.
+void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
+                                 schema::RetentionApplied::Reader fact, std::uint64_t position) const {
+  // (tenant number, seq) of the events the record purges: those it lists, or (a record written
+  // before retention took steps) every campaign event older than the cutoff. Collected first:
+  // removing an event deletes its expiry entry under the cursor.
   std::vector<std::pair<std::uint32_t, std::uint64_t>> expired;
-  {
+  if (fact.getListed()) {
+    for (auto e : fact.getEvents()) {
+      const auto tno = tenant_no(txn, text_view(e.getTenant()));
+      const auto seq = tno ? find_seq(txn, *tno, text_view(e.getId())) : std::nullopt;
+      if (seq) expired.emplace_back(*tno, *seq);
+    }
+  } else {
     lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
-    for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < cutoff; ok = cursor.next()) {
+    for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < fact.getCampaignCutoff(); ok = cursor.next()) {
       expired.emplace_back(keys::read_u32(cursor.key(), 8), keys::read_u64(cursor.key(), 12));
     }
   }
-  LogEvents events(txn, log_);
   for (const auto& [tno, seq] : expired) {
     if (auto e = events.get(seq)) audit(txn, tno, text_view(e->getId()), position, seq);
     remove_event(txn, counts, events, tno, seq);
@@ -188,10 +185,13 @@ std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uin
   return keys::read_u64(v, 0);
 }
 
-void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
+void ReadModels::apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
                        schema::LogRecord::Reader record) const {
   const auto fact = record.getFact();
   CountDeltas counts;
+  // The log is another environment, read in its own snapshot: its memory stays valid while the
+  // read models are written.
+  LogEvents events(log_txn, log_);
   switch (fact.which()) {
     case schema::LogRecord::Fact::EVENTS_INGESTED: {
       const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
@@ -201,7 +201,6 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
         insert_event(txn, counts, tno, event_seq(position, index++), event);
       }
       if (ingested.hasRegrouped()) {
-        LogEvents events(txn, log_);
         for (auto id : ingested.getRegrouped()) {
           if (auto seq = find_seq(txn, tno, text_view(id))) {
             audit(txn, tno, text_view(id), position, *seq);
@@ -218,7 +217,7 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       for (auto id : fact.getContactsMerged().getMoved()) {
         if (auto seq = find_seq(txn, tno, text_view(id))) audit(txn, tno, text_view(id), position, *seq);
       }
-      merge_contacts(txn, counts, tno, fact.getContactsMerged());
+      merge_contacts(txn, counts, events, tno, fact.getContactsMerged());
       break;
     }
     case schema::LogRecord::Fact::SUPPRESSION_RULES_SET:
@@ -234,7 +233,6 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
     case schema::LogRecord::Fact::EVENTS_DELETED: {
       const auto tno = tenant_no(txn, text_view(record.getTenant()));
       if (!tno) break;
-      LogEvents events(txn, log_);
       for (auto id : fact.getEventsDeleted().getIds()) {
         if (auto seq = find_seq(txn, *tno, text_view(id))) {
           remove_event(txn, counts, events, *tno, *seq);
@@ -244,7 +242,7 @@ void ReadModels::apply(lmdb::Txn& txn, std::uint64_t position,
       break;
     }
     case schema::LogRecord::Fact::RETENTION_APPLIED:
-      apply_retention(txn, counts, fact.getRetentionApplied().getCampaignCutoff(), position);
+      apply_retention(txn, counts, events, fact.getRetentionApplied(), position);
       break;
     case schema::LogRecord::Fact::CONTACT_UPSERTED:
       upsert_contact(txn, assign_tenant(txn, text_view(record.getTenant())), fact.getContactUpserted());
@@ -276,11 +274,10 @@ void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& ev
   txn.put(dbs_.events, key, view.overlay.encode());
 }
 
-void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
+void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
                                 schema::ContactsMerged::Reader fact) const {
   const std::string from(text_view(fact.getFrom()));
   const std::string into(text_view(fact.getInto()));
-  LogEvents events(txn, log_);
   for (auto id : fact.getMoved()) {
     if (auto seq = find_seq(txn, tno, text_view(id))) {
       change_event(txn, counts, events, tno, *seq, [&](EventOverlay& o) {

@@ -1,9 +1,11 @@
-// The read models: every projection of the log, kept in LMDB databases named rm_* beside the log
-// and written in the writer's transaction, so the log and the read models always commit together.
+// The read models: every projection of the log, kept in LMDB databases named rm_* in a read-model
+// environment of their own (a generation, generations.h), folded from the log by the projector.
 //
 // apply() is a pure fold: the same record at the same position always makes the same writes, so
-// replay (drop every rm_* database, apply the log from position 1) rebuilds exactly what the
-// live service built. rm_meta's checkpoint is the position of the last record applied.
+// a rebuild (fold the log from position 1 into an empty generation) makes exactly what the live
+// projector made. rm_meta's checkpoint is the position of the last record applied, written in the
+// same transaction: a generation is always exactly "the log up to its checkpoint". Events
+// themselves are not copied: reads take them from the log records that ingested them.
 //
 // Thread safety: the object is immutable after construction (it holds database handles); all
 // state lives in the transactions passed in.
@@ -85,6 +87,7 @@ struct ReadModelDbs {
 
 class ReadModels {
  public:
+  // `store` is the generation's environment; `log` reads the log's environment.
   ReadModels(Store& store, const Log& log);
 
   const ReadModelDbs& dbs() const { return dbs_; }
@@ -93,21 +96,23 @@ class ReadModels {
   const std::vector<MDB_dbi>& all_dbs() const { return all_; }
   const std::vector<std::string>& db_names() const { return names_; }
 
-  void apply(lmdb::Txn& txn, std::uint64_t position, schema::LogRecord::Reader record) const;
+  // Folds the record at `position` in the read models' write transaction `txn`; `log_txn` reads
+  // the log (a snapshot that holds the record).
+  void apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
+             schema::LogRecord::Reader record) const;
 
   std::uint64_t checkpoint(const lmdb::Txn& txn) const;
 
   // The layout of the read models. A store written by a version with another layout is rebuilt
   // from the log when opened (rebuild_if_outdated), never read or patched in place.
-  static constexpr std::uint64_t kLayoutVersion = 2;  // 2: rm_audit without ingestions
+  static constexpr std::uint64_t kLayoutVersion = 3;  // 3: an environment of their own
+  // Whether the generation was written with another layout (or holds nothing yet).
   bool outdated(const lmdb::Txn& txn) const;
-  // Empties every read model and stamps the current layout; catch_up then refills them.
-  void reset(lmdb::Txn& txn) const;
+  // Stamps the current layout on an empty generation.
+  void stamp(lmdb::Txn& txn) const;
   std::optional<std::uint32_t> tenant_no(const lmdb::Txn& txn, std::string_view tenant) const;
   Counters counters(const lmdb::Txn& txn, std::string_view key) const;
   bool campaign_exists(const lmdb::Txn& txn, std::uint32_t tno, std::string_view campaign) const;
-  // Campaign events (of every tenant) with timestamps before `cutoff`.
-  std::uint64_t count_expired_campaign_events(const lmdb::Txn& txn, Millis cutoff) const;
 
   // The contact an id stands for: itself, or what it was merged into.
   std::string resolve_contact(const lmdb::Txn& txn, std::uint32_t tno, std::string_view contact) const;
@@ -123,12 +128,13 @@ class ReadModels {
   // types touches 5 type counters, not 500).
   class CountDeltas;
 
-  void apply_retention(lmdb::Txn& txn, CountDeltas& counts, Millis cutoff, std::uint64_t position) const;
+  void apply_retention(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
+                       schema::RetentionApplied::Reader fact, std::uint64_t position) const;
   // Records that the record at `position` changed the event `id` (sequence number `seq`). An
   // event's ingestion is not recorded: its position is part of its sequence number.
   void audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id, std::uint64_t position,
              std::uint64_t seq) const;
-  void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
+  void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
                       schema::ContactsMerged::Reader fact) const;
   // Re-indexes a live event after `change` edits its overlay.
   template <class Change>

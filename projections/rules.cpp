@@ -43,55 +43,12 @@ std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact) {
   return json::serialize(json::object{{"rules", std::move(rules)}});
 }
 
-namespace {
-
-std::optional<json::array> stored_rules(const ReadView& view, std::uint32_t tno, RuleKind kind, std::string* json_out) {
-  const ReadModels& models = view.models;
-  const lmdb::Txn& txn = view.txn;
+std::string rules_json(const ReadView& view, std::uint32_t tno, RuleKind kind) {
   std::string_view v;
-  if (!txn.get(models.dbs().rules, keys::Key().u32(tno).u8(static_cast<std::uint8_t>(kind)), v)) {
-    if (json_out) *json_out = R"({"rules":[]})";
-    return std::nullopt;
+  if (!view.txn.get(view.models.dbs().rules, keys::Key().u32(tno).u8(static_cast<std::uint8_t>(kind)), v)) {
+    return R"({"rules":[]})";
   }
-  if (json_out) *json_out = std::string(v);
-  return json::parse(v).at("rules").as_array();
-}
-
-}  // namespace
-
-SuppressionRules load_suppression_rules(const ReadView& view, std::uint32_t tno, std::string* json_out) {
-  SuppressionRules out;
-  auto rules = stored_rules(view, tno, RuleKind::suppression, json_out);
-  if (!rules) return out;
-  for (const auto& r : *rules) {
-    const auto& o = r.as_object();
-    if (o.at("kind") == "velocity") {
-      VelocityRule v;
-      v.max_events = o.at("max_events").to_number<std::uint32_t>();
-      v.window_seconds = o.at("window_seconds").to_number<std::uint32_t>();
-      if (auto* e = o.if_contains("event")) v.event = std::string(e->as_string());
-      v.keep_first = o.at("keep_first").as_bool();
-      out.velocity.push_back(std::move(v));
-    } else {
-      MetadataRule m;
-      m.key = std::string(o.at("key").as_string());
-      if (auto* e = o.if_contains("equals")) m.equals = json::serialize(*e);
-      if (auto* c = o.if_contains("contains")) m.contains = std::string(c->as_string());
-      out.metadata.push_back(std::move(m));
-    }
-  }
-  return out;
-}
-
-ScoringRules load_scoring_rules(const ReadView& view, std::uint32_t tno,
-                                std::string* json_out) {
-  ScoringRules out;
-  auto rules = stored_rules(view, tno, RuleKind::scoring, json_out);
-  if (!rules) return out;
-  for (const auto& r : *rules) {
-    out.points[std::string(r.at("event").as_string())] = r.at("points").to_number<std::int32_t>();
-  }
-  return out;
+  return std::string(v);
 }
 
 }  // namespace eventsd

@@ -122,7 +122,13 @@ TEST_F(E2E, MergeChainsResolveToTheFinalContact) {
 
   auto ab = c.post("/v1/contacts/merge", R"({"from":"a","into":"b"})");
   ASSERT_EQ(ab.status, 200) << ab.body;
-  EXPECT_EQ(ab.json(), json::parse(R"({"status":"success","into":"b","moved":2})"));
+  EXPECT_EQ(ab.json().at("status"), "success");
+  EXPECT_EQ(ab.json().at("into"), "b");
+  EXPECT_EQ(ab.json().at("moved"), 2);
+  // The log position the merge reached: a read with min_position sees it.
+  const auto position = ab.json().at("position").as_int64();
+  EXPECT_EQ(ab.header("Eventsd-Position"), std::to_string(position));
+  EXPECT_EQ(c.get("/v1/contacts/b?min_position=" + std::to_string(position)).json().at("contact").at("event_count"), 3);
   auto bc = c.post("/v1/contacts/merge", R"({"from":"b","into":"c"})");
   ASSERT_EQ(bc.status, 200);
   EXPECT_EQ(bc.json().at("moved"), 3);

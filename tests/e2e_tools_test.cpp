@@ -9,9 +9,11 @@
 #include <sstream>
 #include <thread>
 
+#include "eventlog/data_dir.h"
 #include "eventlog/keys.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
+#include "projections/generations.h"
 #include "tests/support/e2e.h"
 #include "tests/support/sse_client.h"
 
@@ -81,12 +83,22 @@ TEST_F(Tools, ReplayAndVerifyReproduceTheLiveReadModels) {
   auto c = client();
   const std::string before = answers(c);
   const std::string data = dir_.path().string();
-  // A running server holds the directory: replay refuses, verify works beside it.
-  auto busy = eventctl({"replay", "--data", data});
-  EXPECT_EQ(busy.status, 5);
+  const auto read_dir = data_dir::read_dir(dir_.path());
+  const auto first = generations::current(read_dir);
+  ASSERT_TRUE(first);
+  // Beside the running server: verify, and a rebuild that the server adopts.
   EXPECT_EQ(eventctl({"verify", "--data", data}).status, 0);
+  EXPECT_EQ(eventctl({"rebuild", "--data", data}).status, 0);
+  const auto second = generations::current(read_dir);
+  ASSERT_TRUE(second);
+  EXPECT_GT(*second, *first);
+  EXPECT_FALSE(std::filesystem::exists(generations::dir_of(read_dir, *first))) << "the old generation is removed";
+  EXPECT_EQ(answers(c), before);
+  EXPECT_EQ(eventctl({"verify", "--data", data}).status, 0);
+  // With the server stopped, the tool switches by itself (`replay` is the same command).
   ASSERT_EQ(server_->terminate(), 0);
   EXPECT_EQ(eventctl({"replay", "--data", data}).status, 0);
+  EXPECT_GT(*generations::current(read_dir), *second);
   EXPECT_EQ(eventctl({"verify", "--data", data}).status, 0);
   restart(server_args());
   auto after = client();
@@ -98,8 +110,9 @@ TEST_F(Tools, VerifyDetectsAFlippedLogByteAndAChangedReadModelRow) {
   ASSERT_EQ(server_->terminate(), 0);
   const std::string data = dir_.path().string();
   std::string original;
+  const auto log_dir = data_dir::log_dir(dir_.path());
   {
-    Store store(dir_.path());
+    Store store(log_dir);
     Log log(store);
     store.write([&](lmdb::Txn& txn) {
       std::string_view bytes;
@@ -113,10 +126,30 @@ TEST_F(Tools, VerifyDetectsAFlippedLogByteAndAChangedReadModelRow) {
   auto broken = eventctl({"verify", "--data", data});
   EXPECT_EQ(broken.status, 3);
   {
-    Store store(dir_.path());
+    Store store(log_dir);
     Log log(store);
     store.write([&](lmdb::Txn& txn) { txn.put(log.db(), keys::native_u64(3), original); });
+  }
+  EXPECT_EQ(eventctl({"verify", "--data", data}).status, 0);
+  // A write-model row changed behind the log's back: an alias.
+  {
+    Store store(log_dir);
+    const MDB_dbi aliases = store.db("wm_aliases");
+    std::string key, value;
+    store.write([&](lmdb::Txn& txn) {
+      lmdb::Cursor cursor(txn, aliases);
+      ASSERT_TRUE(cursor.first());
+      key = cursor.key();
+      value = cursor.value();
+      txn.put(aliases, key, "someone_else");
+    });
+    EXPECT_EQ(eventctl({"verify", "--data", data}).status, 4);
+    store.write([&](lmdb::Txn& txn) { txn.put(aliases, key, value); });
+  }
+  {
     // A read model row changed behind the log's back: a counter.
+    const auto read_dir = data_dir::read_dir(dir_.path());
+    Store store(generations::dir_of(read_dir, *generations::current(read_dir)));
     const MDB_dbi counts = store.db("rm_counts");
     store.write([&](lmdb::Txn& txn) {
       lmdb::Cursor cursor(txn, counts);
@@ -208,10 +241,17 @@ TEST_F(Tools, DumpThenImportReproducesTheSameAnswers) {
   const auto file = other.path() / "dump.jsonl";
   std::ofstream(file) << dump.out;
   const auto target = other.path() / "data";
-  auto imported = eventctl({"import", "--data", target.string(), file.string()});
+  EXPECT_EQ(eventctl({"import", "--data", target.string(), file.string()}).status, 2)
+      << "a directory that holds no data is made only when asked";
+  auto imported = eventctl({"import", "--data", target.string(), "--create", file.string()});
   ASSERT_EQ(imported.status, 0);
   test::ServerProcess server(target, {"--campaign-retention-days", "0"});
   HttpClient b(server.port(), test::create_token(target, "acme", test::kAllScopes));
+  // The server folds the imported log into its first read models while it already serves.
+  const auto health = b.get("/healthz").json();
+  const auto head = health.at("log_position").as_int64();
+  EXPECT_GT(head, 0);
+  EXPECT_EQ(b.get("/v1/events?limit=1&min_position=" + std::to_string(head)).status, 200);
   EXPECT_EQ(answers(b), before);
 
   // Invalid lines are reported, and nothing is imported.
@@ -219,7 +259,7 @@ TEST_F(Tools, DumpThenImportReproducesTheSameAnswers) {
   auto bad = eventctl({"import", "--data", (other.path() / "fresh").string(), "--tenant", "t",
                        (other.path() / "bad.jsonl").string()});
   EXPECT_EQ(bad.status, 1);
-  EXPECT_FALSE(std::filesystem::exists(other.path() / "fresh" / "data.mdb"));
+  EXPECT_FALSE(std::filesystem::exists(other.path() / "fresh"));
 }
 
 TEST_F(E2E, StreamDeliversLiveEventsAndResumesAcrossARestart) {

@@ -134,20 +134,29 @@ TEST(Log, ALostTailIsRefusedBeforeAnyAppend) {
   EXPECT_THROW(log.check_tail(reader.txn()), std::runtime_error);
 }
 
-TEST(Store, MapGrowsWhenFullAndKeepsEverything) {
+TEST(Store, TheMapIsSizedFromTheVolumeAndReadersAdoptIt) {
   test::TempDir dir;
-  StoreOptions options;
-  options.initial_map_size = 1 << 20;  // 1 MiB: fills after a few hundred records
-  Store store(dir.path(), options);
-  Log log(store);
-  const std::size_t initial = store.env().map_size();
-  const std::string big(4000, 'x');
-  for (int i = 0; i < 600; ++i) append_marker(store, log, big + std::to_string(i));
-  EXPECT_GT(store.env().map_size(), initial);
-  EXPECT_EQ(marker_at(store, log, 1), big + "0");
-  EXPECT_EQ(marker_at(store, log, 600), big + "599");
-  auto reader = store.read();
-  EXPECT_TRUE(verify_chain(reader.txn(), log).ok);
+  const std::size_t volume = volume_map_size(dir.path());
+  EXPECT_GE(volume, std::size_t{1} << 30);
+  EXPECT_EQ(volume % (std::size_t{1} << 30), 0u);
+  {
+    Store store(dir.path());
+    Log log(store);
+    EXPECT_EQ(store.env().map_size(), volume);
+    append_marker(store, log, "one");
+  }
+  // A read-only opener (a tool) takes the size the environment records: never a remap.
+  Store reader(dir.path(), StoreOptions{.map_size = 0, .read_only = true, .create = false});
+  EXPECT_EQ(reader.env().map_size(), volume);
+}
+
+TEST(Store, AMissingStoreIsRefusedUnlessCreated) {
+  test::TempDir dir;
+  EXPECT_THROW(Store(dir.path() / "typo", StoreOptions{.map_size = 0, .read_only = true, .create = false}), NoStore);
+  EXPECT_THROW(Store(dir.path() / "typo", StoreOptions{.map_size = 0, .read_only = false, .create = false}), NoStore);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "typo"));
+  Store created(dir.path() / "new");
+  EXPECT_TRUE(Store::exists(dir.path() / "new"));
 }
 
 TEST(Keys, PreserveOrder) {

@@ -5,8 +5,8 @@
 #include <set>
 #include <thread>
 
-#include "projections/catch_up.h"
 #include "projections/digest.h"
+#include "projections/fold.h"
 #include "projections/event_queries.h"
 #include "tests/support/in_process.h"
 #include "tests/support/temp_dir.h"
@@ -24,10 +24,29 @@ std::vector<std::string> ids_of(const ListResult& r) {
 }
 
 ListResult list(test::InProcess& p, const std::string& tenant, ListRequest request) {
-  auto snapshot = p.store.read();
-  auto tno = p.models.tenant_no(snapshot.txn(), tenant);
+  auto snapshot = p.read();
+  auto tno = snapshot.tno(tenant);
   if (!tno) return {};
-  return list_events({p.models, snapshot.txn(), snapshot.txn()}, *tno, request);
+  return list_events(snapshot.view, *tno, request);
+}
+
+// Digests of every read-model database of the live generation.
+std::vector<Sha256> live_digests(test::InProcess& p) {
+  auto snapshot = p.read();
+  std::vector<Sha256> out;
+  for (auto db : snapshot.view.models.all_dbs()) out.push_back(digest_db(snapshot.view.txn, db));
+  return out;
+}
+
+// Digests of a generation folded afresh from the whole log, as a rebuild folds it.
+std::vector<Sha256> fresh_digests(test::InProcess& p, const std::filesystem::path& dir) {
+  Generation fresh(dir, 1, p.log, true);
+  while (!fold_step(fresh, p.store, p.log, {20'000, 100'000}).at_end) {
+  }
+  auto reader = fresh.store().read();
+  std::vector<Sha256> out;
+  for (auto db : fresh.models().all_dbs()) out.push_back(digest_db(reader.txn(), db));
+  return out;
 }
 
 TEST(WritePath, ListsNewestFirstWithStableTieBreak) {
@@ -92,12 +111,12 @@ TEST(WritePath, DeleteRemovesFromEveryIndexAndCount) {
   r.filter = {};
   r.filter.domain = "x.com";
   EXPECT_EQ(list(p, "t", r).total, 0u);
-  auto snapshot = p.store.read();
-  auto tno = *p.models.tenant_no(snapshot.txn(), "t");
-  EXPECT_FALSE(find_event({p.models, snapshot.txn(), snapshot.txn()}, tno, "a"));
+  auto snapshot = p.read();
+  auto tno = *snapshot.tno("t");
+  EXPECT_FALSE(find_event(snapshot.view, tno, "a"));
   EventFilter f;
   f.event_type = "view";
-  EXPECT_EQ(count_events({p.models, snapshot.txn(), snapshot.txn()}, tno, f), 1u);
+  EXPECT_EQ(count_events(snapshot.view, tno, f), 1u);
 }
 
 TEST(WritePath, QueuedCommandsShareOneCommit) {
@@ -121,8 +140,9 @@ TEST(WritePath, AFailureAfterTheCommitDoesNotRunTheBatchAgain) {
   test::TempDir dir;
   test::InProcess p(dir.path(), {}, /*start=*/false);
   int published = 0;
-  p.writer.set_commit_listener([&](std::uint64_t) {
+  p.writer.set_commit_listener([&](std::uint64_t head) {
     ++published;
+    p.projector.notify(head);
     throw std::runtime_error("listener failed");
   });
   p.writer.start();
@@ -133,37 +153,36 @@ TEST(WritePath, AFailureAfterTheCommitDoesNotRunTheBatchAgain) {
   EXPECT_EQ(list(p, "t", {}).total, 1u);
 }
 
-TEST(WritePath, MapGrowthLosesNothing) {
+TEST(WritePath, AFullMapRefusesWritesAndKeepsWhatWasAcknowledged) {
   test::TempDir dir;
   StoreOptions options;
-  options.initial_map_size = 1 << 20;
+  options.map_size = 2 << 20;  // a volume of 2 MiB: full after a few thousand events
   test::InProcess p(dir.path(), options);
   std::set<std::string> acknowledged;
-  std::vector<std::thread> writers;
-  std::mutex mutex;
-  for (int w = 0; w < 4; ++w) {
-    writers.emplace_back([&, w] {
-      for (int b = 0; b < 25; ++b) {
-        std::vector<EventInput> batch;
-        for (int i = 0; i < 100; ++i) {
-          auto e = event("grow", w * 100000 + b * 100 + i, "ct_" + std::to_string(i));
-          e.data = R"({"pad":")" + std::string(200, 'p') + R"("})";
-          batch.push_back(std::move(e));
-        }
-        auto outcome = p.submit(ingest_command("t", std::move(batch)));
-        ASSERT_TRUE(std::holds_alternative<Ingested>(outcome));
-        std::lock_guard lock(mutex);
-        for (auto& id : std::get<Ingested>(outcome).ids) acknowledged.insert(id);
-      }
-    });
+  int refused = 0;
+  for (int b = 0; b < 200 && refused == 0; ++b) {
+    std::vector<EventInput> batch;
+    for (int i = 0; i < 100; ++i) {
+      auto e = event("grow", b * 100 + i, "ct_" + std::to_string(i));
+      e.data = R"({"pad":")" + std::string(200, 'p') + R"("})";
+      batch.push_back(std::move(e));
+    }
+    auto outcome = p.submit(ingest_command("t", std::move(batch)));
+    if (auto* r = std::get_if<Rejection>(&outcome)) {
+      EXPECT_EQ(r->status, 507);
+      EXPECT_EQ(r->code, "storage_full");
+      ++refused;
+      continue;
+    }
+    for (auto& id : std::get<Ingested>(outcome).ids) acknowledged.insert(id);
   }
-  for (auto& t : writers) t.join();
-  EXPECT_GT(p.writer.stats().map_growths, 0u);
-  EXPECT_EQ(acknowledged.size(), 10'000u);
-  auto snapshot = p.store.read();
-  auto tno = *p.models.tenant_no(snapshot.txn(), "t");
-  for (const auto& id : acknowledged) ASSERT_TRUE(find_event({p.models, snapshot.txn(), snapshot.txn()}, tno, id)) << id;
-  EXPECT_TRUE(verify_chain(snapshot.txn(), p.log).ok);
+  ASSERT_EQ(refused, 1) << "the map should have filled";
+  ASSERT_GT(acknowledged.size(), 0u);
+  auto snapshot = p.read();
+  auto tno = *snapshot.tno("t");
+  for (const auto& id : acknowledged) ASSERT_TRUE(find_event(snapshot.view, tno, id)) << id;
+  EXPECT_EQ(count_events(snapshot.view, tno, {}), acknowledged.size());
+  EXPECT_TRUE(verify_chain(snapshot.log.txn(), p.log).ok);
 }
 
 TEST(WritePath, CursorPagingHasNoGapsOrDuplicatesWhileIngesting) {
@@ -196,7 +215,7 @@ TEST(WritePath, CursorPagingHasNoGapsOrDuplicatesWhileIngesting) {
   }
 }
 
-TEST(WritePath, CatchUpRebuildsIdenticalReadModels) {
+TEST(WritePath, ARebuildFoldsIdenticalReadModels) {
   test::TempDir dir;
   test::InProcess p(dir.path());
   std::mt19937 rng(3);
@@ -215,20 +234,8 @@ TEST(WritePath, CatchUpRebuildsIdenticalReadModels) {
     p.submit(Command{b % 2 ? "t1" : "t2", "test", DeleteEvents{{ids[0], ids[7]}}});
   }
   p.writer.stop();
-  std::vector<Sha256> before;
-  {
-    auto snapshot = p.store.read();
-    for (auto db : p.models.all_dbs()) before.push_back(digest_db(snapshot.txn(), db));
-  }
-  p.store.write([&](lmdb::Txn& txn) {
-    for (auto db : p.models.all_dbs()) txn.clear(db);
-  });
-  EXPECT_EQ(catch_up(p.store, p.log, p.models), p.log.head().position);
-  auto snapshot = p.store.read();
-  auto dbs = p.models.all_dbs();
-  for (std::size_t i = 0; i < dbs.size(); ++i) {
-    EXPECT_EQ(digest_db(snapshot.txn(), dbs[i]), before[i]) << "read model " << i << " differs";
-  }
+  test::TempDir scratch;
+  EXPECT_EQ(live_digests(p), fresh_digests(p, scratch.path()));
 }
 
 // Rules change between ingests, bursts regroup recorded events, contacts merge, events are
@@ -261,34 +268,25 @@ TEST(WritePath, ReplayAfterRulesChangedDecidesNothingAgain) {
   auto ids = ingest_some(40);
   set_rules(2, false);
   ingest_some(40);
-  ASSERT_TRUE(std::holds_alternative<Merged>(p.submit(Command{"t", "test", MergeContacts{"ct_0", "ct_1"}})));
+  ASSERT_TRUE(std::holds_alternative<Merged>(p.submit(Command{"t", "test", MergeContacts{"ct_0", "ct_1", {}}})));
   set_rules(4, true);
   ingest_some(40);
-  ASSERT_TRUE(std::holds_alternative<Merged>(p.submit(Command{"t", "test", MergeContacts{"ct_1", "ct_2"}})));
+  ASSERT_TRUE(std::holds_alternative<Merged>(p.submit(Command{"t", "test", MergeContacts{"ct_1", "ct_2", {}}})));
   p.submit(Command{"t", "test", DeleteEvents{{ids[3], ids[4]}}});
   p.submit(Command{"", "test", ApplyRetention{1'000'000 + 100'000}});
   ingest_some(20);
   p.writer.stop();
 
-  std::vector<Sha256> before;
   std::uint64_t suppressed = 0;
   {
-    auto snapshot = p.store.read();
-    for (auto db : p.models.all_dbs()) before.push_back(digest_db(snapshot.txn(), db));
+    auto snapshot = p.read();
     EventFilter f;
     f.suppressed = SuppressedFilter::only;
-    suppressed = count_events({p.models, snapshot.txn(), snapshot.txn()}, *p.models.tenant_no(snapshot.txn(), "t"), f);
+    suppressed = count_events(snapshot.view, *snapshot.tno("t"), f);
   }
   EXPECT_GT(suppressed, 0u) << "the scenario should suppress something";
-  p.store.write([&](lmdb::Txn& txn) {
-    for (auto db : p.models.all_dbs()) txn.clear(db);
-  });
-  catch_up(p.store, p.log, p.models);
-  auto snapshot = p.store.read();
-  auto dbs = p.models.all_dbs();
-  for (std::size_t i = 0; i < dbs.size(); ++i) {
-    EXPECT_EQ(digest_db(snapshot.txn(), dbs[i]), before[i]) << "read model " << i << " differs after replay";
-  }
+  test::TempDir scratch;
+  EXPECT_EQ(live_digests(p), fresh_digests(p, scratch.path()));
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "eventlog/data_dir.h"
+#include "eventlog/dir_lock.h"
+
 namespace eventsd::cli {
 
 const std::string& Args::need(const std::string& name) const {
@@ -26,11 +29,14 @@ void Args::only(std::initializer_list<const char*> allowed) const {
   }
 }
 
-Args parse(int argc, char** argv, int from) {
+Args parse(int argc, char** argv, int from, std::initializer_list<const char*> flags) {
   Args args;
   for (int i = from; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--", 0) == 0) {
+    if (a.rfind("--", 0) == 0 &&
+        std::any_of(flags.begin(), flags.end(), [&](const char* f) { return a.substr(2) == f; })) {
+      args.options[a.substr(2)] = "true";
+    } else if (a.rfind("--", 0) == 0) {
       if (i + 1 >= argc) throw Usage("missing value for " + a);
       args.options[a.substr(2)] = argv[++i];
     } else {
@@ -38,6 +44,23 @@ Args parse(int argc, char** argv, int from) {
     }
   }
   return args;
+}
+
+std::unique_ptr<Store> open_log_store(const std::filesystem::path& dir, bool writable, bool create) {
+  if (!data_dir::holds_data(dir)) {
+    if (!create) throw Usage(dir.string() + " holds no eventsd data (a mistyped --data?)");
+    std::filesystem::create_directories(data_dir::log_dir(dir));
+  } else if (!Store::exists(data_dir::log_dir(dir))) {
+    // The layout before the split: one environment at DIR/data.mdb.
+    if (!writable) {
+      return std::make_unique<Store>(dir, StoreOptions{.map_size = 0, .read_only = true, .create = false});
+    }
+    auto lock = DirLock::try_acquire(dir);
+    if (!lock) throw std::runtime_error(dir.string() + " is in use by an eventsd of an older version; stop it first");
+    data_dir::upgrade(dir);
+  }
+  return std::make_unique<Store>(data_dir::log_dir(dir),
+                                 StoreOptions{.map_size = 0, .read_only = !writable, .create = create});
 }
 
 Progress::Progress(std::string what)

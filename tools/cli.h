@@ -2,12 +2,16 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <memory>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "eventlog/store.h"
 
 namespace eventsd::cli {
 
@@ -33,7 +37,14 @@ struct Args {
   void only(std::initializer_list<const char*> allowed) const;
 };
 
-Args parse(int argc, char** argv, int from);
+// `flags` are the options that take no value (given: "true").
+Args parse(int argc, char** argv, int from, std::initializer_list<const char*> flags = {});
+
+// The log's environment of a data directory (eventlog/data_dir.h). Read-only unless `writable`.
+// A directory that holds no eventsd data is refused (Usage) unless `create`, so a mistyped --data
+// never makes a new store. A directory of the old layout is upgraded when writable and no server
+// holds it; read-only, it is read where it is.
+std::unique_ptr<Store> open_log_store(const std::filesystem::path& dir, bool writable, bool create = false);
 
 // Progress of a long operation on stderr: a redrawn bar on a terminal, a plain line every two
 // seconds otherwise.
@@ -51,7 +62,7 @@ class Progress {
 };
 
 int tokens(const std::string& verb, const Args& args);
-int replay(const Args& args);
+int rebuild(const Args& args);
 int verify(const Args& args);
 int dump(const Args& args);
 int audit(const Args& args);

@@ -7,17 +7,20 @@ namespace {
 
 const char* kHelp =
     "usage: eventctl <command> [options]\n"
-    "  token create --data DIR --tenant T --scopes a,b,...   print a new token\n"
+    "  token create --data DIR --tenant T --scopes a,b,... [--create]\n"
+    "                               print a new token (--create: make the data directory if new)\n"
     "  token list   --data DIR\n"
     "  token revoke --data DIR TOKEN_ID\n"
     "  token check  --data DIR TOKEN\n"
-    "  replay --data DIR            drop the read models and fold the log again (server stopped)\n"
+    "  rebuild --data DIR           fold the log into a new read-model generation and switch to it\n"
+    "                               (while eventsd serves, or not; `replay` is the same)\n"
     "  verify --data DIR [--scratch DIR]\n"
     "                               check the hash chain and every read model against a replay\n"
     "  dump   --data DIR [--from POSITION]       the log as JSON lines\n"
     "  audit  --data DIR (--event ID | --contact ID) [--tenant T] [--from TIME] [--to TIME]\n"
     "                               the records that touched an event or a contact, as JSON lines\n"
-    "  import --data DIR [--tenant T] FILE       JSON lines (dump records or events) as commands\n"
+    "  import --data DIR [--tenant T] [--create] FILE\n"
+    "                               JSON lines (dump records or events) as commands (server stopped)\n"
     "scopes: events:read events:write campaigns:read admin\n"
     "exit status: 0 ok, 1 failed, 2 usage, 3 hash chain broken, 4 read model differs, 5 data dir busy\n";
 
@@ -33,10 +36,10 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     if (command == "token") {
       if (argc < 3) throw Usage("token needs create, list, revoke or check");
-      return tokens(argv[2], parse(argc, argv, 3));
+      return tokens(argv[2], parse(argc, argv, 3, {"create"}));
     }
-    const Args args = parse(argc, argv, 2);
-    if (command == "replay") return replay(args);
+    const Args args = parse(argc, argv, 2, {"create"});
+    if (command == "rebuild" || command == "replay") return rebuild(args);
     if (command == "verify") return verify(args);
     if (command == "dump") return dump(args);
     if (command == "audit") return audit(args);

@@ -6,7 +6,9 @@
 #include "eventlog/keys.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
+#include "eventlog/data_dir.h"
 #include "projections/audit.h"
+#include "projections/generations.h"
 #include "projections/fact_json.h"
 #include "projections/read_models.h"
 #include "projections/stored_event.h"
@@ -37,8 +39,8 @@ std::optional<Millis> time_option(const Args& args, const char* name) {
 
 int dump(const Args& args) {
   args.only({"data", "from"});
-  Store store(args.need("data"));
-  Log log(store);
+  auto store = open_log_store(args.need("data"), false);
+  Log log(*store);
   std::uint64_t from = 1;
   if (auto f = args.get("from")) {
     try {
@@ -48,7 +50,7 @@ int dump(const Args& args) {
     }
   }
   // One snapshot for the whole dump: a consistent prefix of the log, even while eventsd writes.
-  auto reader = store.read();
+  auto reader = store->read();
   LogCursor cursor(reader.txn(), log);
   for (bool ok = cursor.seek(from); ok; ok = cursor.next()) {
     RecordView view(cursor.bytes());
@@ -65,23 +67,31 @@ int audit(const Args& args) {
   const auto from = time_option(args, "from");
   const auto to = time_option(args, "to");
   const auto tenant = args.get("tenant");
-  Store store(args.need("data"));
-  Log log(store);
-  ReadModels models(store, log);
-  auto reader = store.read();
+  const std::filesystem::path dir = args.need("data");
+  auto store = open_log_store(dir, false);
+  Log log(*store);
+  auto reader = store->read();
   auto in_time = [&](schema::LogRecord::Reader r) {
     return (!from || r.getRecordedAt() >= *from) && (!to || r.getRecordedAt() <= *to);
   };
   std::size_t found = 0;
   if (event) {
-    // The audit index names the records; every tenant unless one is given.
+    // The audit index of the served read models names the records; every tenant unless one is given.
+    const auto read_dir = data_dir::read_dir(dir);
+    const auto number = generations::current(read_dir);
+    if (!number) throw std::runtime_error("no read models yet (start eventsd, or run eventctl rebuild)");
+    Generation generation(read_dir, *number, log, false, true);
+    auto models_reader = generation.store().read();
+    const ReadModels& models = generation.models();
     std::vector<std::uint32_t> tenants;
-    lmdb::Cursor cursor(reader.txn(), models.dbs().tenants);
+    lmdb::Cursor cursor(models_reader.txn(), models.dbs().tenants);
     for (bool ok = cursor.first(); ok; ok = cursor.next()) {
       if (!tenant || cursor.key() == *tenant) tenants.push_back(keys::read_u32(cursor.value(), 0));
     }
+    // The log snapshot after the models' one: it holds every record they name.
+    auto log_reader = store->read();
     for (auto tno : tenants) {
-      audit_event({models, reader.txn(), reader.txn()}, tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
+      audit_event({models, models_reader.txn(), log_reader.txn()}, tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
         if (!in_time(r)) return;
         ++found;
         print_record(position, r, [&](schema::Event::Reader e) { return text_view(e.getId()) == *event; });

@@ -19,7 +19,8 @@
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
-#include "projections/catch_up.h"
+#include "commands/write_model.h"
+#include "eventlog/data_dir.h"
 #include "projections/read_models.h"
 #include "tools/cli.h"
 
@@ -168,7 +169,7 @@ struct Reader {
 }  // namespace
 
 int import(const Args& args) {
-  args.only({"data", "tenant"});
+  args.only({"data", "tenant", "create"});
   if (args.positional.size() != 1) throw Usage("import takes one FILE");
   const std::filesystem::path file = args.positional[0];
   const std::filesystem::path dir = args.need("data");
@@ -184,17 +185,24 @@ int import(const Args& args) {
     return kFailed;
   }
 
+  if (!data_dir::holds_data(dir) && !args.get("create")) throw Usage(dir.string() + " holds no eventsd data (--create makes it)");
   std::filesystem::create_directories(dir);
   auto lock = DirLock::try_acquire(dir);
   if (!lock) {
     std::cerr << "eventctl: " << dir << " is in use by a running eventsd; import through its API, or stop it\n";
     return kBusy;
   }
-  Store store(dir);
-  Log log(store);
-  ReadModels models(store, log);
-  catch_up(store, log, models);
-  Writer writer(store, log, models);
+  // Commands go through the writer into the log and the write model; the read models fold them
+  // when eventsd next starts.
+  auto store = open_log_store(dir, true, true);
+  Log log(*store);
+  {
+    auto reader = store->read();
+    log.check_tail(reader.txn());
+  }
+  WriteModel model(*store, log);
+  model.catch_up(*store);
+  Writer writer(*store, log, model);
   writer.start();
 
   // Pass 2: commands go to the writer in file order, a bounded number in flight.

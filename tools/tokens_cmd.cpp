@@ -21,8 +21,10 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 int tokens(const std::string& verb, const Args& args) {
-  args.only({"data", "tenant", "scopes"});
-  Store store(args.need("data"));
+  args.only({"data", "tenant", "scopes", "create"});
+  const bool writes = verb == "create" || verb == "revoke";
+  auto store_ptr = open_log_store(args.need("data"), writes, verb == "create" && args.get("create").has_value());
+  Store& store = *store_ptr;
   TokenStore tokens(store);
   if (verb == "create") {
     try {

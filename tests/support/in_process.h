@@ -1,22 +1,42 @@
-// The write path without HTTP: a store, log, read models and a running writer in one object,
-// with a blocking submit for tests and benchmarks.
+// The write path without HTTP, wired as eventsd wires it: the log's store, the write model, the
+// writer, and the projector folding the live read-model generation behind it, in one object, with
+// a blocking submit (answered once the read models hold the command, as the server answers) and
+// consistent reads for tests and benchmarks.
 #pragma once
 
 #include <future>
+#include <memory>
 
+#include "commands/write_model.h"
 #include "commands/writer.h"
+#include "eventlog/data_dir.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "projections/catch_up.h"
+#include "projections/projector.h"
 #include "projections/read_models.h"
 
 namespace eventsd::test {
 
 struct InProcess {
   explicit InProcess(const std::filesystem::path& dir, StoreOptions options = {}, bool start = true)
-      : store(dir, options), log(store), models(store, log), writer(store, log, models) {
-    catch_up(store, log, models);  // as eventsd does before it serves
+      : store(data_dir::log_dir(dir), options), log(store), model(store, log),
+        projector(store, log, data_dir::read_dir(dir)), writer(store, log, model) {
+    model.catch_up(store);
+    projector.open();
+    writer.set_delivery([this](std::uint64_t head, std::vector<Writer::Completion> completions) {
+      auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
+      projector.when_applied(head, [shared] {
+        for (auto& c : *shared) c.done(std::move(c.outcome));
+      });
+    });
+    writer.set_commit_listener([this](std::uint64_t head) { projector.notify(head); });
+    writer.set_throttle([this](std::uint64_t head) { projector.wait_for_room(head); });
+    projector.start();
     if (start) writer.start();
+  }
+  ~InProcess() {
+    writer.stop();
+    projector.stop();
   }
 
   Outcome submit(Command command) {
@@ -26,9 +46,25 @@ struct InProcess {
     return future.get();
   }
 
+  // A consistent reading of the live read models (the ReadView a TenantView gives handlers).
+  struct Snapshot {
+    explicit Snapshot(InProcess& p)
+        : generation(p.projector.current()), models(generation->store().read()), log(p.store.read()),
+          view{generation->models(), models.txn(), log.txn()} {}
+    std::optional<std::uint32_t> tno(std::string_view tenant) const {
+      return view.models.tenant_no(view.txn, tenant);
+    }
+    std::shared_ptr<Generation> generation;
+    Store::Reader models;
+    Store::Reader log;
+    ReadView view;
+  };
+  Snapshot read() { return Snapshot(*this); }
+
   Store store;
   Log log;
-  ReadModels models;
+  WriteModel model;
+  Projector projector;
   Writer writer;
 };
 

@@ -91,7 +91,7 @@ RunResult run_command(const std::vector<std::string>& argv) {
 std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
                          const std::string& scopes) {
   auto r = run_command({eventctl_binary(), "token", "create", "--data", data_dir.string(),
-                        "--tenant", tenant, "--scopes", scopes});
+                        "--tenant", tenant, "--scopes", scopes, "--create"});
   if (r.status != 0) throw std::runtime_error("eventctl token create failed");
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
   return r.out;

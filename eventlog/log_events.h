@@ -1,0 +1,43 @@
+// Events as the log holds them: sequence numbers, and reading an event back by its number.
+#pragma once
+
+#include <capnp/list.h>
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "eventlog/lmdb.h"
+#include "eventlog/log.capnp.h"
+#include "eventlog/log.h"
+
+namespace eventsd {
+
+// Sequence numbers order events by the time eventsd recorded them: log position in the high bits,
+// index inside the record's event list in the low 12 (a batch holds at most 1000 events).
+inline std::uint64_t event_seq(std::uint64_t position, std::uint32_t index) {
+  return (position << 12) | index;
+}
+inline std::uint64_t seq_position(std::uint64_t seq) { return seq >> 12; }
+inline std::uint32_t seq_index(std::uint64_t seq) { return static_cast<std::uint32_t>(seq & 0xFFF); }
+
+// Reads events out of the log by sequence number inside one transaction, keeping the last
+// record decoded (neighbouring events usually share one).
+class LogEvents {
+ public:
+  LogEvents(const lmdb::Txn& txn, const Log& log) : txn_(txn), log_(log) {}
+  // The event as ingested; nullopt when the log holds no such event.
+  std::optional<schema::Event::Reader> get(std::uint64_t seq);
+
+ private:
+  const lmdb::Txn& txn_;
+  const Log& log_;
+  std::uint64_t position_ = 0;
+  std::optional<RecordView> view_;
+  // The record's event list, read once: Cap'n Proto counts every traversal of a reader.
+  std::optional<capnp::List<schema::Event>::Reader> events_;
+};
+
+inline std::string_view text_view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+
+}  // namespace eventsd
