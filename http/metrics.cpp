@@ -102,6 +102,8 @@ std::string Metrics::render(App& app) {
   sample(out, "eventsd_projection_checkpoint", static_cast<double>(applied));
   header(out, "eventsd_projection_lag_records", "gauge", "Log records committed but not yet folded into the served read models.");
   sample(out, "eventsd_projection_lag_records", static_cast<double>(w.head.load() > applied ? w.head.load() - applied : 0));
+  header(out, "eventsd_projection_stalled", "gauge", "1 while folding waits for room on a full volume.");
+  sample(out, "eventsd_projection_stalled", app.projector.stalled() ? 1 : 0);
   auto live = app.projector.current();
   header(out, "eventsd_read_generation", "gauge", "The read-model generation served (0: none, rebuilding).");
   sample(out, "eventsd_read_generation", live ? static_cast<double>(live->number()) : 0);

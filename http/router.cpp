@@ -192,6 +192,7 @@ Router make_router() {
   add_stream_routes(router);
   add_audit_routes(router);
   add_metrics_route(router);
+  add_admin_routes(router);
   return router;
 }
 

@@ -51,5 +51,6 @@ void add_openapi_route(Router& router);
 void add_stream_routes(Router& router);
 void add_audit_routes(Router& router);
 void add_metrics_route(Router& router);
+void add_admin_routes(Router& router);
 
 }  // namespace eventsd::http

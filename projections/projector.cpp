@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -148,6 +149,7 @@ bool Projector::fold_live() {
   auto live = current();
   if (!live) return false;
   const Folded f = fold_step(*live, log_store_, log_, kLiveStep);
+  if (stalled_.exchange(false)) std::fprintf(stderr, "eventsd: read models: folding again\n");
   if (f.records > 0) {
     applied_ = f.checkpoint;
     deliver(f.checkpoint);
@@ -202,8 +204,41 @@ std::shared_ptr<Generation> Projector::offered() {
   return std::make_shared<Generation>(read_dir_, number, log_, false);
 }
 
+namespace {
+// A full volume (or file-size limit) stops the fold, not the service: the log keeps what was
+// committed, readers keep the last consistent models, and the fold goes on once there is room.
+bool out_of_room(const std::exception& e, const Store& store) {
+  const auto* error = dynamic_cast<const lmdb::Error*>(&e);
+  if (!error) return false;
+  const int code = error->code();
+  return code == ENOSPC || code == EDQUOT || code == EFBIG || error->map_full() || store.out_of_space();
+}
+}  // namespace
+
 void Projector::run() {
-  try {
+  for (;;) {
+    try {
+      run_until_stopped();
+      return;
+    } catch (const std::exception& e) {
+      auto live = current();
+      if (!live || !out_of_room(e, live->store())) {
+        // A fold that fails otherwise is a bug or a damaged store: serving on would answer from
+        // stale models and hold every write's answer back.
+        fatal("projector", e.what());
+      }
+      if (!stalled_.exchange(true)) {
+        std::fprintf(stderr, "eventsd: read models: %s; folding waits for room on the volume\n", e.what());
+      }
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      if (stopping_) return;
+    }
+  }
+}
+
+void Projector::run_until_stopped() {
+  {
     for (;;) {
       std::shared_ptr<Generation> next;
       bool stop = false;
@@ -230,10 +265,6 @@ void Projector::run() {
       if (stop) return;
       if (more) wake_.notify_one();
     }
-  } catch (const std::exception& e) {
-    // A fold that fails is a bug or a damaged store: serving on would answer from stale models
-    // and hold every write's answer back.
-    fatal("projector", e.what());
   }
 }
 

@@ -83,9 +83,12 @@ class Projector {
   // Starts folding a new generation beside the live one; false when a rebuild is under way.
   bool rebuild();
   RebuildStatus rebuild_status() const;
+  // Whether folding waits for room on a full volume.
+  bool stalled() const { return stalled_.load(); }
 
  private:
   void run();
+  void run_until_stopped();
   void rebuild_thread(std::shared_ptr<Generation> generation);
   bool fold_live();
   // Catches `next` up to the log's head and serves it from then on.
@@ -108,6 +111,7 @@ class Projector {
   std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;  // by position (mutex_)
   std::atomic<std::uint64_t> head_{0};
   std::atomic<std::uint64_t> applied_{0};
+  std::atomic<bool> stalled_{false};
   bool stopping_ = false;  // mutex_
   std::chrono::steady_clock::time_point last_flush_, last_offer_check_;
 

@@ -4,7 +4,9 @@
 // consistent reads for tests and benchmarks.
 #pragma once
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <memory>
 
 #include "commands/write_model.h"
@@ -31,6 +33,10 @@ struct InProcess {
     });
     writer.set_commit_listener([this](std::uint64_t head) { projector.notify(head); });
     writer.set_throttle([this](std::uint64_t head) { projector.wait_for_room(head); });
+    projector.set_applied_listener([this](std::uint64_t) {
+      std::lock_guard lock(applied_mutex);
+      applied_cv.notify_all();
+    });
     projector.start();
     if (start) writer.start();
   }
@@ -44,6 +50,13 @@ struct InProcess {
     auto future = promise.get_future();
     writer.submit(std::move(command), [&promise](Outcome o) { promise.set_value(std::move(o)); });
     return future.get();
+  }
+
+  // Waits until a generation is served that has folded `position` (e.g. the log's head after a
+  // rebuild started at open()).
+  void wait_served(std::uint64_t position) {
+    std::unique_lock lock(applied_mutex);
+    applied_cv.wait(lock, [&] { return projector.current() && projector.applied() >= position; });
   }
 
   // A consistent reading of the live read models (the ReadView a TenantView gives handlers).
@@ -64,6 +77,8 @@ struct InProcess {
   Store store;
   Log log;
   WriteModel model;
+  std::mutex applied_mutex;
+  std::condition_variable applied_cv;
   Projector projector;
   Writer writer;
 };

@@ -1,0 +1,53 @@
+// Operators' routes (scope admin): the read-model rebuild, started and watched over HTTP as
+// `eventctl rebuild` does from a shell.
+#include "eventlog/json_writer.h"
+#include "http/router.h"
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Response rebuild_status(App& app, unsigned status) {
+  const RebuildStatus r = app.projector.rebuild_status();
+  auto live = app.projector.current();
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success").key("rebuild").begin_object();
+  w.key("running").boolean(r.running);
+  w.key("generation").number(r.generation);
+  w.key("folded_position").number(r.folded);
+  w.key("target_position").number(r.target);
+  w.key("events").number(r.events);
+  w.end_object();
+  w.key("serving_generation");
+  if (live) w.number(live->number());
+  else w.null();
+  w.key("read_position").number(app.projector.applied());
+  w.key("log_position").number(app.writer.stats().head.load());
+  w.end_object();
+  return json_response(status, std::move(body));
+}
+
+asio::awaitable<Reply> start_rebuild(App& app, Request& req) {
+  req.query.only({});
+  if (!app.projector.rebuild()) {
+    throw ApiError(409, "rebuild_in_progress", "a rebuild of the read models is under way already");
+  }
+  co_return rebuild_status(app, 202);
+}
+
+asio::awaitable<Reply> get_rebuild(App& app, Request& req) {
+  req.query.only({});
+  co_return rebuild_status(app, 200);
+}
+
+}  // namespace
+
+void add_admin_routes(Router& r) {
+  r.add(bhttp::verb::post, "/v1/admin/rebuild", Dialect::native, "admin", start_rebuild);
+  r.add(bhttp::verb::get, "/v1/admin/rebuild", Dialect::native, "admin", get_rebuild);
+}
+
+}  // namespace eventsd::http
