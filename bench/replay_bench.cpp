@@ -1,11 +1,14 @@
-// Replay speed: a new read-model generation folded from the whole log, as `eventctl rebuild` does, on a log of BENCH_EVENTS events (default 10,000,000) built once in
-// BENCH_DATA (default /tmp/eventsd-bench-replay) the way live traffic writes it: batches of 1000,
-// timestamps rising, the "sessions" mix of bench/dataset.cpp.
+// Replay speed: a new read-model generation folded from the whole log, record by record (as the
+// projector folds live) and as `eventctl rebuild` does (bulk_fold.h, then record by record), on a
+// log of BENCH_EVENTS events (default 10,000,000) built once in BENCH_DATA (default
+// /tmp/eventsd-bench-replay) the way live traffic writes it: batches of 1000, timestamps rising,
+// the "sessions" mix of bench/dataset.cpp.
 //
 // Prints, for RUNS runs (default 3), the events per second of
 //   scan:   reading every record and every event of the log, decoding them (what replay cannot
 //           go faster than), and
-//   replay: the full rebuild,
+//   replay: the record-by-record fold from position 1,
+//   rebuild: the bulk fold (what eventctl rebuild does),
 // and the medians.
 #include <algorithm>
 #include <chrono>
@@ -15,6 +18,7 @@
 #include <random>
 #include <thread>
 
+#include "projections/bulk_fold.h"
 #include "projections/fold.h"
 #include "tests/support/in_process.h"
 
@@ -86,7 +90,7 @@ int main() {
   Store store(data_dir::log_dir(dir));
   Log log(store);
   const auto scratch = dir / "replay-scratch";
-  std::vector<double> scans, replays;
+  std::vector<double> scans, replays, rebuilds;
   for (int run = 0; run < runs; ++run) {
     // Scan: decode every record and touch every event.
     auto t0 = std::chrono::steady_clock::now();
@@ -105,7 +109,7 @@ int main() {
       }
     }
     const double scan = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    // Replay: what eventctl rebuild does.
+    // Replay: the record-by-record fold (what the projector does live), from position 1.
     std::filesystem::remove_all(scratch);
     t0 = std::chrono::steady_clock::now();
     {
@@ -115,13 +119,28 @@ int main() {
       generation.flush();
     }
     const double replay = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Rebuild: what eventctl rebuild does (the bulk fold, then record by record to the head).
+    std::filesystem::remove_all(scratch);
+    t0 = std::chrono::steady_clock::now();
+    {
+      Generation generation(scratch, 1, log, true);
+      bulk_fold(generation, store, log);
+      while (!fold_step(generation, store, log, {20'000, 100'000}).at_end) {
+      }
+      generation.flush();
+    }
+    const double rebuild = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     scans.push_back(static_cast<double>(events) / scan);
     replays.push_back(static_cast<double>(events) / replay);
-    std::printf("run %d: %llu events; scan %.0f events/s (%.2fs); replay %.0f events/s (%.2fs)  [%llu]\n", run + 1,
-                static_cast<unsigned long long>(events), scans.back(), scan, replays.back(), replay,
-                static_cast<unsigned long long>(checksum % 1000));
+    rebuilds.push_back(static_cast<double>(events) / rebuild);
+    std::printf("run %d: %llu events; scan %.0f events/s (%.2fs); replay %.0f events/s (%.2fs); "
+                "rebuild %.0f events/s (%.2fs)  [%llu]\n",
+                run + 1, static_cast<unsigned long long>(events), scans.back(), scan, replays.back(), replay,
+                rebuilds.back(), rebuild, static_cast<unsigned long long>(checksum % 1000));
     std::fflush(stdout);
   }
-  std::printf("median: scan %.0f events/s, replay %.0f events/s (replay/scan %.2f)\n", median(scans),
-              median(replays), median(replays) / median(scans));
+  std::printf("median: scan %.0f events/s, replay %.0f events/s, rebuild %.0f events/s "
+              "(rebuild/replay %.2f, rebuild/scan %.2f)\n",
+              median(scans), median(replays), median(rebuilds), median(rebuilds) / median(replays),
+              median(rebuilds) / median(scans));
 }

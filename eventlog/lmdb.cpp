@@ -170,6 +170,11 @@ bool Cursor::seek_last_at_or_before(std::string_view k) {
   return prev();
 }
 
+void Cursor::append(std::string_view key, std::string_view value) {
+  MDB_val k = to_val(key), v = to_val(value);
+  check(mdb_cursor_put(cursor_, &k, &v, MDB_APPEND), "mdb_cursor_put(append)");
+}
+
 void Cursor::del() { check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del"); }
 
 MDB_dbi open_db(const Txn& txn, const char* name, unsigned flags) {

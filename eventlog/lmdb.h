@@ -150,6 +150,9 @@ class Cursor {
   std::string_view value() const { return to_view(value_); }
   // Deletes the entry under the cursor (write transactions only).
   void del();
+  // Puts a key greater than every key of the database (MDB_APPEND: no search, full pages).
+  // Throws (MDB_KEYEXIST) when it is not.
+  void append(std::string_view key, std::string_view value);
   MDB_cursor* get() const noexcept { return cursor_; }
 
  private:

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "eventlog/dir_lock.h"
+#include "projections/bulk_fold.h"
 #include "projections/fold.h"
 
 namespace eventsd {
@@ -292,6 +293,18 @@ RebuildStatus Projector::rebuild_status() const {
 
 void Projector::rebuild_thread(std::shared_ptr<Generation> generation) {
   try {
+    // The bulk of the log in one pass (bulk_fold.h), then record by record up to the head.
+    const Folded bulk = bulk_fold(*generation, log_store_, log_, {}, [&](std::uint64_t position, std::uint64_t events) {
+      std::lock_guard lock(rebuild_mutex_);
+      rebuild_.folded = position;
+      rebuild_.target = std::max(head_.load(), position);
+      rebuild_.events = events;
+    });
+    {
+      std::lock_guard lock(rebuild_mutex_);
+      rebuild_.folded = bulk.checkpoint;
+      rebuild_.events = bulk.events;
+    }
     for (;;) {
       if (rebuild_stop_) {
         generation->retire();

@@ -192,22 +192,45 @@ void ReadModels::apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t p
   // The log is another environment, read in its own snapshot: its memory stays valid while the
   // read models are written.
   LogEvents events(log_txn, log_);
+  if (fact.isEventsIngested()) {
+    const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
+    std::uint32_t index = 0;
+    for (auto event : fact.getEventsIngested().getEvents()) {
+      insert_event(txn, counts, tno, event_seq(position, index++), event);
+    }
+  }
+  mutate(txn, counts, events, position, record);
+  counts.flush(*this, txn);
+  txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
+}
+
+void ReadModels::apply_mutations(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
+                                 schema::LogRecord::Reader record) const {
+  CountDeltas counts;
+  LogEvents events(log_txn, log_);
+  mutate(txn, counts, events, position, record);
+  counts.flush(*this, txn);
+}
+
+bool ReadModels::mutates(schema::LogRecord::Reader record) {
+  const auto fact = record.getFact();
+  return !fact.isEventsIngested() || fact.getEventsIngested().hasRegrouped();
+}
+
+void ReadModels::mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint64_t position,
+                        schema::LogRecord::Reader record) const {
+  const auto fact = record.getFact();
   switch (fact.which()) {
     case schema::LogRecord::Fact::EVENTS_INGESTED: {
-      const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
       const auto ingested = fact.getEventsIngested();
-      std::uint32_t index = 0;
-      for (auto event : ingested.getEvents()) {
-        insert_event(txn, counts, tno, event_seq(position, index++), event);
-      }
-      if (ingested.hasRegrouped()) {
-        for (auto id : ingested.getRegrouped()) {
-          if (auto seq = find_seq(txn, tno, text_view(id))) {
-            audit(txn, tno, text_view(id), position, *seq);
-            change_event(txn, counts, events, tno, *seq, [](EventOverlay& o) {
-              o.suppression = schema::SuppressionReason::INORGANIC_GROUPED;
-            });
-          }
+      if (!ingested.hasRegrouped()) break;
+      const std::uint32_t tno = assign_tenant(txn, text_view(record.getTenant()));
+      for (auto id : ingested.getRegrouped()) {
+        if (auto seq = find_seq(txn, tno, text_view(id))) {
+          audit(txn, tno, text_view(id), position, *seq);
+          change_event(txn, counts, events, tno, *seq, [](EventOverlay& o) {
+            o.suppression = schema::SuppressionReason::INORGANIC_GROUPED;
+          });
         }
       }
       break;
@@ -248,8 +271,6 @@ void ReadModels::apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t p
       upsert_contact(txn, assign_tenant(txn, text_view(record.getTenant())), fact.getContactUpserted());
       break;
   }
-  counts.flush(*this, txn);
-  txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
 }
 
 std::string ReadModels::resolve_contact(const lmdb::Txn& txn, std::uint32_t tno,

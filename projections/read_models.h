@@ -100,6 +100,12 @@ class ReadModels {
   // the log (a snapshot that holds the record).
   void apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
              schema::LogRecord::Reader record) const;
+  // apply() without inserting the record's own events and without moving the checkpoint: what a
+  // bulk fold (bulk_fold.h), which inserted every event first, still applies record by record.
+  void apply_mutations(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
+                       schema::LogRecord::Reader record) const;
+  // Whether the record changes anything beyond inserting its own events (see apply_mutations).
+  static bool mutates(schema::LogRecord::Reader record);
 
   std::uint64_t checkpoint(const lmdb::Txn& txn) const;
 
@@ -127,6 +133,8 @@ class ReadModels {
   // Counter changes of one record, summed per key and written once (a batch of 100 events of 5
   // types touches 5 type counters, not 500).
   class CountDeltas;
+  void mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint64_t position,
+              schema::LogRecord::Reader record) const;
 
   void apply_retention(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
                        schema::RetentionApplied::Reader fact, std::uint64_t position) const;

@@ -12,6 +12,7 @@
 #include "eventlog/dir_lock.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
+#include "projections/bulk_fold.h"
 #include "projections/digest.h"
 #include "projections/fold.h"
 #include "projections/generations.h"
@@ -32,6 +33,15 @@ void fold_all(Generation& generation, const Store& log_store, const Log& log, co
   std::uint64_t events = 0;
   FoldLimits limits = kBulk;
   limits.until = until;
+  if (generation.checkpoint() == 0) {
+    // An empty generation: the bulk of the log in one pass (projections/bulk_fold.h).
+    const std::uint64_t target = std::min(until, log.head().position);
+    BulkLimits bulk_limits;
+    bulk_limits.until = until;
+    events = bulk_fold(generation, log_store, log, bulk_limits, [&](std::uint64_t position, std::uint64_t n) {
+      progress.update(position, target, n, "events");
+    }).events;
+  }
   for (;;) {
     const Folded f = fold_step(generation, log_store, log, limits);
     events += f.events;
