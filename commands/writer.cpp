@@ -22,6 +22,20 @@ std::size_t event_count(const Command& c) {
   return 1;
 }
 
+// Room for the whole record in the message's first segment (the log stores one segment; a
+// record that outgrows it is copied once more by the appender).
+unsigned first_segment_words(const Command& c) {
+  std::size_t words = 256;
+  if (auto* ingest = std::get_if<IngestEvents>(&c.body)) {
+    for (const auto& e : ingest->events) {
+      std::size_t bytes = e.event.size() + e.data.size() + e.id.value_or("").size() + e.url.value_or("").size() +
+                          e.referrer.value_or("").size() + e.contact_id.value_or("").size() + 160;
+      words += 24 + bytes / 8;
+    }
+  }
+  return static_cast<unsigned>(std::min<std::size_t>(words, 1u << 22));
+}
+
 // No space on the device, over quota, over the file-size limit, or a map as large as the volume
 // filled: the store cannot grow. (A short write on a full disk reaches us as EIO; the store looks
 // at the disk to tell.)
@@ -196,7 +210,7 @@ std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_
     Log::Appender appender(log_, txn);
     DecideContext cx{txn, model_, now_millis(), ids_};
     for (std::size_t i = begin; i < end; ++i) {
-      capnp::MallocMessageBuilder message;
+      capnp::MallocMessageBuilder message(first_segment_words(batch[i].command));
       Decision d = decide(batch[i].command, cx, message);
       if (d.record) {
         const std::uint64_t position = appender.append(message);

@@ -2,6 +2,8 @@
 
 #include <kj/io.h>
 
+#include <optional>
+
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -55,10 +57,19 @@ std::uint64_t Log::Appender::append(capnp::MessageBuilder& message) {
     root.setPrevHash(kj::arrayPtr(head_.hash.data(), head_.hash.size()));
   }
   const std::uint64_t position = head_.position + 1;
-  const std::size_t size = capnp::computeSerializedSizeInWords(message) * sizeof(capnp::word);
+  // A record is one segment: readers then find every part of it without a segment table (a large
+  // batch built in several segments is copied into one).
+  std::optional<capnp::MallocMessageBuilder> flat;
+  capnp::MessageBuilder* written = &message;
+  if (message.getSegmentsForOutput().size() > 1) {
+    flat.emplace(capnp::computeSerializedSizeInWords(message) + 8);
+    flat->setRoot(root.asReader());
+    written = &*flat;
+  }
+  const std::size_t size = capnp::computeSerializedSizeInWords(*written) * sizeof(capnp::word);
   auto value = txn_.reserve(log_.log_db_, keys::native_u64(position), size, MDB_APPEND);
   kj::ArrayOutputStream out(kj::arrayPtr(reinterpret_cast<kj::byte*>(value.data()), size));
-  capnp::writeMessage(out, message);
+  capnp::writeMessage(out, *written);
   if (out.getArray().size() != size) throw std::logic_error("log record size mismatch");
   head_ = {position, sha256({value.data(), size})};
   txn_.put(log_.meta_db_, kHeadKey, encode_head(head_));

@@ -58,7 +58,7 @@ class Log {
   class Appender {
    public:
     Appender(Log& log, lmdb::Txn& txn) : log_(log), txn_(txn), head_(log.head_) {}
-    // Fills in the record's prevHash, stores it, and returns its position.
+    // Fills in the record's prevHash, stores it (as one segment), and returns its position.
     std::uint64_t append(capnp::MessageBuilder& message);
     const LogHead& head() const { return head_; }
 
