@@ -22,7 +22,8 @@ std::optional<std::string> Args::get(const std::string& name) const {
 }
 
 void Args::only(std::initializer_list<const char*> allowed) const {
-  for (const auto& [k, v] : options) {
+  for (const auto& option : options) {
+    const std::string& k = option.first;  // (clang 14 cannot capture a structured binding)
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return k == a; })) {
       throw Usage("unknown option --" + k);
     }

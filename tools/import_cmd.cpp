@@ -2,8 +2,6 @@
 // deciders as the HTTP API, client ids kept. A line is either a record of `eventctl dump` (it has
 // "kind"; every fact becomes the command that recorded it) or one event in the native API's
 // field names (--tenant says whose).
-#include <boost/json.hpp>
-
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -11,9 +9,6 @@
 #include <iostream>
 #include <mutex>
 
-#include "commands/contact_input.h"
-#include "commands/event_input.h"
-#include "commands/rules_input.h"
 #include "commands/writer.h"
 #include "eventlog/dir_lock.h"
 #include "eventlog/log.h"
@@ -23,86 +18,13 @@
 #include "eventlog/data_dir.h"
 #include "projections/read_models.h"
 #include "tools/cli.h"
+#include "tools/import_line.h"
 
 namespace eventsd::cli {
-
-namespace json = boost::json;
 
 namespace {
 
 constexpr std::size_t kEventsPerCommand = 1000;
-
-template <class T>
-std::variant<Command, FieldError> wrap(std::string tenant, std::variant<T, FieldError> parsed) {
-  if (auto* e = std::get_if<FieldError>(&parsed)) return *e;
-  return Command{std::move(tenant), "eventctl:import", std::get<T>(std::move(parsed))};
-}
-
-// The native-API form of an event of a dump: what its client sent, as far as the fact says.
-json::object client_event(const json::object& e) {
-  json::object out;
-  for (const char* key : {"id", "event", "timestamp", "url", "referrer", "session_id", "utm_source",
-                          "utm_medium", "utm_campaign", "campaign_id", "step_id", "email", "data"}) {
-    if (auto* v = e.if_contains(key)) out[key] = *v;
-  }
-  // The contact the client named: before any alias redirected it.
-  if (auto* v = e.if_contains("original_contact_id")) out["contact_id"] = *v;
-  else if (auto* c = e.if_contains("contact_id")) out["contact_id"] = *c;
-  return out;
-}
-
-std::variant<Command, FieldError> from_record(const json::object& rec) {
-  const json::value* kind = rec.if_contains("kind");
-  const json::value* tenant = rec.if_contains("tenant");
-  const json::value* fact = rec.if_contains("fact");
-  if (!kind || !kind->is_string() || !tenant || !tenant->is_string() || !fact || !fact->is_object()) {
-    return FieldError{"", "a dump record needs kind, tenant and fact"};
-  }
-  const std::string t(tenant->get_string());
-  const auto& f = fact->get_object();
-  const std::string_view k = kind->get_string();
-  if (k == "events_ingested") {
-    json::array batch;
-    if (auto* events = f.if_contains("events"); events && events->is_array()) {
-      for (const auto& e : events->get_array()) {
-        if (!e.is_object()) return FieldError{"fact.events", "events must be objects"};
-        batch.push_back(client_event(e.get_object()));
-      }
-    }
-    return wrap<IngestEvents>(t, parse_ingest(json::object{{"batch", std::move(batch)}}, kNativeFieldNames, now_millis()));
-  }
-  if (k == "events_deleted") {
-    json::value ids = f.contains("ids") ? f.at("ids") : json::value();
-    return wrap<DeleteEvents>(t, parse_delete(json::object{{"event_ids", ids}}));
-  }
-  if (k == "contact_upserted") {
-    json::object body = f;
-    const json::value id = body.contains("contact_id") ? body.at("contact_id") : json::value();
-    body.erase("contact_id");
-    if (!id.is_string()) return FieldError{"fact.contact_id", "contact_id is missing"};
-    return wrap<UpsertContact>(t, parse_contact_upsert(std::string(id.get_string()), body));
-  }
-  if (k == "contacts_merged") {
-    json::object body;
-    for (const char* key : {"from", "into"}) {
-      if (auto* v = f.if_contains(key)) body[key] = *v;
-    }
-    return wrap<MergeContacts>(t, parse_merge(body));
-  }
-  if (k == "suppression_rules_set") {
-    return wrap<SetSuppressionRules>(t, parse_suppression_rules(json::object{{"rules", f.contains("rules") ? f.at("rules") : json::value()}}));
-  }
-  if (k == "scoring_rules_set") {
-    return wrap<SetScoringRules>(t, parse_scoring_rules(json::object{{"rules", f.contains("rules") ? f.at("rules") : json::value()}}));
-  }
-  if (k == "retention_applied") {
-    const json::value* cutoff = f.if_contains("campaign_cutoff");
-    auto when = cutoff && cutoff->is_string() ? parse_iso8601(cutoff->get_string()) : std::nullopt;
-    if (!when) return FieldError{"fact.campaign_cutoff", "campaign_cutoff must be an ISO 8601 date-time"};
-    return Command{t, "eventctl:import", ApplyRetention{*when}};
-  }
-  return FieldError{"kind", "unknown kind " + std::string(k)};
-}
 
 // Reads FILE line by line, turning it into commands; `emit(line_no, command)`.
 struct Reader {
@@ -127,39 +49,24 @@ struct Reader {
       ++lines;
       bytes += line.size() + 1;
       tick(bytes);
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto fail = [&](const std::string& field, const std::string& message) {
+      auto parsed = parse_import_line(line, tenant);
+      if (std::holds_alternative<BlankLine>(parsed)) continue;
+      if (auto* e = std::get_if<FieldError>(&parsed)) {
         if (errors.size() < 20) {
-          errors.push_back("line " + std::to_string(lines) + (field.empty() ? "" : " (" + field + ")") + ": " + message);
+          errors.push_back("line " + std::to_string(lines) + (e->field.empty() ? "" : " (" + e->field + ")") + ": " + e->message);
         }
-      };
-      boost::system::error_code ec;
-      const json::value v = json::parse(line, ec);
-      if (ec || !v.is_object()) {
-        fail("", "not a JSON object");
         continue;
       }
-      if (v.get_object().contains("kind")) {
+      if (auto* command = std::get_if<Command>(&parsed)) {
         flush();
-        auto command = from_record(v.get_object());
-        if (auto* e = std::get_if<FieldError>(&command)) fail(e->field, e->message);
-        else emit(lines, std::get<Command>(std::move(command)));
-        continue;
-      }
-      if (!tenant) {
-        fail("", "a plain event line needs --tenant");
-        continue;
-      }
-      auto event = parse_event(v, kNativeFieldNames, "");
-      if (auto* e = std::get_if<FieldError>(&event)) {
-        fail(e->field, e->message);
+        emit(lines, std::move(*command));
         continue;
       }
       if (pending.events.empty()) {
         pending_line = lines;
         pending.received_at = now_millis();
       }
-      pending.events.push_back(std::get<EventInput>(std::move(event)));
+      pending.events.push_back(std::get<EventInput>(std::move(parsed)));
       if (pending.events.size() == kEventsPerCommand) flush();
     }
     flush();

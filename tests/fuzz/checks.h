@@ -1,0 +1,28 @@
+// What every fuzz target asserts beyond "no crash, no sanitizer report": the promises of API.md
+// §1 for any input. A broken promise is a finding: it is printed and the process aborts, so
+// libFuzzer saves the input (and the replay of the corpus fails).
+#pragma once
+
+#include <string_view>
+
+#include "tests/fuzz/live_app.h"
+
+namespace eventsd::fuzz {
+
+[[noreturn]] void finding(std::string_view what, std::string_view detail = {});
+
+inline void check(bool ok, std::string_view what, std::string_view detail = {}) {
+  if (!ok) finding(what, detail);
+}
+
+// An answer to any request: never a 5xx (bad input is a 4xx; the fuzz store neither fills up nor
+// fails), a JSON body (valid UTF-8) wherever the content type says JSON, errors shaped
+// {"error":{"code","message"}}, and a streamed body that did not fail half-way.
+void check_answer(const Answer& answer, std::string_view request);
+
+// The bytes as text, for a target whose input is text.
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+}  // namespace eventsd::fuzz
