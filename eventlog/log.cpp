@@ -14,6 +14,7 @@ namespace eventsd {
 
 namespace {
 constexpr std::string_view kHeadKey = "head";
+constexpr std::uint64_t kTraversalsPerWord = 64;
 
 std::string encode_head(const LogHead& head) {
   std::string out(keys::native_u64(head.position));
@@ -33,10 +34,11 @@ RecordView::RecordView(std::string_view bytes, bool copy) {
     std::memcpy(copy_.begin(), bytes.data(), bytes.size());
     words = copy_.asPtr();
   }
-  // The log is our own, checked by its hash chain: no traversal limit beyond its size (a reader
-  // may visit a record's parts many times, and every visit counts).
+  // A reader may visit a record's parts several times, and every visit counts; but a damaged
+  // record must not make a reader walk billions of empty list elements (a list of zero-sized
+  // structs is counted one word per element): the limit is a multiple of the record's size.
   capnp::ReaderOptions options;
-  options.traversalLimitInWords = std::numeric_limits<std::uint64_t>::max();
+  options.traversalLimitInWords = words.size() * kTraversalsPerWord;
   reader_.emplace(words, options);
 }
 
