@@ -4,6 +4,7 @@
 
 #include "commands/contact_input.h"
 #include "commands/rules_input.h"
+#include "eventlog/tokens.h"
 
 namespace eventsd::cli {
 
@@ -40,6 +41,10 @@ std::variant<Command, FieldError> from_record(const json::object& rec) {
   const std::string t(tenant->get_string());
   const auto& f = fact->get_object();
   const std::string_view k = kind->get_string();
+  // A tenant a token can name; "" only for the server's own retention (every tenant).
+  if (!is_valid_tenant(t) && !(t.empty() && k == "retention_applied")) {
+    return FieldError{"tenant", "tenant must be 1-64 characters of A-Z a-z 0-9 _ . -"};
+  }
   if (k == "events_ingested") {
     json::array batch;
     if (auto* events = f.if_contains("events"); events && events->is_array()) {
