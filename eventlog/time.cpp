@@ -83,38 +83,52 @@ std::optional<Millis> parse_iso8601(std::string_view s) {
   take(s, pos, ':');
   if (!digits(s, pos, 2, off_m) || pos != s.size() || off_h > 23 || off_m > 59) return std::nullopt;
   t -= sign * (off_h * 60 + off_m) * 60'000LL;
-  if (t < 0) return std::nullopt;
+  // The offset may carry the instant out of the years 1970-9999 (what the formats write back).
+  if (t < 0 || t > kMaxMillis) return std::nullopt;
   return t;
 }
 
 namespace {
 struct Parts {
-  int year;
+  long long year;
   unsigned month, day;
   long long hour, minute, second, millis;
 };
+// Any instant, including the far ones a damaged record may hold: floor division and the civil
+// calendar (H. Hinnant's days_from_civil inverse) in 64-bit arithmetic, which cannot overflow
+// for days within +-1.1e11.
 Parts split(Millis t) {
-  const Millis day_ms = day_start(t);
-  chr::year_month_day ymd{chr::sys_days(chr::floor<chr::days>(chr::milliseconds(day_ms)))};
-  Millis rest = t - day_ms;
-  return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-          static_cast<unsigned>(ymd.day()), rest / 3'600'000, rest / 60'000 % 60,
-          rest / 1000 % 60, rest % 1000};
+  long long days = t / kMillisPerDay;
+  long long rest = t % kMillisPerDay;
+  if (rest < 0) {
+    rest += kMillisPerDay;
+    --days;
+  }
+  const long long z = days + 719'468;
+  const long long era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const long long doe = z - era * 146'097;
+  const long long yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  const auto day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  const long long year = yoe + era * 400 + (month <= 2);
+  return {year, month, day, rest / 3'600'000, rest / 60'000 % 60, rest / 1000 % 60, rest % 1000};
 }
 }  // namespace
 
 std::string format_iso8601_ms(Millis t) {
   auto p = split(t);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", p.year, p.month,
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", p.year, p.month,
                 p.day, p.hour, p.minute, p.second, p.millis);
   return buf;
 }
 
 std::string format_iso8601_s(Millis t) {
   auto p = split(t);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02lld:%02lld:%02lldZ", p.year, p.month, p.day,
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", p.year, p.month, p.day,
                 p.hour, p.minute, p.second);
   return buf;
 }
@@ -125,8 +139,8 @@ std::string format_iso8601(Millis t) {
 
 std::string format_date(Millis t) {
   auto p = split(t);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", p.year, p.month, p.day);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", p.year, p.month, p.day);
   return buf;
 }
 

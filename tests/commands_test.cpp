@@ -125,6 +125,27 @@ TEST(Time, FormatsRoundTrip) {
   EXPECT_EQ(day_start(t), *parse_iso8601("2026-04-29"));
 }
 
+TEST(Time, EveryInstantParsedFormatsBackToItself) {
+  // The bounds, leap days, and a walk over the years in steps that are not whole days.
+  EXPECT_EQ(format_iso8601_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601_ms(kMaxMillis), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_iso8601_ms(*parse_iso8601("2000-02-29T12:00:00Z")), "2000-02-29T12:00:00.000Z");
+  for (Millis t = 0; t <= kMaxMillis; t += 86'400'000LL * 97 + 3'601'001) {
+    ASSERT_EQ(parse_iso8601(format_iso8601_ms(t)), t) << format_iso8601_ms(t);
+  }
+  // An offset may not carry an instant beyond what the formats can write back.
+  EXPECT_FALSE(parse_iso8601("9999-12-31T23:59:59-00:01"));
+  EXPECT_EQ(parse_iso8601("9999-12-31T23:59:59+00:01"), kMaxMillis - 999 - 60'000);
+}
+
+TEST(Time, FarInstantsFormatWithoutOverflow) {
+  // What a damaged log record may hold (fuzz_log_record): any 64-bit value.
+  EXPECT_EQ(format_iso8601_ms(-1), "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_date(-86'400'000LL * 365), "1969-01-01");
+  EXPECT_EQ(format_iso8601_ms(INT64_MAX), "292278994-08-17T07:12:55.807Z");
+  EXPECT_EQ(format_iso8601_ms(INT64_MIN), "-292275055-05-16T16:47:04.192Z");
+}
+
 TEST(Ids, UniqueAndSortedInCreationOrder) {
   IdGenerator ids;
   std::vector<std::string> made;
