@@ -9,6 +9,8 @@ packages=(
   liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev
   libgtest-dev libbenchmark-dev
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
+  clang libfuzzer-14-dev libclang-rt-14-dev  # fuzz targets (tests/fuzz, tools/fuzz.sh)
+  python3  # the crash soak (tests/soak) and the fuzz seed corpus maker
 )
 
 missing=()
