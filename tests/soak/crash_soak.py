@@ -157,6 +157,16 @@ class Client:
             self.conn = None
 
 
+def get(port, token, path):
+    """One GET on a connection of its own (the checks take their time between requests: a kept
+    connection would meet the server's idle timeout)."""
+    c = Client(port, token)
+    try:
+        return c.json("GET", path)
+    finally:
+        c.close()
+
+
 def export_events(port, token):
     c = Client(port, token)
     status, raw = c.call("GET", "/v1/events/export?format=jsonl&sort_dir=asc")
@@ -531,8 +541,7 @@ def check_store(args, model, port, token, canonical):
     """After a restart: the model's promises against what the server serves. Resolves the
     outcomes that were unknown."""
     events = export_events(port, token)
-    c = Client(port, token)
-    status, answer = c.json("GET", "/v1/events?count_only=true")
+    status, answer = get(port, token, "/v1/events?count_only=true")
     if status != 200 or answer["count"] != len(events):
         raise Failure(f"count_only says {answer} but the export holds {len(events)} events")
     tracked = set()
@@ -580,8 +589,11 @@ def check_store(args, model, port, token, canonical):
     if strays:
         raise Failure(f"{len(strays)} events nobody sent are there, e.g. {strays[:3]}")
     # Merges: events named for a merged contact are on the contact it was merged into.
+    named = {}
+    for e in events.values():
+        named.setdefault(e.get("original_contact_id") or e.get("internal_contact_id"), []).append(e)
     for mc, merge in model.merges.items():
-        mine = [e for e in events.values() if (e.get("original_contact_id") or e.get("internal_contact_id")) == mc]
+        mine = named.get(mc, [])
         moved = {e["internal_contact_id"] == merge["into"] for e in mine}
         if merge["state"] == ACKED and False in moved:
             raise Failure(f"merge {mc} -> {merge['into']} was acknowledged, yet an event of {mc} stayed")
@@ -595,14 +607,14 @@ def check_store(args, model, port, token, canonical):
     # Settings: the last acknowledged, or the one in flight.
     for setting, path, kind in [(model.suppression, "/v1/suppression/rules", "suppression"),
                                 (model.scoring, "/v1/scoring/rules", "scoring")]:
-        status, answer = c.json("GET", path)
+        status, answer = get(port, token, path)
         allowed = {v: canonical[kind][v] for v in (setting.acked, setting.pending) if v is not None}
         found = [v for v, rules in allowed.items() if rules == answer.get("rules")]
         if status != 200 or not found:
             raise Failure(f"GET {path}: {answer}; expected variant {setting.acked} (or {setting.pending} in flight)")
         setting.acked, setting.pending = found[-1], None
     for pc, setting in model.profiles.items():
-        status, answer = c.json("GET", f"/v1/contacts/{pc}")
+        status, answer = get(port, token, f"/v1/contacts/{pc}")
         got = None
         if status == 200:
             contact = answer["contact"]
@@ -610,7 +622,6 @@ def check_store(args, model, port, token, canonical):
         if got not in (setting.acked, setting.pending) or (got is None and setting.acked is not None):
             raise Failure(f"contact {pc}: {got}; expected {setting.acked} (or {setting.pending} in flight)")
         setting.acked, setting.pending = got, None
-    c.close()
     return len(events)
 
 
