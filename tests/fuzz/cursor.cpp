@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto& app = fuzz::live_app();
   http::TenantView view(app.app(), fuzz::kTenant);
   check(view.tno().has_value(), "the fuzz tenant has no history");
-  const ListResult page = list_events(view.models(), view.txn(), *view.tno(), lr);
+  const ListResult page = list_events(view.read(), *view.tno(), lr);
   check(page.events.size() <= lr.limit, "a listing from a cursor holds more than limit events", cursor);
   if (!page.next) return 0;
   const std::string next = encode_cursor(lr.sort_by, lr.descending, *page.next);
@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(second.after.has_value(), "a listing's next cursor does not decode", next);
   std::set<std::uint64_t> seen;
   for (const auto& e : page.events) seen.insert(e.seq);
-  for (const auto& e : list_events(view.models(), view.txn(), *view.tno(), second).events) {
+  for (const auto& e : list_events(view.read(), *view.tno(), second).events) {
     check(!seen.count(e.seq), "the page after a cursor repeats an event of the page before: " + e.id, cursor);
   }
   return 0;

@@ -9,14 +9,15 @@
 #include <future>
 #include <optional>
 
+#include "commands/write_model.h"
 #include "commands/writer.h"
+#include "eventlog/data_dir.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
 #include "http/broadcaster.h"
 #include "http/metrics.h"
-#include "projections/catch_up.h"
-#include "projections/read_models.h"
+#include "projections/projector.h"
 
 namespace eventsd::fuzz {
 
@@ -25,27 +26,48 @@ namespace bhttp = boost::beast::http;
 
 struct LiveApp::Parts {
   explicit Parts(const std::filesystem::path& dir)
-      : store(dir), log(store), models(store, log), tokens(store) {}
+      : store(data_dir::log_dir(dir)), log(store), model(store, log), tokens(store),
+        projector(store, log, data_dir::read_dir(dir)) {}
+  ~Parts() {
+    if (writer) writer->stop();
+    projector.stop();
+  }
   Store store;
   Log log;
-  ReadModels models;
+  WriteModel model;
   TokenStore tokens;
+  Projector projector;
   http::Metrics metrics;
   std::optional<Writer> writer;
   std::optional<http::App> app;
 };
 
-// The write path wired as eventsd's main() wires it (http/main.cpp), without the server: the one
-// place to adapt when that wiring changes.
+// The write path and the read side wired as eventsd's main() wires them (http/main.cpp), without
+// the server: the one place to adapt when that wiring changes.
 std::unique_ptr<LiveApp::Parts> LiveApp::open(const std::filesystem::path& dir, LiveApp& owner) {
   auto p = std::make_unique<Parts>(dir);
-  catch_up(p->store, p->log, p->models);
-  owner.head_ = p->log.head().position;
-  p->writer.emplace(p->store, p->log, p->models);
-  p->writer->set_commit_listener([&owner](std::uint64_t head) { owner.published(head); });
+  {
+    auto reader = p->store.read();
+    p->log.check_tail(reader.txn());
+  }
+  p->model.catch_up(p->store);
+  p->projector.open();
+  owner.head_ = p->projector.applied();
+  p->projector.set_applied_listener([&owner](std::uint64_t applied) { owner.published(applied); });
+  p->writer.emplace(p->store, p->log, p->model);
+  Projector& projector = p->projector;
+  p->writer->set_delivery([&projector](std::uint64_t head, std::vector<Writer::Completion> completions) {
+    auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
+    projector.when_applied(head, [shared] {
+      for (auto& c : *shared) c.done(std::move(c.outcome));
+    });
+  });
+  p->writer->set_commit_listener([&projector](std::uint64_t head) { projector.notify(head); });
+  p->writer->set_throttle([&projector](std::uint64_t head) { projector.wait_for_room(head); });
+  projector.start();
   p->writer->start();
-  p->app.emplace(http::App{p->store, p->models, *p->writer, p->tokens, http::ServerOptions{}, nullptr,
-                           nullptr, &p->metrics});
+  p->app.emplace(http::App{p->store, p->log, p->projector, *p->writer, p->tokens, http::ServerOptions{},
+                           nullptr, nullptr, &p->metrics});
   return p;
 }
 
@@ -121,9 +143,12 @@ void LiveApp::ingest_history() {
 http::App& LiveApp::app() { return *parts_->app; }
 
 std::uintmax_t LiveApp::data_bytes() const {
+  std::uintmax_t n = 0;
   std::error_code ec;
-  const auto n = std::filesystem::file_size(dir_ / "data.mdb", ec);
-  return ec ? 0 : n;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+    if (entry.is_regular_file(ec)) n += entry.file_size(ec);
+  }
+  return n;
 }
 
 std::string LiveApp::with_tokens(std::string_view text) const {
@@ -225,7 +250,8 @@ Outcome LiveApp::submit(Command command) {
 
 LiveApp& live_app(std::uintmax_t max_bytes) {
   static std::unique_ptr<LiveApp> app;
-  if (!app || app->data_bytes() > max_bytes) {
+  static unsigned calls = 0;
+  if (!app || (++calls % 256 == 0 && app->data_bytes() > max_bytes)) {
     app.reset();
     app = std::make_unique<LiveApp>();
   }

@@ -60,7 +60,7 @@ class LiveApp {
 
   http::App& app();
   const http::Router& router() const { return router_; }
-  // Bytes of the store's data file: the fuzzer writes, so a long run replaces the LiveApp.
+  // Bytes of the files of its data directory: the fuzzer writes, so a long run replaces the LiveApp.
   std::uintmax_t data_bytes() const;
 
  private:
@@ -73,13 +73,13 @@ class LiveApp {
   http::Router router_;
   boost::asio::io_context io_;
   std::mutex mutex_;                       // guards head_ and commits_ (the writer's thread)
-  std::uint64_t head_ = 0;                 // the log head after the last commit
+  std::uint64_t head_ = 0;                 // the position the read models last reached
   http::CommitBroadcaster* commits_ = nullptr;  // the broadcaster of the request being handled
   std::unique_ptr<Parts> parts_;
   std::string token_all_, token_read_, token_other_;
 };
 
-// The LiveApp of this process, made on first use and replaced by a fresh one once its data file
+// The LiveApp of this process, made on first use and replaced by a fresh one once its data files
 // outgrew `max_bytes` (a state that depends on earlier inputs is the price of a real store; a
 // finding is reproduced from a fresh one).
 LiveApp& live_app(std::uintmax_t max_bytes = std::uintmax_t{128} << 20);
