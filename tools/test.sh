@@ -15,9 +15,9 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEVENTSD_WERROR=ON >/de
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs")
 
-echo "== Crash soak: eventsd killed with SIGKILL under load, eventctl replay and import killed"
+echo "== Crash soak: eventsd killed with SIGKILL under load, eventctl rebuild and import killed"
 tests/soak/crash_soak.py --cycles 30 --max-load-ms 800 --quiet
-tests/soak/crash_soak.py --scenario replay --cycles 2 --replay-events 60000 --quiet
+tests/soak/crash_soak.py --scenario rebuild --cycles 3 --rebuild-events 60000 --quiet
 tests/soak/crash_soak.py --scenario import --cycles 2 --import-events 20000 --quiet
 
 echo "== Sanitizer build (address, undefined)"

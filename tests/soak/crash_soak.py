@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Crash soak: eventsd killed with SIGKILL under load, again and again (docs/reliability.md,
 "Crashes"). Python 3 standard library only; talks to eventsd over HTTP and runs eventctl's
-documented commands (token create, verify, replay, import), nothing else.
+documented commands (token create, verify, rebuild, import), nothing else.
 
 Scenarios (--scenario):
 
@@ -15,16 +15,20 @@ Scenarios (--scenario):
           never in part); the rules and profiles in force are the last acknowledged (or the one in
           flight); merged contacts' events moved; the count equals the export. A fresh data
           directory every --cycles-per-store cycles.
-  replay  A store with --replay-events events; each cycle kills `eventctl replay` at a random
-          moment, records what `eventctl verify` says of the directory, starts eventsd (killing it
-          once during its catch-up), and checks that what it serves equals what it served before.
+  rebuild A store with --rebuild-events events; each cycle kills a rebuild of the read models at
+          a random moment - `eventctl rebuild` with the server stopped, `eventctl rebuild` beside
+          a serving eventsd (then eventsd too), or eventsd during POST /v1/admin/rebuild - records
+          what the directory holds and what `eventctl verify` says of it, starts eventsd (killing
+          it once during its start-up), and checks that it serves at once either what it served
+          before or 503, never other answers, then the same answers, and that verify passes.
+          ("replay" is the same scenario.)
   import  Each cycle kills `eventctl import` of a file of --import-events events (with ids) at a
           random moment, starts eventsd, checks that what it serves is whole commands of a prefix
           of the file, then runs the import again to completion and checks that the store holds
           the file exactly once. Reports that the first start served the partial import.
 
 Usage:
-  tests/soak/crash_soak.py [--scenario server|replay|import] [--cycles N] [--seed S]
+  tests/soak/crash_soak.py [--scenario server|rebuild|import] [--cycles N] [--seed S]
                            [--eventsd PATH] [--eventctl PATH] [--data DIR] [--threads N]
                            [--max-load-ms MS] [--cycles-per-store N] [--quiet]
 
@@ -157,20 +161,45 @@ class Client:
             self.conn = None
 
 
-def get(port, token, path):
-    """One GET on a connection of its own (the checks take their time between requests: a kept
-    connection would meet the server's idle timeout)."""
-    c = Client(port, token)
+def log_position(port):
+    """The log's head, from /healthz (no token needed)."""
+    c = Client(port, "")
     try:
-        return c.json("GET", path)
+        status, answer = c.json("GET", "/healthz")
     finally:
         c.close()
+    if status != 200:
+        raise Failure(f"/healthz answered {status}")
+    return answer["log_position"]
 
 
-def export_events(port, token):
-    c = Client(port, token)
-    status, raw = c.call("GET", "/v1/events/export?format=jsonl&sort_dir=asc")
-    c.close()
+def read(port, token, path, at=None, wait_seconds=300):
+    """A GET on a connection of its own (a check takes its time between requests: a kept
+    connection would meet the server's idle timeout) that sees at least log position `at`
+    (min_position), retrying while the server answers 503 (read models being rebuilt, or behind)."""
+    if at is not None:
+        path += ("&" if "?" in path else "?") + f"min_position={at}"
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        c = Client(port, token)
+        try:
+            status, raw = c.call("GET", path)
+        finally:
+            c.close()
+        if status != 503:
+            return status, raw
+        if time.monotonic() > deadline:
+            raise Failure(f"GET {path} still answers 503 after {wait_seconds} s: {raw[:200]!r}")
+        time.sleep(0.2)  # the server said: not yet (Retry-After); ask again
+
+
+def read_json(port, token, path, at=None):
+    status, raw = read(port, token, path, at)
+    return status, json.loads(raw) if raw else None
+
+
+def export_events(port, token, at=None):
+    status, raw = read(port, token, "/v1/events/export?format=jsonl&sort_dir=asc", at)
     if status != 200:
         raise Failure(f"export answered {status}")
     out = {}
@@ -321,6 +350,12 @@ class Loader(threading.Thread):
                 if len(ids) > 1:
                     m.batches[ids[0]] = ids
             raise
+        if status == 503:  # overloaded: refused, nothing recorded
+            with m.lock:
+                m.stats["refused_requests"] += 1
+                for i in ids:
+                    m.events[i]["state"] = ABSENT
+            return
         if status != 201 or answer.get("ids") != ids:
             raise Failure(f"a valid ingest of {ids[:3]}... was answered {status} {answer}")
         with m.lock:
@@ -343,6 +378,9 @@ class Loader(threading.Thread):
             with self.model.lock:
                 self.model.nonces[nonce] = body
             raise
+        if status == 503:
+            self.model.count("refused_requests")
+            return
         if status != 201:
             raise Failure(f"a valid ingest without id was refused: {status} {answer}")
         eid = answer["ids"][0]
@@ -369,7 +407,7 @@ class Loader(threading.Thread):
             with self.model.lock:
                 self.model.batches[ids[0]] = ids
             raise
-        if status != 400:
+        if status not in (400, 503):
             raise Failure(f"a batch with an invalid event was answered {status}")
         with self.model.lock:
             self.model.stats["refused_requests"] += 1
@@ -403,6 +441,8 @@ class Loader(threading.Thread):
         finally:
             with m.lock:
                 m.events[ids[0]]["busy"] = False
+        if status == 503:
+            return
         if status != 201 or answer.get("ids") != ids:
             raise Failure(f"the retry of acknowledged event {ids[0]} was answered {status} {answer}")
         self.model.count("retries")
@@ -425,6 +465,11 @@ class Loader(threading.Thread):
                 for i in ids:
                     m.events[i]["busy"] = False
         with m.lock:
+            if status == 503:
+                m.stats["refused_requests"] += 1
+                for i in ids:
+                    m.events[i]["deleted"] = None
+                return
             if status != 200 or answer.get("deleted") != len(ids):
                 raise Failure(f"delete of acknowledged {ids} was answered {status} {answer}")
             m.stats["acked_requests"] += 1
@@ -475,6 +520,10 @@ class Admin(threading.Thread):
         body = (SUPPRESSION_VARIANTS if kind == "suppression" else SCORING_VARIANTS)[variant]
         setting.pending = variant
         status, answer = self.send("PUT", path, body)
+        if status == 503:
+            setting.pending = None
+            self.model.count("refused_requests")
+            return
         if status != 200 or answer.get("rules") != self.canonical[kind][variant]:
             raise Failure(f"PUT {path} variant {variant} answered {status} {answer}")
         setting.acked, setting.pending = variant, None
@@ -489,6 +538,10 @@ class Admin(threading.Thread):
             setting = self.model.profiles.setdefault(pc, Setting())
         setting.pending = profile
         status, answer = self.send("PUT", f"/v1/contacts/{pc}", profile)
+        if status == 503:
+            setting.pending = None
+            self.model.count("refused_requests")
+            return
         if status != 200:
             raise Failure(f"PUT /v1/contacts/{pc} answered {status} {answer}")
         setting.acked, setting.pending = profile, None
@@ -519,7 +572,7 @@ class Admin(threading.Thread):
                                    ("PUT", "/v1/suppression/rules", {"rules": [{"kind": "nope"}]}),
                                    ("PUT", "/v1/scoring/rules", {"rules": [{"event": "x", "points": 10**9}]})]:
             status, answer = self.send(method, path, body)
-            if status != 400:
+            if status not in (400, 503):
                 raise Failure(f"{method} {path} {body} was answered {status} {answer}")
             self.model.count("refused_requests")
 
@@ -540,8 +593,9 @@ def same_content(sent, got):
 def check_store(args, model, port, token, canonical):
     """After a restart: the model's promises against what the server serves. Resolves the
     outcomes that were unknown."""
-    events = export_events(port, token)
-    status, answer = get(port, token, "/v1/events?count_only=true")
+    at = log_position(port)  # every check reads the whole log as the restarted server has it
+    events = export_events(port, token, at)
+    status, answer = read_json(port, token, "/v1/events?count_only=true", at)
     if status != 200 or answer["count"] != len(events):
         raise Failure(f"count_only says {answer} but the export holds {len(events)} events")
     tracked = set()
@@ -607,14 +661,14 @@ def check_store(args, model, port, token, canonical):
     # Settings: the last acknowledged, or the one in flight.
     for setting, path, kind in [(model.suppression, "/v1/suppression/rules", "suppression"),
                                 (model.scoring, "/v1/scoring/rules", "scoring")]:
-        status, answer = get(port, token, path)
+        status, answer = read_json(port, token, path, at)
         allowed = {v: canonical[kind][v] for v in (setting.acked, setting.pending) if v is not None}
         found = [v for v, rules in allowed.items() if rules == answer.get("rules")]
         if status != 200 or not found:
             raise Failure(f"GET {path}: {answer}; expected variant {setting.acked} (or {setting.pending} in flight)")
         setting.acked, setting.pending = found[-1], None
     for pc, setting in model.profiles.items():
-        status, answer = get(port, token, f"/v1/contacts/{pc}")
+        status, answer = read_json(port, token, f"/v1/contacts/{pc}", at)
         got = None
         if status == 200:
             contact = answer["contact"]
@@ -701,15 +755,27 @@ def scenario_server(args, rng, base, summary):
         shutil.rmtree(data, ignore_errors=True)
 
 
-# --------------------------------------------------------------------------- replay and import
+# --------------------------------------------------------------------------- rebuild and import
 
-def served_view(port, token):
-    c = Client(port, token)
+VIEW = ["/v1/events?limit=100&sort_dir=asc", "/v1/events?count_only=true", "/v1/events/types",
+        "/v1/contacts/mc_1", "/v1/contacts/hub_0", "/v1/suppression/stats",
+        "/v1/events?event_type=view&limit=7&page=3", "/events?limit=100&lead_id=ct_3"]
+
+
+def served_view(port, token, at):
+    """What clients see, having waited for the read models to reach log position `at`."""
+    return [(path,) + read(port, token, path, at) for path in VIEW]
+
+
+def first_answers(port, token):
+    """What clients see at once after a start, without waiting: an answer, or 503."""
     out = []
-    for path in ["/v1/events?limit=100&sort_dir=asc", "/v1/events?count_only=true", "/v1/events/types", "/v1/contacts/mc_1", "/v1/contacts/hub_0", "/v1/suppression/stats",
-                 "/v1/events?event_type=view&limit=7&page=3", "/events?limit=100&lead_id=ct_3"]:
-        out.append((path,) + c.call("GET", path))
-    c.close()
+    for path in VIEW:
+        c = Client(port, token)
+        try:
+            out.append((path,) + c.call("GET", path))
+        finally:
+            c.close()
     return out
 
 
@@ -737,41 +803,75 @@ def kill_at_random(argv, rng, max_seconds):
         return proc.wait()
 
 
-def scenario_replay(args, rng, base, summary):
-    data = os.path.join(base, "replay")
+def read_dir_state(data):
+    """The read-model generations present and the one named current, for the record."""
+    read_dir = os.path.join(data, "read")
+    names = sorted(n for n in os.listdir(read_dir) if n.startswith("gen-") and "." not in n) if os.path.isdir(read_dir) else []
+    current = open(os.path.join(read_dir, "CURRENT")).read().strip() if os.path.exists(os.path.join(read_dir, "CURRENT")) else None
+    offer = os.path.exists(os.path.join(read_dir, "OFFER"))
+    return f"{len(names)} generation(s), CURRENT {'set' if current else 'missing'}{', OFFER left' if offer else ''}"
+
+
+def scenario_rebuild(args, rng, base, summary):
+    """Kills a rebuild of the read models: `eventctl rebuild` (alias `replay`) with the server
+    stopped, `eventctl rebuild` beside a serving eventsd (both killed), or eventsd during the
+    rebuild it was asked for (POST /v1/admin/rebuild)."""
+    data = os.path.join(base, "rebuild")
     os.makedirs(data)
     server = Server(args, data)
     token = make_token(args, data)
-    bulk_load(server.port, token, rng, args.replay_events)
-    before = served_view(server.port, token)
+    bulk_load(server.port, token, rng, args.rebuild_events)
+    head = log_position(server.port)
+    before = served_view(server.port, token, head)
     server.stop()
+    rebuild = [args.eventctl, "rebuild", "--data", data]
     started = time.monotonic()
-    eventctl(args, "replay", "--data", data)
+    subprocess.run(rebuild, check=True, capture_output=True)
     full = time.monotonic() - started
-    summary["replay_seconds"] = round(full, 2)
-    summary["verify_after_killed_replay"] = {}
+    summary["rebuild_seconds"] = round(full, 2)
+    summary["after_killed_rebuild"] = {}
     for cycle in range(args.cycles):
-        status = kill_at_random([args.eventctl, "replay", "--data", data], rng, full * 1.2)
-        code, message = verify(args, data)
-        key = f"replay {'finished' if status == 0 else 'killed'}: verify exit {code}"
-        summary["verify_after_killed_replay"][key] = summary["verify_after_killed_replay"].get(key, 0) + 1
-        # The next start catches the read models up before it listens; killed once while at it.
+        mode = ["eventctl, server stopped", "eventctl beside the server", "the server's own rebuild"][cycle % 3]
+        if cycle % 3 == 0:
+            mode += ", killed" if kill_at_random(rebuild, rng, full * 1.2) else ", finished"
+        elif cycle % 3 == 1:
+            server = Server(args, data)
+            mode += ", killed" if kill_at_random(rebuild, rng, full * 1.2) else ", finished"
+            time.sleep(rng.random() * 0.2)
+            server.kill9()
+        else:
+            server = Server(args, data)
+            c = Client(server.port, token)
+            status, answer = c.json("POST", "/v1/admin/rebuild")
+            c.close()
+            if status not in (200, 202):
+                raise Failure(f"POST /v1/admin/rebuild answered {status} {answer}")
+            time.sleep(rng.random() * full * 1.2)  # the random moment of the crash
+            server.kill9()
+        code, _ = verify(args, data)
+        key = f"{mode}: {read_dir_state(data)}, verify exit {code}"
+        summary["after_killed_rebuild"][key] = summary["after_killed_rebuild"].get(key, 0) + 1
+        # The next start, killed once during its start-up, then started again.
         early = Server(args, data, wait=False)
-        time.sleep(rng.random() * full / 2)
+        time.sleep(rng.random() * 0.3)
         early.kill9()
         server = Server(args, data)
-        after = served_view(server.port, token)
+        for (path, status, body), (_, want_status, want) in zip(first_answers(server.port, token), before):
+            if status != 503 and (status, body) != (want_status, want):
+                raise Failure(f"after a killed rebuild ({mode}) the server at once served {path} as {status} "
+                              f"{body[:300]!r}, not what it served before")
+        after = served_view(server.port, token, head)
         server.stop()
         if after != before:
-            diff = next(a for a, b in zip(after, before) if a != b)
-            raise Failure(f"after a killed replay the server serves other answers: {diff[0]} {diff[1]} {diff[2][:300]!r}")
+            path, status, body = next(a for a, b in zip(after, before) if a != b)
+            raise Failure(f"after a killed rebuild ({mode}) the server serves {path} as {status} {body[:300]!r}")
         code, message = verify(args, data)
         if code != 0:
             summary["verify_failures"] += 1
             raise Failure(f"verify after the restart exited {code}: {message}")
         summary["cycles"] += 1
         if not args.quiet:
-            print(f"replay cycle {cycle + 1}/{args.cycles}: killed={status != 0}", flush=True)
+            print(f"rebuild cycle {cycle + 1}/{args.cycles}: {key}", flush=True)
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
 
@@ -813,7 +913,7 @@ def scenario_import(args, rng, base, summary):
             summary["verify_failures"] += 1
             raise Failure(f"verify after a killed import exited {code}: {message}")
         server = Server(args, data)
-        lines = sorted(e["data"]["line"] for e in export_events(server.port, token).values())
+        lines = sorted(e["data"]["line"] for e in export_events(server.port, token, log_position(server.port)).values())
         server.stop()
         if lines != list(range(len(lines))):
             raise Failure(f"a killed import left events that are not a prefix of the file ({len(lines)} events)")
@@ -823,7 +923,7 @@ def scenario_import(args, rng, base, summary):
             summary["partial_imports_served"] += 1
         subprocess.run(argv, check=True, capture_output=True)
         server = Server(args, data)
-        events = export_events(server.port, token)
+        events = export_events(server.port, token, log_position(server.port))
         server.stop()
         if sorted(e["data"]["line"] for e in events.values()) != list(range(n)):
             raise Failure(f"the import run again after a kill holds {len(events)} events, not the file's {n}")
@@ -845,7 +945,7 @@ def scenario_import(args, rng, base, summary):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--scenario", choices=["server", "replay", "import"], default="server")
+    ap.add_argument("--scenario", choices=["server", "rebuild", "replay", "import"], default="server")
     ap.add_argument("--cycles", type=int, default=20, help="kills to survive (default 20)")
     ap.add_argument("--seed", type=int, default=None, help="random seed (default: time); printed")
     ap.add_argument("--eventsd", default=os.path.join(ROOT, "build", "http", "eventsd"))
@@ -856,8 +956,9 @@ def main():
     ap.add_argument("--max-load-ms", type=int, default=1500,
                     help="the kill comes at a random moment within this much load (default 1500)")
     ap.add_argument("--cycles-per-store", type=int, default=50, help="cycles before a fresh data directory (default 50)")
-    ap.add_argument("--replay-events", type=int, default=150_000, help="replay scenario: events in the store")
-    ap.add_argument("--import-events", type=int, default=30_000, help="import scenario: events in the file")
+    ap.add_argument("--rebuild-events", "--replay-events", type=int, default=150_000,
+                    help="rebuild scenario: events in the store (default 150000)")
+    ap.add_argument("--import-events", type=int, default=30_000, help="import scenario: events in the file (default 30000)")
     ap.add_argument("--keep", action="store_true", help="keep the data directories")
     ap.add_argument("--quiet", action="store_true", help="print the summary only")
     args = ap.parse_args()
@@ -875,7 +976,8 @@ def main():
     started = time.monotonic()
     ok = False
     try:
-        {"server": scenario_server, "replay": scenario_replay, "import": scenario_import}[args.scenario](
+        {"server": scenario_server, "rebuild": scenario_rebuild, "replay": scenario_rebuild,
+         "import": scenario_import}[args.scenario](
             args, rng, base, summary)
         ok = True
     except Failure as f:
