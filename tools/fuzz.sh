@@ -7,7 +7,7 @@
 #   --seconds N  time per target (default 60)
 #   --build DIR  the fuzz build directory (default build-fuzz; configured with clang and
 #                -DEVENTSD_FUZZ=ON if it is not yet)
-#   --nice N     niceness of the fuzzing processes (default 15)
+#   --nice N     niceness of the build and the fuzzing processes (default 15)
 #   TARGET       ingest_body query cursor last_event_id rules import_line log_record
 #                http_request (default: all)
 #
@@ -45,7 +45,7 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
         -DCMAKE_CXX_COMPILER=clang++ -DEVENTSD_FUZZ=ON -DEVENTSD_BUILD_TESTS=OFF \
         -DEVENTSD_BUILD_BENCH=OFF -DEVENTSD_WERROR=ON >/dev/null
 fi
-cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
+nice -n "$niceness" cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 
 scratch_root=/tmp
 [[ -d /dev/shm && -w /dev/shm ]] && scratch_root=/dev/shm
