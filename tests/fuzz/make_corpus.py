@@ -120,15 +120,15 @@ class Server:
 
     def __init__(self, build, data):
         self.build, self.data = build, data
+        self.proc = subprocess.Popen(
+            [os.path.join(build, "http", "eventsd"), "--data", data, "--listen", "127.0.0.1:0",
+             "--campaign-retention-days", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        self.base = re.search(r"http://[^ ]+", line).group(0)
         self.token = subprocess.run(
             [os.path.join(build, "tools", "eventctl"), "token", "create", "--data", data, "--tenant", "fuzz",
              "--scopes", "events:read,events:write,campaigns:read,admin"],
             check=True, capture_output=True, text=True).stdout.strip()
-        self.proc = subprocess.Popen(
-            [os.path.join(build, "http", "eventsd"), "--data", data, "--listen", "127.0.0.1:0",
-             "--campaign-retention-days", "0"], stdout=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
-        self.base = re.search(r"http://[^ ]+", line).group(0)
 
     def call(self, method, target, body=""):
         req = urllib.request.Request(self.base + target, data=body.encode() if body else None, method=method,
@@ -145,8 +145,9 @@ class Server:
 
 
 def mdb_records(data):
-    """(key, value) bytes of the log database, read with mdb_dump."""
-    out = subprocess.run(["mdb_dump", "-s", "log", data], check=True, capture_output=True, text=True).stdout
+    """(key, value) bytes of the log database (DATA/log/, docs/log-format.md), read with mdb_dump."""
+    out = subprocess.run(["mdb_dump", "-s", "log", os.path.join(data, "log")], check=True, capture_output=True,
+                         text=True).stdout
     lines = out.split("HEADER=END\n", 1)[1].split("\n")
     values = [bytes.fromhex(line.strip()) for line in lines if line.startswith(" ")]
     return list(zip(values[0::2], values[1::2]))
