@@ -424,7 +424,8 @@ class Bulk {
     };
     for (const auto& [k, n] : cells_) {
       const std::string_view name = names_[k.name], domain = domains_[k.domain];
-      auto kind = [&](CountKind kind) { return Key().u32(k.tno).u8(static_cast<std::uint8_t>(kind)); };
+      const auto tno = k.tno;  // (clang 14, which builds the fuzz targets, cannot capture a binding)
+      auto kind = [&](CountKind kind) { return Key().u32(tno).u8(static_cast<std::uint8_t>(kind)); };
       count(kind(CountKind::tenant), n);
       count(kind(CountKind::type).str(name), n);
       count(kind(CountKind::type_domain).str(name).str(domain), n);
