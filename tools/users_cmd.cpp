@@ -57,7 +57,7 @@ std::string read_password() {
 
 int users(const std::string& verb, const Args& args) {
   args.only({"data", "email", "tenants", "role", "create"});
-  auto store = open_log_store(args.need("data"), verb != "list", verb == "create" && args.get("create").has_value());
+  auto store = open_log_store(args.need("data"), true, verb == "create" && args.get("create").has_value());
   UserStore users(*store);
   try {
     if (verb == "create") {

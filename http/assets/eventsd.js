@@ -162,7 +162,8 @@
 
   // Single-page apps: a page_view when history moves to another URL.
   function watchHistory() {
-    const changed = () => { if (w.location.href !== lastUrl) page(); };
+    // After the app's own handler: the title it sets with the route is the new page's.
+    const changed = () => setTimeout(() => { if (w.location.href !== lastUrl) page(); }, 0);
     ['pushState', 'replaceState'].forEach((m) => {
       const original = w.history[m];
       w.history[m] = function () { const r = original.apply(this, arguments); changed(); return r; };
