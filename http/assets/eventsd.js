@@ -93,8 +93,9 @@
     let again = false;
     try {
       // text/plain keeps the request CORS-simple: no preflight.
+      const body = JSON.stringify(req.body);
       const res = await fetch(endpoint(req.path), {
-        method: 'POST', body: JSON.stringify(req.body), keepalive: true,
+        method: 'POST', body, keepalive: body.length <= MAX_BEACON_BYTES, // keepalive bodies are capped
         headers: { 'Content-Type': 'text/plain' }, credentials: 'omit', mode: 'cors',
       });
       if (res.ok || (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)) {
