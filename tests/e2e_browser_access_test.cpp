@@ -127,7 +127,9 @@ TEST_F(BrowserAccess, PlainOptionsListsTheMethods) {
   HttpClient c(server_->port());
   auto r = c.request(bhttp::options, "/v1/events", "");
   EXPECT_EQ(r.status, 204);
-  EXPECT_EQ(r.header("Allow"), "OPTIONS, POST, GET");
+  const std::string allow = r.header("Allow");
+  for (const char* m : {"OPTIONS", "POST", "GET"}) EXPECT_NE(allow.find(m), std::string::npos) << allow;
+  EXPECT_EQ(allow.find("PUT"), std::string::npos) << allow;
   EXPECT_EQ(c.request(bhttp::options, "/nowhere", "").status, 404);
 }
 
