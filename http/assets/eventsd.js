@@ -230,6 +230,8 @@
     reset: () => { del('contact'); del('session'); },
     // Events and identify calls not yet acknowledged by the server.
     pending: () => queue().length,
+    // The delay before the next retry after a failed send, in ms (0: not retrying).
+    backoff: () => retryMs,
   };
   w.eventsd = api;
   // Calls made through the snippet's stub before this file loaded.

@@ -140,6 +140,8 @@ class BrowserTest(unittest.TestCase):
 <form id="signup" action="/thanks.html" method="get">
   <label>E-mail <input id="email" name="email"></label><button id="submit" type="submit">Sign up</button>
 </form>
+<p id="plain">Not a button</p>
+<video id="intro" muted></video>
 <script>
 document.getElementById('go-pricing').addEventListener('click', function () {
   history.pushState({}, '', '/pricing'); document.title = 'Pricing';
@@ -221,6 +223,15 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         self.assertEqual(pricing_stored["referrer"], view["url"])
         self.assertEqual(pricing_stored["utm_source"], "news")  # from the landing URL
 
+        # A video starting to play (the element's own play event; headless Chromium has no codecs to
+        # play a real file), and a click on something that is not a button (not recorded).
+        d.find_element(By.ID, "plain").click()
+        d.execute_script("document.getElementById('intro').dispatchEvent(new Event('play'))")
+        self.wait_delivered()
+        videos = until(lambda: self.events(event_type="video_play"), "the video_play event")
+        self.assertEqual(videos[0]["data"]["id"], "intro")
+        self.assertEqual(len(self.events(event_type="button_click")), 1)
+
         # A form submit that leaves the page: delivered by the beacon or by the next page.
         d.find_element(By.ID, "email").send_keys("someone@example.com")
         d.find_element(By.ID, "submit").click()
@@ -241,7 +252,7 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         self.server.stop()
         d.execute_script("eventsd.track('while_down', {n: 1})")
         # The tracker tried, failed, and keeps the event queued.
-        self.wait_js("return eventsd.pending() === 1", "the event to stay queued")
+        self.wait_js("return eventsd.backoff() > 0 && eventsd.pending() === 1", "a failed send")
         queued = d.execute_script("return localStorage.getItem('eventsd:queue')")
         self.server = type(self).server = Eventsd(self.data, port)
         self.wait_delivered()  # retried with backoff, no help from the test
