@@ -182,15 +182,14 @@ void as_publishable(App& app, const Route& route, Request& req, const TokenInfo&
                           : "a publishable key is accepted only from a web page on one of its origins "
                             "(the Origin header)");
   }
-  const double defaults_rate = app.auth ? app.auth->options.publishable_rate : 50;
-  const double defaults_address = app.auth ? app.auth->options.publishable_address_rate : 10;
-  if (app.auth) {
-    if (auto wait = app.auth->key_limiter.take(key.id, key.rate > 0 ? key.rate : defaults_rate)) throw limited(*wait);
+  if (Auth* auth = app.auth) {
+    const auto& o = auth->options;
+    if (auto wait = auth->key_limiter.take(key.id, key.rate > 0 ? key.rate : o.publishable_rate)) {
+      throw limited(*wait);
+    }
     if (auto address = client_address(req.raw)) {
-      if (auto wait = app.auth->address_limiter.take(key.id + " " + *address,
-                                                     key.address_rate > 0 ? key.address_rate : defaults_address)) {
-        throw limited(*wait);
-      }
+      const double rate = key.address_rate > 0 ? key.address_rate : o.publishable_address_rate;
+      if (auto wait = auth->address_limiter.take(key.id + " " + *address, rate)) throw limited(*wait);
     }
   }
   check_browser_body(route, req, *origin);
