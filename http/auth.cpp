@@ -14,22 +14,24 @@ namespace eventsd::http {
 
 namespace json = boost::json;
 
-std::optional<unsigned> KeyedLimiter::take(const std::string& key, double rate, Clock::time_point now) {
-  const double burst = std::max(1.0, rate);
+std::optional<unsigned> KeyedLimiter::take(const std::string& key, double rate, Clock::time_point now,
+                                           double burst) {
+  if (burst <= 0) burst = std::max(1.0, rate);
   std::lock_guard lock(mutex_);
   if (buckets_.size() >= kMaxKeys && !buckets_.contains(key)) {
     // Forget the buckets that have refilled: they hold no state worth keeping.
     std::erase_if(buckets_, [&](const auto& entry) {
       const Bucket& b = entry.second;
-      return b.tokens + std::chrono::duration<double>(now - b.last).count() * b.rate >= std::max(1.0, b.rate);
+      return b.tokens + std::chrono::duration<double>(now - b.last).count() * b.rate >= b.burst;
     });
     if (buckets_.size() >= kMaxKeys) return 1;  // every bucket is busy: an attack; shed load
   }
-  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, rate, now});
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, rate, burst, now});
   Bucket& b = it->second;
   if (!fresh) {
     const double elapsed = std::chrono::duration<double>(now - b.last).count();
     b.rate = rate;
+    b.burst = burst;
     b.tokens = std::min(burst, b.tokens + elapsed * rate);
     b.last = now;
   }

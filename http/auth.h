@@ -35,23 +35,27 @@ struct AuthOptions {
   Millis session_lifetime = 12 * 3600 * 1000;  // absolute: a session ends this long after login
   double publishable_rate = 50;                // requests/s per publishable key (key's own wins)
   double publishable_address_rate = 10;        // requests/s per client address and key
+  double login_burst = 10;                     // logins per e-mail in a burst,
+  double login_rate = 0.2;                     // then one every 5 s
   std::size_t max_logins_in_flight = 4;        // Argon2id checks at once (64 MiB each)
 };
 
-// Token buckets keyed by a string, each taken at its own rate (bursts of one second's worth, at
-// least one request). Memory is bounded: past kMaxKeys buckets, idle (full) ones are forgotten.
-// Thread-safe.
+// Token buckets keyed by a string, each taken at its own rate and burst (by default one second's
+// worth, at least one request). Memory is bounded: past kMaxKeys buckets, idle (full) ones are
+// forgotten. Thread-safe.
 class KeyedLimiter {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t kMaxKeys = 100'000;
   // nullopt: allowed; otherwise whole seconds to wait (at least 1).
-  std::optional<unsigned> take(const std::string& key, double rate, Clock::time_point now = Clock::now());
+  std::optional<unsigned> take(const std::string& key, double rate, Clock::time_point now = Clock::now(),
+                               double burst = 0);
 
  private:
   struct Bucket {
     double tokens;
     double rate;
+    double burst;
     Clock::time_point last;
   };
   std::mutex mutex_;
@@ -67,6 +71,7 @@ class Auth {
   const AuthOptions options;
   KeyedLimiter key_limiter;
   KeyedLimiter address_limiter;
+  KeyedLimiter login_limiter;  // per e-mail: slows password guessing
   std::atomic<std::size_t> logins_in_flight{0};
   // Checked when the e-mail is unknown, so that a failed login takes as long either way.
   const std::string dummy_hash;

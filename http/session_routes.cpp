@@ -93,6 +93,12 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
   const auto tenant = string_field(body, "tenant", false, 64);
 
+  if (auto wait = auth.login_limiter.take(lower_ascii(email), auth.options.login_rate, KeyedLimiter::Clock::now(),
+                                          auth.options.login_burst)) {
+    ApiError limited(429, "rate_limited", "too many logins for this e-mail; retry later");
+    limited.retry_after = *wait;
+    throw limited;
+  }
   if (++auth.logins_in_flight > auth.options.max_logins_in_flight) {
     --auth.logins_in_flight;
     ApiError busy(503, "unavailable", "too many logins at once; retry shortly");

@@ -118,6 +118,10 @@ TEST(KeyedLimiter, BucketPerKeyAtItsOwnRate) {
   EXPECT_FALSE(limiter.take("a", 2, t0 + std::chrono::milliseconds(500)));
   EXPECT_FALSE(limiter.take("slow", 0.1, t0));
   EXPECT_EQ(limiter.take("slow", 0.1, t0), 10u);
+  // An explicit burst: three at once, then one per 5 s.
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.take("login", 0.2, t0, 3)) << i;
+  EXPECT_EQ(limiter.take("login", 0.2, t0, 3), 5u);
+  EXPECT_FALSE(limiter.take("login", 0.2, t0 + std::chrono::seconds(5), 3));
 }
 
 TEST(Cookies, FoundAmongOthers) {

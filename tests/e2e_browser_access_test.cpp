@@ -493,6 +493,16 @@ TEST_F(Sessions, MembersReadAndWriteButAreNotAdmins) {
   EXPECT_EQ(as(ada, bhttp::put, "/v1/scoring/rules", R"({"rules":[{"event":"x","points":3}]})").status, 200);
 }
 
+TEST_F(Sessions, PasswordGuessingIsSlowedPerEmail) {
+  // Ten attempts in a burst (eventsd's default), then one every five seconds: the eleventh at
+  // once is refused before any password is checked, even the right one.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(login("bob@example.com", "guess " + std::to_string(i)).response.status, 401);
+  auto limited = login("BOB@example.com");
+  expect_error(limited.response, 429, "rate_limited");
+  EXPECT_FALSE(limited.response.header("Retry-After").empty());
+  EXPECT_EQ(login("ada@example.com").response.status, 200) << "another e-mail is not affected";
+}
+
 TEST_F(Sessions, PasswordsAndSessionSecretsAreNeverStoredInClear) {
   auto l = login("ada@example.com");
   ASSERT_EQ(l.response.status, 200);
