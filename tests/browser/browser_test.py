@@ -24,6 +24,7 @@ import urllib.request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ARGS = None
@@ -283,9 +284,12 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         d.get(f"http://127.0.0.1:{port}/console")
         WebDriverWait(d, WAIT).until(lambda d: d.find_element(By.ID, "login-email").is_displayed(), "the login form")
         self.screenshot("console-login")
-        d.find_element(By.ID, "login-email").send_keys("ada@example.com")
-        d.find_element(By.ID, "login-password").send_keys("correct horse battery")
-        d.find_element(By.CSS_SELECTOR, "#login-form button").click()
+        # With the keyboard alone: the e-mail field has the focus, Tab to the password, Enter.
+        WebDriverWait(d, WAIT).until(lambda d: d.switch_to.active_element.get_attribute("id") == "login-email",
+                                     "the focus on the e-mail field")
+        d.switch_to.active_element.send_keys("ada@example.com" + Keys.TAB)
+        self.assertEqual(d.switch_to.active_element.get_attribute("id"), "login-password")
+        d.switch_to.active_element.send_keys("correct horse battery" + Keys.ENTER)
         WebDriverWait(d, WAIT).until(
             lambda d: "Connected" in d.find_element(By.ID, "live-status").text, "the live stream")
         # A newly ingested event appears live.
