@@ -66,8 +66,8 @@ class TokenStore {
   // Looks a presented secret up in the caller's snapshot.
   std::optional<TokenInfo> find(const lmdb::Txn& txn, std::string_view secret) const;
 
-  // The same, in the caller's write transaction (a server's handlers: the server's writer thread
-  // owns growing the map, so they must not use Store::write).
+  // The same, in the caller's write transaction (several changes in one, or a server's handler
+  // that maps storage errors to answers).
   std::string create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes);
   std::string create_publishable(lmdb::Txn& txn, std::string_view tenant, const PublishableSpec& spec);
   bool revoke(lmdb::Txn& txn, std::string_view id);

@@ -7,8 +7,8 @@
 // 2 passes over 64 MiB); the stored string carries its own salt and parameters.
 //
 // Two ways to write: the tools' methods (create_user, delete_user, ...) run their own write
-// transaction through Store::write. A server, whose writer thread owns the map's growth, writes
-// sessions with the methods that take the caller's write transaction instead.
+// transaction through Store::write; a server writes sessions with the methods that take the
+// caller's write transaction (LMDB serialises it with the server's writer).
 //
 // Thread safety: the methods that take a transaction are safe from any thread as long as the
 // transaction is used by one thread at a time. The others are for tools.

@@ -146,30 +146,6 @@ void check_browser_body(const Route& route, const Request& req, std::string_view
   check_browser_event(obj, "", origin, req.received_at);
 }
 
-// The query without `key` (the handlers accept only their own parameters).
-QueryParams without_key(const RawRequest& raw) {
-  QueryParams q;
-  auto target = boost::urls::parse_origin_form(raw.target());
-  if (!target) return q;
-  for (auto param : target->params()) {
-    if (param.key == "key" || (param.key.empty() && !param.has_value)) continue;
-    q.add(param.key, param.has_value ? param.value : std::string());
-  }
-  return q;
-}
-
-std::optional<std::string> query_key(const RawRequest& raw) {
-  auto target = boost::urls::parse_origin_form(raw.target());
-  if (!target) return std::nullopt;
-  std::optional<std::string> key;
-  for (auto param : target->params()) {
-    if (param.key != "key") continue;
-    if (key) throw bad_param("key", "key is given more than once");
-    key = param.has_value ? param.value : std::string();
-  }
-  return key;
-}
-
 void as_publishable(App& app, const Route& route, Request& req, const TokenInfo& key, Access& access) {
   access.key = key;
   if (!accepts_publishable(route)) {
@@ -288,7 +264,8 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
     return;
   }
   if (accepts_publishable(route)) {
-    if (auto key = query_key(raw)) {
+    // Taken out of the query: the handlers accept only their own parameters.
+    if (auto key = request.query.take("key")) {
       std::optional<TokenInfo> info;
       {
         auto snapshot = app.store.read();
@@ -299,7 +276,6 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
         throw unauthorized(route.dialect, "only a publishable key may be given as ?key=; send tokens in "
                                           "the Authorization header");
       }
-      request.query = without_key(raw);
       return as_publishable(app, route, request, *info, access);
     }
   }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -115,20 +116,15 @@ bool role_grants(std::string_view role, std::string_view scope);
 // the session's CSRF token. Safe methods (GET, HEAD, OPTIONS) pass.
 void check_csrf(const RawRequest& raw, const SessionInfo& session);
 
-// Runs f(txn) in a write transaction of the store beside the log (sessions, tokens) from a
-// request handler. The map is never grown here (the writer thread owns that): when it is full the
-// request fails with 503 and a Retry-After, and the writer's next growth makes room.
+// Runs f(txn) in a write transaction of the log's environment (sessions, tokens) from a request
+// handler; LMDB serialises it with the writer's. A full volume is 507 storage_full, as for events.
 template <class F>
 void write_beside_log(Store& store, F&& f) {
   try {
-    auto txn = store.begin_write();
-    f(txn);
-    txn.commit();
+    store.write(std::forward<F>(f));
   } catch (const lmdb::Error& e) {
-    if (!e.map_full()) throw;
-    ApiError busy(503, "unavailable", "the store is being enlarged; retry shortly");
-    busy.retry_after = 1;
-    throw busy;
+    if (!e.map_full() && e.code() != ENOSPC && e.code() != EDQUOT && e.code() != EFBIG && !store.out_of_space()) throw;
+    throw ApiError(507, "storage_full", "the data volume is full; nothing was recorded");
   }
 }
 
