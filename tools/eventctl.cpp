@@ -14,7 +14,7 @@ const char* kHelp =
     "  token check  --data DIR TOKEN\n"
     "  token create --data DIR --tenant T --publishable --origins https://a.example,...\n"
     "               [--rate RPS] [--address-rate RPS]   print a new publishable (browser) key\n"
-    "  user create  --data DIR --email E --tenants a,b [--role admin|member]\n"
+    "  user create  --data DIR --email E --tenants a,b [--role admin|member] [--create]\n"
     "                               password from a prompt, or the first line of stdin\n"
     "  user list    --data DIR\n"
     "  user delete | passwd | revoke-sessions  --data DIR --email E\n"

@@ -16,7 +16,7 @@ mkdir -p "$data"
 if [[ -s $token_file ]] && build/tools/eventctl token check --data "$data" "$(cat "$token_file")" >/dev/null 2>&1; then
   token=$(cat "$token_file")
 else
-  token=$(build/tools/eventctl token create --data "$data" --tenant dev \
+  token=$(build/tools/eventctl token create --data "$data" --tenant dev --create \
             --scopes events:read,events:write,campaigns:read,admin)
   (umask 077 && printf '%s\n' "$token" >"$token_file")
 fi
