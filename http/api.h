@@ -70,6 +70,7 @@ struct ServerOptions {
 // Everything a handler may touch. Owned by main(); outlives the server.
 class CommitBroadcaster;
 class Metrics;
+class Auth;
 
 struct App {
   Store& store;           // the log's environment: the log, the write model, tokens
@@ -81,6 +82,7 @@ struct App {
   RateLimiter* limiter = nullptr;  // null: no rate limit
   CommitBroadcaster* commits = nullptr;  // positions the read models reached; null: no stream
   Metrics* metrics = nullptr;            // null: nothing recorded
+  Auth* auth = nullptr;                  // null: bearer tokens only (http/auth.h)
 };
 
 // Decoded query parameters, in order. A parameter given twice is rejected when read.

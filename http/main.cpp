@@ -14,6 +14,8 @@
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
+#include "eventlog/users.h"
+#include "http/auth.h"
 #include "http/broadcaster.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -29,6 +31,7 @@ const char* kUsage =
     "               [--campaign-retention-days N] [--threads N]\n"
     "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
     "               [--map-size BYTES]\n"
+    "               [--session-ttl-s N]\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
@@ -41,7 +44,8 @@ const char* kUsage =
     "  --map-size BYTES    size of each LMDB memory map (default: the data volume's size; the\n"
     "                      files grow as data does, the map only reserves address space)\n"
     "  --retention-interval-ms N\n"
-    "                      how often the campaign retention runs (default 3600000: hourly)\n";
+    "                      how often the campaign retention runs (default 3600000: hourly)\n"
+    "  --session-ttl-s N   console sessions end N seconds after login (default 43200: 12 hours)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   std::size_t map_size = 0;  // 0: the volume's size
+  http::AuthOptions auth_options;
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -117,6 +122,10 @@ int main(int argc, char** argv) {
     } else if (flag == "--map-size") {
       map_size = number(flag, value);
       if (map_size < (std::uint64_t{1} << 20)) usage_error("--map-size must be at least 1048576");
+    } else if (flag == "--session-ttl-s") {
+      auto seconds = number(flag, value);
+      if (seconds < 1 || seconds > 366ull * 86400) usage_error("--session-ttl-s needs 1 to 31622400");
+      auth_options.session_lifetime = static_cast<Millis>(seconds) * 1000;
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value);
     } else {
@@ -145,6 +154,7 @@ int main(int argc, char** argv) {
     }
     WriteModel model(store, log);
     TokenStore tokens(store);
+    UserStore users(store);
     drop_legacy_read_models(store);
     if (auto folded = model.catch_up(store)) {
       std::cerr << "eventsd: brought the write model up to date (" << folded << " records)\n";
@@ -191,6 +201,8 @@ int main(int argc, char** argv) {
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
     http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
+    http::Auth auth(users, auth_options);
+    app.auth = &auth;
     http::Server server(app, http::make_router());
     server.listen();
     server.drain_on_signals();

@@ -1,5 +1,8 @@
 #include "http/router.h"
 
+#include "http/auth.h"
+#include "http/cors.h"
+
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/url/parse.hpp>
@@ -47,29 +50,6 @@ Dialect dialect_of_path(const std::vector<std::string>& path) {
   return Dialect::org_unit;
 }
 
-// "Bearer <token>": the scheme in any case, then spaces or tabs (RFC 9110 §11.1).
-std::optional<std::string_view> bearer_token(const RawRequest& raw) {
-  auto it = raw.find(bhttp::field::authorization);
-  if (it == raw.end()) return std::nullopt;
-  std::string_view v = it->value();
-  constexpr std::string_view scheme = "bearer";
-  if (v.size() <= scheme.size() || !boost::beast::iequals(v.substr(0, scheme.size()), scheme) ||
-      (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
-    return std::nullopt;
-  }
-  v.remove_prefix(scheme.size());
-  auto blank = [](char c) { return c == ' ' || c == '\t'; };
-  while (!v.empty() && blank(v.front())) v.remove_prefix(1);
-  while (!v.empty() && blank(v.back())) v.remove_suffix(1);
-  if (v.empty()) return std::nullopt;
-  return v;
-}
-
-ApiError unauthorized(Dialect dialect, std::string message) {
-  return ApiError(401, dialect == Dialect::campaign ? "invalid_key" : "unauthorized",
-                  std::move(message));
-}
-
 }  // namespace
 
 Dialect dialect_of_target(std::string_view target) {
@@ -91,6 +71,13 @@ void Router::add(bhttp::verb method, std::string pattern, Dialect dialect, std::
 }
 
 boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) const {
+  Access access;
+  Reply reply = co_await dispatch(app, raw, access);
+  allow_origin(app, raw, access, reply.response);
+  co_return reply;
+}
+
+boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, Access& access) const {
   Request request{raw, {}, {}, {}, {}, now_millis()};
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;
@@ -110,9 +97,11 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
     std::string allow;
     std::size_t best_literals = 0;
     std::vector<std::string> captures;
+    std::vector<const Route*> at_path;
     for (const auto& r : routes_) {
       if (!matches(r, request.path, captures)) continue;
       path_known = true;
+      at_path.push_back(&r);
       const std::size_t literals = r.segments.size() - captures.size();
       if (r.method == raw.method()) {
         if (!route || literals > best_literals) {
@@ -129,6 +118,7 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
     }
     if (!route) {
       if (!path_known) throw ApiError(404, "not_found", "no such route");
+      if (raw.method() == bhttp::verb::options) co_return preflight(app, raw, at_path, dialect);
       Response res = error_response(dialect, ApiError(405, "method_not_allowed",
                                                       "method not allowed on this route"));
       res.set(bhttp::field::allow, allow);
@@ -136,27 +126,8 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
     }
     dialect = route->dialect;
 
-    if (!route->scope.empty()) {
-      auto token = bearer_token(raw);
-      if (!token) throw unauthorized(dialect, "missing bearer token");
-      std::optional<TokenInfo> info;
-      {
-        auto snapshot = app.store.read();
-        info = app.tokens.find(snapshot.txn(), *token);
-      }
-      if (!info) throw unauthorized(dialect, "unknown or revoked token");
-      if (!info->has_scope(route->scope)) {
-        throw ApiError(403, "insufficient_permissions", "this token lacks the " + route->scope + " scope");
-      }
-      request.principal = {info->id, info->tenant};
-      if (app.limiter) {
-        if (auto wait = app.limiter->take(info->id)) {
-          ApiError limited(429, "rate_limited", "rate limit exceeded; retry later");
-          limited.retry_after = *wait;
-          throw limited;
-        }
-      }
-    }
+    access.route = route;
+    if (!route->scope.empty()) authenticate(app, *route, request, access);
     if (raw.method() == bhttp::verb::get) {
       if (auto min = request.query.take("min_position")) co_await await_min_position(app, *min);
     } else if (!route->scope.empty() && !app.writer.admits(raw.body().size())) {
@@ -193,6 +164,10 @@ Router make_router() {
   add_audit_routes(router);
   add_metrics_route(router);
   add_admin_routes(router);
+  add_session_routes(router);
+  add_token_routes(router);
+  add_identify_route(router);
+  add_asset_routes(router);
   return router;
 }
 

@@ -23,6 +23,8 @@ struct Route {
   std::string name;                   // "GET /v1/events/{id}"
 };
 
+struct Access;  // http/auth.h
+
 class Router {
  public:
   void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
@@ -31,6 +33,7 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, Access& access) const;
   std::vector<Route> routes_;
 };
 
@@ -52,5 +55,9 @@ void add_stream_routes(Router& router);
 void add_audit_routes(Router& router);
 void add_metrics_route(Router& router);
 void add_admin_routes(Router& router);
+void add_session_routes(Router& router);
+void add_token_routes(Router& router);
+void add_identify_route(Router& router);
+void add_asset_routes(Router& router);
 
 }  // namespace eventsd::http

@@ -12,6 +12,12 @@ const char* kHelp =
     "  token list   --data DIR\n"
     "  token revoke --data DIR TOKEN_ID\n"
     "  token check  --data DIR TOKEN\n"
+    "  token create --data DIR --tenant T --publishable --origins https://a.example,...\n"
+    "               [--rate RPS] [--address-rate RPS]   print a new publishable (browser) key\n"
+    "  user create  --data DIR --email E --tenants a,b [--role admin|member] [--create]\n"
+    "                               password from a prompt, or the first line of stdin\n"
+    "  user list    --data DIR\n"
+    "  user delete | passwd | revoke-sessions  --data DIR --email E\n"
     "  rebuild --data DIR           fold the log into a new read-model generation and switch to it\n"
     "                               (while eventsd serves, or not; `replay` is the same)\n"
     "  verify --data DIR [--scratch DIR]\n"
@@ -36,7 +42,11 @@ int main(int argc, char** argv) {
     const std::string command = argv[1];
     if (command == "token") {
       if (argc < 3) throw Usage("token needs create, list, revoke or check");
-      return tokens(argv[2], parse(argc, argv, 3, {"create"}));
+      return tokens(argv[2], parse(argc, argv, 3, {"create", "publishable"}));
+    }
+    if (command == "user") {
+      if (argc < 3) throw Usage("user needs create, list, delete, passwd or revoke-sessions");
+      return users(argv[2], parse(argc, argv, 3, {"create"}));
     }
     const Args args = parse(argc, argv, 2, {"create"});
     if (command == "rebuild" || command == "replay") return rebuild(args);

@@ -9,6 +9,8 @@ packages=(
   liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev
   libgtest-dev libbenchmark-dev
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
+  libsodium-dev  # Argon2id password hashes of console users
+  chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
 )
 
 missing=()

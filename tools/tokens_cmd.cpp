@@ -21,13 +21,34 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 int tokens(const std::string& verb, const Args& args) {
-  args.only({"data", "tenant", "scopes", "create"});
+  args.only({"data", "tenant", "scopes", "create", "publishable", "origins", "rate", "address-rate"});
   const bool writes = verb == "create" || verb == "revoke";
   auto store_ptr = open_log_store(args.need("data"), writes, verb == "create" && args.get("create").has_value());
   Store& store = *store_ptr;
   TokenStore tokens(store);
   if (verb == "create") {
     try {
+      if (args.get("publishable")) {
+        if (args.get("scopes")) throw Usage("a publishable key has the events:write scope only; drop --scopes");
+        PublishableSpec spec;
+        spec.origins = split_commas(args.need("origins"));
+        auto rate = [&](const char* name) {
+          auto v = args.get(name);
+          if (!v) return 0.0;
+          std::size_t used = 0;
+          double d = -1;
+          try {
+            d = std::stod(*v, &used);
+          } catch (const std::exception&) {
+          }
+          if (used != v->size() || !(d >= 0)) throw Usage(std::string("--") + name + " needs a number >= 0");
+          return d;
+        };
+        spec.rate = rate("rate");
+        spec.address_rate = rate("address-rate");
+        std::cout << tokens.create_publishable(args.need("tenant"), spec) << "\n";
+        return kOk;
+      }
       std::cout << tokens.create(args.need("tenant"), split_commas(args.need("scopes"))) << "\n";
     } catch (const std::invalid_argument& e) {
       throw Usage(e.what());
@@ -38,7 +59,13 @@ int tokens(const std::string& verb, const Args& args) {
     for (const auto& t : tokens.list()) {
       std::string scopes;
       for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at) << "\n";
+      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
+      if (t.publishable) {
+        std::string origins;
+        for (const auto& o : t.origins) origins += (origins.empty() ? "" : ",") + o;
+        std::cout << "\tpublishable\t" << origins;
+      }
+      std::cout << "\n";
     }
     return kOk;
   }
