@@ -46,7 +46,7 @@ asio::awaitable<Reply> campaign_events(App& app, Request& req) {
   narrow(lr.filter, time_param(q, "from_date"), time_param(q, "to_date"));
   // Events older than the retention are never served, purged or not yet.
   if (app.options.campaign_retention_days > 0) {
-    narrow(lr.filter, req.received_at - app.options.campaign_retention_days * kMillisPerDay, std::nullopt);
+    narrow(lr.filter, req.now() - app.options.campaign_retention_days * kMillisPerDay, std::nullopt);
   }
   const std::int64_t page = int_param(q, "page", 1, 500'000).value_or(1);
   lr.limit = static_cast<std::uint32_t>(int_param(q, "per_page", 1, 100).value_or(50));

@@ -9,9 +9,9 @@
 
 namespace eventsd::http {
 
-// Narrows [after, before] by a named range (today, yesterday, last_7d, last_30d, last_90d; UTC).
-// Throws ApiError naming `param` for anything else.
-void apply_range(std::string_view param, std::string_view range, Millis now, EventFilter& filter);
+// Narrows [after, before] by a named range (today, yesterday, last_7d, last_30d, last_90d; UTC),
+// relative to the request's clock. Throws ApiError naming `param` for anything else.
+void apply_range(std::string_view param, std::string_view range, const Request& req, EventFilter& filter);
 
 // The filter parameters of GET /v1/events (event_type, contact_id, domain, url_contains, search,
 // date_after, date_before, range, identified_only, suppressed), shared by the export.

@@ -7,6 +7,7 @@
 #include <string>
 #include <future>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "commands/writer.h"
@@ -29,6 +30,7 @@ const char* kUsage =
     "               [--campaign-retention-days N] [--threads N]\n"
     "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
     "               [--map-size BYTES]\n"
+    "               [--mount DIALECT=/PREFIX]...\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
@@ -41,7 +43,11 @@ const char* kUsage =
     "  --map-size BYTES    size of each LMDB memory map (default: the data volume's size; the\n"
     "                      files grow as data does, the map only reserves address space)\n"
     "  --retention-interval-ms N\n"
-    "                      how often the campaign retention runs (default 3600000: hourly)\n";
+    "                      how often the campaign retention runs (default 3600000: hourly)\n"
+    "  --mount DIALECT=/PREFIX\n"
+    "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
+    "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
+    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
@@ -84,6 +90,7 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   std::size_t map_size = 0;  // 0: the volume's size
+  http::Router router = http::make_router();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -117,6 +124,12 @@ int main(int argc, char** argv) {
     } else if (flag == "--map-size") {
       map_size = number(flag, value);
       if (map_size < (std::uint64_t{1} << 20)) usage_error("--map-size must be at least 1048576");
+    } else if (flag == "--mount") {
+      try {
+        router.mount(http::parse_mount(value));
+      } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
+      }
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value);
     } else {
@@ -191,7 +204,7 @@ int main(int argc, char** argv) {
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
     http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
-    http::Server server(app, http::make_router());
+    http::Server server(app, std::move(router));
     server.listen();
     server.drain_on_signals();
     server.on_drain([&commits] { commits.close(); });

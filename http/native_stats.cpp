@@ -36,7 +36,7 @@ asio::awaitable<Reply> stats(App& app, Request& req) {
   sq.domain = text_param(q, "domain", 253);
   EventFilter bounds;
   narrow(bounds, time_param(q, "date_after"), time_param(q, "date_before"));
-  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, bounds);
+  if (auto range = q.get("range")) apply_range("range", *range, req, bounds);
   sq.after = bounds.after;
   sq.before = bounds.before;
   sq.identified_only = bool_param(q, "identified_only").value_or(false);
