@@ -9,6 +9,12 @@ void narrow(EventFilter& f, std::optional<Millis> from, std::optional<Millis> to
   if (to) f.before = f.before ? std::min(*f.before, *to) : *to;
 }
 
+ApiError too_deep(std::string field) {
+  return bad_param(std::move(field),
+                   "this page lies more than 10,000,000 events from either end of the listing; "
+                   "narrow the filter, or page with cursor where the route has one");
+}
+
 void parse_list_filter(const Request& req, EventFilter& f) {
   const auto& q = req.query;
   f.event_type = text_param(q, "event_type", 128);

@@ -17,6 +17,12 @@ void apply_range(std::string_view param, std::string_view range, const Request& 
 // date_after, date_before, range, identified_only, suppressed), shared by the export.
 void parse_list_filter(const Request& req, EventFilter& filter);
 
+// The most events a page may skip to reach its offset, counted from whichever end of the listing
+// is nearer (docs/queries.md); a page past the end skips nothing.
+inline constexpr std::uint64_t kMaxSkip = 10'000'000;
+// The error for a page that would skip more (ListResult::too_deep).
+ApiError too_deep(std::string field);
+
 // Narrows the filter to [from, to] (either may be absent), intersecting what is there.
 void narrow(EventFilter& filter, std::optional<Millis> from, std::optional<Millis> to);
 

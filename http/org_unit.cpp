@@ -32,9 +32,10 @@ Response list(App& app, Request& req, std::optional<std::string> lead) {
   if (!lr.filter.contact_id) lr.filter.contact_id = text_param(q, "lead_id", 128);
   lr.filter.event_type = text_param(q, "event_type", 128);
   if (auto range = q.get("range")) apply_range("range", *range, req, lr.filter);
-  const std::int64_t page = int_param(q, "page", 1, 500'000).value_or(1);
+  const std::int64_t page = int_param(q, "page", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
   lr.limit = static_cast<std::uint32_t>(int_param(q, "limit", 1, 100).value_or(25));
   lr.offset = static_cast<std::uint64_t>(page - 1) * lr.limit;
+  lr.max_skip = kMaxSkip;
   ListResult result;
   {
     TenantView view(app, req.principal.tenant);
@@ -42,6 +43,7 @@ Response list(App& app, Request& req, std::optional<std::string> lead) {
       result = list_events(view.read(), *tno, lr);
     }
   }
+  if (result.too_deep) throw too_deep("page");
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("events").begin_array();
