@@ -151,8 +151,8 @@ TEST_F(SessionsPropertyTest, SessionsAgreeWithBruteForceThroughEveryKindOfChange
           const unsigned who = rng() % 10;
           if (who < 7) m.contact = "ct_" + std::to_string(rng() % kContacts);
           else if (who < 9) m.session_id = "sess_" + std::to_string(rng() % 3);
-          // Minutes over about three days, so gaps fall on both sides of 30 minutes.
-          m.ts = kBase - static_cast<Millis>(rng() % 4000) * 60'000 - (rng() % 2) * 30 * 60'000;
+          // Minutes over about a day, so gaps fall on both sides of 30 minutes.
+          m.ts = kBase - static_cast<Millis>(rng() % 1500) * 60'000 - (rng() % 2) * 30 * 60'000;
           if (rng() % 5 == 0) m.campaign = "cmp_1";
           m.suppressed = rng() % 8 == 0;
           auto e = events[i];
@@ -206,7 +206,7 @@ TEST_F(SessionsPropertyTest, SessionsAgreeWithBruteForceThroughEveryKindOfChange
         for (unsigned k = 0; k < regrouped.size(); ++k) ids.set(k, regrouped[k]);
       });
     } else {  // campaign retention
-      const Millis cutoff = kBase - static_cast<Millis>(rng() % 4000) * 60'000;
+      const Millis cutoff = kBase - static_cast<Millis>(1000 + rng() % 600) * 60'000;
       std::erase_if(live_, [&](const Model& m) { return m.campaign && m.ts < cutoff; });
       append([&](schema::LogRecord::Builder r) {
         r.initFact().initRetentionApplied().setCampaignCutoff(cutoff);
