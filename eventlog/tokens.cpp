@@ -25,6 +25,20 @@ bool is_known_scope(std::string_view scope) {
   return std::find(std::begin(kScopes), std::end(kScopes), scope) != std::end(kScopes);
 }
 
+bool is_strong_key(std::string_view key) {
+  if (key.size() < 24 || key.size() > 256) return false;
+  const std::string_view body = key.substr(0, key.find_last_not_of('=') + 1);
+  const bool alphabet = std::all_of(body.begin(), body.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  });
+  if (!alphabet || body.empty()) return false;
+  bool seen[256] = {};
+  int distinct = 0;
+  for (unsigned char c : body) distinct += seen[c] ? 0 : (seen[c] = true, 1);
+  return distinct >= 10;
+}
+
 bool TokenInfo::has_scope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
@@ -64,7 +78,9 @@ std::string random_secret() {
 
 TokenStore::TokenStore(Store& store) : store_(store), db_(store.db("tokens")) {}
 
-std::string TokenStore::create(std::string_view tenant, const std::vector<std::string>& scopes) {
+namespace {
+
+void check_grant(std::string_view tenant, const std::vector<std::string>& scopes) {
   if (!is_valid_tenant(tenant)) {
     throw std::invalid_argument("tenant must be 1-64 characters of A-Z a-z 0-9 _ . -");
   }
@@ -72,14 +88,43 @@ std::string TokenStore::create(std::string_view tenant, const std::vector<std::s
   for (const auto& s : scopes) {
     if (!is_known_scope(s)) throw std::invalid_argument("unknown scope: " + s);
   }
+}
+
+}  // namespace
+
+std::string TokenStore::create(std::string_view tenant, const std::vector<std::string>& scopes) {
+  check_grant(tenant, scopes);
   const std::string secret = random_secret();
+  store(tenant, scopes, secret);
+  return secret;
+}
+
+std::string TokenStore::import(std::string_view tenant, const std::vector<std::string>& scopes,
+                               std::string_view secret) {
+  check_grant(tenant, scopes);
+  if (!is_strong_key(secret)) {
+    throw std::invalid_argument(
+        "the key is too weak to be a bearer token: it must be 24-256 characters of A-Z a-z 0-9 "
+        "- . _ ~ + / ('=' only at the end) with at least 10 different characters");
+  }
+  return store(tenant, scopes, secret);
+}
+
+std::string TokenStore::store(std::string_view tenant, const std::vector<std::string>& scopes,
+                              std::string_view secret) {
   const Sha256 hash = sha256(secret);
   TokenInfo info{token_id(hash), std::string(tenant), scopes,
                  std::chrono::duration_cast<std::chrono::milliseconds>(
                      std::chrono::system_clock::now().time_since_epoch())
                      .count()};
-  store_.write([&](lmdb::Txn& txn) { txn.put(db_, as_view(hash), encode(info)); });
-  return secret;
+  bool exists = false;
+  store_.write([&](lmdb::Txn& txn) {
+    std::string_view v;
+    exists = txn.get(db_, as_view(hash), v);
+    if (!exists) txn.put(db_, as_view(hash), encode(info));
+  });
+  if (exists) throw std::invalid_argument("this key is already stored (token " + info.id + ")");
+  return info.id;
 }
 
 std::vector<TokenInfo> TokenStore::list() {
