@@ -374,7 +374,8 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
         checkpoint = view.models().checkpoint(view.txn());
       }
       auto inm = raw.find(bhttp::field::if_none_match);
-      if (inm != raw.end()) {
+      // "*" asks whether the answer exists at all: only the handler can tell.
+      if (inm != raw.end() && inm->value().find('"') != std::string_view::npos) {
         // The clock code of the tag the client holds says how this answer depends on the clock:
         // the same route and target read it the same way.
         const char clock = tag_clock(inm->value()).value_or('-');
@@ -391,8 +392,12 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw) co
     if (checkpoint && !reply.chunks && reply.response.result() == bhttp::status::ok) {
       const Millis g = request.clock_granularity;
       if (g == 0 || g == kMillisPerDay) {
-        reply.response.set(bhttp::field::etag,
-                           entity_tag(*checkpoint, g == 0 ? '-' : 'd', request.received_at, request));
+        const std::string tag = entity_tag(*checkpoint, g == 0 ? '-' : 'd', request.received_at, request);
+        if (auto inm = raw.find(bhttp::field::if_none_match);
+            inm != raw.end() && none_match_hits(inm->value(), tag)) {
+          reply = Reply(Response{bhttp::status::not_modified, 11});
+        }
+        reply.response.set(bhttp::field::etag, tag);
       }
     }
     co_return finish(std::move(reply));
