@@ -37,28 +37,10 @@ class Fold {
     const auto p = neighbour(key, false), n = neighbour(key, true);
     const bool link_p = p && ts - p->ts <= kSessionGap;
     const bool link_n = n && n->ts - ts <= kSessionGap;
-    if (link_p && link_n) {
-      // Inside a session, or bridging the gap between two: the later one joins the earlier.
-      if (n->start) {
-        const Millis end = end_of(n->key);
-        drop_start(*n);
-        set_end(session_of(p->key), end);
-      }
-      set_point(key, false);
-    } else if (link_p) {
-      // The new last event of the session before it.
-      set_end(session_of(p->key), ts);
-      set_point(key, false);
-    } else if (link_n) {
-      // The new first event of the session after it.
-      const Millis end = end_of(n->key);
-      drop_start(*n);
-      add_start(key, ts, seq, end);
-      set_point(key, true);
-    } else {
-      add_start(key, ts, seq, ts);
-      set_point(key, true);
-    }
+    // Bridging the gap before n's session folds it into p's; joining n's alone moves its start.
+    if (link_n && n->start) drop_start(*n);
+    if (!link_p) add_start(ts, seq);
+    set_point(key, !link_p);
   }
 
   void remove(Millis ts, std::uint64_t seq) {
@@ -67,27 +49,14 @@ class Fold {
     if (!txn_.get(db_.points, key, v)) return;
     const bool start = !v.empty() && v[0] == 1;
     const auto p = neighbour(key, false), n = neighbour(key, true);
-    const bool n_in_same = n && !n->start;
-    if (start) {
-      const Millis end = end_of(key);
-      drop_start(Point{key, ts, seq, true});
-      if (n_in_same) {
-        add_start(n->key, n->ts, n->seq, end);
-        set_point(n->key, true);
-      }
-    } else {
-      const std::string session = session_of(key);
-      if (!n_in_same) {
-        set_end(session, p->ts);  // it was the session's last event
-      } else if (n->ts - p->ts > kSessionGap) {
-        // It held the session together: the events after it start one of their own.
-        const Millis end = end_of(session);
-        set_end(session, p->ts);
-        add_start(n->key, n->ts, n->seq, end);
-        set_point(n->key, true);
-      }
-    }
     txn_.del(db_.points, key);
+    if (start) drop_start(Point{key, ts, seq, true});
+    // The next event of the same session starts one when t was the start, or when t alone held
+    // p and n together.
+    if (n && !n->start && (start || n->ts - p->ts > kSessionGap)) {
+      add_start(n->ts, n->seq);
+      set_point(n->key, true);
+    }
   }
 
  private:
@@ -108,42 +77,25 @@ class Fold {
     return decode_point(cursor.key(), cursor.value());
   }
 
-  // The rm_sessions key of the session holding the point `key` (the last start at or before it;
-  // the two databases share the key layout).
-  std::string session_of(const std::string& key) const {
-    lmdb::Cursor cursor(txn_, db_.sessions);
-    if (!cursor.seek_last_at_or_before(key) || !cursor.key().starts_with(prefix_)) {
-      throw std::runtime_error("rm_session_points has an event before any session start");
-    }
-    return std::string(cursor.key());
-  }
-
-  Millis end_of(const std::string& session) const {
-    std::string_view v;
-    if (!txn_.get(db_.sessions, session, v)) throw std::runtime_error("rm_sessions lacks a session start");
-    return keys::read_i64(v, 0);
-  }
-
-  void set_end(const std::string& session, Millis end) { txn_.put(db_.sessions, session, Key().i64(end)); }
-
   void set_point(const std::string& key, bool start) {
     const char flag = start ? 1 : 0;
     txn_.put(db_.points, key, std::string_view(&flag, 1));
   }
 
-  void add_start(const std::string& key, Millis ts, std::uint64_t seq, Millis end) {
-    set_end(key, end);
+  void add_start(Millis ts, std::uint64_t seq) {
+    txn_.put(db_.sessions, point_key(ts, seq), std::string_view());
     const auto kind = static_cast<char>(kind_);
     txn_.put(db_.starts, Key().u32(tno_).i64(ts).u64(seq), std::string_view(&kind, 1));
     count_day(ts, +1);
   }
 
-  // `p` stops being a session start (its point stays, or is removed by the caller).
+  // `p` stops being a session start (its point stays, marked so, or is removed by the caller).
   void drop_start(const Point& p) {
     txn_.del(db_.sessions, p.key);
     txn_.del(db_.starts, Key().u32(tno_).i64(p.ts).u64(p.seq));
     count_day(p.ts, -1);
-    set_point(p.key, false);
+    std::string_view still_there;
+    if (txn_.get(db_.points, p.key, still_there)) set_point(p.key, false);
   }
 
   void count_day(Millis ts, int delta) {
@@ -196,11 +148,11 @@ SessionPage contact_sessions(const ReadView& view, std::uint32_t tno, std::strin
     if (index < offset || page.sessions.size() >= limit) continue;
     Session s;
     s.started_at = keys::read_i64(sessions.key(), sessions.key().size() - 16);
-    s.ended_at = keys::read_i64(sessions.value(), 0);
-    // Its events: from its start up to the next start.
+    // Its events: from its start up to the next start; the last one ends it.
     for (bool p = points.seek(sessions.key()); p && points.key().starts_with(prefix); p = points.next()) {
       if (s.event_count > 0 && !points.value().empty() && points.value()[0] == 1) break;
       ++s.event_count;
+      s.ended_at = keys::read_i64(points.key(), points.key().size() - 16);
     }
     page.sessions.push_back(s);
   }

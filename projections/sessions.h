@@ -36,7 +36,7 @@ enum class SessionSubject : std::uint8_t { contact = 'c', anonymous = 's' };
 
 struct SessionDbs {
   MDB_dbi points;    // [tno][subject kind][subject\0][ts][seq] -> 1 if the event starts a session, else 0
-  MDB_dbi sessions;  // [tno][subject kind][subject\0][start ts][start seq] -> end ts (i64, big-endian)
+  MDB_dbi sessions;  // [tno][subject kind][subject\0][start ts][start seq] -> "" (one per session)
   MDB_dbi starts;    // [tno][start ts][start seq] -> subject kind (u8): sessions by start time
   MDB_dbi days;      // [tno][UTC day start i64][subject kind] -> sessions started that day (u64)
 };
