@@ -162,13 +162,6 @@ std::optional<char> tag_clock(std::string_view header) {
 
 }  // namespace
 
-std::string_view dialect_name(Dialect dialect) {
-  for (const auto& [d, name] : kDialectNames) {
-    if (d == dialect) return name;
-  }
-  return "native";
-}
-
 Mount parse_mount(std::string_view spec) {
   const auto eq = spec.find('=');
   if (eq == std::string_view::npos) throw std::invalid_argument("--mount needs DIALECT=/PREFIX");

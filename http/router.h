@@ -47,8 +47,6 @@ struct Mount {
   std::vector<std::string> segments;  // {"a", "b"}
 };
 
-// The name of a dialect as --mount spells it (native, org_unit, campaign, workspace).
-std::string_view dialect_name(Dialect dialect);
 // Parses "DIALECT=/prefix"; throws std::invalid_argument saying what is wrong.
 Mount parse_mount(std::string_view spec);
 
