@@ -34,7 +34,7 @@ class Fold {
 
   void insert(Millis ts, std::uint64_t seq) {
     const std::string key = point_key(ts, seq);
-    const auto p = neighbour(key, false), n = neighbour(key, true);
+    const auto [p, n] = neighbours(key);
     const bool link_p = p && ts - p->ts <= kSessionGap;
     const bool link_n = n && n->ts - ts <= kSessionGap;
     // Bridging the gap before n's session folds it into p's; joining n's alone moves its start.
@@ -48,7 +48,7 @@ class Fold {
     std::string_view v;
     if (!txn_.get(db_.points, key, v)) return;
     const bool start = !v.empty() && v[0] == 1;
-    const auto p = neighbour(key, false), n = neighbour(key, true);
+    const auto [p, n] = neighbours(key);
     txn_.del(db_.points, key);
     if (start) drop_start(Point{key, ts, seq, true});
     // The next event of the same session starts one when t was the start, or when t alone held
@@ -64,17 +64,24 @@ class Fold {
     return Key().raw(prefix_).i64(ts).u64(seq).str();
   }
 
-  // The subject's point just after (or before) `key`, which is not itself returned.
-  std::optional<Point> neighbour(const std::string& key, bool after) const {
+  // The subject's points just before and just after `key` (which is not itself returned), read
+  // with one cursor: one tree descent per event.
+  std::pair<std::optional<Point>, std::optional<Point>> neighbours(const std::string& key) const {
     lmdb::Cursor cursor(txn_, db_.points);
+    auto here = [&](bool ok) -> std::optional<Point> {
+      if (!ok || !cursor.key().starts_with(prefix_)) return std::nullopt;
+      return decode_point(cursor.key(), cursor.value());
+    };
     bool ok = cursor.seek(key);
-    if (after) {
-      if (ok && cursor.key() == key) ok = cursor.next();
+    const bool present = ok && cursor.key() == key;
+    std::optional<Point> after = here(present ? cursor.next() : ok);
+    // Back to the last key below `key`: one step back from what follows it, or the very last.
+    if (present) {
+      ok = after ? cursor.prev() && cursor.prev() : cursor.seek(key) && cursor.prev();
     } else {
       ok = ok ? cursor.prev() : cursor.last();
     }
-    if (!ok || !cursor.key().starts_with(prefix_)) return std::nullopt;
-    return decode_point(cursor.key(), cursor.value());
+    return {here(ok), after};
   }
 
   void set_point(const std::string& key, bool start) {
