@@ -45,7 +45,7 @@ class SessionsPropertyTest : public ::testing::Test {
       record.setTenant("t");
       fill(record);
       const auto position = appender.append(message);
-      models_->apply(txn, position, message.getRoot<schema::LogRecord>().asReader());
+      models_->apply(txn, txn, position, message.getRoot<schema::LogRecord>().asReader());
       head = appender.head();
     });
     log_->advance(head);
