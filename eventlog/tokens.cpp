@@ -25,6 +25,20 @@ bool is_known_scope(std::string_view scope) {
   return std::find(std::begin(kScopes), std::end(kScopes), scope) != std::end(kScopes);
 }
 
+bool is_strong_key(std::string_view key) {
+  if (key.size() < 24 || key.size() > 256) return false;
+  const std::string_view body = key.substr(0, key.find_last_not_of('=') + 1);
+  const bool alphabet = std::all_of(body.begin(), body.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+  });
+  if (!alphabet || body.empty()) return false;
+  bool seen[256] = {};
+  int distinct = 0;
+  for (unsigned char c : body) distinct += seen[c] ? 0 : (seen[c] = true, 1);
+  return distinct >= 10;
+}
+
 bool TokenInfo::has_scope(std::string_view scope) const {
   return std::find(scopes.begin(), scopes.end(), scope) != scopes.end();
 }
@@ -165,13 +179,47 @@ std::string TokenStore::create_publishable(std::string_view tenant, const Publis
   return secret;
 }
 
-std::string TokenStore::create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes) {
-  check_tenant(tenant);
+namespace {
+
+void check_scopes(const std::vector<std::string>& scopes) {
   if (scopes.empty()) throw std::invalid_argument("at least one scope is required");
   for (const auto& s : scopes) {
     if (!is_known_scope(s)) throw std::invalid_argument("unknown scope: " + s);
   }
+}
+
+}  // namespace
+
+std::string TokenStore::create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes) {
+  check_tenant(tenant);
+  check_scopes(scopes);
   const std::string secret = random_secret();
+  store(txn, tenant, scopes, secret);
+  return secret;
+}
+
+std::string TokenStore::import(std::string_view tenant, const std::vector<std::string>& scopes,
+                               std::string_view secret) {
+  check_tenant(tenant);
+  check_scopes(scopes);
+  if (!is_strong_key(secret)) {
+    throw std::invalid_argument(
+        "the key is too weak to be a bearer token: it must be 24-256 characters of A-Z a-z 0-9 "
+        "- . _ ~ + / ('=' only at the end) with at least 10 different characters");
+  }
+  std::string id;
+  store_.write([&](lmdb::Txn& txn) {
+    std::string_view v;
+    if (txn.get(db_, as_view(sha256(secret)), v)) {
+      throw std::invalid_argument("this key is already stored (token " + token_id(sha256(secret)) + ")");
+    }
+    id = store(txn, tenant, scopes, secret);
+  });
+  return id;
+}
+
+std::string TokenStore::store(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes,
+                              std::string_view secret) {
   const Sha256 hash = sha256(secret);
   TokenInfo info;
   info.id = token_id(hash);
@@ -179,7 +227,7 @@ std::string TokenStore::create(lmdb::Txn& txn, std::string_view tenant, const st
   info.scopes = scopes;
   info.created_at = now_ms();
   txn.put(db_, as_view(hash), encode(info));
-  return secret;
+  return info.id;
 }
 
 std::string TokenStore::create_publishable(lmdb::Txn& txn, std::string_view tenant,

@@ -21,6 +21,10 @@ inline constexpr std::string_view kScopes[] = {"events:read", "events:write", "c
 // Tenant ids: 1-64 characters of [A-Za-z0-9_.-].
 bool is_valid_tenant(std::string_view tenant);
 bool is_known_scope(std::string_view scope);
+// Whether an imported key is fit to be a bearer token: 24-256 characters of the RFC 6750 token
+// alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' only as padding at the end), with at least 10
+// different characters (so "wbk_aaaaaaaaaaaaaaaaaaaaaaaa" or a short placeholder is refused).
+bool is_strong_key(std::string_view key);
 
 struct TokenInfo {
   std::string id;  // public handle ("tok_" + 12 hex digits of the secret's hash)
@@ -59,6 +63,11 @@ class TokenStore {
   std::string create(std::string_view tenant, const std::vector<std::string>& scopes);
   // A publishable key (secret "edp_..."); throws std::invalid_argument for a bad tenant or origin.
   std::string create_publishable(std::string_view tenant, const PublishableSpec& spec);
+  // Stores an existing secret (an API key issued by another product, so its clients need no new
+  // key), hashed like a created one, and returns the token's id. Throws std::invalid_argument for
+  // a bad tenant or scope, a weak key (see is_strong_key) or one already stored.
+  std::string import(std::string_view tenant, const std::vector<std::string>& scopes,
+                     std::string_view secret);
   std::vector<TokenInfo> list();
   // Returns false when no token has this id.
   bool revoke(std::string_view id);
@@ -78,6 +87,10 @@ class TokenStore {
   static std::string id_of(std::string_view secret);
 
  private:
+  // Stores the hash of `secret` with its grant; returns the token id.
+  std::string store(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes,
+                    std::string_view secret);
+
   Store& store_;
   MDB_dbi db_;
 };

@@ -85,15 +85,18 @@ struct App {
   Auth* auth = nullptr;                  // null: bearer tokens only (http/auth.h)
 };
 
-// Decoded query parameters, in order. A parameter given twice is rejected when read.
+// Decoded query parameters, in order. A parameter given twice is rejected when read. A parameter
+// with an empty value ("?event_type=", what an HTML form sends for an empty field) reads as
+// absent; its name is still checked. The cache-buster "_" (jQuery, many HTTP libraries) is
+// accepted everywhere and means nothing.
 class QueryParams {
  public:
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
-  // The value of `name`, if given; throws ApiError when it was given more than once.
+  // The value of `name`, if given and not empty; throws ApiError when it was given more than once.
   std::optional<std::string_view> get(std::string_view name) const;
   // Like get(), and removes the parameter (one the router handles for every route).
   std::optional<std::string> take(std::string_view name);
-  // Throws ApiError naming the first parameter not in `allowed`.
+  // Throws ApiError naming the first parameter not in `allowed` (nor "_").
   void only(std::initializer_list<std::string_view> allowed) const;
 
  private:
@@ -112,6 +115,15 @@ struct Request {
   QueryParams query;
   Principal principal;
   Millis received_at = 0;
+
+  // The clock, for an answer that depends on it (a relative date range, a retention cutoff, a
+  // window ending today). `granularity` is how finely the answer changes with it (1 ms, a day):
+  // the router folds the time at that granularity into the answer's ETag.
+  Millis now(Millis granularity = 1) const {
+    if (clock_granularity == 0 || granularity < clock_granularity) clock_granularity = granularity;
+    return received_at;
+  }
+  mutable Millis clock_granularity = 0;  // 0: the answer does not depend on the clock
 };
 
 // The id a route's path names ({id}): every stored id (event, contact, campaign) is 1-128 bytes
@@ -134,11 +146,16 @@ struct Reply {
 
 using Handler = std::function<boost::asio::awaitable<Reply>(App&, Request&)>;
 
-// Building responses.
+// Building responses. An error response carries a Date header (RFC 9110 §6.6.1) of its own, as it
+// may be sent before the router sees the request.
 Response json_response(unsigned status, std::string body);
 Response error_response(Dialect dialect, const ApiError& error);
+// An IMF-fixdate (RFC 9110 §5.6.7) for a Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(Millis t);
 
-// Parsing parameters (each throws ApiError naming the parameter).
+// Parsing parameters (each throws ApiError naming the parameter). Integers may be written with
+// a zero fraction ("20.0", as clients that keep every number a double send them); booleans are
+// true/false in any case, or 1/0.
 std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
                                       std::int64_t min, std::int64_t max);
 std::optional<bool> bool_param(const QueryParams& q, std::string_view name);

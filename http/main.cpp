@@ -7,6 +7,7 @@
 #include <string>
 #include <future>
 #include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "commands/writer.h"
@@ -32,6 +33,7 @@ const char* kUsage =
     "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
     "               [--map-size BYTES]\n"
     "               [--session-ttl-s N]\n"
+    "               [--mount DIALECT=/PREFIX]...\n"
     "  --data DIR          data directory (created if missing)\n"
     "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
     "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
@@ -45,7 +47,11 @@ const char* kUsage =
     "                      files grow as data does, the map only reserves address space)\n"
     "  --retention-interval-ms N\n"
     "                      how often the campaign retention runs (default 3600000: hourly)\n"
-    "  --session-ttl-s N   console sessions end N seconds after login (default 43200: 12 hours)\n";
+    "  --session-ttl-s N   console sessions end N seconds after login (default 43200: 12 hours)\n"
+    "  --mount DIALECT=/PREFIX\n"
+    "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
+    "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
+    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
@@ -89,6 +95,7 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   std::size_t map_size = 0;  // 0: the volume's size
   http::AuthOptions auth_options;
+  http::Router router = http::make_router();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -126,6 +133,12 @@ int main(int argc, char** argv) {
       auto seconds = number(flag, value);
       if (seconds < 1 || seconds > 366ull * 86400) usage_error("--session-ttl-s needs 1 to 31622400");
       auth_options.session_lifetime = static_cast<Millis>(seconds) * 1000;
+    } else if (flag == "--mount") {
+      try {
+        router.mount(http::parse_mount(value));
+      } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
+      }
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value);
     } else {
@@ -203,7 +216,7 @@ int main(int argc, char** argv) {
     http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
     http::Auth auth(users, auth_options);
     app.auth = &auth;
-    http::Server server(app, http::make_router());
+    http::Server server(app, std::move(router));
     server.listen();
     server.drain_on_signals();
     server.on_drain([&commits] { commits.close(); });

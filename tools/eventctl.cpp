@@ -9,6 +9,8 @@ const char* kHelp =
     "usage: eventctl <command> [options]\n"
     "  token create --data DIR --tenant T --scopes a,b,... [--create]\n"
     "                               print a new token (--create: make the data directory if new)\n"
+    "  token import --data DIR --tenant T --scopes a,b,... --key KEY|-\n"
+    "                               store an existing API key (hashed) as a token; print its id\n"
     "  token list   --data DIR\n"
     "  token revoke --data DIR TOKEN_ID\n"
     "  token check  --data DIR TOKEN\n"
@@ -41,7 +43,7 @@ int main(int argc, char** argv) {
   try {
     const std::string command = argv[1];
     if (command == "token") {
-      if (argc < 3) throw Usage("token needs create, list, revoke or check");
+      if (argc < 3) throw Usage("token needs create, import, list, revoke or check");
       return tokens(argv[2], parse(argc, argv, 3, {"create", "publishable"}));
     }
     if (command == "user") {

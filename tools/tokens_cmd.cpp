@@ -1,4 +1,4 @@
-// eventctl token create|list|revoke|check
+// eventctl token create|import|list|revoke|check
 #include <iostream>
 #include <sstream>
 
@@ -21,8 +21,8 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 int tokens(const std::string& verb, const Args& args) {
-  args.only({"data", "tenant", "scopes", "create", "publishable", "origins", "rate", "address-rate"});
-  const bool writes = verb == "create" || verb == "revoke";
+  args.only({"data", "tenant", "scopes", "create", "publishable", "origins", "rate", "address-rate", "key"});
+  const bool writes = verb == "create" || verb == "import" || verb == "revoke";
   auto store_ptr = open_log_store(args.need("data"), writes, verb == "create" && args.get("create").has_value());
   Store& store = *store_ptr;
   TokenStore tokens(store);
@@ -50,6 +50,19 @@ int tokens(const std::string& verb, const Args& args) {
         return kOk;
       }
       std::cout << tokens.create(args.need("tenant"), split_commas(args.need("scopes"))) << "\n";
+    } catch (const std::invalid_argument& e) {
+      throw Usage(e.what());
+    }
+    return kOk;
+  }
+  if (verb == "import") {
+    // "--key -" reads the key from the first line of stdin, keeping it out of the process list
+    // and the shell's history.
+    std::string key = args.need("key");
+    if (key == "-" && !std::getline(std::cin, key)) throw Usage("--key -: no key on stdin");
+    if (!key.empty() && key.back() == '\r') key.pop_back();
+    try {
+      std::cout << tokens.import(args.need("tenant"), split_commas(args.need("scopes")), key) << "\n";
     } catch (const std::invalid_argument& e) {
       throw Usage(e.what());
     }
