@@ -184,32 +184,49 @@ void aggregate_events(const ReadView& view, std::uint32_t tno, const AggregateRe
     if (!is_time_bucket(g.field)) spec.reads.push_back(g);
   }
   const FieldRef contact{Field::contact_id, {}}, session{Field::session_id, {}};
-  if (table.wants_contacts()) spec.reads.push_back(contact);
   if (table.wants_sessions()) spec.reads.push_back(session);
   std::vector<FieldRef> numeric;
   for (const auto& k : table.numeric_keys()) numeric.push_back(FieldRef{Field::data, k});
   spec.reads.insert(spec.reads.end(), numeric.begin(), numeric.end());
 
+  // Unique contacts need only identified events, which rm_by_contact lists with their contact and
+  // name: when the other metrics can come from an index too, two scans without the log beat one
+  // that reads every event from it.
+  ScanSpec people = spec;
+  people.identified_only = true;
+  people.reads.push_back(contact);
+  bool split = false;
+  if (table.wants_contacts()) {
+    ScanSpec all = spec;
+    all.reads.push_back(contact);
+    split = scan_reads_log(view, tno, all) && !scan_reads_log(view, tno, spec) && !scan_reads_log(view, tno, people);
+    if (!split) spec = std::move(all);
+  }
+
   bool full = false;
-  const ScanOutcome outcome = scan_events(view, tno, spec, [&](ScannedEvent& e) {
+  auto key_of = [&](ScannedEvent& e) {
     GroupTable::Key key{};
     for (std::size_t d = 0; d < r.group_by.size(); ++d) {
       key[d] = is_time_bucket(r.group_by[d].field) ? table.bucket_id(d, e.timestamp())
                                                    : table.value_id(d, e.value(r.group_by[d]));
     }
-    GroupTable::Acc* acc = table.group(key);
+    return key;
+  };
+  auto add_contact = [&](ScannedEvent& e, GroupTable::Acc& acc) {
+    const FieldValue v = e.value(contact);
+    if (v.present()) acc.contacts.add(table.contact_id(v.v));
+  };
+  ScanOutcome outcome = scan_events(view, tno, spec, [&](ScannedEvent& e) {
+    GroupTable::Acc* acc = table.group(key_of(e));
     if (!acc) {
       full = true;
       return false;
     }
     ++acc->count;
-    if (table.wants_contacts()) {
-      const FieldValue v = e.value(contact);
-      if (v.present()) acc->contacts.insert(table.contact_id(v.v));
-    }
+    if (table.wants_contacts() && !split) add_contact(e, *acc);
     if (table.wants_sessions()) {
       const FieldValue v = e.value(session);
-      if (v.present()) acc->sessions.insert(table.session_id(v.v));
+      if (v.present()) acc->sessions.add(table.session_id(v.v));
     }
     for (std::size_t s = 0; s < numeric.size(); ++s) {
       const FieldValue v = e.value(numeric[s]);
@@ -218,8 +235,25 @@ void aggregate_events(const ReadView& view, std::uint32_t tno, const AggregateRe
     }
     return true;
   });
-  result.examined = outcome.examined;
   result.plan = outcome.plan;
+  if (split && !full && outcome.examined < r.max_examined) {
+    people.max_examined = r.max_examined - outcome.examined;
+    const ScanOutcome second = scan_events(view, tno, people, [&](ScannedEvent& e) {
+      GroupTable::Acc* acc = table.group(key_of(e));
+      if (!acc) {
+        full = true;
+        return false;
+      }
+      add_contact(e, *acc);
+      return true;
+    });
+    outcome.examined += second.examined;
+    outcome.truncated = outcome.truncated || second.truncated;
+    result.plan += ", then " + second.plan + " for unique_contacts";
+  } else if (split) {
+    outcome.truncated = true;
+  }
+  result.examined = outcome.examined;
   if (full) result.truncated = "max_groups";
   else if (outcome.truncated) result.truncated = "max_examined";
 }

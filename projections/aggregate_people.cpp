@@ -232,7 +232,7 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
       break;
     }
     ++acc->count;
-    for (auto contact : counted) acc->contacts.insert(table.contact_id(contact));
+    for (auto contact : counted) acc->contacts.add(table.contact_id(contact));
     if (truncated) break;
   }
   result.examined = examined + matcher.examined();

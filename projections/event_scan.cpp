@@ -58,7 +58,8 @@ FieldValue doc_value(const EventView& view, const FieldRef& f) {
 
 // Which index drives a scan.
 struct Driver {
-  enum class Kind { time, prefixes, all_values } kind = Kind::time;
+  // seq: rm_events in sequence (log) order, every event read from the log with its overlay.
+  enum class Kind { time, prefixes, all_values, seq } kind = Kind::time;
   MDB_dbi db = 0;
   const char* name = "rm_by_time";
   Field key_field = Field::event;  // the string in the key after the tenant (not for time)
@@ -68,7 +69,7 @@ struct Driver {
   std::uint64_t estimate = 0;      // index entries to walk
 
   bool supplies(Field f) const {
-    if (kind == Kind::time) return false;
+    if (kind == Kind::time || kind == Kind::seq) return false;
     return f == key_field || (contact_values && f == Field::event);
   }
 };
@@ -151,6 +152,11 @@ class EventScan {
     data_values_.resize(data_keys_.size());
   }
 
+  bool reads_log() {
+    choose_driver();
+    return need_log_;
+  }
+
   ScanOutcome run() {
     choose_driver();
     ScanOutcome out;
@@ -164,6 +170,7 @@ class EventScan {
         }
         break;
       case Driver::Kind::all_values: walk_all_values(cursor); break;
+      case Driver::Kind::seq: walk_seq(cursor); break;
     }
     if (!stopped_) flush_chunk();
     out.examined = examined_;
@@ -266,22 +273,53 @@ class EventScan {
       d.estimate = tenant.identified;
       candidates.push_back(d);
     }
-    // An event read from the log costs about what walking three or four index entries does.
-    auto cost = [&](const Driver& d) { return d.estimate * (needs_log(d) ? 4 : 1); };
+    {
+      // The log itself, in order: no sorting and no overlay lookups, but every event of the
+      // tenant is read, whatever the date range.
+      Driver d;
+      d.kind = Driver::Kind::seq;
+      d.db = dbs.events;
+      d.name = "rm_events";
+      d.estimate = tenant.all;
+      candidates.push_back(d);
+    }
+    // An event read from the log costs about what walking three or four index entries does;
+    // in log order a little less (the gathered entries need no sorting, overlays no lookup).
+    const double in_range = range_fraction(tenant);
+    auto cost = [&](const Driver& d) {
+      if (d.kind == Driver::Kind::seq) return static_cast<double>(d.estimate) * 3;
+      return static_cast<double>(d.estimate) * in_range * (needs_log(d) ? 4 : 1);
+    };
     driver_ = *std::min_element(candidates.begin(), candidates.end(),
                                 [&](const Driver& a, const Driver& b) { return cost(a) < cost(b); });
-    need_log_ = needs_log(driver_);
+    need_log_ = driver_.kind == Driver::Kind::seq || needs_log(driver_);
     std::vector<Field> needed;
     for (const auto& f : spec_.reads) add_sources(f, needed);
     for (const auto& c : spec_.where) add_sources(c.field, needed);
     need_contact_ = std::find(needed.begin(), needed.end(), Field::contact_id) != needed.end();
   }
 
+  // The share of the tenant's events inside the date range, from the per-day counters.
+  double range_fraction(const Counters& tenant) const {
+    if ((!spec_.after && !spec_.before) || tenant.all == 0) return 1.0;
+    const Key prefix = Key().u32(tno_).u8(static_cast<std::uint8_t>(CountKind::day));
+    const Millis first = spec_.after ? day_start(*spec_.after) : std::numeric_limits<Millis>::min();
+    std::uint64_t n = 0;
+    lmdb::Cursor cursor(view_.txn, view_.models.dbs().counts);
+    for (bool ok = cursor.seek(spec_.after ? Key().raw(prefix).i64(first).view() : prefix.view());
+         ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+      if (spec_.before && keys::read_i64(cursor.key(), prefix.size()) > *spec_.before) break;
+      n += view_.models.counters(view_.txn, cursor.key()).all;
+    }
+    return std::min(1.0, static_cast<double>(n) / static_cast<double>(tenant.all));
+  }
+
   std::string plan_text() const {
     std::string p = driver_.name;
     if (driver_.kind == Driver::Kind::all_values) p += " (every key)";
     if (driver_.kind == Driver::Kind::prefixes) p += driver_.values.size() == 1 ? " (one key)" : " (some keys)";
-    if (need_log_) p += " + log";
+    if (need_log_ && driver_.kind != Driver::Kind::seq) p += " + log";
+    if (driver_.kind == Driver::Kind::seq) p += " + log (in log order)";
     return p;
   }
 
@@ -334,6 +372,29 @@ class EventScan {
           return;
         }
       }
+    }
+  }
+
+  // Every event of the tenant in log order, straight from rm_events and the log.
+  void walk_seq(lmdb::Cursor& cursor) {
+    const Key tenant = Key().u32(tno_);
+    for (bool ok = cursor.seek(tenant); ok && cursor.key().starts_with(tenant.view()); ok = cursor.next()) {
+      if (examined_ == spec_.max_examined) {
+        truncated_ = true;
+        return;
+      }
+      ++examined_;
+      const std::uint64_t seq = keys::read_u64(cursor.key(), tenant.size());
+      auto base = log_events_.get(seq);
+      if (!base) continue;
+      const Millis ts = base->getTimestamp();
+      if ((spec_.after && ts < *spec_.after) || (spec_.before && ts > *spec_.before)) continue;
+      const EventView doc{*base, EventOverlay::decode(cursor.value())};
+      const std::uint8_t flags = (doc.identified() ? kIdentified : 0) | (doc.suppressed() ? kSuppressed : 0);
+      if (!flags_ok(flags)) continue;
+      ScannedEvent e = blank_event(ts, seq, flags);
+      e.doc_ = &doc;
+      if (!deliver(e)) return;
     }
   }
 
@@ -431,6 +492,11 @@ class EventScan {
   bool stopped_ = false;
   std::string scratch_;
 };
+
+bool scan_reads_log(const ReadView& view, std::uint32_t tno, const ScanSpec& spec) {
+  const ScanVisitor none = [](ScannedEvent&) { return false; };
+  return EventScan(view, tno, spec, none).reads_log();
+}
 
 ScanOutcome scan_events(const ReadView& view, std::uint32_t tno, const ScanSpec& spec, const ScanVisitor& visit) {
   return EventScan(view, tno, spec, visit).run();

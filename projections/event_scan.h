@@ -104,6 +104,9 @@ struct ScanOutcome {
   std::string plan;            // which index, and whether events were read from the log
 };
 
+// Whether the scan of `spec` would read events from the log (an index lacks a field it needs).
+bool scan_reads_log(const ReadView& view, std::uint32_t tno, const ScanSpec& spec);
+
 // Calls visit for each matching event until it returns false. The visitor may not write.
 using ScanVisitor = std::function<bool(ScannedEvent&)>;
 ScanOutcome scan_events(const ReadView& view, std::uint32_t tno, const ScanSpec& spec,

@@ -31,11 +31,19 @@ int json_rank(std::string_view v) {
 }  // namespace
 
 std::uint32_t GroupTable::intern(Interner& m, std::string_view v) {
-  auto it = m.find(v);
-  if (it != m.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(m.size() + 1);
-  m.emplace(std::string(v), id);
-  return id;
+  if (m.last_id != 0 && v == m.last) return m.last_id;
+  auto it = m.ids.find(v);
+  if (it == m.ids.end()) it = m.ids.emplace(std::string(v), static_cast<std::uint32_t>(m.ids.size() + 1)).first;
+  m.last = v;
+  m.last_id = it->second;
+  return it->second;
+}
+
+void GroupTable::Distinct::settle() {
+  if (ids_.size() == settled_) return;
+  std::sort(ids_.begin(), ids_.end());
+  ids_.erase(std::unique(ids_.begin(), ids_.end()), ids_.end());
+  settled_ = ids_.size();
 }
 
 GroupTable::GroupTable(const AggregateRequest& request) : request_(request) {
@@ -69,6 +77,13 @@ GroupTable::GroupTable(const AggregateRequest& request) : request_(request) {
 std::uint32_t GroupTable::value_id(std::size_t d, FieldValue v) {
   if (!v.present()) return 0;
   Dim& dim = dims_[d];
+  // A few values (event names, domains) are found faster by comparing than by hashing.
+  constexpr std::size_t kFew = 16;
+  if (dim.values.size() <= kFew) {
+    for (std::size_t id = 1; id < dim.values.size(); ++id) {
+      if (dim.values[id] == v.v) return static_cast<std::uint32_t>(id);
+    }
+  }
   auto it = dim.ids.find(v.v);
   if (it != dim.ids.end()) return it->second;
   const auto id = static_cast<std::uint32_t>(dim.values.size());
@@ -128,8 +143,9 @@ std::vector<Cell> GroupTable::metric_cells(const Acc* acc) const {
     }
     switch (m.kind) {
       case MetricKind::count: out.push_back(count_cell(acc->count)); continue;
-      case MetricKind::unique_contacts: out.push_back(count_cell(acc->contacts.size())); continue;
-      case MetricKind::unique_sessions: out.push_back(count_cell(acc->sessions.size())); continue;
+      // Counting settles the lists in place: finish() is the table's last step.
+      case MetricKind::unique_contacts: out.push_back(count_cell(const_cast<Acc*>(acc)->contacts.count())); continue;
+      case MetricKind::unique_sessions: out.push_back(count_cell(const_cast<Acc*>(acc)->sessions.count())); continue;
       default: break;
     }
     // Percentiles sort the values in place: finish() is the table's last step.

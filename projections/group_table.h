@@ -6,12 +6,12 @@
 // callers run inside one snapshot and finish inside it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "projections/aggregate.h"
@@ -30,9 +30,29 @@ class GroupTable {
     DataNumber min, max;
     std::vector<DataNumber> values;  // kept for percentiles only
   };
+  // Distinct ids (contacts, sessions) of a group: appended, and sorted and deduplicated when
+  // the list doubles, so memory stays near the distinct count. Consecutive repeats (a visit's
+  // events) are dropped at once.
+  class Distinct {
+   public:
+    void add(std::uint32_t id) {
+      if (!ids_.empty() && ids_.back() == id) return;
+      ids_.push_back(id);
+      if (ids_.size() >= 2 * std::max<std::size_t>(settled_, 32)) settle();
+    }
+    std::size_t count() {
+      settle();
+      return ids_.size();
+    }
+
+   private:
+    void settle();
+    std::vector<std::uint32_t> ids_;
+    std::size_t settled_ = 0;
+  };
   struct Acc {
     std::uint64_t count = 0;
-    std::unordered_set<std::uint32_t> contacts, sessions;
+    Distinct contacts, sessions;
     std::vector<Numbers> numbers;  // per numeric key (numeric_keys())
   };
 
@@ -70,13 +90,18 @@ class GroupTable {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  using Interner = std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>>;
+  // Strings to ids, remembering the last one asked for (events come in runs: a visit's contact).
+  struct Interner {
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids;
+    std::string last;
+    std::uint32_t last_id = 0;
+  };
   static std::uint32_t intern(Interner& m, std::string_view v);
 
   struct Dim {
     FieldRef field;
     std::optional<Bucketer> bucketer;      // time buckets
-    Interner ids;                          // value -> id
+    std::unordered_map<std::string, std::uint32_t, Hash, std::equal_to<>> ids;  // value -> id
     std::vector<std::string> values{""};   // id -> value (index 0: null)
     std::vector<Millis> starts{0};         // id -> bucket start (time buckets)
     std::unordered_map<Millis, std::uint32_t> bucket_ids;

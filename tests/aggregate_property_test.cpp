@@ -780,6 +780,7 @@ TEST_F(AggregateProperty, EventAggregatesAgreeWithBruteForce) {
       r.filter.contact_id.reset(), r.filter.url_contains.reset(), r.filter.search.reset(), r.filter.campaign_id.reset();
     }
     r.metrics.push_back(*parse_metric(counters_shape && rng() % 3 ? "count" : metrics[rng() % 9]));
+    if (counters_shape && rng() % 3 == 0) r.metrics.push_back(*parse_metric("unique_contacts"));  // two scans
     if (!counters_shape && rng() % 2) {
       auto m = *parse_metric(metrics[rng() % 9]);
       if (m != r.metrics[0]) r.metrics.push_back(m);
@@ -826,8 +827,10 @@ TEST_F(AggregateProperty, EventAggregatesAgreeWithBruteForce) {
     const std::string kind = plan.starts_with("rm_counts") ? "counters" : plan.ends_with("+ log") ? "log" : "index";
     kinds[kind] += n;
     if (!plan.starts_with("rm_counts")) kinds[plan.substr(0, plan.find(' '))] += n;
+    if (plan.find(", then ") != std::string::npos) kinds["two scans"] += n;
   }
-  for (const char* k : {"counters", "log", "index", "rm_by_time", "rm_by_type", "rm_by_contact", "rm_by_domain"}) {
+  for (const char* k : {"counters", "log", "index", "rm_by_time", "rm_by_type", "rm_by_contact", "rm_by_domain",
+                        "rm_events", "two scans"}) {
     EXPECT_GE(kinds[k], 5) << k;
   }
 }
