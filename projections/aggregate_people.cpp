@@ -9,7 +9,11 @@
 // conditions and, when contacts or events are filtered, at least one of its contacts counts;
 // `unique_contacts` counts those contacts. A contact's company is its own, else the company of
 // its email's domain (as enrichment does).
+//
+// Contacts are streamed in key order (a merge of the two databases' keys), each one examined
+// counting towards max_examined, so memory does not grow with the tenant's contacts.
 #include <algorithm>
+#include <unordered_map>
 
 #include "eventlog/keys.h"
 #include "projections/aggregate_sources.h"
@@ -29,35 +33,30 @@ bool filters_events(const AggregateRequest& r) {
   return std::any_of(r.where.begin(), r.where.end(), [](const Condition& c) { return !contact_level(c.field); });
 }
 
-// The contact ids of a tenant in key order: profiles and event ranges merged, aliases left out.
-std::vector<std::string> tenant_contacts(const ReadView& view, std::uint32_t tno) {
+// Calls visit(contact id) for every contact of the tenant in key order — profiles and contacts
+// with events merged, aliases left out — until it returns false.
+template <class Visit>
+void for_each_contact(const ReadView& view, std::uint32_t tno, Visit&& visit) {
   const auto& dbs = view.models.dbs();
   const Key tenant = Key().u32(tno);
-  auto id_at = [&](std::string_view key) {
+  auto id_at = [&](const lmdb::Cursor& c) -> std::optional<std::string> {
+    const std::string_view key = c.key();
+    if (!key.starts_with(tenant.view())) return std::nullopt;
     return std::string(key.substr(tenant.size(), key.find('\0', tenant.size()) - tenant.size()));
   };
-  std::vector<std::string> profiles, active;
-  {
-    lmdb::Cursor c(view.txn, dbs.contacts);
-    for (bool ok = c.seek(tenant); ok && c.key().starts_with(tenant.view()); ok = c.next()) {
-      profiles.push_back(id_at(c.key()));
-    }
+  lmdb::Cursor profiles(view.txn, dbs.contacts), events(view.txn, dbs.by_contact);
+  std::optional<std::string> p = profiles.seek(tenant) ? id_at(profiles) : std::nullopt;
+  std::optional<std::string> e = events.seek(tenant) ? id_at(events) : std::nullopt;
+  while (p || e) {
+    // Key order of [id\0] is the byte order of the ids.
+    const bool take_p = p && (!e || *p <= *e), take_e = e && (!p || *e <= *p);
+    const std::string id = take_p ? *p : *e;
+    if (take_p) p = profiles.next() ? id_at(profiles) : std::nullopt;
+    if (take_e) e = events.seek(keys::prefix_end(Key().raw(tenant).str(id).view())) ? id_at(events) : std::nullopt;
+    std::string_view alias;
+    if (view.txn.get(dbs.aliases, Key().u32(tno).str(id), alias)) continue;
+    if (!visit(id)) return;
   }
-  {
-    lmdb::Cursor c(view.txn, dbs.by_contact);
-    bool ok = c.seek(tenant);
-    while (ok && c.key().starts_with(tenant.view())) {
-      active.push_back(id_at(c.key()));
-      ok = c.seek(keys::prefix_end(Key().raw(tenant).str(active.back()).view()));
-    }
-  }
-  std::vector<std::string> all;
-  std::set_union(profiles.begin(), profiles.end(), active.begin(), active.end(), std::back_inserter(all));
-  std::erase_if(all, [&](const std::string& id) {
-    std::string_view v;
-    return view.txn.get(dbs.aliases, Key().u32(tno).str(id), v);
-  });
-  return all;
 }
 
 // Decides, contact by contact, whether it counts and when it was first seen matching.
@@ -84,7 +83,6 @@ class ContactMatcher {
     spec_.where.push_back(mine);
   }
 
-  ProfileCache& profiles() { return profiles_; }
   std::uint64_t examined() const { return examined_; }
   bool truncated() const { return truncated_; }
 
@@ -92,16 +90,22 @@ class ContactMatcher {
     if (f.field == Field::contact_id) return FieldValue::text(std::string_view(contact));
     return profiles_.value(f.field, contact);
   }
+  std::optional<Company> company(const std::string& contact) { return profiles_.lookup(contact).company; }
 
-  // Whether the contact counts; `first` is set to its first matching event's time when
-  // `want_first` (else any match will do). False as well once the work bound is reached.
-  bool matches(const std::string& contact, bool want_first, std::optional<Millis>& first) {
-    first.reset();
+  // Counts one contact looked at; false (and truncated) when the work bound is reached.
+  bool examine() {
     if (examined_ >= r_.max_examined) {
       truncated_ = true;
       return false;
     }
     ++examined_;
+    return true;
+  }
+
+  // Whether the (examined) contact counts; `first` is set to its first matching event's time
+  // when `want_first` (else any match will do).
+  bool matches(const std::string& contact, bool want_first, std::optional<Millis>& first) {
+    first.reset();
     for (const Condition& c : contact_conditions_) {
       if (!condition_holds(c, value(c.field, contact), scratch_)) return false;
     }
@@ -139,12 +143,10 @@ void aggregate_contacts(const ReadView& view, std::uint32_t tno, const Aggregate
   const bool want_first = std::any_of(r.group_by.begin(), r.group_by.end(),
                                       [](const FieldRef& g) { return is_time_bucket(g.field); });
   bool full = false;
-  for (const std::string& contact : tenant_contacts(view, tno)) {
+  for_each_contact(view, tno, [&](const std::string& contact) {
+    if (!matcher.examine()) return false;
     std::optional<Millis> first;
-    if (!matcher.matches(contact, want_first, first)) {
-      if (matcher.truncated()) break;
-      continue;
-    }
+    if (!matcher.matches(contact, want_first, first)) return !matcher.truncated();
     GroupTable::Key key{};
     for (std::size_t d = 0; d < r.group_by.size(); ++d) {
       const FieldRef& g = r.group_by[d];
@@ -154,11 +156,11 @@ void aggregate_contacts(const ReadView& view, std::uint32_t tno, const Aggregate
     auto* acc = table.group(key);
     if (!acc) {
       full = true;
-      break;
+      return false;
     }
     ++acc->count;
-    if (matcher.truncated()) break;
-  }
+    return !matcher.truncated();
+  });
   result.examined = matcher.examined();
   result.plan = "rm_contacts + rm_by_contact";
   if (full) result.truncated = "max_groups";
@@ -172,28 +174,31 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
                                 std::any_of(r.where.begin(), r.where.end(), [](const Condition& c) {
                                   return contact_level(c.field) && !is_company_field(c.field.field);
                                 });
-  // Each contact under the key of its company.
-  std::vector<std::pair<std::string, std::string>> members;  // company key, contact
-  for (const std::string& contact : tenant_contacts(view, tno)) {
-    const auto& entry = matcher.profiles().lookup(contact);
-    if (!entry.company) continue;
-    const auto& c = *entry.company;
+  // First the contacts that count, under the key of their company.
+  std::unordered_map<std::string, std::vector<std::uint32_t>> counted;  // company key -> contacts
+  for_each_contact(view, tno, [&](const std::string& contact) {
+    if (!matcher.examine()) return false;
+    const auto company = matcher.company(contact);
+    if (!company) return true;
+    std::optional<Millis> first;
+    if (filters_contacts && !matcher.matches(contact, false, first)) return !matcher.truncated();
     auto view_of = [](const std::optional<std::string>& s) {
       return s ? std::optional<std::string_view>(*s) : std::nullopt;
     };
-    members.emplace_back(company_key(view_of(c.name), view_of(c.domain)), contact);
-  }
-  std::sort(members.begin(), members.end());
+    counted[company_key(view_of(company->name), view_of(company->domain))].push_back(table.contact_id(contact));
+    return !matcher.truncated();
+  });
+  // Then the companies.
   std::vector<Condition> company_conditions;
   for (const Condition& c : r.where) {
     if (is_company_field(c.field.field)) company_conditions.push_back(c);
   }
   const Key tenant = Key().u32(tno);
   lmdb::Cursor cursor(view.txn, view.models.dbs().companies);
-  bool full = false, truncated = false;
+  bool full = false, truncated = matcher.truncated();
   std::uint64_t examined = 0;
   std::string scratch;
-  for (bool ok = cursor.seek(tenant); ok && cursor.key().starts_with(tenant.view()); ok = cursor.next()) {
+  for (bool ok = !truncated && cursor.seek(tenant); ok && cursor.key().starts_with(tenant.view()); ok = cursor.next()) {
     if (examined + matcher.examined() >= r.max_examined) {
       truncated = true;
       break;
@@ -213,17 +218,8 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
         })) {
       continue;
     }
-    std::vector<std::string_view> counted;
-    auto it = std::lower_bound(members.begin(), members.end(), std::make_pair(key, std::string()));
-    for (; it != members.end() && it->first == key; ++it) {
-      std::optional<Millis> first;
-      if (!filters_contacts || matcher.matches(it->second, false, first)) counted.push_back(it->second);
-    }
-    if (matcher.truncated()) truncated = true;
-    if (filters_contacts && counted.empty()) {
-      if (truncated) break;
-      continue;
-    }
+    auto members = counted.find(key);
+    if (filters_contacts && members == counted.end()) continue;
     GroupTable::Key gk{};
     for (std::size_t d = 0; d < r.group_by.size(); ++d) gk[d] = table.value_id(d, field_value(r.group_by[d].field));
     auto* acc = table.group(gk);
@@ -232,11 +228,12 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
       break;
     }
     ++acc->count;
-    for (auto contact : counted) acc->contacts.add(table.contact_id(contact));
-    if (truncated) break;
+    if (members != counted.end()) {
+      for (auto contact : members->second) acc->contacts.add(contact);
+    }
   }
   result.examined = examined + matcher.examined();
-  result.plan = "rm_companies + rm_contacts";
+  result.plan = "rm_contacts + rm_companies";
   if (full) result.truncated = "max_groups";
   else if (truncated) result.truncated = "max_examined";
 }

@@ -1,6 +1,7 @@
 #include "projections/event_scan.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "eventlog/keys.h"
@@ -92,6 +93,7 @@ void add_list_filter(const EventFilter& f, ScanSpec& spec) {
 const ProfileCache::Entry& ProfileCache::lookup(std::string_view contact_id) {
   auto it = cache_.find(contact_id);
   if (it != cache_.end()) return it->second;
+  if (cache_.size() >= kMaxEntries) cache_.clear();  // bounded memory; lookups may repeat
   Entry e;
   e.profile = find_profile(view_, tno_, contact_id);
   if (e.profile) e.company = company_of(view_, tno_, *e.profile);
@@ -309,7 +311,9 @@ class EventScan {
     for (bool ok = cursor.seek(spec_.after ? Key().raw(prefix).i64(first).view() : prefix.view());
          ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
       if (spec_.before && keys::read_i64(cursor.key(), prefix.size()) > *spec_.before) break;
-      n += view_.models.counters(view_.txn, cursor.key()).all;
+      Counters c;
+      if (cursor.value().size() == sizeof c) std::memcpy(&c, cursor.value().data(), sizeof c);
+      n += c.all;
     }
     return std::min(1.0, static_cast<double>(n) / static_cast<double>(tenant.all));
   }

@@ -51,9 +51,11 @@ struct ScanSpec {
 // dates, identified_only, suppressed) as a scan's conditions.
 void add_list_filter(const EventFilter& filter, ScanSpec& spec);
 
-// A contact's profile and its company, looked up once per contact in a scan.
+// A contact's profile and its company, looked up once per contact in a scan (the cache starts
+// over beyond kMaxEntries contacts). A returned entry is valid until the next lookup.
 class ProfileCache {
  public:
+  static constexpr std::size_t kMaxEntries = 65'536;
   struct Entry {
     std::optional<ContactProfile> profile;
     std::optional<Company> company;

@@ -76,10 +76,10 @@ std::optional<Zone> Zone::find(std::string_view name) {
   if (name == "UTC") return z;
   try {
     const date::time_zone* tz = date::locate_zone(name);
+    // No transition in the years an event can have (1970-9999) and a zero offset: UTC itself.
     const auto info = tz->get_info(date::sys_seconds{chr::seconds{0}});
-    const bool fixed_utc = info.offset.count() == 0 &&
-                           to_millis(info.begin) <= std::numeric_limits<Millis>::min() / 2 &&
-                           to_millis(info.end) >= std::numeric_limits<Millis>::max() / 2;
+    const bool fixed_utc = info.offset.count() == 0 && info.begin <= date::sys_days{date::year{1970} / 1 / 1} &&
+                           info.end >= date::sys_days{date::year{10000} / 1 / 1};
     if (!fixed_utc) z.zone_ = tz;
     return z;
   } catch (const std::exception&) {

@@ -1094,6 +1094,17 @@ TEST_F(AggregateProperty, TheWorkBoundStopsAndSaysSo) {
   r.max_examined = live_.size();  // exactly enough: every entry looked at, nothing left
   EXPECT_FALSE(run_aggregate(view, tno_, r).truncated);
 
+  for (auto source : {AggregateSource::contacts, AggregateSource::companies}) {
+    AggregateRequest people;
+    people.source = source;
+    people.metrics.push_back(Metric{});
+    people.filter.event_type = "signup";  // every contact's events are looked at
+    people.max_examined = 12;
+    const AggregateResult part = run_aggregate(view, tno_, people);
+    EXPECT_EQ(part.truncated, "max_examined");
+    EXPECT_LE(part.examined, 12u);
+  }
+
   FunnelRequest f;
   f.steps = {FunnelStep{"page_view", {}}, FunnelStep{"signup", {}}};
   f.max_examined = 10;
