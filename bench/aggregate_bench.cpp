@@ -7,30 +7,46 @@
 #include <cstdlib>
 
 #include "bench/dataset.h"
+#include "eventlog/data_dir.h"
 #include "eventlog/log.h"
 #include "projections/aggregate.h"
 #include "projections/event_queries.h"
 #include "projections/funnel.h"
+#include "projections/generations.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
 namespace {
 
+// The data directory as eventsd serves it (eventlog/data_dir.h): the log's environment and the
+// read-model generation CURRENT names, both opened read-only.
 struct Fixture {
   Fixture() {
     const char* env = std::getenv("BENCH_DATA");
     const std::filesystem::path dir = env ? env : "/tmp/eventsd-bench-queries";
     now = bench::ensure_dataset(dir);
-    store.emplace(dir);
-    log.emplace(*store);
-    models.emplace(*store, *log);
-    auto r = store->read();
-    tno = *models->tenant_no(r.txn(), "big");
+    StoreOptions read_only;
+    read_only.read_only = true;
+    read_only.create = false;
+    log_store.emplace(data_dir::log_dir(dir), read_only);
+    log.emplace(*log_store);
+    const auto read_dir = data_dir::read_dir(dir);
+    generation.emplace(read_dir, *generations::current(read_dir), *log, false, true);
+    auto r = generation->store().read();
+    tno = *generation->models().tenant_no(r.txn(), "big");
   }
+  // A request's snapshots: the read models' and the log's.
+  struct Snapshot {
+    Store::Reader models, log;
+    const ReadModels& read_models;
+    ReadView view() const { return {read_models, models.txn(), log.txn()}; }
+  };
+  Snapshot snapshot() { return {generation->store().read(), log_store->read(), generation->models()}; }
+
   Millis now = 0;
-  std::optional<Store> store;
+  std::optional<Store> log_store;
   std::optional<Log> log;
-  std::optional<ReadModels> models;
+  std::optional<Generation> generation;
   std::uint32_t tno = 0;
 };
 
@@ -50,13 +66,9 @@ AggregateRequest by(std::initializer_list<const char*> dims, std::initializer_li
 void run_aggregate_bench(benchmark::State& state, const AggregateRequest& r) {
   auto& f = fixture();
   AggregateResult last;
-  {  // warm: the first run maps the pages it reads
-    auto snapshot = f.store->read();
-    run_aggregate({*f.models, snapshot.txn(), snapshot.txn()}, f.tno, r);
-  }
+  run_aggregate(f.snapshot().view(), f.tno, r);  // warm: the first run maps the pages it reads
   for (auto _ : state) {
-    auto snapshot = f.store->read();
-    last = run_aggregate({*f.models, snapshot.txn(), snapshot.txn()}, f.tno, r);
+    last = run_aggregate(f.snapshot().view(), f.tno, r);
     benchmark::DoNotOptimize(last.rows.data());
   }
   state.counters["rows"] = static_cast<double>(last.total_rows);
@@ -68,9 +80,8 @@ void run_aggregate_bench(benchmark::State& state, const AggregateRequest& r) {
 void BM_ListFirstPage(benchmark::State& s) {
   auto& f = fixture();
   for (auto _ : s) {
-    auto snapshot = f.store->read();
     ListRequest r;
-    benchmark::DoNotOptimize(list_events({*f.models, snapshot.txn(), snapshot.txn()}, f.tno, r).events.size());
+    benchmark::DoNotOptimize(list_events(f.snapshot().view(), f.tno, r).events.size());
   }
 }
 
@@ -113,13 +124,9 @@ void BM_Funnel3Steps30Days(benchmark::State& s) {
   auto& f = fixture();
   const FunnelRequest r = three_steps(f.now);
   FunnelResult last;
-  {
-    auto snapshot = f.store->read();
-    run_funnel({*f.models, snapshot.txn(), snapshot.txn()}, f.tno, r);
-  }
+  run_funnel(f.snapshot().view(), f.tno, r);
   for (auto _ : s) {
-    auto snapshot = f.store->read();
-    last = run_funnel({*f.models, snapshot.txn(), snapshot.txn()}, f.tno, r);
+    last = run_funnel(f.snapshot().view(), f.tno, r);
     benchmark::DoNotOptimize(last.steps.data());
   }
   s.counters["examined"] = static_cast<double>(last.examined);

@@ -190,7 +190,7 @@ class AggregateProperty : public ::testing::Test {
       record.setTenant(tenant);
       fill(record);
       const auto position = appender.append(message);
-      models_->apply(txn, position, message.getRoot<schema::LogRecord>().asReader());
+      models_->apply(txn, txn, position, message.getRoot<schema::LogRecord>().asReader());
       head = appender.head();
     });
     log_->advance(head);
