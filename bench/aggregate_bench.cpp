@@ -110,6 +110,13 @@ void BM_ScanByDayAndEventUniqueContacts(benchmark::State& s) {
 // A data member: every event read from the log.
 void BM_LogByDataMember(benchmark::State& s) { run_aggregate_bench(s, by({"data.title"})); }
 
+// New contacts per week (the week of each contact's first event): every contact's range.
+void BM_ContactsByWeek(benchmark::State& s) {
+  auto r = by({"week"});
+  r.source = AggregateSource::contacts;
+  run_aggregate_bench(s, r);
+}
+
 FunnelRequest three_steps(Millis now) {
   FunnelRequest r;
   r.filter.suppressed = SuppressedFilter::exclude;
@@ -143,6 +150,7 @@ BENCHMARK(BM_ScanByDayAndEvent)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanByDayAndEventBerlin)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ScanByDayAndEventUniqueContacts)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LogByDataMember)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ContactsByWeek)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Funnel3Steps30Days)->Unit(benchmark::kMillisecond);
 
 }  // namespace

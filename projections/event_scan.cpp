@@ -253,9 +253,14 @@ class EventScan {
       } else {
         continue;
       }
-      // One contact's events are few next to a type's or a domain's: a contact always drives.
       for (const auto& v : d.values) d.estimate += kind ? counter(*kind, v).all : 1;
       candidates.push_back(d);
+      // One contact's events are few next to a type's or a domain's: a contact always drives
+      // (and a scan per contact costs no planning).
+      if (d.contact_values) {
+        set_driver(d);
+        return;
+      }
     }
     {
       Driver d;
@@ -292,8 +297,12 @@ class EventScan {
       if (d.kind == Driver::Kind::seq) return static_cast<double>(d.estimate) * 3;
       return static_cast<double>(d.estimate) * in_range * (needs_log(d) ? 4 : 1);
     };
-    driver_ = *std::min_element(candidates.begin(), candidates.end(),
-                                [&](const Driver& a, const Driver& b) { return cost(a) < cost(b); });
+    set_driver(*std::min_element(candidates.begin(), candidates.end(),
+                                 [&](const Driver& a, const Driver& b) { return cost(a) < cost(b); }));
+  }
+
+  void set_driver(const Driver& d) {
+    driver_ = d;
     need_log_ = driver_.kind == Driver::Kind::seq || needs_log(driver_);
     std::vector<Field> needed;
     for (const auto& f : spec_.reads) add_sources(f, needed);
