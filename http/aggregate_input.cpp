@@ -175,15 +175,6 @@ void parse_filters(const json::value& v, Millis now, EventFilter& f, std::vector
   }
 }
 
-std::string source_name(AggregateSource s) {
-  switch (s) {
-    case AggregateSource::events: return "events";
-    case AggregateSource::contacts: return "contacts";
-    case AggregateSource::companies: return "companies";
-  }
-  return {};
-}
-
 std::uint64_t max_examined_at(const json::object& o) {
   const json::value* v = o.if_contains("max_examined");
   return v ? static_cast<std::uint64_t>(int_at(*v, "max_examined", 1, static_cast<std::int64_t>(kMaxExamined)))
@@ -229,7 +220,7 @@ AggregateRequest parse_aggregate(const json::value& body, Millis now) {
         throw bad_param(path, "'" + field_name(f) + "' is given twice");
       }
       if (!dimension_allowed(r.source, f)) {
-        throw bad_param(path, "'" + field_name(f) + "' is not a dimension of source " + source_name(r.source));
+        throw bad_param(path, "'" + field_name(f) + "' is not a dimension of source " + std::string(source_name(r.source)));
       }
       if (is_time_bucket(f.field)) {
         if (time_dim) throw bad_param(path, "group by at most one time bucket");
@@ -262,7 +253,7 @@ AggregateRequest parse_aggregate(const json::value& body, Millis now) {
         throw bad_param(path, "'" + metric_name(*metric) + "' is given twice");
       }
       if (!metric_allowed(r.source, *metric)) {
-        throw bad_param(path, "'" + metric_name(*metric) + "' is not a metric of source " + source_name(r.source));
+        throw bad_param(path, "'" + metric_name(*metric) + "' is not a metric of source " + std::string(source_name(r.source)));
       }
       r.metrics.push_back(std::move(*metric));
     }

@@ -35,15 +35,6 @@ void write_outcome(JsonWriter& w, std::uint64_t examined, std::optional<std::str
   w.key("plan").string(plan);
 }
 
-std::string_view source_name(AggregateSource s) {
-  switch (s) {
-    case AggregateSource::events: return "events";
-    case AggregateSource::contacts: return "contacts";
-    case AggregateSource::companies: return "companies";
-  }
-  return {};
-}
-
 asio::awaitable<Reply> aggregate(App& app, Request& req) {
   req.query.only({});
   const AggregateRequest request = parse_aggregate(json_body(req), req.received_at);

@@ -44,6 +44,15 @@ std::string_view take_str(std::string_view key, std::size_t& at) {
 
 }  // namespace
 
+std::string_view source_name(AggregateSource source) {
+  switch (source) {
+    case AggregateSource::events: return "events";
+    case AggregateSource::contacts: return "contacts";
+    case AggregateSource::companies: return "companies";
+  }
+  return {};
+}
+
 std::optional<Metric> parse_metric(std::string_view name) {
   const auto open = name.find('(');
   if (open == std::string_view::npos) {

@@ -31,6 +31,7 @@
 namespace eventsd {
 
 enum class AggregateSource { events, contacts, companies };
+std::string_view source_name(AggregateSource source);  // "events", "contacts", "companies"
 
 enum class MetricKind { count, unique_contacts, unique_sessions, sum, avg, min, max, p50, p95 };
 
