@@ -378,6 +378,7 @@ Router make_router() {
   Router router;
   add_native_routes(router);
   add_native_stats_routes(router);
+  add_native_aggregate_routes(router);
   add_native_contact_routes(router);
   add_native_rule_routes(router);
   add_org_unit_routes(router);

@@ -83,6 +83,7 @@ Router make_router();
 
 void add_native_routes(Router& router);
 void add_native_stats_routes(Router& router);
+void add_native_aggregate_routes(Router& router);
 void add_native_contact_routes(Router& router);
 void add_native_rule_routes(Router& router);
 void add_org_unit_routes(Router& router);

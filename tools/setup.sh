@@ -8,6 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev
   libgtest-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata  # time zones of aggregates (date/tz.h over the system tzdata)
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
   libsodium-dev  # Argon2id password hashes of console users
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)

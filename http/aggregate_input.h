@@ -1,0 +1,19 @@
+// Validation of POST /v1/aggregate and POST /v1/aggregate/funnel bodies into requests. Every
+// error is an ApiError 400 `invalid_request` naming the field as a path into the body
+// ("group_by[1]", "filters.conditions[0].value", "steps[2].event"). docs/api.md lists the rules.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include "eventlog/time.h"
+#include "projections/aggregate.h"
+#include "http/api.h"
+#include "projections/funnel.h"
+
+namespace eventsd::http {
+
+// `req` gives the clock (for filters.range).
+AggregateRequest parse_aggregate(const boost::json::value& body, const Request& req);
+FunnelRequest parse_funnel(const boost::json::value& body, const Request& req);
+
+}  // namespace eventsd::http
