@@ -36,11 +36,12 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 start_server() {
   rm -rf "$work/data"
-  token=$(build/tools/eventctl token create --data "$work/data" --tenant bench --scopes events:read,events:write)
+  token=$(build/tools/eventctl token create --data "$work/data" --tenant bench --scopes events:read,events:write --create)
   build/http/eventsd --data "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
   server_pid=$!
-  for _ in $(seq 100); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")
+  [[ -n $port ]] || { echo "eventsd did not start:" >&2; cat "$work/err" >&2; exit 1; }
 }
 stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=; }
 

@@ -44,7 +44,7 @@ class Server:
         self.data = data
         self.token = subprocess.check_output(
             [EVENTCTL, "token", "create", "--data", data, "--tenant", "load", "--scopes",
-             "events:read,events:write"], text=True).strip()
+             "events:read,events:write", "--create"], text=True).strip()
         self.proc = subprocess.Popen([EVENTSD, "--data", data, "--listen", "127.0.0.1:0"],
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
