@@ -4,7 +4,8 @@ client keeps asking. For each scenario it prints the well-behaved client's laten
 99th percentile of GET /v1/events?limit=10, and whether every one was answered 200), the server's
 resident memory before, at the peak and after, and its open connections and streams (/metrics).
 
-Scenarios (one after the other, on one server with default flags):
+Scenarios (one after the other, on one server with default flags but --max-streams-per-tenant
+1000, since one tenant plays every client):
   idle       5,000 connections that connect and send nothing
   slowloris  1,000 connections sending a request header one line every 2 s, never finishing
   slow-export 50 clients that ask for an export of every event and read nothing
@@ -45,7 +46,9 @@ class Server:
         self.token = subprocess.check_output(
             [EVENTCTL, "token", "create", "--data", data, "--tenant", "load", "--scopes",
              "events:read,events:write", "--create"], text=True).strip()
-        self.proc = subprocess.Popen([EVENTSD, "--data", data, "--listen", "127.0.0.1:0"],
+        # One tenant plays every client here, so its share of stream slots is the global cap.
+        self.proc = subprocess.Popen([EVENTSD, "--data", data, "--listen", "127.0.0.1:0",
+                                      "--max-streams-per-tenant", "1000"],
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         self.port = int(line.split("http://127.0.0.1:")[1].split()[0])

@@ -287,11 +287,16 @@ asio::awaitable<Piece> next_piece(const ChunkSource& chunks) {
     // (Awaited apart from the initializer: GCC 12 miscompiles co_await inside one.)
     std::optional<std::string> text = co_await chunks();
     co_return Piece{std::move(text), false};
+  } catch (const boost::system::system_error& e) {
+    // Cancelled because the client left (the hangup watch won the race): nothing to report.
+    if (e.code() != asio::error::operation_aborted) {
+      std::fprintf(stderr, "eventsd: streamed body failed: %s\n", e.what());
+    }
   } catch (const std::exception& e) {
     // Too late for an error response: end the connection so the client sees a broken body.
     std::fprintf(stderr, "eventsd: streamed body failed: %s\n", e.what());
-    co_return Piece{std::nullopt, true};
   }
+  co_return Piece{std::nullopt, true};
 }
 
 }  // namespace
