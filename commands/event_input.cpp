@@ -3,12 +3,12 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
-#include "eventlog/json_writer.h"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <unordered_set>
+
+#include "eventlog/json_writer.h"
 
 namespace eventsd {
 
