@@ -8,6 +8,8 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "eventlog/json_writer.h"
+
 namespace eventsd {
 
 namespace json = boost::json;
@@ -114,6 +116,11 @@ bool is_clean_text(std::string_view s, std::size_t max) {
   });
 }
 
+bool host_is_utf8(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  return !parsed || !parsed->has_authority() || valid_utf8(parsed->host());
+}
+
 std::optional<std::string> domain_of(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || !parsed->has_authority()) return std::nullopt;
@@ -195,7 +202,12 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
       case F::contact_id: err = take_text(v, cx, kId, in.contact_id); break;
       case F::campaign_id: err = take_text(v, cx, kId, in.campaign_id); break;
       case F::step_id: err = take_text(v, cx, kId, in.step_id); break;
-      case F::url: err = take_text(v, cx, kFree, in.url); break;
+      case F::url:
+        err = take_text(v, cx, kFree, in.url);
+        if (!err && in.url && !host_is_utf8(*in.url)) {
+          return FieldError{cx.field(), std::string(key) + " has a host that is not UTF-8 once percent-decoded"};
+        }
+        break;
       case F::referrer: err = take_text(v, cx, kFree, in.referrer); break;
       case F::session_id: err = take_text(v, cx, kShort, in.session_id); break;
       case F::utm_source: err = take_text(v, cx, kShort, in.utm_source); break;

@@ -46,6 +46,9 @@ std::variant<DeleteEvents, FieldError> parse_delete(const boost::json::value& bo
 
 // Lower-case host of an absolute URL, without port; nullopt when there is none.
 std::optional<std::string> domain_of(std::string_view url);
+// False when `url` has a host that is not UTF-8 once percent-decoded (http://%FF.example/):
+// such a URL is refused, since its domain could be neither stored nor shown as text.
+bool host_is_utf8(std::string_view url);
 
 // 1-128 bytes of [A-Za-z0-9._:-]: what an event id may be.
 bool is_valid_event_id(std::string_view id);

@@ -58,11 +58,19 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0: one per core
-  std::chrono::milliseconds read_timeout{30'000};   // a whole request, idle time included
+  std::chrono::milliseconds idle_timeout{30'000};   // waiting for the next request's first byte
+  std::chrono::milliseconds read_timeout{30'000};   // one request, from its first byte to its last
   std::chrono::milliseconds write_timeout{30'000};  // a whole response
   std::size_t max_connections = 10'000;
+  std::size_t max_streams = 1'000;            // event streams open at once, all tenants together
+  std::size_t max_streams_per_tenant = 100;   // event streams open at once for one tenant
   std::size_t header_limit = 8 * 1024;
-  std::size_t body_limit = 1024 * 1024;
+  std::size_t body_limit = 1024 * 1024;       // as sent, and again once decompressed
+  // An answer sent before the request was read whole (413, 431, 400, 503 overloaded) is followed
+  // by a lingering close: what the client still sends is read and discarded, up to these bounds,
+  // so that its TCP stack does not turn the answer into a reset.
+  std::chrono::milliseconds linger_time{5'000};
+  std::size_t linger_bytes = 8 * 1024 * 1024;
   double rate_limit = 0;                  // requests per second per token; 0: no limit
   std::int64_t campaign_retention_days = 180;  // 0: keep campaign events forever
 };

@@ -273,8 +273,7 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, 
   Request request{raw, {}, {}, {}, {}, now_millis()};
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;
-  const bool head = raw.method() == bhttp::verb::head;
-  // What every answer gets, and what HEAD leaves out.
+  // What every answer gets.
   auto finish = [&](Reply reply) {
     Response& res = reply.response;
     res.set(bhttp::field::date, http_date(request.received_at));
@@ -285,15 +284,7 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, 
         res.set(bhttp::field::cache_control, fresh ? "private, no-cache" : "no-store");
       }
     }
-    if (head) {
-      // GET's headers, no body: a streamed body is not started, a whole one keeps its length.
-      reply.chunks = nullptr;
-      if (res.find(bhttp::field::content_length) != res.end() || !res.body().empty()) {
-        const std::size_t length = res.body().size();
-        res.body().clear();
-        res.content_length(length);
-      }
-    }
+    // (HEAD gets GET's answer: the server sends its header alone, with the length GET's body has.)
     return reply;
   };
   try {

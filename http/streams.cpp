@@ -11,6 +11,8 @@
 
 #include "http/streams.h"
 
+#include "eventlog/json_writer.h"
+
 #include "http/broadcaster.h"
 #include "http/filters.h"
 #include "http/render.h"
@@ -24,7 +26,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::size_t kMaxStreams = 1000;
+constexpr unsigned kStreamRetryAfter = 5;  // seconds a refused stream client is asked to wait
 constexpr std::size_t kStreamPiece = 256 * 1024;  // bytes of events per piece, at most
 constexpr std::size_t kStreamScan = 10'000;        // log records looked at per snapshot, at most
 constexpr auto kHeartbeat = std::chrono::seconds(15);
@@ -33,13 +35,12 @@ constexpr std::uint32_t kExportPage = 500;
 // ------------------------------------------------------------------------------ SSE
 
 struct StreamState {
-  StreamState(App& app, std::string tenant, std::optional<std::string> type, std::uint64_t from,
-              EventWriter write)
-      : app(app), tenant(std::move(tenant)), event_type(std::move(type)), position(from), write(write) {
-    ++app.commits->subscribers;
-  }
-  ~StreamState() { --app.commits->subscribers; }
+  StreamState(App& app, StreamSlots::Slot slot, std::string tenant, std::optional<std::string> type,
+              std::uint64_t from, EventWriter write)
+      : app(app), slot(std::move(slot)), tenant(std::move(tenant)), event_type(std::move(type)), position(from),
+        write(write) {}
   App& app;
+  StreamSlots::Slot slot;  // held while the stream lives
   std::string tenant;
   std::optional<std::string> event_type;
   std::uint64_t position;  // the last log position looked at
@@ -102,10 +103,18 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
     }
     from = v;
   }
-  if (static_cast<std::size_t>(app.commits->subscribers.load()) >= kMaxStreams) {
-    throw ApiError(503, "overloaded", "too many open event streams; retry later");
+  // Checked and taken in one step, so that concurrent opens never exceed either cap.
+  auto taken = app.commits->slots.take(req.principal.tenant, app.options.max_streams,
+                                       app.options.max_streams_per_tenant);
+  if (!taken.slot) {
+    ApiError busy(503, "overloaded", taken.refusal == StreamSlots::Refusal::tenant
+                                         ? "too many open event streams for this tenant; retry later"
+                                         : "too many open event streams; retry later");
+    busy.retry_after = kStreamRetryAfter;
+    throw busy;
   }
-  auto state = std::make_shared<StreamState>(app, req.principal.tenant, std::move(type), from, write);
+  auto state = std::make_shared<StreamState>(app, std::move(*taken.slot), req.principal.tenant, std::move(type),
+                                             from, write);
   Response head{bhttp::status::ok, 11};
   head.set(bhttp::field::content_type, "text/event-stream");
   head.set(bhttp::field::cache_control, "no-cache");
@@ -147,13 +156,24 @@ asio::awaitable<Reply> stream(App& app, Request& req) {
 
 // ------------------------------------------------------------------------------ export
 
-// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. A field that a
+// spreadsheet would take for a formula (it begins with = + - @, a tab or a CR: OWASP's "CSV
+// injection") is written with a leading apostrophe, inside quotes, so that it is shown as text.
+// Bytes that are not UTF-8 (none are accepted today; older data may hold some) become U+FFFD, as
+// in every JSON answer: the export is declared UTF-8.
 void csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+  std::string repaired;
+  if (!valid_utf8(v)) {
+    repaired = to_valid_utf8(v);
+    v = repaired;
+  }
+  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(v);
     return;
   }
   out.push_back('"');
+  if (formula) out.push_back('\'');
   for (char c : v) {
     if (c == '"') out.push_back('"');
     out.push_back(c);

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev
+  liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev zlib1g-dev
   libgtest-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata  # time zones of aggregates (date/tz.h over the system tzdata)
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
