@@ -176,22 +176,23 @@ asio::awaitable<void> Server::accept_loop() {
 namespace {
 
 // An error found before the router saw the request (framing, limits): in the dialect of the
-// target when the request line got that far. The connection ends after it.
-Response plain_error(std::string_view target, unsigned status, std::string code, std::string message) {
-  Response res = error_response(dialect_of_target(target), ApiError(status, std::move(code), std::move(message)));
+// target (mounts included) when the request line got that far. The connection ends after it.
+Response plain_error(Dialect dialect, unsigned status, std::string code, std::string message) {
+  Response res = error_response(dialect, ApiError(status, std::move(code), std::move(message)));
   res.keep_alive(false);
   return res;
 }
 
-Response read_error(const bhttp::request_parser<bhttp::string_body>& parser, beast::error_code ec) {
-  const std::string_view target = parser.get().target();
+Response read_error(const Router& router, const bhttp::request_parser<bhttp::string_body>& parser,
+                    beast::error_code ec) {
+  const Dialect dialect = router.dialect_of(parser.get().target());
   if (ec == bhttp::error::header_limit) {
-    return plain_error(target, 431, "header_too_large", "request headers exceed 8 KiB");
+    return plain_error(dialect, 431, "header_too_large", "request headers exceed 8 KiB");
   }
   if (ec == bhttp::error::body_limit) {
-    return plain_error(target, 413, "payload_too_large", "request body exceeds 1 MiB");
+    return plain_error(dialect, 413, "payload_too_large", "request body exceeds 1 MiB");
   }
-  return plain_error(target, 400, "invalid_request", "malformed HTTP request");
+  return plain_error(dialect, 400, "invalid_request", "malformed HTTP request");
 }
 
 bool expects_continue(const RawRequest& req) {
@@ -208,11 +209,11 @@ std::string_view trim(std::string_view s) {
 
 // A body sent with Content-Encoding is decoded before routing, so that every route sees the
 // body as sent; the decoded size is bounded like the body itself. An answer when it cannot be.
-std::optional<Response> decode_body(RawRequest& req, std::size_t limit) {
+std::optional<Response> decode_body(const Router& router, RawRequest& req, std::size_t limit) {
   auto it = req.find(bhttp::field::content_encoding);
   if (it == req.end()) return std::nullopt;
   const std::string_view coding = trim(it->value());
-  const Dialect dialect = dialect_of_target(req.target());
+  const Dialect dialect = router.dialect_of(req.target());
   if (beast::iequals(coding, "identity") || req.body().empty()) {
     req.erase(bhttp::field::content_encoding);
     return std::nullopt;
@@ -393,7 +394,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
   const auto& opt = app_.options;
   if (open > connection_cap_) {
     stream.expires_after(opt.write_timeout);
-    auto res = plain_error("", 503, "overloaded", "too many open connections; retry later");
+    auto res = plain_error(Dialect::org_unit, 503, "overloaded", "too many open connections; retry later");
     res.set(bhttp::field::retry_after, "1");
     auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
     // Within the headroom the answer is kept from becoming a reset; beyond it, descriptors are
@@ -437,7 +438,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
         break;
       }
       // Answered before the request was read whole: the rest is read and dropped while closing.
-      auto res = read_error(parser, ec);
+      auto res = read_error(router_, parser, ec);
       res.set(bhttp::field::server, "eventsd");
       const bool head = parser.get().method() == bhttp::verb::head;
       bool written = false;
@@ -454,7 +455,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
     RawRequest req = parser.release();
     const bool head = req.method() == bhttp::verb::head;
     const auto started = std::chrono::steady_clock::now();
-    std::optional<Response> refused = decode_body(req, opt.body_limit);
+    std::optional<Response> refused = decode_body(router_, req, opt.body_limit);
     // (Not a conditional expression: GCC 12 miscompiles co_await inside one.)
     Reply reply(Response{});
     if (refused) reply = Reply(std::move(*refused));

@@ -45,7 +45,7 @@ std::string raw_get(std::uint16_t port, const std::string& method, const std::st
 class Mounted : public E2E {
  protected:
   std::vector<std::string> server_args() const override {
-    return {"--mount", "campaign=/functions/v1/api-gateway", "--mount", "org_unit=/ou/api"};
+    return {"--mount", "campaign=/functions/v1/api-gateway", "--mount", "org_unit=/ou/api", "--mount", "native=/n"};
   }
 };
 
@@ -64,6 +64,11 @@ TEST_F(Mounted, ADialectIsServedUnderItsPrefixWithItsErrors) {
   auto missing = c.get("/functions/v1/api-gateway/v1/nothing");
   EXPECT_EQ(missing.status, 404);
   EXPECT_FALSE(missing.json().as_object().contains("status")) << missing.body;
+  // Errors the server answers before routing (framing, limits) too: a body over the limit, under
+  // the native dialect's prefix, has the native shape.
+  auto large = c.post("/n/v1/events", std::string(2 << 20, 'x'));
+  EXPECT_EQ(large.status, 413);
+  EXPECT_EQ(large.json().at("status"), "error") << large.body;
   // Only the mounted dialect's routes are under the prefix.
   EXPECT_EQ(c.get("/functions/v1/api-gateway/v1/events").status, 404);
   // The organizational-unit dialect under its own prefix.
