@@ -1,6 +1,4 @@
 // The native API (seed 001, API.md §2-3): /v1/events and friends.
-#include <boost/json.hpp>
-
 #include "commands/event_input.h"
 #include "http/filters.h"
 #include "eventlog/json_writer.h"
