@@ -24,7 +24,7 @@ void write_ou_event(JsonWriter& w, const StoredEvent& e) {
   w.key("metadata").raw(e.data);
   w.key("suppression_reason").optional_string(suppression_name(e.suppression));
   w.key("original_lead_id").optional_string(e.original_contact_id);
-  w.key("created_at").string(format_iso8601(e.timestamp));
+  w.key("created_at").string(format_iso8601_s(e.timestamp));
   w.end_object();
 }
 

@@ -229,7 +229,7 @@ int import(const Args& args) {
             ++rejected;
             std::cerr << "eventctl: line " << line << ": refused: " << r->message << "\n";
           } else if (auto* i = std::get_if<Ingested>(&outcome)) {
-            imported_events += i->ids.size();
+            imported_events += static_cast<std::uint64_t>(std::count(i->created.begin(), i->created.end(), true));
           }
           done_cv.notify_all();
         });
