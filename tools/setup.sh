@@ -11,6 +11,7 @@ packages=(
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
   libsodium-dev  # Argon2id password hashes of console users
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
+  python3 python3-yaml python3-jsonschema  # the contract test (tests/contract)
 )
 
 missing=()
