@@ -55,7 +55,11 @@ class Builder {
 
   using error_code = boost::system::error_code;
 
-  bool on_document_begin(error_code&) { return true; }
+  bool on_document_begin(error_code&) {
+    values_.reserve(32);
+    keys_.reserve(32);
+    return true;
+  }
   bool on_document_end(error_code&) { return true; }
 
   bool on_array_begin(error_code&) {
