@@ -17,6 +17,7 @@
 #include "eventlog/tokens.h"
 #include "eventlog/users.h"
 #include "http/auth.h"
+#include "eventlog/version.h"
 #include "http/broadcaster.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -41,8 +42,10 @@ const char* kUsage =
     "                      campaign events older than N days are not served and are purged\n"
     "                      (default 180; 0 keeps them)\n"
     "  --threads N         I/O threads (default: one per core)\n"
-    "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
-    "  --max-connections N connections served at once (default 10000)\n"
+    "  --read-timeout-ms N\n"
+    "                      deadline for reading one request, idle time included (default 30000)\n"
+    "  --max-connections N\n"
+    "                      connections served at once (default 10000)\n"
     "  --map-size BYTES    size of each LMDB memory map (default: the data volume's size; the\n"
     "                      files grow as data does, the map only reserves address space)\n"
     "  --retention-interval-ms N\n"
@@ -51,7 +54,9 @@ const char* kUsage =
     "  --mount DIALECT=/PREFIX\n"
     "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
     "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
-    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n";
+    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n"
+    "  --version           print the version and the git revision it was built from\n"
+    "  --help              print this help\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
@@ -100,6 +105,10 @@ int main(int argc, char** argv) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
+      return 0;
+    }
+    if (flag == "--version") {
+      std::cout << "eventsd " << version() << " (revision " << revision() << ")\n";
       return 0;
     }
     if (i + 1 >= argc) usage_error("missing value for " + flag);
