@@ -12,6 +12,7 @@ packages=(
   libsodium-dev  # Argon2id password hashes of console users
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
   python3 python3-yaml python3-jsonschema  # the contract test (tests/contract)
+  dpkg-dev file help2man lintian systemd  # the Debian package and its checks (tools/check_package.sh)
 )
 
 missing=()
