@@ -92,7 +92,9 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   // A stored duplicate as recorded, on the contact it now belongs to (merges move events).
   const StoredLookup lookup = [&](std::string_view id) -> std::optional<StoredEvent> {
     const auto seq = tno ? cx.model.find_seq(cx.txn, *tno, id) : std::nullopt;
-    auto e = seq ? LogEvents(cx.txn, cx.model.log()).get(*seq) : std::nullopt;
+    if (!seq) return std::nullopt;
+    LogEvents log_events(cx.txn, cx.model.log());  // the event read is valid while this lives
+    auto e = log_events.get(*seq);
     if (!e) return std::nullopt;
     StoredEvent out = copy_event(*seq, *e);
     if (out.contact_id) {
