@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/e2e.h"
@@ -92,6 +93,20 @@ TEST_F(AsSent, EachDialectWritesTimestampsInItsDocumentsFormat) {
   all_match(c.get("/events").json().at("events"), "created_at", seconds);
   all_match(c.get("/leads/ct_1/events").json().at("events"), "created_at", seconds);
   all_match(c.get("/v1/campaigns/cmp_1/events").json().at("data").at("events"), "timestamp", seconds);
+  {
+    // The dialect's export too: its last column is created_at.
+    auto csv = c.get("/events/export");
+    ASSERT_EQ(csv.status, 200);
+    std::istringstream rows(csv.body);
+    std::string row;
+    std::getline(rows, row);  // the header
+    int n = 0;
+    for (; std::getline(rows, row); ++n) {
+      if (!row.empty() && row.back() == '\r') row.pop_back();
+      EXPECT_TRUE(std::regex_match(row.substr(row.rfind(',') + 1), seconds)) << row;
+    }
+    EXPECT_EQ(n, 2);
+  }
   EXPECT_EQ(c.get("/leads/ct_1/events").json().at("events").at(1).at("created_at"), "2025-01-15T10:30:00Z");
   // Seeds 001 and 004: milliseconds.
   all_match(c.get("/v1/events").json().at("events"), "timestamp", millis);

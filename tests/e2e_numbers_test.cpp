@@ -1,6 +1,7 @@
 // A number is never changed on its way through (docs/api.md, "Numbers and JSON"): 100,000 doubles,
 // each written two ways (shortest round-trip and 17 significant digits), are ingested as event
-// data and read back through every route that shows data or metadata. Each comes back spelled as
+// data and read back through every route that shows data or metadata (the organizational-unit
+// dialect's export and stream included). Each comes back spelled as
 // sent, and so as the very same double (compared bit for bit, -0.0 included). Responses are read
 // with the service's own exact reader (eventlog/json_reader.h), never with a parser that could
 // itself round a number.
@@ -14,6 +15,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <tuple>
 
 #include "eventlog/json_reader.h"
 #include "tests/support/e2e.h"
@@ -260,37 +262,42 @@ TEST_F(Numbers, EveryDoubleComesBackUnchangedFromEveryRoute) {
     }
     expect_all_seen("export jsonl");
   }
-  {
-    auto r = c.get("/v1/events/export?format=csv");
-    ASSERT_EQ(r.status, 200);
+  // CSV: the native export, and the organizational-unit dialect's (its data column is "metadata").
+  for (const auto& [route, target, id_name, data_name] :
+       {std::tuple{"export csv", "/v1/events/export?format=csv", "id", "data"},
+        std::tuple{"org unit export csv", "/events/export", "id", "metadata"}}) {
+    auto r = c.get(target);
+    ASSERT_EQ(r.status, 200) << route;
     const auto rows = lines_of(r.body);
     ASSERT_FALSE(rows.empty());
     const auto header = csv_fields(rows[0]);
     const auto column = [&](const std::string& name) {
       return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
     };
-    const std::size_t id_col = column("id"), data_col = column("data");
-    ASSERT_LT(id_col, header.size());
-    ASSERT_LT(data_col, header.size());
+    const std::size_t id_col = column(id_name), data_col = column(data_name);
+    ASSERT_LT(id_col, header.size()) << route;
+    ASSERT_LT(data_col, header.size()) << route;
     for (std::size_t k = 1; k < rows.size(); ++k) {
       const auto fields = csv_fields(rows[k]);
       ASSERT_EQ(fields.size(), header.size());
-      check("export csv", fields[id_col], parse(fields[data_col]));
+      check(route, fields[id_col], parse(fields[data_col]));
     }
-    expect_all_seen("export csv");
+    expect_all_seen(route);
   }
 
-  // The event stream, replayed from the start of the log.
-  {
-    test::SseClient stream(server_->port(), token_, "/v1/events/stream?last_event_id=0");
-    ASSERT_EQ(stream.status(), 200);
+  // The event streams (native, and the organizational-unit dialect's), replayed from the start of the log.
+  for (const auto& [route, target, id_name, data_name] :
+       {std::tuple{"sse", "/v1/events/stream?last_event_id=0", "_id", "data"},
+        std::tuple{"org unit sse", "/events/stream?last_event_id=0", "id", "metadata"}}) {
+    test::SseClient stream(server_->port(), token_, target);
+    ASSERT_EQ(stream.status(), 200) << route;
     const auto messages = stream.wait_for(kEvents / kPerBatch, std::chrono::seconds(60));
-    ASSERT_EQ(messages.size(), static_cast<std::size_t>(kEvents / kPerBatch));
+    ASSERT_EQ(messages.size(), static_cast<std::size_t>(kEvents / kPerBatch)) << route;
     for (const auto& m : messages) {
       const JsonValue record = parse(m.data);
-      for (const auto& e : record.find("events")->items()) check("sse", e.find("_id")->get_string(), *e.find("data"));
+      for (const auto& e : record.find("events")->items()) check(route, e.find(id_name)->get_string(), *e.find(data_name));
     }
-    expect_all_seen("sse");
+    expect_all_seen(route);
   }
 
   // eventctl dump; and what eventctl import makes of that dump, dumped again.

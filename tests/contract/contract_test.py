@@ -12,20 +12,25 @@ How an operation is exercised
 -----------------------------
 EXERCISES below is the table: one row per call, `X("METHOD /path/{param}", status, ...)` with the
 path parameters, query, body and headers of the call. Rows run in table order against the main
-server (tenant `acme`, every scope). The first row of an operation with a 2xx status is its
-*base* call, from which the errors every operation shares are derived automatically, each only
-when the document lists that status for the operation:
+server (tenant `acme`, every scope; a console user ada@example.com of that tenant). A row of an
+operation with an `x-scope` carries a token with every scope; `session=True` carries the
+console session instead (its cookie, the server's own Origin and the X-CSRF-Token). Strings may
+name per-server values: {origin} (http://127.0.0.1:PORT) and {spare_token} (the id of a token
+made for the exercises to revoke). The first row of an operation with a 2xx status is its *base*
+call, from which the answers every operation shares are derived automatically, each only when
+the document lists that status for the operation:
   - 401: the base call without a token;          403: with a token lacking the op's `x-scope`;
   - 429: the base call on a server run with --rate-limit 1;
   - 431: the base call with an 8 KiB header;     413: the base call announcing a 2 MiB body;
   - 400: the base call with `min_position=x` (a GET) or an unknown query parameter (others);
+  - 304: the base call again with If-None-Match: the ETag its answer carried;
   - 507: the base call on a server whose data file may not grow past 8 MiB, filled first (and
          seeded like the main server, so the base call's ids exist there too).
 Everything else is a row: add the success call(s) of a new route and a row for each error that
 needs its own request (a bad body, an unknown id), with `code=` to check the error code. A call
 that needs more than one request (opening streams until one is refused) passes `send=` a
-function of the context returning the final answer. New operations also need `x-scope` (their
-token scope) in the document when they take a token.
+function of the context returning the final answer. New operations that take a token also need
+`x-scope` (their token's scope) in the document.
 
 Run: tests/contract/contract_test.py --eventsd build/http/eventsd --eventctl build/tools/eventctl
      --spec docs/openapi.yaml          (ctest runs it as `contract`; Debian python3-yaml and
@@ -52,12 +57,15 @@ import yaml
 
 ALL_SCOPES = ["events:read", "events:write", "campaigns:read", "admin"]
 TENANT = "acme"
+USER_EMAIL = "ada@example.com"
+USER_PASSWORD = "correct horse battery staple"
 
 
 class X:
     """One exercise: a call to an operation and the status it must produce."""
 
-    def __init__(self, op, status, path=None, query=None, body=None, headers=None, code=None, send=None):
+    def __init__(self, op, status, path=None, query=None, body=None, headers=None, code=None, send=None,
+                 session=False):
         self.op, self.status = op, status
         self.method, self.template = op.split(" ", 1)
         self.path = path or {}
@@ -66,30 +74,42 @@ class X:
         self.headers = headers or {}
         self.code = code
         self.send = send
+        self.session = session
 
-    def target(self, extra_query=None):
+    def target(self, server, extra_query=None):
         path = self.template
         for name, value in self.path.items():
-            path = path.replace("{" + name + "}", urllib.parse.quote(value, safe=""))
-        query = dict(self.query, **(extra_query or {}))
+            path = path.replace("{" + name + "}", urllib.parse.quote(server.resolve(value), safe=""))
+        query = {k: server.resolve(v) for k, v in dict(self.query, **(extra_query or {})).items()}
         return path + ("?" + urllib.parse.urlencode(query) if query else "")
 
-    def payload(self):
-        body = self.body
+    def payload(self, server):
+        body = server.resolve(self.body)
         if body is None:
             return None
         return body if isinstance(body, bytes) else json.dumps(body).encode()
 
+    def header_fields(self, server):
+        fields = server.session_headers() if self.session else {}
+        fields.update({k: server.resolve(v) for k, v in self.headers.items()})  # the row's own win
+        return fields
 
-def open_streams_until_refused(ctx):
+
+def streams_until_refused(path):
+    def send(ctx):
+        return open_streams_until_refused(ctx, path)
+    return send
+
+
+def open_streams_until_refused(ctx, path):
     """Opens event streams (each holds its connection) until the server refuses one: 503."""
     held = []
     try:
         for _ in range(1200):
             s = socket.create_connection(("127.0.0.1", ctx.main.port), timeout=30)
             held.append(s)
-            s.sendall(("GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
-                       % ctx.main.token).encode())
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+                       % (path, ctx.main.token)).encode())
             head = b""
             while b"\r\n\r\n" not in head:
                 chunk = s.recv(4096)
@@ -99,7 +119,7 @@ def open_streams_until_refused(ctx):
             if head.startswith(b"HTTP/1.1 503"):
                 s.close()
                 held.pop()
-                return ctx.main.call("GET", "/v1/events/stream", token=ctx.main.token)
+                return ctx.main.call("GET", path, token=ctx.main.token)
         raise AssertionError("1200 open streams and none refused")
     finally:
         for s in held:
@@ -129,6 +149,32 @@ def rebuild_twice(ctx):
         while json.loads(ctx.main.call("GET", "/v1/admin/rebuild", token=ctx.main.token)[2])["rebuild"]["running"]:
             pass
     raise AssertionError("twenty pairs of rebuilds and never one refused")
+
+
+def logins_until_limited(ctx):
+    """Wrong passwords for one e-mail until the per-e-mail limit answers 429."""
+    body = json.dumps({"email": "limited@example.com", "password": "wrong"}).encode()
+    for _ in range(100):
+        answer = ctx.main.call("POST", "/api/auth/login", body, {"Origin": ctx.main.origin})
+        if answer[0] == 429:
+            return answer
+    raise AssertionError("100 logins for one e-mail and none limited")
+
+
+def logins_until_busy(ctx):
+    """Many logins at once (each a different e-mail): beyond the password checks the server runs at
+    once, one is answered 503."""
+    import concurrent.futures
+    for attempt in range(10):
+        def one(i):
+            body = json.dumps({"email": "busy-%d-%d@example.com" % (attempt, i), "password": "x"}).encode()
+            return ctx.main.call("POST", "/api/auth/login", body, {"Origin": ctx.main.origin})
+        with concurrent.futures.ThreadPoolExecutor(32) as pool:
+            answers = list(pool.map(one, range(32)))
+        for answer in answers:
+            if answer[0] == 503:
+                return answer
+    raise AssertionError("ten rounds of 32 logins at once and none refused")
 
 
 EXERCISES = [
@@ -203,13 +249,56 @@ EXERCISES = [
     X("GET /api/workspaces/{workspaceId}/events", 400, path={"workspaceId": TENANT}, query={"limit": "201"}, code="invalid_request"),
     X("GET /api/workspaces/{workspaceId}/events", 404, path={"workspaceId": "globex"}, code="not_found"),
 
+    X("GET /v1/contacts/{id}/sessions", 200, path={"id": "ct-1"}),
+    X("GET /v1/contacts/{id}/sessions", 400, path={"id": "ct-1"}, query={"limit": "0"}, code="invalid_request"),
+    X("POST /v1/identify", 200, body={"contact_id": "ct-2", "traits": {"firstname": "Grace", "email": "grace@example.com"}}),
+    X("POST /v1/identify", 400, body={"traits": {"firstname": "Grace"}}, code="invalid_request"),
+    X("GET /v1/tokens", 200),
+    X("POST /v1/tokens", 201, body={"scopes": ["events:read"]}),
+    X("POST /v1/tokens", 201, body={"publishable": True, "origins": ["https://www.example.com"], "rate": 2.5}),
+    X("POST /v1/tokens", 400, body={"scopes": []}, code="invalid_request"),
+    X("DELETE /v1/tokens/{id}", 200, path={"id": "{spare_token}"}),
+    X("DELETE /v1/tokens/{id}", 404, path={"id": "tok_000000000000"}, code="not_found"),
+
+    X("GET /leads/{id}/sessions", 200, path={"id": "ct-1"}),
+    X("GET /events/export", 200),
+    X("GET /events/export", 400, query={"format": "jsonl"}, code="invalid_request"),
+    X("GET /events/stream", 200, query={"last_event_id": "0"}),
+    X("GET /events/analytics", 200),
+    X("GET /events/analytics", 400, query={"range": "forever"}, code="invalid_request"),
+
+    X("POST /api/auth/login", 200, body={"email": USER_EMAIL, "password": USER_PASSWORD}, headers={"Origin": "{origin}"}),
+    X("POST /api/auth/login", 400, body={"email": USER_EMAIL}, headers={"Origin": "{origin}"}, code="invalid_request"),
+    X("POST /api/auth/login", 401, body={"email": USER_EMAIL, "password": "wrong"}, headers={"Origin": "{origin}"},
+      code="invalid_credentials"),
+    X("POST /api/auth/login", 403, body={"email": USER_EMAIL, "password": USER_PASSWORD},
+      headers={"Origin": "https://elsewhere.example"}, code="csrf_failed"),
+    X("POST /api/auth/login", 429, send=logins_until_limited, code="rate_limited"),
+    X("POST /api/auth/login", 503, send=logins_until_busy, code="unavailable"),
+    X("GET /api/auth/session", 200, session=True),
+    X("GET /api/auth/session", 401, code="unauthorized"),
+    X("POST /api/auth/tenant", 200, body={"tenant": TENANT}, session=True),
+    X("POST /api/auth/tenant", 400, body={}, session=True, code="invalid_request"),
+    X("POST /api/auth/tenant", 401, body={"tenant": TENANT}, code="unauthorized"),
+    X("POST /api/auth/tenant", 403, body={"tenant": "globex"}, session=True, code="insufficient_permissions"),
+    X("POST /api/auth/logout", 403, session=True, headers={"X-CSRF-Token": "wrong"}, code="csrf_failed"),
+    X("GET /sdk/eventsd.js", 200, query={"v": "1"}),
+    X("GET /console", 200),
+    X("GET /console/{file}", 200, path={"file": "app.js"}),
+    X("GET /console/{file}", 200, path={"file": "app.css"}),
+    X("GET /console/{file}", 404, path={"file": "nope.js"}, code="not_found"),
+
     X("GET /v1/events", 200, query={"min_position": "1"}),
     X("GET /v1/admin/rebuild", 200),
     X("POST /v1/admin/rebuild", 202),
     X("POST /v1/admin/rebuild", 409, send=rebuild_twice, code="rebuild_in_progress"),
 
-    # Last: it holds every stream slot of the main server while it runs.
-    X("GET /v1/events/stream", 503, send=open_streams_until_refused, code="overloaded"),
+    # Late: logging out ends the session the rows above used.
+    X("POST /api/auth/logout", 200, session=True),
+
+    # Last: they hold every stream slot of the main server while they run.
+    X("GET /v1/events/stream", 503, send=streams_until_refused("/v1/events/stream"), code="overloaded"),
+    X("GET /events/stream", 503, send=streams_until_refused("/events/stream"), code="overloaded"),
 ]
 
 
@@ -238,6 +327,39 @@ class Server:
         self.port = int(m.group(1))
         self.token = self.make_token(ALL_SCOPES)
         self.pads_deleted = 0
+        self.origin = "http://127.0.0.1:%d" % self.port
+        self.spare_token = None  # seed() makes it
+        self.cookie = self.csrf = None  # log_in() sets them
+
+    def resolve(self, value):
+        """`value` with this server's {origin} and {spare_token} filled in (in strings, lists, dicts)."""
+        if isinstance(value, str):
+            # (A server that was not seeded has no spare token: any well-formed id will do there.)
+            return value.replace("{origin}", self.origin).replace("{spare_token}", self.spare_token or "tok_none")
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        return value
+
+    def make_user(self):
+        subprocess.run([self.args.eventctl, "user", "create", "--data", self.dir.name, "--email", USER_EMAIL,
+                        "--tenants", TENANT, "--role", "admin"], input=USER_PASSWORD + "\n", check=True,
+                       capture_output=True, text=True)
+
+    def log_in(self):
+        """A console session for the exercises marked session=True."""
+        status, headers, body = self.call("POST", "/api/auth/login",
+                                          json.dumps({"email": USER_EMAIL, "password": USER_PASSWORD}).encode(),
+                                          {"Origin": self.origin})
+        assert status == 200, body
+        self.cookie = headers["set-cookie"].split(";")[0]
+        self.csrf = json.loads(body)["csrf_token"]
+
+    def session_headers(self):
+        if not self.cookie:
+            return {}
+        return {"Cookie": self.cookie, "Origin": self.origin, "X-CSRF-Token": self.csrf}
 
     def next_pad(self):
         self.pads_deleted += 1
@@ -292,7 +414,9 @@ class Server:
 class Context:
     def __init__(self, args):
         self.args = args
-        self.main = Server(args)
+        # More I/O threads than the server's password checks at once (4), so that logins can
+        # exceed them (a check runs on the I/O thread that read the request).
+        self.main = Server(args, ["--threads", "8"])
         self.limited = Server(args, ["--rate-limit", "1"])
         self.full = Server(args, file_size_limit=8 << 20)
         self.scopeless = {}  # scope -> a token with every scope but it
@@ -316,6 +440,12 @@ def seed(server, pads=0):
     events += [{"id": "pad-%d" % n, "event": "pad"} for n in range(pads)]
     status, _, body = server.call("POST", "/v1/events", json.dumps({"batch": events}).encode(), token=server.token)
     assert status == 201, body
+    status, _, body = server.call("POST", "/v1/tokens", json.dumps({"scopes": ["events:read"]}).encode(),
+                                  token=server.token)
+    assert status == 201, body
+    server.spare_token = json.loads(body)["token"]["id"]
+    server.make_user()
+    server.log_in()
 
 
 def fill(server):
@@ -501,7 +631,7 @@ class Checker:
 
 
 AUTO_STATUS = {"no token": 401, "without scope": 403, "rate limited": 429, "header too large": 431,
-               "body too large": 413, "unknown parameter": 400, "disk full": 507}
+               "body too large": 413, "unknown parameter": 400, "disk full": 507, "not modified": 304}
 AUTO_CODES = {"no token": ("unauthorized", "invalid_key"), "without scope": "insufficient_permissions",
               "rate limited": "rate_limited", "header too large": "header_too_large",
               "body too large": "payload_too_large", "unknown parameter": "invalid_request",
@@ -517,7 +647,8 @@ def run(args):
             checker.fail(name, "no operationId")
         elif ids.count(op["operationId"]) > 1:
             checker.fail(name, "operationId %s is not unique" % op["operationId"])
-        if op.get("security", doc.raw.get("security")) and not op.get("x-scope"):
+        security = op.get("security", doc.raw.get("security"))
+        if any("bearer" in requirement for requirement in security or []) and not op.get("x-scope"):
             checker.fail(name, "takes a token but names no x-scope")
     unknown = {x.op for x in EXERCISES} - set(doc.ops)
     if unknown:
@@ -532,13 +663,15 @@ def run(args):
         fill(ctx.full)
         bases = {}
         for x in EXERCISES:
+            scope = doc.scope(x.op)
             if 200 <= x.status < 300 and x.op not in bases and not x.send:
                 bases[x.op] = x
             if x.send:
-                status, headers, body = x.send(ctx)
+                answer = x.send(ctx)
             else:
-                status, headers, body = ctx.main.call(x.method, x.target(), x.payload(), x.headers, ctx.main.token)
-            checker.check(x, "row", status, headers, body)
+                answer = ctx.main.call(x.method, x.target(ctx.main), x.payload(ctx.main), x.header_fields(ctx.main),
+                                       ctx.main.token if scope and not x.session else None)
+            checker.check(x, "row", *answer)
 
         for op in sorted(doc.ops):
             x = bases.get(op)
@@ -547,27 +680,36 @@ def run(args):
                 continue
             documented = doc.ops[op]["responses"]
             scope = doc.scope(op)
-            main, body = ctx.main, x.payload()
+            main = ctx.main
+
+            def call(server, token, extra_query=None, headers=None, body=True, **kw):
+                fields = dict(x.header_fields(server), **(headers or {}))
+                return server.call(x.method, x.target(server, extra_query), x.payload(server) if body else None,
+                                   fields, token, **kw)
+
+            token = main.token if scope and not x.session else None
             if scope and "401" in documented:
-                checker.check(x, "no token", *main.call(x.method, x.target(), body, x.headers))
+                checker.check(x, "no token", *call(main, None))
             if scope and "403" in documented:
-                checker.check(x, "without scope", *main.call(x.method, x.target(), body, x.headers,
-                                                             ctx.token_without(scope)))
+                checker.check(x, "without scope", *call(main, ctx.token_without(scope)))
             if "400" in documented:
                 bad = {"min_position": "x"} if x.method == "GET" else {"no_such_parameter": "1"}
-                checker.check(x, "unknown parameter", *main.call(x.method, x.target(bad),
-                                                                 body, x.headers, main.token if scope else None))
+                checker.check(x, "unknown parameter", *call(main, token, bad))
             if "431" in documented:
                 # No body: the header alone is refused.
-                checker.check(x, "header too large", *main.call(x.method, x.target(), None,
-                                                                dict(x.headers, **{"X-Padding": "p" * 9000}),
-                                                                main.token if scope else None))
+                checker.check(x, "header too large", *call(main, token, headers={"X-Padding": "p" * 9000}, body=False))
             if "413" in documented:
-                checker.check(x, "body too large", *main.call(x.method, x.target(), b"", x.headers, main.token,
-                                                              announce_length=2 << 20))
+                checker.check(x, "body too large", *call(main, token, body=False, announce_length=2 << 20))
+            if "304" in documented:
+                first = call(main, token)
+                tag = first[1].get("etag")
+                if first[0] != 200 or not tag:
+                    checker.fail(op, "its base call has no ETag to ask If-None-Match with (status %d)" % first[0])
+                else:
+                    checker.check(x, "not modified", *call(main, token, headers={"If-None-Match": tag}))
             if scope and "429" in documented:
                 for _ in range(20):
-                    answer = ctx.limited.call(x.method, x.target(), body, x.headers, ctx.limited.token)
+                    answer = call(ctx.limited, ctx.limited.token)
                     checker.check(x, "rate limited" if answer[0] == 429 else "before the limit", *answer)
                     if answer[0] == 429:
                         break
@@ -581,7 +723,8 @@ def run(args):
                     continue
                 for _ in range(5):
                     top_up(ctx.full)
-                    answer = ctx.full.call(x.method, x.target(), x.payload(), x.headers, ctx.full.token)
+                    answer = ctx.full.call(x.method, x.target(ctx.full), x.payload(ctx.full), x.header_fields(ctx.full),
+                                           ctx.full.token)
                     checker.check(x, "disk full" if answer[0] == 507 else "before the disk filled", *answer)
                     if answer[0] == 507:
                         break
