@@ -2,7 +2,6 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
-#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -142,11 +141,13 @@ const std::string& path_id(const Request& req, const char* code, const char* mes
   return id;
 }
 
-boost::json::value json_body(const Request& request) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(request.raw.body(), ec);
-  if (ec) throw ApiError(400, "invalid_request", "the body is not valid JSON: " + ec.message());
-  return v;
+JsonValue json_body(const Request& request) {
+  auto parsed = parse_json(request.raw.body());
+  if (auto* e = std::get_if<JsonError>(&parsed)) {
+    if (!e->field.empty()) throw ApiError(400, "invalid_request", e->message, e->field);
+    throw ApiError(400, "invalid_request", "the body is not valid JSON: " + e->message);
+  }
+  return std::get<JsonValue>(std::move(parsed));
 }
 
 }  // namespace eventsd::http

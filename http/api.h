@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/value.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "commands/writer.h"
+#include "eventlog/json_reader.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
@@ -171,7 +171,8 @@ std::optional<Millis> time_param(const QueryParams& q, std::string_view name);
 // A string parameter: 1..max bytes, no control characters.
 std::optional<std::string> text_param(const QueryParams& q, std::string_view name,
                                       std::size_t max = 256);
-// The request body as JSON (throws ApiError 400 when it is not).
-boost::json::value json_body(const Request& request);
+// The request body as JSON, every number kept as sent (eventlog/json_reader.h); throws ApiError
+// 400 when it is not JSON or breaks the reader's rules (naming the field where there is one).
+JsonValue json_body(const Request& request);
 
 }  // namespace eventsd::http

@@ -22,7 +22,7 @@ void write_campaign_event(JsonWriter& w, const StoredEvent& e) {
   w.key("contact_id").optional_string(e.contact_id);
   w.key("email").optional_string(e.email);
   w.key("step_id").optional_string(e.step_id);
-  w.key("timestamp").string(format_iso8601(e.timestamp));
+  w.key("timestamp").string(format_iso8601_s(e.timestamp));
   w.key("metadata").raw(e.data);
   w.end_object();
 }

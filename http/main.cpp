@@ -22,6 +22,7 @@
 #include "eventlog/tokens.h"
 #include "eventlog/users.h"
 #include "http/auth.h"
+#include "eventlog/version.h"
 #include "http/broadcaster.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -62,7 +63,9 @@ const char* kUsage =
     "  --mount DIALECT=/PREFIX\n"
     "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
     "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
-    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n";
+    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n"
+    "  --version           print the version and the git revision it was built from\n"
+    "  --help              print this help\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
@@ -117,6 +120,10 @@ int main(int argc, char** argv) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
+      return 0;
+    }
+    if (flag == "--version") {
+      std::cout << "eventsd " << version() << " (revision " << revision() << ")\n";
       return 0;
     }
     if (i + 1 >= argc) usage_error("missing value for " + flag);

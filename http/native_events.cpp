@@ -1,6 +1,4 @@
 // The native API (seed 001, API.md §2-3): /v1/events and friends.
-#include <boost/json.hpp>
-
 #include "commands/event_input.h"
 #include "http/filters.h"
 #include "eventlog/json_writer.h"
@@ -30,6 +28,9 @@ asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();
   for (const auto& id : result.ids) w.string(id);
+  // Per event, beside its id: recorded by this request (true) or an idempotent duplicate (false).
+  w.end_array().key("created").begin_array();
+  for (bool created : result.created) w.boolean(created);
   w.end_array().key("position").number(result.position).end_object();
   co_return with_position(json_response(201, std::move(body)), result.position);
 }

@@ -24,7 +24,7 @@ void write_ou_event(JsonWriter& w, const StoredEvent& e) {
   w.key("metadata").raw(e.data);
   w.key("suppression_reason").optional_string(suppression_name(e.suppression));
   w.key("original_lead_id").optional_string(e.original_contact_id);
-  w.key("created_at").string(format_iso8601(e.timestamp));
+  w.key("created_at").string(format_iso8601_s(e.timestamp));
   w.end_object();
 }
 
@@ -88,7 +88,7 @@ constexpr const char* kCsvColumns[] = {"id", "lead_id", "event_type", "metadata"
 
 void csv_row(std::string& out, const StoredEvent& e, Enricher&) {
   auto opt = [](const std::optional<std::string>& v) { return v ? std::string_view(*v) : std::string_view(); };
-  const std::string created = format_iso8601(e.timestamp);
+  const std::string created = format_iso8601_s(e.timestamp);  // as the list: whole seconds
   const std::string_view fields[] = {e.id, opt(e.contact_id), e.event, e.data,
                                      suppression_name(e.suppression).value_or(""),
                                      opt(e.original_contact_id), created};

@@ -1,7 +1,6 @@
 // Console sessions (docs/api.md "Sessions"): POST /api/auth/login, POST /api/auth/logout,
 // GET /api/auth/session, POST /api/auth/tenant (switch the active tenant).
 #include <boost/beast/http/field.hpp>
-#include <boost/json.hpp>
 
 #include "eventlog/json_writer.h"
 #include "http/auth.h"
@@ -10,7 +9,6 @@
 namespace eventsd::http {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -47,9 +45,9 @@ Response session_response(const SessionInfo& s, const UserInfo& user) {
 }
 
 // A string field of a JSON object body: required or optional, 1..max bytes.
-std::optional<std::string> string_field(const json::object& obj, std::string_view name, bool required,
+std::optional<std::string> string_field(const JsonValue& obj, std::string_view name, bool required,
                                         std::size_t max) {
-  auto* v = obj.if_contains(name);
+  auto* v = obj.find(name);
   if (!v || v->is_null()) {
     if (required) throw bad_param(std::string(name), std::string(name) + " is required");
     return std::nullopt;
@@ -60,16 +58,16 @@ std::optional<std::string> string_field(const json::object& obj, std::string_vie
   return std::string(v->get_string());
 }
 
-const json::object& object_body(const Request& req, std::initializer_list<std::string_view> allowed,
-                                json::value& holder) {
+const JsonValue& object_body(const Request& req, std::initializer_list<std::string_view> allowed,
+                             JsonValue& holder) {
   holder = json_body(req);
   if (!holder.is_object()) throw bad_param("body", "the body must be a JSON object");
-  for (const auto& [k, v] : holder.get_object()) {
+  for (const auto& [k, v] : holder.members()) {
     if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
       throw bad_param(std::string(k), "unknown field '" + std::string(k) + "'");
     }
   }
-  return holder.get_object();
+  return holder;
 }
 
 struct InFlight {
@@ -87,7 +85,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
       throw ApiError(403, "csrf_failed", "log in from the console's own origin");
     }
   }
-  json::value holder;
+  JsonValue holder;
   const auto& body = object_body(req, {"email", "password", "tenant"}, holder);
   const std::string email = *string_field(body, "email", true, 254);
   const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
@@ -160,7 +158,7 @@ asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
   req.query.only({});
   auto ctx = need_session(app, req);
   check_csrf(req.raw, ctx.session);
-  json::value holder;
+  JsonValue holder;
   const auto& body = object_body(req, {"tenant"}, holder);
   const std::string tenant = *string_field(body, "tenant", true, 64);
   if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);

@@ -76,7 +76,7 @@ asio::awaitable<Reply> org_unit_sessions(App& app, Request& req) {
   w.begin_object().key("sessions").begin_array();
   for (const auto& s : found.page.sessions) {
     w.begin_object().key("lead_id").string(found.contact);
-    write_session(w, s, format_iso8601);
+    write_session(w, s, format_iso8601_s);  // the dialect's whole seconds
     w.end_object();
   }
   w.end_array();

@@ -1,7 +1,6 @@
 // Tokens of the caller's tenant, for the console and for scripts with an admin token
 // (docs/api.md "Tokens"): GET /v1/tokens, POST /v1/tokens, DELETE /v1/tokens/{id}. A secret is
 // shown once, in the answer that creates it.
-#include <boost/json.hpp>
 
 #include "eventlog/json_writer.h"
 #include "http/auth.h"
@@ -10,7 +9,6 @@
 namespace eventsd::http {
 
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -43,14 +41,14 @@ asio::awaitable<Reply> list_tokens(App& app, Request& req) {
   co_return json_response(200, std::move(body));
 }
 
-std::vector<std::string> strings(const json::object& obj, std::string_view name) {
+std::vector<std::string> strings(const JsonValue& obj, std::string_view name) {
   std::vector<std::string> out;
-  const json::value* v = obj.if_contains(name);
+  const JsonValue* v = obj.find(name);
   if (!v) return out;
-  if (!v->is_array() || v->get_array().size() > 100) {
+  if (!v->is_array() || v->items().size() > 100) {
     throw bad_param(std::string(name), std::string(name) + " must be an array of at most 100 strings");
   }
-  for (const auto& s : v->get_array()) {
+  for (const auto& s : v->items()) {
     if (!s.is_string() || s.get_string().size() > 256) {
       throw bad_param(std::string(name), std::string(name) + " must be an array of strings");
     }
@@ -59,42 +57,43 @@ std::vector<std::string> strings(const json::object& obj, std::string_view name)
   return out;
 }
 
-double rate(const json::object& obj, std::string_view name) {
-  const json::value* v = obj.if_contains(name);
+double rate(const JsonValue& obj, std::string_view name) {
+  const JsonValue* v = obj.find(name);
   if (!v || v->is_null()) return 0;
-  if (!v->is_number() || v->to_number<double>() < 0 || v->to_number<double>() > 1e6) {
+  const auto n = v->to_double();  // exact (json_reader.h)
+  if (!n || *n < 0 || *n > 1e6) {
     throw bad_param(std::string(name), std::string(name) + " must be a number from 0 to 1000000");
   }
-  return v->to_number<double>();
+  return *n;
 }
 
 // {"scopes":[...]} for a token, or {"publishable":true,"origins":[...],"rate","address_rate"}.
 asio::awaitable<Reply> create_token(App& app, Request& req) {
   req.query.only({});
-  const json::value body = json_body(req);
-  const json::object* obj = body.if_object();
+  const JsonValue body = json_body(req);
+  const JsonValue* obj = body.is_object() ? &body : nullptr;
   if (!obj) throw bad_param("body", "the body must be a JSON object");
-  for (const auto& [k, v] : *obj) {
+  for (const auto& [k, v] : obj->members()) {
     if (k != "scopes" && k != "publishable" && k != "origins" && k != "rate" && k != "address_rate") {
       throw bad_param(std::string(k), "unknown field '" + std::string(k) + "'");
     }
   }
   bool publishable = false;
-  if (const json::value* p = obj->if_contains("publishable"); p && !p->is_null()) {
+  if (const JsonValue* p = obj->find("publishable"); p && !p->is_null()) {
     if (!p->is_bool()) throw bad_param("publishable", "publishable must be true or false");
     publishable = p->get_bool();
   }
   std::string secret;
   try {
     if (publishable) {
-      if (obj->contains("scopes")) throw bad_param("scopes", "a publishable key has the events:write scope only");
+      if (obj->find("scopes")) throw bad_param("scopes", "a publishable key has the events:write scope only");
       PublishableSpec spec{strings(*obj, "origins"), rate(*obj, "rate"), rate(*obj, "address_rate")};
       if (spec.origins.empty()) throw bad_param("origins", "a publishable key needs at least one origin");
       write_beside_log(app.store, [&](lmdb::Txn& txn) {
         secret = app.tokens.create_publishable(txn, req.principal.tenant, spec);
       });
     } else {
-      if (obj->contains("origins")) throw bad_param("origins", "origins are for publishable keys");
+      if (obj->find("origins")) throw bad_param("origins", "origins are for publishable keys");
       const auto scopes = strings(*obj, "scopes");
       if (scopes.empty()) throw bad_param("scopes", "scopes is required (at least one)");
       write_beside_log(app.store, [&](lmdb::Txn& txn) {

@@ -171,9 +171,10 @@ TEST_F(E2E, WorkspaceListAndCreate) {
       "utmSource":"email","utmMedium":"campaign","utmCampaign":"summer-sale"})");
   ASSERT_EQ(created.status, 201) << created.body;
   auto event = created.json();
-  EXPECT_EQ(keys_of(event), (std::set<std::string>{"id", "type", "metadata", "timestamp", "contact"}));
+  EXPECT_EQ(keys_of(event), (std::set<std::string>{"id", "type", "metadata", "timestamp", "contact", "created"}));
   EXPECT_EQ(event.at("type"), "purchase");
-  EXPECT_EQ(event.at("contact"), json::parse(R"({"id":"ct_1","email":"jane@example.com","firstName":"Jane","lastName":"Smith"})"));
+  EXPECT_EQ(event.at("contact"),
+            json::parse(R"({"id":"ct_1","email":"jane@example.com","firstName":"Jane","lastName":"Smith","leadScore":0})"));
   EXPECT_EQ(event.at("metadata").at("currency"), "USD");
   // The other fields landed too.
   auto full = c.get("/v1/events/" + std::string(event.at("id").as_string())).json().at("event");

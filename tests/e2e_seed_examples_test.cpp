@@ -147,7 +147,9 @@ TEST_F(SeedExamples, Seed004IngestsAndListsAsTheDocumentShows) {
   const auto body = list.json();
   const auto& e = body.as_array().at(0);
   EXPECT_EQ(e.at("id"), created.json().at("id"));
-  EXPECT_EQ(e.at("contact"), json::parse(R"({"id":"ct_abc123","email":"jane@example.com","firstName":"Jane","lastName":"Smith"})"));
+  // The document's contact, and its lead score (no scoring rules here: 0).
+  EXPECT_EQ(e.at("contact"),
+            json::parse(R"({"id":"ct_abc123","email":"jane@example.com","firstName":"Jane","lastName":"Smith","leadScore":0})"));
 }
 
 }  // namespace

@@ -12,6 +12,8 @@ packages=(
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
   libsodium-dev  # Argon2id password hashes of console users
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
+  python3 python3-yaml python3-jsonschema  # the contract test (tests/contract)
+  dpkg-dev file help2man lintian systemd  # the Debian package and its checks (tools/check_package.sh)
 )
 
 missing=()
