@@ -3,17 +3,16 @@
 // ("group_by[1]", "filters.conditions[0].value", "steps[2].event"). docs/api.md lists the rules.
 #pragma once
 
-#include <boost/json/value.hpp>
-
+#include "eventlog/json_reader.h"
 #include "eventlog/time.h"
-#include "projections/aggregate.h"
 #include "http/api.h"
+#include "projections/aggregate.h"
 #include "projections/funnel.h"
 
 namespace eventsd::http {
 
 // `req` gives the clock (for filters.range).
-AggregateRequest parse_aggregate(const boost::json::value& body, const Request& req);
-FunnelRequest parse_funnel(const boost::json::value& body, const Request& req);
+AggregateRequest parse_aggregate(const JsonValue& body, const Request& req);
+FunnelRequest parse_funnel(const JsonValue& body, const Request& req);
 
 }  // namespace eventsd::http
