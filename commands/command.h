@@ -10,6 +10,7 @@
 
 #include "eventlog/time.h"
 #include "commands/rules.h"
+#include "eventlog/log_events.h"
 
 namespace eventsd {
 
@@ -29,6 +30,7 @@ struct EventInput {
 struct IngestEvents {
   std::vector<EventInput> events;
   Millis received_at = 0;
+  bool echo = false;  // the outcome carries each event as stored (Ingested::events)
 };
 
 struct DeleteEvents {
@@ -90,6 +92,14 @@ struct Rejection {
 // min_position = this position sees the command's effect.
 struct Ingested {
   std::vector<std::string> ids;  // in request order; duplicates answer the stored id
+  // In request order: true when the event was recorded by this command, false when it was an
+  // idempotent duplicate (its id was stored already, or came earlier in the same request).
+  std::vector<bool> created;
+  // Only when the command asked (IngestEvents::echo), in request order: each event as the writer
+  // decided it — recorded now (its seq is 0: not known before the append), or, for a duplicate,
+  // as it was stored. A dialect that answers with the event renders it from here, never from a
+  // later snapshot (which a concurrent delete or retention may have changed).
+  std::vector<StoredEvent> events;
   std::uint64_t position = 0;
 };
 

@@ -1,19 +1,15 @@
 #include "commands/contact_input.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 
 namespace eventsd {
 
-namespace json = boost::json;
-
 namespace {
 
 // A string field of at most `max` bytes without control characters, or null/absent.
-std::optional<FieldError> text(const json::object& o, std::string_view key, std::string field,
+std::optional<FieldError> text(const JsonValue& o, std::string_view key, std::string field,
                                std::size_t max, std::optional<std::string>& out) {
-  const json::value* v = o.if_contains(key);
+  const JsonValue* v = o.find(key);
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_string() || !is_clean_text(v->get_string(), max)) {
     return FieldError{field, field + " must be a string of 1-" + std::to_string(max) +
@@ -23,11 +19,11 @@ std::optional<FieldError> text(const json::object& o, std::string_view key, std:
   return std::nullopt;
 }
 
-std::optional<FieldError> only(const json::object& o, std::initializer_list<std::string_view> keys,
+std::optional<FieldError> only(const JsonValue& o, std::initializer_list<std::string_view> keys,
                                const std::string& prefix) {
-  for (const auto& kv : o) {
-    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end()) {
-      return FieldError{prefix + std::string(kv.key()), "unknown field '" + std::string(kv.key()) + "'"};
+  for (const auto& [key, v] : o.members()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return FieldError{prefix + key, "unknown field '" + key + "'"};
     }
   }
   return std::nullopt;
@@ -43,12 +39,12 @@ bool is_hostname(std::string_view s) {
 }  // namespace
 
 std::variant<UpsertContact, FieldError> parse_contact_upsert(std::string contact_id,
-                                                              const json::value& body) {
+                                                              const JsonValue& body) {
   if (!is_clean_text(contact_id, 128)) {
     return FieldError{"id", "contact id must be 1-128 bytes without control characters"};
   }
-  const json::object* o = body.if_object();
-  if (!o) return FieldError{"", "the body must be a JSON object"};
+  if (!body.is_object()) return FieldError{"", "the body must be a JSON object"};
+  const JsonValue* o = &body;
   if (auto e = only(*o, {"firstname", "lastname", "email", "company"}, "")) return *e;
   UpsertContact cmd;
   cmd.contact_id = std::move(contact_id);
@@ -61,8 +57,8 @@ std::variant<UpsertContact, FieldError> parse_contact_upsert(std::string contact
       return FieldError{"email", "email must be an email address"};
     }
   }
-  if (const json::value* c = o->if_contains("company"); c && !c->is_null()) {
-    const json::object* company = c->if_object();
+  if (const JsonValue* c = o->find("company"); c && !c->is_null()) {
+    const JsonValue* company = c->is_object() ? c : nullptr;
     if (!company) return FieldError{"company", "company must be an object {name, domain}"};
     if (auto e = only(*company, {"name", "domain"}, "company.")) return *e;
     if (auto e = text(*company, "name", "company.name", 256, cmd.company_name)) return *e;

@@ -3,8 +3,6 @@
 // absent clears it: the body replaces the profile). Unknown fields are rejected.
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <string>
 #include <variant>
 
@@ -14,6 +12,6 @@
 namespace eventsd {
 
 std::variant<UpsertContact, FieldError> parse_contact_upsert(std::string contact_id,
-                                                              const boost::json::value& body);
+                                                              const JsonValue& body);
 
 }  // namespace eventsd

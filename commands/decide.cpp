@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_set>
 
+#include "commands/echo.h"
 #include "commands/suppression.h"
 #include "eventlog/keys.h"
 #include "eventlog/log_events.h"
@@ -79,13 +80,36 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
     if (in.id) {
       const bool stored = tno && cx.model.find_seq(cx.txn, *tno, *in.id);
       result.ids.push_back(*in.id);  // a retry answers the stored id
-      if (stored || !in_request.insert(*in.id).second) continue;
+      const bool duplicate = stored || !in_request.insert(*in.id).second;
+      result.created.push_back(!duplicate);
+      if (duplicate) continue;
     } else {
       result.ids.push_back(cx.ids.next(cx.now));
+      result.created.push_back(true);
     }
     fresh.push_back(i);
   }
-  if (fresh.empty()) return {std::move(result), false};
+  // A stored duplicate as recorded, on the contact it now belongs to (merges move events).
+  const StoredLookup lookup = [&](std::string_view id) -> std::optional<StoredEvent> {
+    const auto seq = tno ? cx.model.find_seq(cx.txn, *tno, id) : std::nullopt;
+    if (!seq) return std::nullopt;
+    LogEvents log_events(cx.txn, cx.model.log());  // the event read is valid while this lives
+    auto e = log_events.get(*seq);
+    if (!e) return std::nullopt;
+    StoredEvent out = copy_event(*seq, *e);
+    if (out.contact_id) {
+      std::string now = cx.model.resolve_contact(cx.txn, *tno, *out.contact_id);
+      if (now != *out.contact_id) {
+        if (!out.original_contact_id) out.original_contact_id = out.contact_id;
+        out.contact_id = std::move(now);
+      }
+    }
+    return out;
+  };
+  if (fresh.empty()) {
+    if (cmd.echo) echo_events(result, {}, lookup);
+    return {std::move(result), false};
+  }
 
   // A tenant seen for the first time has no rules, aliases or history yet.
   SuppressionRules suppression;
@@ -120,6 +144,7 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
     const Reason reason = suppression.empty() ? Reason::NONE : decider.reasons()[k];
     fill_event(events[k], cmd.events[fresh[k]], result.ids[fresh[k]], settled[k], reason, cx.now);
   }
+  if (cmd.echo) echo_events(result, events.asReader(), lookup);
   if (!decider.regrouped().empty()) {
     // Recorded events a burst regrouped, by id (each once).
     const std::set<std::uint64_t> seqs(decider.regrouped().begin(), decider.regrouped().end());

@@ -1,16 +1,15 @@
 #include "commands/event_input.h"
 
-#include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
 #include <array>
-#include <cmath>
 #include <unordered_set>
+
+#include "eventlog/json_writer.h"
 
 namespace eventsd {
 
-namespace json = boost::json;
 using F = EventField;
 
 namespace {
@@ -92,26 +91,17 @@ bool is_valid_event_id(std::string_view id) {
   });
 }
 
-bool all_numbers_finite(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::double_:
-      return std::isfinite(v.get_double());
-    case json::kind::array:
-      return std::all_of(v.get_array().begin(), v.get_array().end(), all_numbers_finite);
-    case json::kind::object:
-      return std::all_of(v.get_object().begin(), v.get_object().end(),
-                         [](const json::key_value_pair& kv) { return all_numbers_finite(kv.value()); });
-    default:
-      return true;
-  }
-}
-
 bool is_clean_text(std::string_view s, std::size_t max) {
   if (s.empty() || s.size() > max) return false;
   return std::none_of(s.begin(), s.end(), [](char c) {
     auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7F;
   });
+}
+
+bool host_is_utf8(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  return !parsed || !parsed->has_authority() || valid_utf8(parsed->host());
 }
 
 std::optional<std::string> domain_of(std::string_view url) {
@@ -140,7 +130,7 @@ struct TextRule {
   const char* what;
 };
 
-std::optional<FieldError> take_text(const json::value& v, const Context& cx, TextRule rule,
+std::optional<FieldError> take_text(const JsonValue& v, const Context& cx, TextRule rule,
                                     std::optional<std::string>& out) {
   if (v.is_null()) return std::nullopt;
   if (!v.is_string()) return FieldError{cx.field(), std::string(cx.wire) + " must be a string"};
@@ -155,14 +145,14 @@ std::optional<FieldError> take_text(const json::value& v, const Context& cx, Tex
 
 }  // namespace
 
-std::variant<EventInput, FieldError> parse_event(const json::value& value, FieldNames names,
+std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNames names,
                                                  const std::string& path) {
   const std::string where = path.empty() ? "event" : path;
   if (!value.is_object()) return FieldError{path, where + " must be a JSON object"};
   EventInput in;
   std::array<bool, 14> seen{};
   bool has_event = false;
-  for (const auto& [key, v] : value.get_object()) {
+  for (const auto& [key, v] : value.members()) {
     const Context cx{path, key};
     auto field = lookup(names, key);
     if (!field) return FieldError{cx.field(), "unknown field '" + std::string(key) + "'"};
@@ -195,7 +185,12 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
       case F::contact_id: err = take_text(v, cx, kId, in.contact_id); break;
       case F::campaign_id: err = take_text(v, cx, kId, in.campaign_id); break;
       case F::step_id: err = take_text(v, cx, kId, in.step_id); break;
-      case F::url: err = take_text(v, cx, kFree, in.url); break;
+      case F::url:
+        err = take_text(v, cx, kFree, in.url);
+        if (!err && in.url && !host_is_utf8(*in.url)) {
+          return FieldError{cx.field(), std::string(key) + " has a host that is not UTF-8 once percent-decoded"};
+        }
+        break;
       case F::referrer: err = take_text(v, cx, kFree, in.referrer); break;
       case F::session_id: err = take_text(v, cx, kShort, in.session_id); break;
       case F::utm_source: err = take_text(v, cx, kShort, in.utm_source); break;
@@ -224,10 +219,7 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
       case F::data:
         if (v.is_null()) break;
         if (!v.is_object()) return FieldError{cx.field(), std::string(key) + " must be a JSON object"};
-        if (!all_numbers_finite(v)) {
-          return FieldError{cx.field(), std::string(key) + " holds a number too large for a double"};
-        }
-        in.data = json::serialize(v);
+        in.data = v.compact();  // numbers as sent (json_reader.h)
         if (in.data.size() > kMaxDataBytes) {
           return FieldError{cx.field(), std::string(key) + " exceeds 32 KiB when serialized"};
         }
@@ -249,27 +241,24 @@ std::variant<EventInput, FieldError> parse_event(const json::value& value, Field
   return in;
 }
 
-std::variant<IngestEvents, FieldError> parse_ingest(const json::value& body, FieldNames names,
+std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body, FieldNames names,
                                                     Millis received_at) {
   IngestEvents cmd;
   cmd.received_at = received_at;
-  if (body.is_object()) {
-    const auto& obj = body.get_object();
-    if (auto it = obj.find("batch"); it != obj.end()) {
-      if (obj.size() != 1) return FieldError{"batch", "a batch body holds only \"batch\""};
-      if (!it->value().is_array()) return FieldError{"batch", "batch must be an array of events"};
-      const auto& arr = it->value().get_array();
-      if (arr.empty() || arr.size() > kMaxBatch) {
-        return FieldError{"batch", "batch must hold 1-1000 events"};
-      }
-      cmd.events.reserve(arr.size());
-      for (std::size_t i = 0; i < arr.size(); ++i) {
-        auto r = parse_event(arr[i], names, "batch[" + std::to_string(i) + "]");
-        if (auto* e = std::get_if<FieldError>(&r)) return *e;
-        cmd.events.push_back(std::move(std::get<EventInput>(r)));
-      }
-      return cmd;
+  if (const JsonValue* batch = body.find("batch")) {
+    if (body.members().size() != 1) return FieldError{"batch", "a batch body holds only \"batch\""};
+    if (!batch->is_array()) return FieldError{"batch", "batch must be an array of events"};
+    const auto& arr = batch->items();
+    if (arr.empty() || arr.size() > kMaxBatch) {
+      return FieldError{"batch", "batch must hold 1-1000 events"};
     }
+    cmd.events.reserve(arr.size());
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto r = parse_event(arr[i], names, "batch[" + std::to_string(i) + "]");
+      if (auto* e = std::get_if<FieldError>(&r)) return *e;
+      cmd.events.push_back(std::move(std::get<EventInput>(r)));
+    }
+    return cmd;
   }
   auto r = parse_event(body, names, "");
   if (auto* e = std::get_if<FieldError>(&r)) return *e;
@@ -277,26 +266,25 @@ std::variant<IngestEvents, FieldError> parse_ingest(const json::value& body, Fie
   return cmd;
 }
 
-std::variant<DeleteEvents, FieldError> parse_delete(const json::value& body) {
-  const json::object* obj = body.if_object();
-  const json::value* ids = obj ? obj->if_contains("event_ids") : nullptr;
+std::variant<DeleteEvents, FieldError> parse_delete(const JsonValue& body) {
+  const JsonValue* ids = body.find("event_ids");
   if (!ids || !ids->is_array()) {
     return FieldError{"event_ids", "body must be {\"event_ids\": [ids]}"};
   }
-  if (obj->size() != 1) return FieldError{"event_ids", "body holds only \"event_ids\""};
-  const auto& arr = ids->get_array();
+  if (body.members().size() != 1) return FieldError{"event_ids", "body holds only \"event_ids\""};
+  const auto& arr = ids->items();
   if (arr.empty() || arr.size() > kMaxBatch) {
     return FieldError{"event_ids", "event_ids must hold 1-1000 ids"};
   }
   DeleteEvents cmd;
   std::unordered_set<std::string_view> distinct;
   for (std::size_t i = 0; i < arr.size(); ++i) {
-    const json::string* s = arr[i].if_string();
-    if (!s || !is_clean_text(*s, 128)) {
+    if (!arr[i].is_string() || !is_clean_text(arr[i].get_string(), 128)) {
       return FieldError{"event_ids[" + std::to_string(i) + "]",
                         "each event id must be a string of 1-128 bytes"};
     }
-    if (distinct.insert(*s).second) cmd.ids.emplace_back(*s);
+    const std::string_view s = arr[i].get_string();
+    if (distinct.insert(s).second) cmd.ids.emplace_back(s);
   }
   return cmd;
 }

@@ -3,14 +3,13 @@
 // everywhere. A batch is all or nothing: the first invalid event rejects the whole request.
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <span>
 #include <string_view>
 #include <utility>
 #include <variant>
 
 #include "commands/command.h"
+#include "eventlog/json_reader.h"
 
 namespace eventsd {
 
@@ -35,22 +34,23 @@ struct FieldError {
   std::string message;
 };
 
-std::variant<EventInput, FieldError> parse_event(const boost::json::value& value,
-                                                 FieldNames names, const std::string& path);
+std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNames names,
+                                                 const std::string& path);
 
 // A body that is one event object or {"batch": [events]} (1..1000 events).
-std::variant<IngestEvents, FieldError> parse_ingest(const boost::json::value& body,
+std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body,
                                                     FieldNames names, Millis received_at);
 // {"event_ids": [...]} with 1..1000 ids.
-std::variant<DeleteEvents, FieldError> parse_delete(const boost::json::value& body);
+std::variant<DeleteEvents, FieldError> parse_delete(const JsonValue& body);
 
 // Lower-case host of an absolute URL, without port; nullopt when there is none.
 std::optional<std::string> domain_of(std::string_view url);
+// False when `url` has a host that is not UTF-8 once percent-decoded (http://%FF.example/):
+// such a URL is refused, since its domain could be neither stored nor shown as text.
+bool host_is_utf8(std::string_view url);
 
 // 1-128 bytes of [A-Za-z0-9._:-]: what an event id may be.
 bool is_valid_event_id(std::string_view id);
-// False when a number in `v` overflowed to infinity when parsed (JSON has no way to write it back).
-bool all_numbers_finite(const boost::json::value& v);
 // Non-empty, at most `max` bytes, valid UTF-8 already (JSON strings are), no control characters.
 bool is_clean_text(std::string_view s, std::size_t max);
 

@@ -1,100 +1,93 @@
 #include "commands/rules_input.h"
 
-#include <boost/json.hpp>
-
 #include <algorithm>
 #include <set>
 
 namespace eventsd {
 
-namespace json = boost::json;
-
 namespace {
 
-std::optional<FieldError> only(const json::object& o, std::initializer_list<std::string_view> keys,
+// The object's keys are all in `keys`.
+std::optional<FieldError> only(const JsonValue& o, std::initializer_list<std::string_view> keys,
                                const std::string& where) {
-  for (const auto& kv : o) {
-    if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end()) {
-      return FieldError{where + std::string(kv.key()), "unknown field '" + std::string(kv.key()) + "'"};
+  for (const auto& [key, v] : o.members()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return FieldError{where + key, "unknown field '" + key + "'"};
     }
   }
   return std::nullopt;
 }
 
-std::optional<std::int64_t> integer(const json::value* v) {
-  if (!v) return std::nullopt;
-  if (v->is_int64()) return v->get_int64();
-  if (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
-    return static_cast<std::int64_t>(v->get_uint64());
-  }
-  return std::nullopt;
+// An integer written as one (no fraction, no exponent) within int64.
+std::optional<std::int64_t> integer(const JsonValue* v) {
+  return v ? v->to_int64() : std::nullopt;
 }
 
 // The array under "rules" of a {"rules": [...]} body.
-std::variant<const json::array*, FieldError> rules_array(const json::value& body, std::size_t max) {
-  const json::object* o = body.if_object();
-  if (!o) return FieldError{"", "the body must be {\"rules\": [...]}"};
-  if (auto e = only(*o, {"rules"}, "")) return *e;
-  const json::value* rules = o->if_contains("rules");
+std::variant<const JsonValue::Array*, FieldError> rules_array(const JsonValue& body, std::size_t max) {
+  if (!body.is_object()) return FieldError{"", "the body must be {\"rules\": [...]}"};
+  if (auto e = only(body, {"rules"}, "")) return *e;
+  const JsonValue* rules = body.find("rules");
   if (!rules || !rules->is_array()) return FieldError{"rules", "rules must be an array"};
-  if (rules->get_array().size() > max) {
+  if (rules->items().size() > max) {
     return FieldError{"rules", "at most " + std::to_string(max) + " rules"};
   }
-  return &rules->get_array();
+  return &rules->items();
 }
+
+bool is_string_equal(const JsonValue* v, std::string_view s) { return v && v->is_string() && v->get_string() == s; }
 
 }  // namespace
 
-std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const json::value& body) {
+std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const JsonValue& body) {
   auto arr = rules_array(body, kMaxSuppressionRules);
   if (auto* e = std::get_if<FieldError>(&arr)) return *e;
   SetSuppressionRules cmd;
   std::size_t i = 0;
-  for (const auto& item : *std::get<const json::array*>(arr)) {
+  for (const auto& item : *std::get<const JsonValue::Array*>(arr)) {
     const std::string at = "rules[" + std::to_string(i++) + "]";
-    const json::object* r = item.if_object();
+    const JsonValue* r = item.is_object() ? &item : nullptr;
     if (!r) return FieldError{at, at + " must be an object"};
-    const json::value* kind = r->if_contains("kind");
-    if (kind && *kind == "velocity") {
+    const JsonValue* kind = r->find("kind");
+    if (is_string_equal(kind, "velocity")) {
       if (auto e = only(*r, {"kind", "max_events", "window_seconds", "event", "keep_first"}, at + ".")) return *e;
       VelocityRule v;
-      auto max = integer(r->if_contains("max_events"));
+      auto max = integer(r->find("max_events"));
       if (!max || *max < 1 || *max > kMaxVelocityEvents) {
         return FieldError{at + ".max_events", "max_events must be an integer from 1 to 10000"};
       }
-      auto window = integer(r->if_contains("window_seconds"));
+      auto window = integer(r->find("window_seconds"));
       if (!window || *window < 1 || *window > kMaxWindowSeconds) {
         return FieldError{at + ".window_seconds", "window_seconds must be an integer from 1 to 2592000 (30 days)"};
       }
       v.max_events = static_cast<std::uint32_t>(*max);
       v.window_seconds = static_cast<std::uint32_t>(*window);
-      if (const json::value* ev = r->if_contains("event"); ev && !ev->is_null()) {
+      if (const JsonValue* ev = r->find("event"); ev && !ev->is_null()) {
         if (!ev->is_string() || !is_clean_text(ev->get_string(), 128)) {
           return FieldError{at + ".event", "event must be an event name of 1-128 bytes"};
         }
         v.event = std::string(ev->get_string());
       }
-      if (const json::value* kf = r->if_contains("keep_first"); kf && !kf->is_null()) {
+      if (const JsonValue* kf = r->find("keep_first"); kf && !kf->is_null()) {
         if (!kf->is_bool()) return FieldError{at + ".keep_first", "keep_first must be true or false"};
         v.keep_first = kf->get_bool();
       }
       cmd.rules.velocity.push_back(std::move(v));
-    } else if (kind && *kind == "metadata") {
+    } else if (is_string_equal(kind, "metadata")) {
       if (auto e = only(*r, {"kind", "key", "equals", "contains"}, at + ".")) return *e;
       MetadataRule m;
-      const json::value* key = r->if_contains("key");
+      const JsonValue* key = r->find("key");
       if (!key || !key->is_string() || !is_clean_text(key->get_string(), 128)) {
         return FieldError{at + ".key", "key must be a string of 1-128 bytes"};
       }
       m.key = std::string(key->get_string());
-      const json::value* equals = r->if_contains("equals");
-      const json::value* contains = r->if_contains("contains");
+      const JsonValue* equals = r->find("equals");
+      const JsonValue* contains = r->find("contains");
       if ((equals != nullptr) == (contains != nullptr)) {
         return FieldError{at, "a metadata rule has exactly one of equals and contains"};
       }
       if (equals) {
-        if (!all_numbers_finite(*equals)) return FieldError{at + ".equals", "equals holds a number too large for a double"};
-        m.equals = json::serialize(*equals);
+        m.equals = equals->compact();  // numbers as sent; matched by value (suppression.h)
         if (m.equals->size() > 1024) return FieldError{at + ".equals", "equals is larger than 1 KiB"};
       } else {
         if (!contains->is_string() || !is_clean_text(contains->get_string(), 256)) {
@@ -110,22 +103,22 @@ std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const json
   return cmd;
 }
 
-std::variant<SetScoringRules, FieldError> parse_scoring_rules(const json::value& body) {
+std::variant<SetScoringRules, FieldError> parse_scoring_rules(const JsonValue& body) {
   auto arr = rules_array(body, kMaxScoringRules);
   if (auto* e = std::get_if<FieldError>(&arr)) return *e;
   SetScoringRules cmd;
   std::set<std::string> seen;
   std::size_t i = 0;
-  for (const auto& item : *std::get<const json::array*>(arr)) {
+  for (const auto& item : *std::get<const JsonValue::Array*>(arr)) {
     const std::string at = "rules[" + std::to_string(i++) + "]";
-    const json::object* r = item.if_object();
+    const JsonValue* r = item.is_object() ? &item : nullptr;
     if (!r) return FieldError{at, at + " must be an object {event, points}"};
     if (auto e = only(*r, {"event", "points"}, at + ".")) return *e;
-    const json::value* ev = r->if_contains("event");
+    const JsonValue* ev = r->find("event");
     if (!ev || !ev->is_string() || !is_clean_text(ev->get_string(), 128)) {
       return FieldError{at + ".event", "event must be an event name of 1-128 bytes"};
     }
-    auto points = integer(r->if_contains("points"));
+    auto points = integer(r->find("points"));
     if (!points || *points < -1'000'000 || *points > 1'000'000) {
       return FieldError{at + ".points", "points must be an integer from -1000000 to 1000000"};
     }
@@ -136,13 +129,12 @@ std::variant<SetScoringRules, FieldError> parse_scoring_rules(const json::value&
   return cmd;
 }
 
-std::variant<MergeContacts, FieldError> parse_merge(const json::value& body) {
-  const json::object* o = body.if_object();
-  if (!o) return FieldError{"", "the body must be {\"from\": id, \"into\": id}"};
-  if (auto e = only(*o, {"from", "into"}, "")) return *e;
+std::variant<MergeContacts, FieldError> parse_merge(const JsonValue& body) {
+  if (!body.is_object()) return FieldError{"", "the body must be {\"from\": id, \"into\": id}"};
+  if (auto e = only(body, {"from", "into"}, "")) return *e;
   MergeContacts cmd;
   for (auto [name, out] : {std::pair{"from", &cmd.from}, {"into", &cmd.into}}) {
-    const json::value* v = o->if_contains(name);
+    const JsonValue* v = body.find(name);
     if (!v || !v->is_string() || !is_clean_text(v->get_string(), 128)) {
       return FieldError{name, std::string(name) + " must be a contact id of 1-128 bytes"};
     }

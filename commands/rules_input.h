@@ -2,8 +2,6 @@
 // POST /v1/contacts/merge (API.md §2, §5). Unknown fields are rejected, as everywhere.
 #pragma once
 
-#include <boost/json/value.hpp>
-
 #include <variant>
 
 #include "commands/command.h"
@@ -16,8 +14,8 @@ inline constexpr std::size_t kMaxScoringRules = 500;
 inline constexpr std::uint32_t kMaxVelocityEvents = 10'000;
 inline constexpr std::uint32_t kMaxWindowSeconds = 30 * 86'400;
 
-std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const boost::json::value& body);
-std::variant<SetScoringRules, FieldError> parse_scoring_rules(const boost::json::value& body);
-std::variant<MergeContacts, FieldError> parse_merge(const boost::json::value& body);
+std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const JsonValue& body);
+std::variant<SetScoringRules, FieldError> parse_scoring_rules(const JsonValue& body);
+std::variant<MergeContacts, FieldError> parse_merge(const JsonValue& body);
 
 }  // namespace eventsd

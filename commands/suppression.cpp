@@ -1,13 +1,11 @@
 #include "commands/suppression.h"
 
-#include <boost/json.hpp>
+#include "eventlog/json_reader.h"
 
 #include <algorithm>
 #include <cctype>
 
 namespace eventsd {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -24,14 +22,16 @@ constexpr std::uint64_t kPendingSeqBase = std::uint64_t{1} << 62;
 
 bool SuppressionDecider::metadata_matches(std::string_view data) const {
   if (rules_.metadata.empty()) return false;
-  boost::system::error_code ec;
-  const json::value parsed = json::parse(data, ec);
-  if (ec || !parsed.is_object()) return false;
-  const auto& obj = parsed.get_object();
+  auto parsed = parse_json(data);
+  const JsonValue* obj = std::get_if<JsonValue>(&parsed);
+  if (!obj || !obj->is_object()) return false;
   for (const auto& rule : rules_.metadata) {
-    const json::value* v = obj.if_contains(rule.key);
+    const JsonValue* v = obj->find(rule.key);
     if (!v) continue;
-    if (rule.equals && json::serialize(*v) == *rule.equals) return true;
+    if (rule.equals) {
+      auto equals = parse_json(*rule.equals);
+      if (auto* want = std::get_if<JsonValue>(&equals); want && same_value(*v, *want)) return true;
+    }
     if (rule.contains && v->is_string() && icontains(v->get_string(), *rule.contains)) return true;
   }
   return false;

@@ -12,6 +12,11 @@ namespace eventsd {
 
 void append_json_string(std::string& out, std::string_view s);
 
+// Whether `s` is well-formed UTF-8 (RFC 3629), and a copy of it with U+FFFD for each byte that
+// is not part of a well-formed sequence (what append_json_string writes for such bytes).
+bool valid_utf8(std::string_view s);
+std::string to_valid_utf8(std::string_view s);
+
 class JsonWriter {
  public:
   explicit JsonWriter(std::string& out) : out_(out) {}

@@ -50,6 +50,7 @@ class Key {
  private:
   Key& put(const void* p, std::size_t n) {
     if (size_ + n > kMaxKeySize) throw std::length_error("key longer than LMDB allows");
+    if (n == 0) return *this;  // (an empty view may have no data pointer: memcpy wants one)
     std::memcpy(bytes_.data() + size_, p, n);
     size_ += n;
     return *this;

@@ -5,11 +5,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "eventlog/lmdb.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/log.h"
+#include "eventlog/time.h"
 
 namespace eventsd {
 
@@ -39,5 +41,25 @@ class LogEvents {
 };
 
 inline std::string_view text_view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+
+// A copy of an event, for rendering after the transaction ends (or, for the events an ingest
+// decided, for answering with them: Ingested::events).
+struct StoredEvent {
+  std::uint64_t seq = 0;
+  std::string id;
+  std::string event;
+  std::optional<std::string> contact_id;
+  std::optional<std::string> original_contact_id;
+  Millis timestamp = 0;
+  Millis created_at = 0;
+  std::optional<std::string> url, referrer, domain, session_id, utm_source, utm_medium,
+      utm_campaign, campaign_id, step_id, email;
+  std::string data = "{}";  // a JSON object, compact
+  schema::SuppressionReason suppression = schema::SuppressionReason::NONE;
+  std::int32_t points = 0;
+};
+
+// The event as the log recorded it (the read side applies what changed since: to_stored_event).
+StoredEvent copy_event(std::uint64_t seq, schema::Event::Reader e);
 
 }  // namespace eventsd

@@ -133,10 +133,6 @@ std::string format_iso8601_s(Millis t) {
   return buf;
 }
 
-std::string format_iso8601(Millis t) {
-  return t % 1000 == 0 ? format_iso8601_s(t) : format_iso8601_ms(t);
-}
-
 std::string format_date(Millis t) {
   auto p = split(t);
   char buf[64];

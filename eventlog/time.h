@@ -26,10 +26,9 @@ std::optional<Millis> parse_iso8601(std::string_view text);
 // 2026-04-29T11:23:45.000Z. Every formatter takes any Millis (a damaged record may hold any):
 // outside the years 0-9999 the year has more digits, or a sign.
 std::string format_iso8601_ms(Millis t);
-// 2026-04-29T11:23:45Z (the seconds-precision form some dialects use)
+// 2026-04-29T11:23:45Z: the seconds-precision form of the dialects whose documents show it
+// (seeds 000, 002, 003); the milliseconds are dropped, for every event alike.
 std::string format_iso8601_s(Millis t);
-// 2026-04-29T11:23:45Z, or 2026-04-29T11:23:45.120Z when the milliseconds are not zero
-std::string format_iso8601(Millis t);
 // 2026-04-29
 std::string format_date(Millis t);
 

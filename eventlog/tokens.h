@@ -21,15 +21,38 @@ inline constexpr std::string_view kScopes[] = {"events:read", "events:write", "c
 // Tenant ids: 1-64 characters of [A-Za-z0-9_.-].
 bool is_valid_tenant(std::string_view tenant);
 bool is_known_scope(std::string_view scope);
+// Whether an imported key is fit to be a bearer token: 24-256 characters of the RFC 6750 token
+// alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' only as padding at the end), with at least 10
+// different characters (so "wbk_aaaaaaaaaaaaaaaaaaaaaaaa" or a short placeholder is refused).
+bool is_strong_key(std::string_view key);
 
 struct TokenInfo {
   std::string id;  // public handle ("tok_" + 12 hex digits of the secret's hash)
   std::string tenant;
   std::vector<std::string> scopes;
   std::int64_t created_at = 0;  // ms since the epoch
+  // A publishable key is meant to be seen: it sits in web pages for the tracker. It may only
+  // ingest (scope events:write, on the routes docs/api.md lists), only from `origins`, and is
+  // rate-limited per key and per client address (requests per second; 0: the server's default).
+  bool publishable = false;
+  std::vector<std::string> origins;  // "https://a.example[:port]", as browsers send Origin
+  double rate = 0;
+  double address_rate = 0;
 
   bool has_scope(std::string_view scope) const;
+  bool allows_origin(std::string_view origin) const;
 };
+
+// What a publishable key is created with.
+struct PublishableSpec {
+  std::vector<std::string> origins;  // at least one, each normalize_origin()-able
+  double rate = 0;
+  double address_rate = 0;
+};
+
+// "scheme://host[:port]" with scheme http or https, lower-cased, the default port dropped, no
+// path, query or user info; nullopt for anything else (an Origin header must compare equal).
+std::optional<std::string> normalize_origin(std::string_view origin);
 
 class TokenStore {
  public:
@@ -38,6 +61,13 @@ class TokenStore {
   // Creates a token and returns its secret, which is shown this once. Throws
   // std::invalid_argument for a bad tenant or an unknown scope.
   std::string create(std::string_view tenant, const std::vector<std::string>& scopes);
+  // A publishable key (secret "edp_..."); throws std::invalid_argument for a bad tenant or origin.
+  std::string create_publishable(std::string_view tenant, const PublishableSpec& spec);
+  // Stores an existing secret (an API key issued by another product, so its clients need no new
+  // key), hashed like a created one, and returns the token's id. Throws std::invalid_argument for
+  // a bad tenant or scope, a weak key (see is_strong_key) or one already stored.
+  std::string import(std::string_view tenant, const std::vector<std::string>& scopes,
+                     std::string_view secret);
   std::vector<TokenInfo> list();
   // Returns false when no token has this id.
   bool revoke(std::string_view id);
@@ -45,7 +75,22 @@ class TokenStore {
   // Looks a presented secret up in the caller's snapshot.
   std::optional<TokenInfo> find(const lmdb::Txn& txn, std::string_view secret) const;
 
+  // The same, in the caller's write transaction (several changes in one, or a server's handler
+  // that maps storage errors to answers).
+  std::string create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes);
+  std::string create_publishable(lmdb::Txn& txn, std::string_view tenant, const PublishableSpec& spec);
+  bool revoke(lmdb::Txn& txn, std::string_view id);
+  std::vector<TokenInfo> list(const lmdb::Txn& txn) const;
+  // Whether some publishable key allows `origin` (CORS answers before a key is known).
+  bool any_publishable_allows(const lmdb::Txn& txn, std::string_view origin) const;
+  // The id ("tok_...") of a secret.
+  static std::string id_of(std::string_view secret);
+
  private:
+  // Stores the hash of `secret` with its grant; returns the token id.
+  std::string store(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes,
+                    std::string_view secret);
+
   Store& store_;
   MDB_dbi db_;
 };

@@ -1,9 +1,12 @@
 #include "http/api.h"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
-#include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <ctime>
+#include <cstdio>
 
 #include "commands/event_input.h"
 #include "eventlog/json_writer.h"
@@ -17,7 +20,7 @@ ApiError bad_param(std::string field, std::string message) {
 std::optional<std::string_view> QueryParams::get(std::string_view name) const {
   std::optional<std::string_view> found;
   for (const auto& [k, v] : items_) {
-    if (k != name) continue;
+    if (k != name || v.empty()) continue;
     if (found) throw bad_param(std::string(name), std::string(name) + " is given more than once");
     found = v;
   }
@@ -34,7 +37,7 @@ std::optional<std::string> QueryParams::take(std::string_view name) {
 
 void QueryParams::only(std::initializer_list<std::string_view> allowed) const {
   for (const auto& [k, v] : items_) {
-    if (std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
+    if (k != "_" && std::find(allowed.begin(), allowed.end(), k) == allowed.end()) {
       throw bad_param(k, "unknown query parameter '" + k + "'");
     }
   }
@@ -67,8 +70,23 @@ Response error_response(Dialect dialect, const ApiError& error) {
   Response res = json_response(error.status, std::move(body));
   if (error.retry_after) res.set(bhttp::field::retry_after, std::to_string(*error.retry_after));
   if (error.status == 401) res.set(bhttp::field::www_authenticate, "Bearer");
+  res.set(bhttp::field::date, http_date(now_millis()));
   return res;
 }
+
+std::string http_date(Millis t) {
+  const std::time_t secs = static_cast<std::time_t>(t / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char out[32];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return out;
+}
+
 
 std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
                                       std::int64_t min, std::int64_t max) {
@@ -76,7 +94,13 @@ std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view nam
   if (!v) return std::nullopt;
   std::int64_t n = 0;
   auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc() || end != v->data() + v->size() || n < min || n > max) {
+  // "20.0": an integer spelled as a decimal with a zero fraction.
+  const char* const last = v->data() + v->size();
+  if (ec == std::errc() && end != last && *end == '.' && end + 1 != last &&
+      std::all_of(end + 1, last, [](char c) { return c == '0'; })) {
+    end = last;
+  }
+  if (ec != std::errc() || end != last || n < min || n > max) {
     throw bad_param(std::string(name), std::string(name) + " must be an integer from " +
                                            std::to_string(min) + " to " + std::to_string(max));
   }
@@ -86,8 +110,8 @@ std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view nam
 std::optional<bool> bool_param(const QueryParams& q, std::string_view name) {
   auto v = q.get(name);
   if (!v) return std::nullopt;
-  if (*v == "true" || *v == "1") return true;
-  if (*v == "false" || *v == "0") return false;
+  if (boost::beast::iequals(*v, "true") || *v == "1") return true;
+  if (boost::beast::iequals(*v, "false") || *v == "0") return false;
   throw bad_param(std::string(name), std::string(name) + " must be true or false");
 }
 
@@ -117,11 +141,13 @@ const std::string& path_id(const Request& req, const char* code, const char* mes
   return id;
 }
 
-boost::json::value json_body(const Request& request) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(request.raw.body(), ec);
-  if (ec) throw ApiError(400, "invalid_request", "the body is not valid JSON: " + ec.message());
-  return v;
+JsonValue json_body(const Request& request) {
+  auto parsed = parse_json(request.raw.body());
+  if (auto* e = std::get_if<JsonError>(&parsed)) {
+    if (!e->field.empty()) throw ApiError(400, "invalid_request", e->message, e->field);
+    throw ApiError(400, "invalid_request", "the body is not valid JSON: " + e->message);
+  }
+  return std::get<JsonValue>(std::move(parsed));
 }
 
 }  // namespace eventsd::http

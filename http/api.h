@@ -3,7 +3,6 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/json/value.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include "commands/writer.h"
+#include "eventlog/json_reader.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
@@ -58,11 +58,19 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0: one per core
-  std::chrono::milliseconds read_timeout{30'000};   // a whole request, idle time included
+  std::chrono::milliseconds idle_timeout{30'000};   // waiting for the next request's first byte
+  std::chrono::milliseconds read_timeout{30'000};   // one request, from its first byte to its last
   std::chrono::milliseconds write_timeout{30'000};  // a whole response
   std::size_t max_connections = 10'000;
+  std::size_t max_streams = 1'000;            // event streams open at once, all tenants together
+  std::size_t max_streams_per_tenant = 100;   // event streams open at once for one tenant
   std::size_t header_limit = 8 * 1024;
-  std::size_t body_limit = 1024 * 1024;
+  std::size_t body_limit = 1024 * 1024;       // as sent, and again once decompressed
+  // An answer sent before the request was read whole (413, 431, 400, 503 overloaded) is followed
+  // by a lingering close: what the client still sends is read and discarded, up to these bounds,
+  // so that its TCP stack does not turn the answer into a reset.
+  std::chrono::milliseconds linger_time{5'000};
+  std::size_t linger_bytes = 8 * 1024 * 1024;
   double rate_limit = 0;                  // requests per second per token; 0: no limit
   std::int64_t campaign_retention_days = 180;  // 0: keep campaign events forever
 };
@@ -70,6 +78,7 @@ struct ServerOptions {
 // Everything a handler may touch. Owned by main(); outlives the server.
 class CommitBroadcaster;
 class Metrics;
+class Auth;
 
 struct App {
   Store& store;           // the log's environment: the log, the write model, tokens
@@ -81,17 +90,21 @@ struct App {
   RateLimiter* limiter = nullptr;  // null: no rate limit
   CommitBroadcaster* commits = nullptr;  // positions the read models reached; null: no stream
   Metrics* metrics = nullptr;            // null: nothing recorded
+  Auth* auth = nullptr;                  // null: bearer tokens only (http/auth.h)
 };
 
-// Decoded query parameters, in order. A parameter given twice is rejected when read.
+// Decoded query parameters, in order. A parameter given twice is rejected when read. A parameter
+// with an empty value ("?event_type=", what an HTML form sends for an empty field) reads as
+// absent; its name is still checked. The cache-buster "_" (jQuery, many HTTP libraries) is
+// accepted everywhere and means nothing.
 class QueryParams {
  public:
   void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
-  // The value of `name`, if given; throws ApiError when it was given more than once.
+  // The value of `name`, if given and not empty; throws ApiError when it was given more than once.
   std::optional<std::string_view> get(std::string_view name) const;
   // Like get(), and removes the parameter (one the router handles for every route).
   std::optional<std::string> take(std::string_view name);
-  // Throws ApiError naming the first parameter not in `allowed`.
+  // Throws ApiError naming the first parameter not in `allowed` (nor "_").
   void only(std::initializer_list<std::string_view> allowed) const;
 
  private:
@@ -110,6 +123,15 @@ struct Request {
   QueryParams query;
   Principal principal;
   Millis received_at = 0;
+
+  // The clock, for an answer that depends on it (a relative date range, a retention cutoff, a
+  // window ending today). `granularity` is how finely the answer changes with it (1 ms, a day):
+  // the router folds the time at that granularity into the answer's ETag.
+  Millis now(Millis granularity = 1) const {
+    if (clock_granularity == 0 || granularity < clock_granularity) clock_granularity = granularity;
+    return received_at;
+  }
+  mutable Millis clock_granularity = 0;  // 0: the answer does not depend on the clock
 };
 
 // The id a route's path names ({id}): every stored id (event, contact, campaign) is 1-128 bytes
@@ -132,11 +154,16 @@ struct Reply {
 
 using Handler = std::function<boost::asio::awaitable<Reply>(App&, Request&)>;
 
-// Building responses.
+// Building responses. An error response carries a Date header (RFC 9110 §6.6.1) of its own, as it
+// may be sent before the router sees the request.
 Response json_response(unsigned status, std::string body);
 Response error_response(Dialect dialect, const ApiError& error);
+// An IMF-fixdate (RFC 9110 §5.6.7) for a Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
+std::string http_date(Millis t);
 
-// Parsing parameters (each throws ApiError naming the parameter).
+// Parsing parameters (each throws ApiError naming the parameter). Integers may be written with
+// a zero fraction ("20.0", as clients that keep every number a double send them); booleans are
+// true/false in any case, or 1/0.
 std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
                                       std::int64_t min, std::int64_t max);
 std::optional<bool> bool_param(const QueryParams& q, std::string_view name);
@@ -144,7 +171,8 @@ std::optional<Millis> time_param(const QueryParams& q, std::string_view name);
 // A string parameter: 1..max bytes, no control characters.
 std::optional<std::string> text_param(const QueryParams& q, std::string_view name,
                                       std::size_t max = 256);
-// The request body as JSON (throws ApiError 400 when it is not).
-boost::json::value json_body(const Request& request);
+// The request body as JSON, every number kept as sent (eventlog/json_reader.h); throws ApiError
+// 400 when it is not JSON or breaks the reader's rules (naming the field where there is one).
+JsonValue json_body(const Request& request);
 
 }  // namespace eventsd::http

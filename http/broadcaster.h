@@ -13,6 +13,8 @@
 #include <mutex>
 #include <set>
 
+#include "http/stream_slots.h"
+
 namespace eventsd::http {
 
 class CommitBroadcaster {
@@ -29,8 +31,9 @@ class CommitBroadcaster {
   void close();
   bool closed() const { return closed_.load(); }
 
-  // Streams being served (for /metrics).
+  // Streams being served (for /metrics), and the slots they hold.
   std::atomic<std::int64_t> subscribers{0};
+  StreamSlots slots{&subscribers};
 
  private:
   std::atomic<std::uint64_t> head_;

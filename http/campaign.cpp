@@ -22,7 +22,7 @@ void write_campaign_event(JsonWriter& w, const StoredEvent& e) {
   w.key("contact_id").optional_string(e.contact_id);
   w.key("email").optional_string(e.email);
   w.key("step_id").optional_string(e.step_id);
-  w.key("timestamp").string(format_iso8601(e.timestamp));
+  w.key("timestamp").string(format_iso8601_s(e.timestamp));
   w.key("metadata").raw(e.data);
   w.end_object();
 }
@@ -46,11 +46,14 @@ asio::awaitable<Reply> campaign_events(App& app, Request& req) {
   narrow(lr.filter, time_param(q, "from_date"), time_param(q, "to_date"));
   // Events older than the retention are never served, purged or not yet.
   if (app.options.campaign_retention_days > 0) {
-    narrow(lr.filter, req.received_at - app.options.campaign_retention_days * kMillisPerDay, std::nullopt);
+    narrow(lr.filter, req.now() - app.options.campaign_retention_days * kMillisPerDay, std::nullopt);
   }
-  const std::int64_t page = int_param(q, "page", 1, 500'000).value_or(1);
+  const std::int64_t page = int_param(q, "page", 1, std::numeric_limits<std::int32_t>::max()).value_or(1);
   lr.limit = static_cast<std::uint32_t>(int_param(q, "per_page", 1, 100).value_or(50));
   lr.offset = static_cast<std::uint64_t>(page - 1) * lr.limit;
+  lr.max_skip = kMaxSkip;
+  // Oldest first, as the document's example stream is.
+  lr.descending = false;
 
   ListResult result;
   {
@@ -61,6 +64,7 @@ asio::awaitable<Reply> campaign_events(App& app, Request& req) {
     }
     result = list_events(view.read(), *tno, lr);
   }
+  if (result.too_deep) throw too_deep("page");
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("data").begin_object().key("events").begin_array();

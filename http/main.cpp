@@ -1,4 +1,7 @@
 // eventsd: the server. main() wires the parts: store, log, read models, writer, router, server.
+#include <boost/asio/ip/address.hpp>
+
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +10,9 @@
 #include <string>
 #include <future>
 #include <optional>
+#include <set>
+#include <stdexcept>
+#include <string_view>
 #include <thread>
 
 #include "commands/writer.h"
@@ -14,6 +20,9 @@
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
+#include "eventlog/users.h"
+#include "http/auth.h"
+#include "eventlog/version.h"
 #include "http/broadcaster.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -25,34 +34,54 @@
 namespace {
 
 const char* kUsage =
-    "usage: eventsd --data DIR [--listen HOST:PORT] [--rate-limit RPS]\n"
-    "               [--campaign-retention-days N] [--threads N]\n"
-    "               [--read-timeout-ms N] [--max-connections N] [--retention-interval-ms N]\n"
-    "               [--map-size BYTES]\n"
+    "usage: eventsd --data DIR [--listen HOST:PORT] [options]\n"
     "  --data DIR          data directory (created if missing)\n"
-    "  --listen HOST:PORT  address to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
-    "  --rate-limit RPS    requests per second per token, bursts of one second (default 0: off)\n"
+    "  --listen HOST:PORT  IP address and port to serve on (default 127.0.0.1:8080; port 0 picks one)\n"
+    "  --rate-limit RPS    requests per second per token, bursts of one second, 0-1000000\n"
+    "                      (default 0: off)\n"
     "  --campaign-retention-days N\n"
-    "                      campaign events older than N days are not served and are purged\n"
-    "                      (default 180; 0 keeps them)\n"
-    "  --threads N         I/O threads (default: one per core)\n"
-    "  --read-timeout-ms N deadline for reading one request, idle time included (default 30000)\n"
-    "  --max-connections N connections served at once (default 10000)\n"
-    "  --map-size BYTES    size of each LMDB memory map (default: the data volume's size; the\n"
-    "                      files grow as data does, the map only reserves address space)\n"
+    "                      campaign events older than N days are not served and are purged,\n"
+    "                      0-36500 (default 180; 0 keeps them)\n"
+    "  --map-size BYTES    size of each LMDB memory map, 1048576-70368744177664 (default:\n"
+    "                      the data volume's size; the files grow as data does, the map only\n"
+    "                      reserves address space)\n"
     "  --retention-interval-ms N\n"
-    "                      how often the campaign retention runs (default 3600000: hourly)\n";
+    "                      how often the campaign retention runs, 1000-2592000000\n"
+    "                      (default 3600000: hourly)\n"
+    "  --threads N         I/O threads, 1-1024 (default: one per core)\n"
+    "  --idle-timeout-ms N how long a connection may wait between requests, 100-3600000\n"
+    "                      (default 30000)\n"
+    "  --read-timeout-ms N deadline for one request, from its first byte to its last,\n"
+    "                      100-3600000 (default 30000)\n"
+    "  --max-connections N connections served at once, 1-1000000 (default 10000; lowered to\n"
+    "                      what the open-file limit allows)\n"
+    "  --max-streams N     event streams open at once, 1-1000000 (default 1000)\n"
+    "  --max-streams-per-tenant N\n"
+    "                      event streams open at once for one tenant, 1-1000000 (default 100)\n"
+    "  --session-ttl-s N   console sessions end N seconds after login, 1-31622400\n"
+    "                      (default 43200: 12 hours)\n"
+    "  --mount DIALECT=/PREFIX\n"
+    "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
+    "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
+    "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n"
+    "  --version           print the version and the git revision it was built from\n"
+    "  --help              print this help\n";
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::cerr << "eventsd: " << message << "\n" << kUsage;
   std::exit(2);
 }
 
-std::uint64_t number(const std::string& flag, const char* value) {
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long n = std::strtoull(value, &end, 10);
-  if (errno || end == value || *end) usage_error(flag + " needs a non-negative integer");
+// A whole number within [min, max], digits only (no sign, no spaces), or a usage error naming
+// the flag and its range.
+std::uint64_t number(const std::string& flag, std::string_view value, std::uint64_t min, std::uint64_t max) {
+  std::uint64_t n = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || value.front() == '-' || ec != std::errc() || end != value.data() + value.size() ||
+      n < min || n > max) {
+    usage_error(flag + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max) +
+                " (got '" + std::string(value) + "')");
+  }
   return n;
 }
 
@@ -84,41 +113,67 @@ int main(int argc, char** argv) {
   http::ServerOptions options;
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   std::size_t map_size = 0;  // 0: the volume's size
+  http::AuthOptions auth_options;
+  std::set<std::string> given;
+  http::Router router = http::make_router();
   for (int i = 1; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
       return 0;
     }
+    if (flag == "--version") {
+      std::cout << "eventsd " << version() << " (revision " << revision() << ")\n";
+      return 0;
+    }
     if (i + 1 >= argc) usage_error("missing value for " + flag);
-    const char* value = argv[++i];
+    const std::string_view value = argv[++i];
+    if (flag != "--mount" && !given.insert(flag).second) usage_error(flag + " is given more than once");
+    using ms = std::chrono::milliseconds;
     if (flag == "--data") {
+      if (value.empty()) usage_error("--data needs a directory");
       data_dir = value;
     } else if (flag == "--listen") {
-      std::string v = value;
-      auto colon = v.rfind(':');
-      if (colon == std::string::npos) usage_error("--listen needs HOST:PORT");
-      options.host = v.substr(0, colon);
-      auto port = number(flag, v.c_str() + colon + 1);
-      if (port > 65535) usage_error("port out of range");
-      options.port = static_cast<std::uint16_t>(port);
+      auto colon = value.rfind(':');
+      if (colon == std::string_view::npos) usage_error("--listen needs HOST:PORT (got '" + std::string(value) + "')");
+      options.host = std::string(value.substr(0, colon));
+      boost::system::error_code ec;
+      boost::asio::ip::make_address(options.host, ec);
+      if (ec) usage_error("--listen needs an IP address before the port (got '" + options.host + "')");
+      options.port = static_cast<std::uint16_t>(number("--listen port", value.substr(colon + 1), 0, 65535));
     } else if (flag == "--threads") {
-      options.threads = static_cast<unsigned>(number(flag, value));
+      options.threads = static_cast<unsigned>(number(flag, value, 1, 1024));
+    } else if (flag == "--idle-timeout-ms") {
+      options.idle_timeout = ms(number(flag, value, 100, 3'600'000));
     } else if (flag == "--read-timeout-ms") {
-      options.read_timeout = std::chrono::milliseconds(number(flag, value));
+      options.read_timeout = ms(number(flag, value, 100, 3'600'000));
     } else if (flag == "--rate-limit") {
+      const std::string text(value);
       char* end = nullptr;
-      options.rate_limit = std::strtod(value, &end);
-      if (end == value || *end || !(options.rate_limit >= 0)) usage_error("--rate-limit needs a number >= 0");
+      options.rate_limit = std::strtod(text.c_str(), &end);
+      if (text.empty() || *end || !(options.rate_limit >= 0 && options.rate_limit <= 1e6)) {
+        usage_error("--rate-limit must be a number from 0 to 1000000 (got '" + text + "')");
+      }
     } else if (flag == "--campaign-retention-days") {
-      options.campaign_retention_days = static_cast<std::int64_t>(number(flag, value));
+      options.campaign_retention_days = static_cast<std::int64_t>(number(flag, value, 0, 36'500));
     } else if (flag == "--retention-interval-ms") {
-      retention_interval = std::chrono::milliseconds(number(flag, value));
+      retention_interval = ms(number(flag, value, 1'000, 2'592'000'000));
     } else if (flag == "--map-size") {
-      map_size = number(flag, value);
-      if (map_size < (std::uint64_t{1} << 20)) usage_error("--map-size must be at least 1048576");
+      map_size = number(flag, value, std::uint64_t{1} << 20, std::uint64_t{1} << 46);
+    } else if (flag == "--session-ttl-s") {
+      auth_options.session_lifetime = static_cast<Millis>(number(flag, value, 1, 366ull * 86400)) * 1000;
+    } else if (flag == "--mount") {
+      try {
+        router.mount(http::parse_mount(value));
+      } catch (const std::invalid_argument& e) {
+        usage_error(e.what());
+      }
     } else if (flag == "--max-connections") {
-      options.max_connections = number(flag, value);
+      options.max_connections = number(flag, value, 1, 1'000'000);
+    } else if (flag == "--max-streams") {
+      options.max_streams = number(flag, value, 1, 1'000'000);
+    } else if (flag == "--max-streams-per-tenant") {
+      options.max_streams_per_tenant = number(flag, value, 1, 1'000'000);
     } else {
       usage_error("unknown option " + flag);
     }
@@ -145,6 +200,7 @@ int main(int argc, char** argv) {
     }
     WriteModel model(store, log);
     TokenStore tokens(store);
+    UserStore users(store);
     drop_legacy_read_models(store);
     if (auto folded = model.catch_up(store)) {
       std::cerr << "eventsd: brought the write model up to date (" << folded << " records)\n";
@@ -191,7 +247,9 @@ int main(int argc, char** argv) {
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
     http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
-    http::Server server(app, http::make_router());
+    http::Auth auth(users, auth_options);
+    app.auth = &auth;
+    http::Server server(app, std::move(router));
     server.listen();
     server.drain_on_signals();
     server.on_drain([&commits] { commits.close(); });

@@ -5,6 +5,7 @@
 #include "eventlog/lmdb.h"
 #include "http/api.h"
 #include "http/broadcaster.h"
+#include "http/process_metrics.h"
 #include "http/router.h"
 
 namespace eventsd::http {
@@ -127,6 +128,8 @@ std::string Metrics::render(App& app) {
   sample(out, "eventsd_stream_subscribers", app.commits ? static_cast<double>(app.commits->subscribers.load()) : 0);
   header(out, "eventsd_open_connections", "gauge", "Open HTTP connections.");
   sample(out, "eventsd_open_connections", static_cast<double>(open_connections.load()));
+  append_build_info(out);
+  append_process_metrics(out);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // GET /metrics: Prometheus text exposition of what operators watch — requests by route and
 // status, latency histograms per route, the writer (commits, events, events per commit), the log
-// and read-model positions, LMDB's map, streams and connections. Thread-safe.
+// and read-model positions, LMDB's map, streams and connections; the build and the process
+// (process_metrics.h). Thread-safe.
 #pragma once
 
 #include <array>

@@ -1,6 +1,4 @@
 // The native API (seed 001, API.md §2-3): /v1/events and friends.
-#include <boost/json.hpp>
-
 #include "commands/event_input.h"
 #include "http/filters.h"
 #include "eventlog/json_writer.h"
@@ -14,8 +12,6 @@ namespace eventsd::http {
 namespace asio = boost::asio;
 
 namespace {
-
-constexpr std::uint64_t kMaxOffset = 10'000'000;
 
 asio::awaitable<Reply> ingest(App& app, Request& req) {
   co_return co_await ingest_events(app, req, kNativeFieldNames);
@@ -32,6 +28,9 @@ asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();
   for (const auto& id : result.ids) w.string(id);
+  // Per event, beside its id: recorded by this request (true) or an idempotent duplicate (false).
+  w.end_array().key("created").begin_array();
+  for (bool created : result.created) w.boolean(created);
   w.end_array().key("position").number(result.position).end_object();
   co_return with_position(json_response(201, std::move(body)), result.position);
 }
@@ -89,11 +88,8 @@ asio::awaitable<Reply> list(App& app, Request& req) {
     lr.after = decode_cursor(*cursor, lr.sort_by, lr.descending);
     if (!lr.after) throw bad_param("cursor", "cursor is not one this listing issued (same sort_by and sort_dir)");
   }
-  const std::uint64_t offset = (static_cast<std::uint64_t>(page.value_or(1)) - 1) * lr.limit;
-  if (offset > kMaxOffset) {
-    throw bad_param("page", "page reaches past 10,000,000 events; use cursor to go deeper");
-  }
-  lr.offset = offset;
+  lr.offset = (static_cast<std::uint64_t>(page.value_or(1)) - 1) * lr.limit;
+  lr.max_skip = kMaxSkip;
 
   std::string body;
   JsonWriter w(body);
@@ -106,6 +102,7 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   }
   ListResult result;
   if (tno) result = list_events(view.read(), *tno, lr);
+  if (result.too_deep) throw too_deep("page");
   Enricher enricher(view.read(), tno.value_or(0));
   w.begin_object().key("status").string("success").key("events").begin_array();
   for (const auto& e : result.events) {

@@ -36,10 +36,11 @@ asio::awaitable<Reply> stats(App& app, Request& req) {
   sq.domain = text_param(q, "domain", 253);
   EventFilter bounds;
   narrow(bounds, time_param(q, "date_after"), time_param(q, "date_before"));
-  if (auto range = q.get("range")) apply_range("range", *range, req.received_at, bounds);
+  if (auto range = q.get("range")) apply_range("range", *range, req, bounds);
   sq.after = bounds.after;
   sq.before = bounds.before;
   sq.identified_only = bool_param(q, "identified_only").value_or(false);
+  sq.now = req.now(kMillisPerDay);
   bool want_type = true, want_domain = true, want_day = true;
   if (auto group = q.get("group_by")) {
     want_type = *group == "type";
@@ -61,6 +62,7 @@ asio::awaitable<Reply> stats(App& app, Request& req) {
   w.begin_object().key("status").string("success").key("stats").begin_object();
   w.key("total").number(s.total);
   w.key("suppressed").number(s.suppressed);
+  w.key("sessions").number(s.sessions);
   auto group = [&](const char* key, const char* label, const auto& rows) {
     w.key(key).begin_array();
     for (const auto& [name, n] : rows) w.begin_object().key(label).string(name).key("count").number(n).end_object();

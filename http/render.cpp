@@ -85,6 +85,7 @@ void write_lead(JsonWriter& w, const Lead& lead) {
   w.key("email").optional_string(lead.profile.email);
   w.key("score").number(lead.score);
   w.key("event_count").number(lead.event_count);
+  w.key("session_count").number(lead.session_count);
   w.key("first_seen");
   time(lead.first_seen);
   w.key("last_seen");

@@ -1,12 +1,28 @@
 // Routing: from a parsed HTTP request to a handler, with authentication and scope checks on the
 // way, and every failure rendered as the JSON error of the route's dialect. The router never
 // touches a socket; the server hands it a request and writes what it returns.
+//
+// What the router does for every route, so handlers need not (RFC 9110):
+// - the most specific pattern wins, whatever the method: a fixed segment beats a {placeholder}
+//   at the first place they differ (PUT /v1/contacts/merge is a 405, not a contact "merge");
+//   a method the winning pattern lacks is a 405 whose Allow lists the pattern's methods;
+// - HEAD is served by the GET route, with GET's headers and no body;
+// - a trailing slash names the same route ("/events/" is "/events");
+// - every answer carries Date; answers of token-protected routes carry Cache-Control
+//   ("private, no-cache" on GET successes, "no-store" otherwise) unless the handler set one;
+// - a GET success of a token-protected route that is not streamed carries an ETag made of the
+//   read models' position, the tenant, the target and (when the answer depends on the clock at a
+//   day's granularity) the day; If-None-Match with a matching tag is answered 304 before the
+//   handler runs. An answer that depends on the clock more finely gets no ETag.
+// - mounts: an operator may serve a dialect under a path prefix as well (eventsd --mount), so a
+//   client keeps its URL with only the host changed; errors under a mount are in its dialect.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "http/api.h"
@@ -23,18 +39,43 @@ struct Route {
   std::string name;                   // "GET /v1/events/{id}"
 };
 
+struct Access;  // http/auth.h
+// A dialect served under a path prefix: "/functions/v1/api-gateway" for the campaign dialect
+// serves /functions/v1/api-gateway/v1/campaigns/{id}/events.
+struct Mount {
+  Dialect dialect;
+  std::string prefix;                 // "/a/b", no trailing slash
+  std::vector<std::string> segments;  // {"a", "b"}
+};
+
+// Parses "DIALECT=/prefix"; throws std::invalid_argument saying what is wrong.
+Mount parse_mount(std::string_view spec);
+
 class Router {
  public:
   void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
            Handler handler);
+  // Serves every route of `mount.dialect` under `mount.prefix` too. Throws std::invalid_argument
+  // when the prefix is already mounted.
+  void mount(Mount mount);
   boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw) const;
   const std::vector<Route>& routes() const { return routes_; }
+  const std::vector<Mount>& mounts() const { return mounts_; }
+  // The dialect whose error shape a request to `target` gets (before or without a matching
+  // route), mounts included.
+  Dialect dialect_of(std::string_view target) const;
 
  private:
+  boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, Access& access) const;
+  struct Match;
+  // The route a method and path go to, or why none does.
+  Match find(bhttp::verb method, const std::vector<std::string>& path) const;
+
   std::vector<Route> routes_;
+  std::vector<Mount> mounts_;
 };
 
-// The dialect whose error shape a request to `target` gets (before or without a matching route).
+// The dialect whose error shape a request to `target` gets, without mounts.
 Dialect dialect_of_target(std::string_view target);
 
 // Every route of every dialect (the native API and the seeds' shapes).
@@ -42,6 +83,7 @@ Router make_router();
 
 void add_native_routes(Router& router);
 void add_native_stats_routes(Router& router);
+void add_native_aggregate_routes(Router& router);
 void add_native_contact_routes(Router& router);
 void add_native_rule_routes(Router& router);
 void add_org_unit_routes(Router& router);
@@ -52,5 +94,10 @@ void add_stream_routes(Router& router);
 void add_audit_routes(Router& router);
 void add_metrics_route(Router& router);
 void add_admin_routes(Router& router);
+void add_session_routes(Router& router);        // console logins (http/session_routes.cpp)
+void add_visit_session_routes(Router& router);  // visitors' sessions (http/sessions.cpp)
+void add_token_routes(Router& router);
+void add_identify_route(Router& router);
+void add_asset_routes(Router& router);
 
 }  // namespace eventsd::http

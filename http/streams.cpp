@@ -9,6 +9,10 @@
 
 #include <charconv>
 
+#include "http/streams.h"
+
+#include "eventlog/json_writer.h"
+
 #include "http/broadcaster.h"
 #include "http/filters.h"
 #include "http/render.h"
@@ -22,7 +26,7 @@ namespace asio = boost::asio;
 
 namespace {
 
-constexpr std::size_t kMaxStreams = 1000;
+constexpr unsigned kStreamRetryAfter = 5;  // seconds a refused stream client is asked to wait
 constexpr std::size_t kStreamPiece = 256 * 1024;  // bytes of events per piece, at most
 constexpr std::size_t kStreamScan = 10'000;        // log records looked at per snapshot, at most
 constexpr auto kHeartbeat = std::chrono::seconds(15);
@@ -31,15 +35,16 @@ constexpr std::uint32_t kExportPage = 500;
 // ------------------------------------------------------------------------------ SSE
 
 struct StreamState {
-  StreamState(App& app, std::string tenant, std::optional<std::string> type, std::uint64_t from)
-      : app(app), tenant(std::move(tenant)), event_type(std::move(type)), position(from) {
-    ++app.commits->subscribers;
-  }
-  ~StreamState() { --app.commits->subscribers; }
+  StreamState(App& app, StreamSlots::Slot slot, std::string tenant, std::optional<std::string> type,
+              std::uint64_t from, EventWriter write)
+      : app(app), slot(std::move(slot)), tenant(std::move(tenant)), event_type(std::move(type)), position(from),
+        write(write) {}
   App& app;
+  StreamSlots::Slot slot;  // held while the stream lives
   std::string tenant;
   std::optional<std::string> event_type;
   std::uint64_t position;  // the last log position looked at
+  EventWriter write;
   bool greeted = false;
 };
 
@@ -67,7 +72,7 @@ std::string read_messages(StreamState& s) {
     for (auto e : record.getFact().getEventsIngested().getEvents()) {
       const std::uint64_t seq = event_seq(s.position, index++);
       if (s.event_type && text_view(e.getEvent()) != *s.event_type) continue;
-      write_native_event(w, to_stored_event(seq, EventView{e, {}}), &enricher, false);
+      s.write(w, to_stored_event(seq, EventView{e, {}}), enricher);
       ++shown;
     }
     w.end_array().end_object();
@@ -77,10 +82,10 @@ std::string read_messages(StreamState& s) {
   return out;
 }
 
-asio::awaitable<Reply> stream(App& app, Request& req) {
-  req.query.only({"event_type", "last_event_id"});
+}  // namespace
+
+Reply event_stream(App& app, const Request& req, std::optional<std::string> type, EventWriter write) {
   if (!app.commits) throw ApiError(503, "unavailable", "event streams are not enabled");
-  auto type = text_param(req.query, "event_type", 128);
   // Resume after the position the client saw last (header, or a parameter for clients that
   // cannot set headers); otherwise start with what is committed from now on.
   std::optional<std::string> last(req.query.get("last_event_id"));
@@ -98,15 +103,23 @@ asio::awaitable<Reply> stream(App& app, Request& req) {
     }
     from = v;
   }
-  if (static_cast<std::size_t>(app.commits->subscribers.load()) >= kMaxStreams) {
-    throw ApiError(503, "overloaded", "too many open event streams; retry later");
+  // Checked and taken in one step, so that concurrent opens never exceed either cap.
+  auto taken = app.commits->slots.take(req.principal.tenant, app.options.max_streams,
+                                       app.options.max_streams_per_tenant);
+  if (!taken.slot) {
+    ApiError busy(503, "overloaded", taken.refusal == StreamSlots::Refusal::tenant
+                                         ? "too many open event streams for this tenant; retry later"
+                                         : "too many open event streams; retry later");
+    busy.retry_after = kStreamRetryAfter;
+    throw busy;
   }
-  auto state = std::make_shared<StreamState>(app, req.principal.tenant, std::move(type), from);
+  auto state = std::make_shared<StreamState>(app, std::move(*taken.slot), req.principal.tenant, std::move(type),
+                                             from, write);
   Response head{bhttp::status::ok, 11};
   head.set(bhttp::field::content_type, "text/event-stream");
   head.set(bhttp::field::cache_control, "no-cache");
   head.set("X-Accel-Buffering", "no");
-  co_return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
+  return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
     if (!state->greeted) {
       state->greeted = true;
       co_return std::string("retry: 3000\n: stream of committed events\n\n");
@@ -129,21 +142,46 @@ asio::awaitable<Reply> stream(App& app, Request& req) {
   });
 }
 
+namespace {
+
+asio::awaitable<Reply> stream(App& app, Request& req) {
+  req.query.only({"event_type", "last_event_id"});
+  co_return event_stream(app, req, text_param(req.query, "event_type", 128),
+                         [](JsonWriter& w, const StoredEvent& e, Enricher& enricher) {
+                           write_native_event(w, e, &enricher, false);
+                         });
+}
+
+}  // namespace
+
 // ------------------------------------------------------------------------------ export
 
-// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. A field that a
+// spreadsheet would take for a formula (it begins with = + - @, a tab or a CR: OWASP's "CSV
+// injection") is written with a leading apostrophe, inside quotes, so that it is shown as text.
+// Bytes that are not UTF-8 (none are accepted today; older data may hold some) become U+FFFD, as
+// in every JSON answer: the export is declared UTF-8.
 void csv_field(std::string& out, std::string_view v) {
-  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+  const bool formula = !v.empty() && std::string_view("=+-@\t\r").find(v.front()) != std::string_view::npos;
+  std::string repaired;
+  if (!valid_utf8(v)) {
+    repaired = to_valid_utf8(v);
+    v = repaired;
+  }
+  if (!formula && v.find_first_of(",\"\r\n") == std::string_view::npos) {
     out.append(v);
     return;
   }
   out.push_back('"');
+  if (formula) out.push_back('\'');
   for (char c : v) {
     if (c == '"') out.push_back('"');
     out.push_back(c);
   }
   out.push_back('"');
 }
+
+namespace {
 
 constexpr const char* kCsvColumns[] = {
     "id", "event", "timestamp", "created_at", "contact_id", "original_contact_id", "url", "domain",
@@ -168,41 +206,63 @@ struct ExportState {
   App* app;
   std::string tenant;
   ListRequest request;
-  bool csv;
+  ExportShape shape;
   bool started = false;
   bool finished = false;
 };
 
+void jsonl_row(std::string& out, const StoredEvent& e, Enricher& enricher) {
+  JsonWriter w(out);
+  write_native_event(w, e, &enricher, true);
+  out.push_back('\n');
+}
+
+void native_csv_row(std::string& out, const StoredEvent& e, Enricher&) { csv_row(out, e); }
+
 asio::awaitable<Reply> export_events(App& app, Request& req) {
   req.query.only({"format", "event_type", "contact_id", "domain", "url_contains", "date_after",
                   "date_before", "range", "identified_only", "search", "suppressed", "sort_dir"});
-  auto state = std::make_shared<ExportState>();
-  state->app = &app;
-  state->tenant = req.principal.tenant;
   const auto format = req.query.get("format").value_or("jsonl");
   if (format != "csv" && format != "jsonl") throw bad_param("format", "format must be csv or jsonl");
-  state->csv = format == "csv";
-  parse_list_filter(req, state->request.filter);
+  const bool csv = format == "csv";
+  ListRequest request;
+  parse_list_filter(req, request.filter);
   if (auto dir = req.query.get("sort_dir")) {
     if (*dir != "asc" && *dir != "desc") throw bad_param("sort_dir", "sort_dir must be asc or desc");
-    state->request.descending = *dir == "desc";
+    request.descending = *dir == "desc";
   }
+  ExportShape shape;
+  if (csv) {
+    shape = {"text/csv; charset=utf-8", "events.csv", {}, native_csv_row};
+    for (std::size_t i = 0; i < std::size(kCsvColumns); ++i) {
+      if (i) shape.header.push_back(',');
+      shape.header.append(kCsvColumns[i]);
+    }
+    shape.header.append("\r\n");
+  } else {
+    shape = {"application/x-ndjson", "events.jsonl", {}, jsonl_row};
+  }
+  co_return event_export(app, req.principal.tenant, std::move(request), std::move(shape));
+}
+
+}  // namespace
+
+Reply event_export(App& app, std::string tenant, ListRequest request, ExportShape shape) {
+  auto state = std::make_shared<ExportState>();
+  state->app = &app;
+  state->tenant = std::move(tenant);
+  state->request = std::move(request);
   state->request.limit = kExportPage;
   state->request.count_total = false;
+  state->shape = std::move(shape);
   Response head{bhttp::status::ok, 11};
-  head.set(bhttp::field::content_type, state->csv ? "text/csv; charset=utf-8" : "application/x-ndjson");
+  head.set(bhttp::field::content_type, state->shape.content_type);
   head.set(bhttp::field::content_disposition,
-           std::string("attachment; filename=\"events.") + (state->csv ? "csv" : "jsonl") + "\"");
-  co_return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
+           "attachment; filename=\"" + std::string(state->shape.filename) + "\"");
+  return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
     if (state->finished) co_return std::nullopt;
     std::string out;
-    if (!state->started && state->csv) {
-      for (std::size_t i = 0; i < std::size(kCsvColumns); ++i) {
-        if (i) out.push_back(',');
-        out.append(kCsvColumns[i]);
-      }
-      out.append("\r\n");
-    }
+    if (!state->started) out = state->shape.header;
     state->started = true;
     // One page per piece, each in its own short snapshot, continuing from the last event.
     TenantView view(*state->app, state->tenant);
@@ -210,22 +270,12 @@ asio::awaitable<Reply> export_events(App& app, Request& req) {
     ListResult page;
     if (tno) page = list_events(view.read(), *tno, state->request);
     Enricher enricher(view.read(), tno.value_or(0));
-    for (const auto& e : page.events) {
-      if (state->csv) {
-        csv_row(out, e);
-      } else {
-        JsonWriter w(out);
-        write_native_event(w, e, &enricher, true);
-        out.push_back('\n');
-      }
-    }
+    for (const auto& e : page.events) state->shape.row(out, e, enricher);
     state->request.after = page.next;
     if (!page.next) state->finished = true;
     co_return out;
   });
 }
-
-}  // namespace
 
 void add_stream_routes(Router& r) {
   r.add(bhttp::verb::get, "/v1/events/stream", Dialect::native, "events:read", stream);

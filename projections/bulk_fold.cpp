@@ -13,6 +13,7 @@
 #include "eventlog/keys.h"
 #include "eventlog/log_events.h"
 #include "projections/read_models.h"
+#include "projections/sessions.h"
 
 namespace eventsd {
 
@@ -120,6 +121,8 @@ struct Tenant {
   std::vector<Entry> by_time;
   std::unordered_map<std::uint32_t, std::vector<Entry>> by_type, by_domain, by_campaign;
   std::unordered_map<std::uint32_t, std::vector<ContactEntry>> by_contact;
+  // Unsuppressed events by session subject (sessions.h): a contact, or an anonymous session id.
+  std::unordered_map<std::uint32_t, std::vector<Entry>> contact_points, anonymous_points;
 };
 
 struct Aged {
@@ -292,6 +295,7 @@ class Bulk {
       out.finish();
     }
     write_counts();
+    write_sessions(by_number);
     store.write([&](lmdb::Txn& txn) {
       const std::uint64_t next = tenants_.size() + 1;
       if (!tenants_.empty()) txn.put(db.meta, "next_tenant", keys::native_u64(next));
@@ -396,9 +400,14 @@ class Bulk {
     t.ids.push_back({strings_.keep(text_view(e.getId())), seq});
     t.by_time.push_back(entry);
     t.by_type[name].push_back(entry);
+    std::uint32_t contact = 0;
     if (e.hasContactId()) {
-      t.by_contact[contacts_.intern(text_view(e.getContactId()))].push_back(
-          ContactEntry{entry, e.getPoints(), name});
+      contact = contacts_.intern(text_view(e.getContactId()));
+      t.by_contact[contact].push_back(ContactEntry{entry, e.getPoints(), name});
+    }
+    if (!(flags & kSuppressed)) {
+      if (contact) t.contact_points[contact].push_back(entry);
+      else if (e.hasSessionId()) t.anonymous_points[session_ids_.intern(text_view(e.getSessionId()))].push_back(entry);
     }
     if (domain) t.by_domain[domain].push_back(entry);
     if (campaign) {
@@ -408,6 +417,59 @@ class Bulk {
     const std::uint8_t reason = flags & kSuppressed ? static_cast<std::uint8_t>(e.getSuppression()) : 0;
     Counters& cell = cells_[CellKey{t.tno, name, domain, campaign, day_start(ts), reason}];
     add(cell, flags);
+  }
+
+  // The sessions model (sessions.h) of the events as ingested: each subject's points in time
+  // order, a session starting wherever more than kSessionGap separates two of them.
+  void write_sessions(const std::vector<Tenant*>& tenants) {
+    const SessionDbs& db = models_.sessions().dbs();
+    Appender points(generation_.store(), db.points);
+    std::vector<Entry> starts;  // of one tenant: (ts, seq | kind in the flag bits)
+    std::map<std::pair<std::int64_t, std::uint8_t>, std::uint64_t> days;
+    std::vector<std::string> session_keys;  // in key order, written after the points
+    for (Tenant* t : tenants) {
+      starts.clear();
+      days.clear();
+      auto subjects = [&](std::unordered_map<std::uint32_t, std::vector<Entry>>& groups, const Dictionary& names,
+                          SessionSubject kind) {
+        for (auto& [id, entries] : ordered(groups, names)) {
+          sort_entries(*entries);
+          const std::string prefix = Key().u32(t->tno).u8(static_cast<std::uint8_t>(kind)).str(names[id]).str();
+          std::optional<std::int64_t> previous;
+          for (const auto& e : *entries) {
+            const bool start = !previous || e.ts - *previous > kSessionGap;
+            previous = e.ts;
+            const Key key = Key().raw(prefix).i64(e.ts).u64(e.seq());
+            const char flag = start ? 1 : 0;
+            points(key, std::string_view(&flag, 1));
+            if (!start) continue;
+            session_keys.push_back(key.str());
+            starts.push_back({e.ts, e.seq() | (std::uint64_t{kind == SessionSubject::contact ? 0u : 1u} << 62)});
+            ++days[{day_start(e.ts), static_cast<std::uint8_t>(kind)}];
+          }
+        }
+      };
+      subjects(t->contact_points, contacts_, SessionSubject::contact);
+      subjects(t->anonymous_points, session_ids_, SessionSubject::anonymous);
+      std::sort(starts.begin(), starts.end());
+      for (const auto& s : starts) {
+        const char kind = static_cast<char>(s.flags() ? SessionSubject::anonymous : SessionSubject::contact);
+        session_starts_.push_back({Key().u32(t->tno).i64(s.ts).u64(s.seq()).str(), kind});
+      }
+      for (const auto& [day_kind, n] : days) {
+        session_days_.push_back({Key().u32(t->tno).i64(day_kind.first).u8(day_kind.second).str(), n});
+      }
+    }
+    points.finish();
+    Appender sessions_out(generation_.store(), db.sessions);
+    for (const auto& key : session_keys) sessions_out(key, std::string_view());
+    sessions_out.finish();
+    Appender starts_out(generation_.store(), db.starts);
+    for (const auto& [key, kind] : session_starts_) starts_out(key, std::string_view(&kind, 1));
+    starts_out.finish();
+    Appender days_out(generation_.store(), db.days);
+    for (const auto& [key, n] : session_days_) days_out(key, keys::native_u64(n));
+    days_out.finish();
   }
 
   // rm_counts from the cells: every counter a key of CountKind names, summed, in key order.
@@ -459,7 +521,9 @@ class Bulk {
   std::unordered_map<std::string_view, Tenant*> tenant_index_;
   Tenant* last_tenant_ = nullptr;
   Arena strings_;  // ids and tenant names
-  Dictionary names_, domains_, contacts_, campaigns_;
+  Dictionary names_, domains_, contacts_, campaigns_, session_ids_;
+  std::vector<std::pair<std::string, char>> session_starts_;        // in key order
+  std::vector<std::pair<std::string, std::uint64_t>> session_days_;  // in key order
   std::vector<Aged> aged_;
   std::unordered_map<CellKey, Counters, CellHash> cells_;
   std::uint64_t last_ = 0, events_ = 0;

@@ -4,6 +4,7 @@
 
 #include "eventlog/keys.h"
 #include "eventlog/sha256.h"
+#include "projections/sessions.h"
 
 namespace eventsd {
 
@@ -116,6 +117,7 @@ std::optional<Lead> find_lead(const ReadView& view, std::uint32_t tno,
     lead.last_seen = ts;
   }
   if (!lead.has_profile && lead.event_count == 0) return std::nullopt;
+  lead.session_count = count_contact_sessions(view, tno, contact_id);
   lmdb::Cursor merged(txn, models.dbs().merged);
   for (bool ok = merged.seek(prefix); ok && merged.key().starts_with(prefix.view()); ok = merged.next()) {
     const auto rest = merged.key().substr(prefix.size());

@@ -48,6 +48,7 @@ struct Lead {
   bool has_profile = false;
   std::int64_t score = 0;
   std::uint64_t event_count = 0;  // unsuppressed events
+  std::uint64_t session_count = 0;  // sessions (projections/sessions.h)
   std::optional<Millis> first_seen, last_seen;
   std::vector<std::string> merged_from;
 };

@@ -361,11 +361,56 @@ class Walker {
 
 }  // namespace
 
+namespace {
+
+// A page whose place is known from the counters: none past the end, and one nearer the end than
+// the start is walked from the end, so a page costs at most half the matches skipped. Nullopt
+// when the page is not answered that way.
+std::optional<ListResult> counted_page(const ReadView& view, std::uint32_t tno,
+                                       const ListRequest& request, std::uint64_t total) {
+  ListResult result;
+  result.total = total;
+  if (request.offset >= total) return result;  // past the end: an empty page
+  const std::uint64_t remaining = total - request.offset;
+  const std::uint64_t take = std::min<std::uint64_t>(request.limit, remaining);
+  const std::uint64_t skip_from_end = remaining - take;
+  if (std::min(request.offset, skip_from_end) > request.max_skip) {
+    result.too_deep = true;
+    return result;
+  }
+  if (request.offset <= skip_from_end) return std::nullopt;
+  ListRequest reversed = request;
+  reversed.descending = !request.descending;
+  Walker walker(view, tno, reversed);
+  std::uint64_t to_skip = skip_from_end;
+  std::optional<ListPosition> last;  // the page's last event in the requested order
+  walker.walk([&](std::uint64_t seq, const ListPosition& pos) {
+    if (to_skip > 0) {
+      --to_skip;
+      return true;
+    }
+    if (auto doc = walker.fetch(seq)) result.events.push_back(to_stored_event(seq, *doc));
+    if (!last) {
+      last = pos;
+      if (!result.events.empty()) last->event = result.events.back().event;
+    }
+    return result.events.size() < take;
+  });
+  std::reverse(result.events.begin(), result.events.end());
+  if (request.offset + take < total) result.next = last;
+  return result;
+}
+
+}  // namespace
+
 ListResult list_events(const ReadView& view, std::uint32_t tno,
                        const ListRequest& request) {
   ListResult result;
   Walker walker(view, tno, request);
   auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
+  if (counted && !request.after) {
+    if (auto page = counted_page(view, tno, request, *counted)) return std::move(*page);
+  }
   // From a cursor the walk sees only what follows it: count the whole listing apart.
   if (request.count_total && !counted && request.after) {
     counted = count_events(view, tno, request.filter);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,12 +49,16 @@ struct ListRequest {
   std::uint32_t limit = 20;
   std::optional<ListPosition> after;  // start strictly after this position (offset still applies)
   bool count_total = true;
+  // The most entries a page may skip to reach its offset (see docs/queries.md: an offset past
+  // the end costs nothing, one nearer the end is walked from there).
+  std::uint64_t max_skip = std::numeric_limits<std::uint64_t>::max();
 };
 
 struct ListResult {
   std::vector<StoredEvent> events;
   std::uint64_t total = 0;              // all matches, whatever the page (if count_total)
   std::optional<ListPosition> next;     // where the next page starts; unset on the last page
+  bool too_deep = false;                // the offset needs more than max_skip skipped: no events
 };
 
 ListResult list_events(const ReadView& view, std::uint32_t tno,

@@ -136,6 +136,9 @@ void Projector::deliver(std::uint64_t applied) {
     }
   }
   room_.notify_all();
+  // Streams and min_position reads learn of the position first: a client answered below and then
+  // opening a stream from the head must not be shown what it just wrote.
+  if (listener_) listener_(applied);
   for (auto& callback : due) {
     try {
       callback();
@@ -143,7 +146,6 @@ void Projector::deliver(std::uint64_t applied) {
       std::fprintf(stderr, "eventsd: projector: a completion failed: %s\n", e.what());
     }
   }
-  if (listener_) listener_(applied);
 }
 
 bool Projector::fold_live() {

@@ -91,6 +91,8 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.merged = open("rm_merged");
   dbs_.rules = open("rm_rules");
   dbs_.audit = open("rm_audit");
+  const auto& names = SessionsModel::kDbNames;
+  sessions_ = SessionsModel({open(names[0]), open(names[1]), open(names[2]), open(names[3])});
 }
 
 ContactEntry decode_contact_entry(std::string_view value) {
@@ -392,6 +394,7 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
     entry(dbs_.by_domain, Key().u32(tno).str(domain).i64(ts).u64(seq));
     counts.add(count_key(tno, CountKind::domain).str(domain), flags, insert);
   }
+  sessions_.index(txn, tno, seq, e, insert);
   if (e.base.hasCampaignId()) {
     const std::string_view campaign = text_view(e.base.getCampaignId());
     entry(dbs_.by_campaign, Key().u32(tno).str(campaign).i64(ts).u64(seq));

@@ -21,6 +21,7 @@
 #include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/store.h"
+#include "projections/sessions.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
@@ -91,6 +92,7 @@ class ReadModels {
   ReadModels(Store& store, const Log& log);
 
   const ReadModelDbs& dbs() const { return dbs_; }
+  const SessionsModel& sessions() const { return sessions_; }
   const Log& log() const { return log_; }
   // Every read-model database (what replay drops and verify digests), and their names.
   const std::vector<MDB_dbi>& all_dbs() const { return all_; }
@@ -111,7 +113,7 @@ class ReadModels {
 
   // The layout of the read models. A store written by a version with another layout is rebuilt
   // from the log when opened (rebuild_if_outdated), never read or patched in place.
-  static constexpr std::uint64_t kLayoutVersion = 3;  // 3: an environment of their own
+  static constexpr std::uint64_t kLayoutVersion = 4;  // 3: an environment of their own; 4: sessions
   // Whether the generation was written with another layout (or holds nothing yet).
   bool outdated(const lmdb::Txn& txn) const;
   // Stamps the current layout on an empty generation.
@@ -158,6 +160,7 @@ class ReadModels {
 
   const Log& log_;
   ReadModelDbs dbs_;
+  SessionsModel sessions_;
   std::vector<MDB_dbi> all_;
   std::vector<std::string> names_;
 };

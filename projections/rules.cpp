@@ -1,46 +1,48 @@
 #include "projections/rules.h"
 
-#include <boost/json.hpp>
-
+#include "eventlog/json_writer.h"
 #include "eventlog/keys.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
 
-namespace json = boost::json;
-
 std::string suppression_rules_json(schema::SuppressionRulesSet::Reader fact) {
-  json::array rules;
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("rules").begin_array();
   for (auto rule : fact.getRules()) {
-    json::object o;
+    w.begin_object();
     if (rule.isVelocity()) {
       auto v = rule.getVelocity();
-      o["kind"] = "velocity";
-      o["max_events"] = v.getMaxEvents();
-      o["window_seconds"] = v.getWindowSeconds();
-      if (v.hasEvent()) o["event"] = text_view(v.getEvent());
-      o["keep_first"] = v.getKeepFirst();
+      w.key("kind").string("velocity");
+      w.key("max_events").number(v.getMaxEvents());
+      w.key("window_seconds").number(v.getWindowSeconds());
+      if (v.hasEvent()) w.key("event").string(text_view(v.getEvent()));
+      w.key("keep_first").boolean(v.getKeepFirst());
     } else {
       auto m = rule.getMetadata();
-      o["kind"] = "metadata";
-      o["key"] = text_view(m.getKey());
-      if (m.isEquals()) {
-        o["equals"] = json::parse(text_view(m.getEquals()));
-      } else {
-        o["contains"] = text_view(m.getContains());
-      }
+      w.key("kind").string("metadata");
+      w.key("key").string(text_view(m.getKey()));
+      // The value as the client wrote it (compact JSON): its numbers keep their text.
+      if (m.isEquals()) w.key("equals").raw(text_view(m.getEquals()));
+      else w.key("contains").string(text_view(m.getContains()));
     }
-    rules.push_back(std::move(o));
+    w.end_object();
   }
-  return json::serialize(json::object{{"rules", std::move(rules)}});
+  w.end_array().end_object();
+  return out;
 }
 
 std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact) {
-  json::array rules;
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("rules").begin_array();
   for (auto rule : fact.getRules()) {
-    rules.push_back(json::object{{"event", text_view(rule.getEvent())}, {"points", rule.getPoints()}});
+    w.begin_object().key("event").string(text_view(rule.getEvent()));
+    w.key("points").number(static_cast<std::int64_t>(rule.getPoints())).end_object();
   }
-  return json::serialize(json::object{{"rules", std::move(rules)}});
+  w.end_array().end_object();
+  return out;
 }
 
 std::string rules_json(const ReadView& view, std::uint32_t tno, RuleKind kind) {

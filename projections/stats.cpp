@@ -5,6 +5,7 @@
 #include <map>
 
 #include "eventlog/keys.h"
+#include "projections/sessions.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
@@ -88,7 +89,9 @@ std::vector<std::pair<std::string, std::uint64_t>> top(
 class StatsQueryRun {
  public:
   StatsQueryRun(const ReadView& view, std::uint32_t tno, const StatsQuery& q)
-      : models_(view.models), txn_(view.txn), log_txn_(view.log_txn), tno_(tno), q_(q), tally_(q) {}
+      : models_(view.models), txn_(view.txn), log_txn_(view.log_txn), tno_(tno), q_(q), tally_(q),
+        last_day_(day_start(q.before ? std::min(*q.before, q.now) : q.now)),
+        first_day_(last_day_ - static_cast<Millis>(kStatsDays - 1) * kMillisPerDay) {}
 
   Stats run() {
     if (!q_.after && !q_.before) {
@@ -101,9 +104,11 @@ class StatsQueryRun {
     s.suppressed = tally_.hidden(tally_.total);
     s.by_type = top(tally_, tally_.by_type);
     s.by_domain = top(tally_, tally_.by_domain);
-    for (auto it = tally_.by_day.rbegin(); it != tally_.by_day.rend() && s.by_day.size() < kStatsDays; ++it) {
+    for (auto it = tally_.by_day.rbegin(); it != tally_.by_day.rend() && it->first >= first_day_; ++it) {
+      if (it->first > last_day_) continue;
       if (auto n = tally_.shown(it->second)) s.by_day.emplace_back(it->first, n);
     }
+    s.sessions = count_sessions({models_, txn_, log_txn_}, tno_, q_.after, q_.before, q_.identified_only);
     return s;
   }
 
@@ -128,33 +133,29 @@ class StatsQueryRun {
       if (tally_.wanted(type, domain)) tally_.add(type, domain, std::nullopt, c);
     });
     if (!q_.event_type && !q_.domain) {
-      // The per-day totals, newest first, until 90 days with events are found.
+      // The per-day totals of the window's days.
       const Key prefix = kind_key(tno_, CountKind::day);
       lmdb::Cursor cursor(txn_, models_.dbs().counts);
-      bool ok = cursor.seek(keys::prefix_end(prefix)) ? cursor.prev() : cursor.last();
-      std::size_t days = 0;
-      for (; ok && cursor.key().starts_with(prefix.view()) && days < kStatsDays; ok = cursor.prev()) {
-        const Counters c = decode(cursor.value());
-        if (tally_.shown(c) == 0) continue;
-        tally_.by_day[keys::read_i64(cursor.key(), prefix.size())] += c;
-        ++days;
+      for (bool ok = cursor.seek(Key().raw(prefix).i64(first_day_));
+           ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
+        const Millis day = keys::read_i64(cursor.key(), prefix.size());
+        if (day > last_day_) break;
+        tally_.by_day[day] += decode(cursor.value());
       }
       return;
     }
-    // A filter: the (day, type, domain) rows, newest day first, until 90 days with events.
+    // A filter: the (day, type, domain) rows of the window's days.
     const Key prefix = kind_key(tno_, CountKind::day_type_domain);
     lmdb::Cursor cursor(txn_, models_.dbs().counts);
-    bool ok = cursor.seek(keys::prefix_end(prefix)) ? cursor.prev() : cursor.last();
-    for (; ok && cursor.key().starts_with(prefix.view()); ok = cursor.prev()) {
+    for (bool ok = cursor.seek(Key().raw(prefix).i64(first_day_)); ok && cursor.key().starts_with(prefix.view());
+         ok = cursor.next()) {
       const std::string_view key = cursor.key();
       const Millis day = keys::read_i64(key, prefix.size());
+      if (day > last_day_) break;
       std::size_t at = prefix.size() + 8;
       const auto type = take_str(key, at);
       const auto domain = take_str(key, at);
-      if (!tally_.wanted(type, domain)) continue;
-      if (tally_.by_day.size() >= kStatsDays && !tally_.by_day.count(day)) break;
-      const Counters c = decode(cursor.value());
-      if (tally_.shown(c) > 0) tally_.by_day[day] += c;
+      if (tally_.wanted(type, domain)) tally_.by_day[day] += decode(cursor.value());
     }
   }
 
@@ -221,6 +222,8 @@ class StatsQueryRun {
   std::uint32_t tno_;
   const StatsQuery& q_;
   Tally tally_;
+  const Millis last_day_;   // the by_day window: [first_day_, last_day_], UTC day starts
+  const Millis first_day_;
 };
 
 }  // namespace

@@ -23,6 +23,9 @@ struct StatsQuery {
   std::optional<Millis> after;   // inclusive
   std::optional<Millis> before;  // inclusive
   bool identified_only = false;
+  // by_day covers the kStatsDays UTC calendar days ending with the day of `now` (or of `before`,
+  // when earlier): days without events are not listed, and older days are not either.
+  Millis now = 0;
 };
 
 inline constexpr std::size_t kStatsTopN = 50;
@@ -34,8 +37,11 @@ struct Stats {
   // Unsuppressed counts, largest first (ties by name), at most 50 each.
   std::vector<std::pair<std::string, std::uint64_t>> by_type;
   std::vector<std::pair<std::string, std::uint64_t>> by_domain;
-  // The most recent days (UTC day start) with unsuppressed events, newest first, at most 90.
+  // Days (UTC day start) of the calendar window with unsuppressed events, newest first.
   std::vector<std::pair<Millis, std::uint64_t>> by_day;
+  // Sessions (projections/sessions.h) that started within the date bounds; event_type and domain
+  // do not narrow it (a session is not of one type), identified_only keeps contacts' sessions.
+  std::uint64_t sessions = 0;
 };
 
 Stats compute_stats(const ReadView& view, std::uint32_t tno,

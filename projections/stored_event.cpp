@@ -51,39 +51,14 @@ std::optional<std::string_view> EventView::original_contact_id() const {
   return text_view(base.getOriginalContactId());
 }
 
-namespace {
-std::optional<std::string> text(bool has, capnp::Text::Reader t) {
-  if (!has) return std::nullopt;
-  return std::string(t.cStr(), t.size());
-}
-std::optional<std::string> copy(std::optional<std::string_view> v) {
-  return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
-}
-}  // namespace
-
 StoredEvent to_stored_event(std::uint64_t seq, const EventView& view) {
-  const auto& e = view.base;
-  StoredEvent out;
-  out.seq = seq;
-  out.id = e.getId().cStr();
-  out.event = e.getEvent().cStr();
+  StoredEvent out = copy_event(seq, view.base);
+  auto copy = [](std::optional<std::string_view> v) {
+    return v ? std::optional<std::string>(std::string(*v)) : std::nullopt;
+  };
   out.contact_id = copy(view.contact_id());
   out.original_contact_id = copy(view.original_contact_id());
-  out.timestamp = e.getTimestamp();
-  out.created_at = e.getCreatedAt();
-  out.url = text(e.hasUrl(), e.getUrl());
-  out.referrer = text(e.hasReferrer(), e.getReferrer());
-  out.domain = text(e.hasDomain(), e.getDomain());
-  out.session_id = text(e.hasSessionId(), e.getSessionId());
-  out.utm_source = text(e.hasUtmSource(), e.getUtmSource());
-  out.utm_medium = text(e.hasUtmMedium(), e.getUtmMedium());
-  out.utm_campaign = text(e.hasUtmCampaign(), e.getUtmCampaign());
-  out.campaign_id = text(e.hasCampaignId(), e.getCampaignId());
-  out.step_id = text(e.hasStepId(), e.getStepId());
-  out.email = text(e.hasEmail(), e.getEmail());
-  if (e.hasData()) out.data = e.getData().cStr();
   out.suppression = view.suppression();
-  out.points = e.getPoints();
   return out;
 }
 

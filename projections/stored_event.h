@@ -44,22 +44,8 @@ struct EventView {
   bool suppressed() const { return suppression() != schema::SuppressionReason::NONE; }
 };
 
-// A copy of an event, for rendering after the transaction ends.
-struct StoredEvent {
-  std::uint64_t seq = 0;
-  std::string id;
-  std::string event;
-  std::optional<std::string> contact_id;
-  std::optional<std::string> original_contact_id;
-  Millis timestamp = 0;
-  Millis created_at = 0;
-  std::optional<std::string> url, referrer, domain, session_id, utm_source, utm_medium,
-      utm_campaign, campaign_id, step_id, email;
-  std::string data = "{}";  // a JSON object, compact
-  schema::SuppressionReason suppression = schema::SuppressionReason::NONE;
-  std::int32_t points = 0;
-};
 
+// The event as it is now: as ingested (copy_event), with its overlay applied.
 StoredEvent to_stored_event(std::uint64_t seq, const EventView& view);
 
 // The API spelling of a suppression reason, or nullopt for none.

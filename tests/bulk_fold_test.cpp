@@ -107,6 +107,7 @@ void random_history(test::InProcess& p, std::uint32_t seed, int rounds) {
             e.url = "https://" + *e.domain + "/x";
           }
           if (rng() % 6 == 0) e.campaign_id = "cmp" + std::to_string(rng() % 2);
+          if (!e.contact_id && rng() % 2) e.session_id = "s" + std::to_string(rng() % 4);
           if (rng() % 9 == 0) e.data = R"({"bot":true})";
           batch.push_back(std::move(e));
         }

@@ -67,7 +67,7 @@ TEST_F(E2E, OrgUnitListAndLeadEvents) {
   for (const auto& e : lead.at("events").as_array()) EXPECT_EQ(e.at("lead_id"), "ld_0");
   EXPECT_EQ(c.get("/leads/ld_0/events?event_type=Email%20Open").json().at("total"), 5);
 
-  for (const char* bad : {"limit=0", "limit=101", "page=0", "range=forever", "lead_id=", "colour=1"}) {
+  for (const char* bad : {"limit=0", "limit=101", "page=0", "range=forever", "lead_id=a&lead_id=b", "colour=1"}) {
     expect_plain_error(c.get(std::string("/events?") + bad), 400, "invalid_request");
   }
   expect_plain_error(HttpClient(server_->port()).get("/events"), 401, "unauthorized");
@@ -171,9 +171,10 @@ TEST_F(E2E, WorkspaceListAndCreate) {
       "utmSource":"email","utmMedium":"campaign","utmCampaign":"summer-sale"})");
   ASSERT_EQ(created.status, 201) << created.body;
   auto event = created.json();
-  EXPECT_EQ(keys_of(event), (std::set<std::string>{"id", "type", "metadata", "timestamp", "contact"}));
+  EXPECT_EQ(keys_of(event), (std::set<std::string>{"id", "type", "metadata", "timestamp", "contact", "created"}));
   EXPECT_EQ(event.at("type"), "purchase");
-  EXPECT_EQ(event.at("contact"), json::parse(R"({"id":"ct_1","email":"jane@example.com","firstName":"Jane","lastName":"Smith"})"));
+  EXPECT_EQ(event.at("contact"),
+            json::parse(R"({"id":"ct_1","email":"jane@example.com","firstName":"Jane","lastName":"Smith","leadScore":0})"));
   EXPECT_EQ(event.at("metadata").at("currency"), "USD");
   // The other fields landed too.
   auto full = c.get("/v1/events/" + std::string(event.at("id").as_string())).json().at("event");
@@ -192,7 +193,7 @@ TEST_F(E2E, WorkspaceListAndCreate) {
   EXPECT_EQ(c.get("/api/workspaces/acme/events?limit=200").json().as_array().size(), 61u);
   EXPECT_EQ(c.get("/api/workspaces/acme/events?contactId=ct_1").json().as_array().size(), 1u);
   EXPECT_EQ(c.get("/api/workspaces/acme/events?type=purchase").json().as_array().size(), 1u);
-  for (const char* bad : {"limit=0", "limit=201", "contactId=", "page=2"}) {
+  for (const char* bad : {"limit=0", "limit=201", "contactId=%01", "page=2"}) {
     expect_plain_error(c.get(std::string("/api/workspaces/acme/events?") + bad), 400, "invalid_request");
   }
   expect_plain_error(c.post("/api/workspaces/acme/events", R"({"event":"x"})"), 400, "invalid_request");

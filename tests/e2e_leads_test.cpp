@@ -96,7 +96,7 @@ TEST_F(E2E, RuleBodiesAreValidatedAndNeedAdmin) {
       {R"({"rules":[{"kind":"metadata","key":"a"}]})", "rules[0]"},
       {R"({"rules":[{"kind":"metadata","key":"a","equals":1,"contains":"x"}]})", "rules[0]"},
       {R"({"rules":[{"kind":"metadata","key":"","equals":1}]})", "rules[0].key"},
-      {R"({"rules":[{"kind":"metadata","key":"a","equals":[1e400]}]})", "rules[0].equals"},
+      {R"({"rules":[{"kind":"metadata","key":"a","equals":[1e400]}]})", "rules[0].equals[0]"},
   };
   for (const auto& [body, field] : bad) {
     auto r = c.put("/v1/suppression/rules", body);

@@ -91,6 +91,45 @@ TEST(WritePath, ClientIdsAreIdempotent) {
   EXPECT_EQ(list(p, "u", {}).total, 1u);
 }
 
+// The outcome says which events were created, and (when asked) carries each event as decided, so
+// an answer never depends on a later read: here the event is deleted before anyone could read it.
+TEST(WritePath, IngestOutcomeSaysWhatWasCreatedAndCarriesTheDecidedEvents) {
+  test::TempDir dir;
+  test::InProcess p(dir.path());
+  auto stored = event("signup", 5, "ct_1");
+  stored.id = "old";
+  stored.data = R"({"amount":18.990000000000002})";
+  ASSERT_TRUE(std::holds_alternative<Ingested>(p.submit(ingest_command("t", {stored}))));
+
+  auto fresh = event("purchase", 7, "ct_1");
+  fresh.id = "new";
+  fresh.data = R"({"amount":99.99})";
+  auto anonymous = event("view", 9);
+  Command command = ingest_command("t", {fresh, stored, fresh, anonymous});
+  std::get<IngestEvents>(command.body).echo = true;
+  auto outcome = p.submit(std::move(command));
+  ASSERT_TRUE(std::holds_alternative<Ingested>(outcome));
+  const auto& result = std::get<Ingested>(outcome);
+  EXPECT_EQ(result.created, (std::vector<bool>{true, false, false, true}));
+  ASSERT_EQ(result.events.size(), 4u);
+  EXPECT_EQ(result.events[0].id, "new");
+  EXPECT_EQ(result.events[0].event, "purchase");
+  EXPECT_EQ(result.events[0].data, R"({"amount":99.99})");
+  EXPECT_EQ(result.events[0].contact_id, "ct_1");
+  EXPECT_EQ(result.events[1].id, "old");
+  EXPECT_EQ(result.events[1].event, "signup");  // the stored event, not the retry's copy
+  EXPECT_EQ(result.events[1].data, R"({"amount":18.990000000000002})");
+  EXPECT_EQ(result.events[2].event, "purchase");
+  EXPECT_EQ(result.events[3].id, result.ids[3]);
+  EXPECT_EQ(result.events[3].timestamp, 9);
+
+  // Without echo the outcome stays small; a pure retry still says "not created".
+  ASSERT_EQ(std::get<Deleted>(p.submit(Command{"t", "test", DeleteEvents{{"new"}}})).deleted, 1u);
+  auto retry = p.submit(ingest_command("t", {stored}));
+  EXPECT_EQ(std::get<Ingested>(retry).created, (std::vector<bool>{false}));
+  EXPECT_TRUE(std::get<Ingested>(retry).events.empty());
+}
+
 TEST(WritePath, DeleteRemovesFromEveryIndexAndCount) {
   test::TempDir dir;
   test::InProcess p(dir.path());

@@ -62,6 +62,7 @@ class Progress {
 };
 
 int tokens(const std::string& verb, const Args& args);
+int users(const std::string& verb, const Args& args);
 int rebuild(const Args& args);
 int verify(const Args& args);
 int dump(const Args& args);

@@ -11,6 +11,7 @@
 
 #include "commands/writer.h"
 #include "eventlog/dir_lock.h"
+#include "eventlog/json_reader.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "eventlog/tokens.h"
@@ -133,7 +134,7 @@ int import(const Args& args) {
             ++rejected;
             std::cerr << "eventctl: line " << line << ": refused: " << r->message << "\n";
           } else if (auto* i = std::get_if<Ingested>(&outcome)) {
-            imported_events += i->ids.size();
+            imported_events += static_cast<std::uint64_t>(std::count(i->created.begin(), i->created.end(), true));
           }
           done_cv.notify_all();
         });

@@ -1,14 +1,11 @@
 #include "tools/import_line.h"
 
-#include <boost/json.hpp>
-
 #include "commands/contact_input.h"
 #include "commands/rules_input.h"
+#include "eventlog/json_reader.h"
 #include "eventlog/tokens.h"
 
 namespace eventsd::cli {
-
-namespace json = boost::json;
 
 namespace {
 
@@ -19,68 +16,70 @@ std::variant<Command, FieldError> wrap(std::string tenant, std::variant<T, Field
 }
 
 // The native-API form of an event of a dump: what its client sent, as far as the fact says.
-json::object client_event(const json::object& e) {
-  json::object out;
+JsonValue client_event(const JsonValue& e) {
+  JsonValue::Object out;
   for (const char* key : {"id", "event", "timestamp", "url", "referrer", "session_id", "utm_source",
                           "utm_medium", "utm_campaign", "campaign_id", "step_id", "email", "data"}) {
-    if (auto* v = e.if_contains(key)) out[key] = *v;
+    if (auto* v = e.find(key)) out.emplace_back(key, *v);
   }
   // The contact the client named: before any alias redirected it.
-  if (auto* v = e.if_contains("original_contact_id")) out["contact_id"] = *v;
-  else if (auto* c = e.if_contains("contact_id")) out["contact_id"] = *c;
-  return out;
+  if (auto* v = e.find("original_contact_id")) out.emplace_back("contact_id", *v);
+  else if (auto* c = e.find("contact_id")) out.emplace_back("contact_id", *c);
+  return JsonValue::object(std::move(out));
 }
 
-std::variant<Command, FieldError> from_record(const json::object& rec) {
-  const json::value* kind = rec.if_contains("kind");
-  const json::value* tenant = rec.if_contains("tenant");
-  const json::value* fact = rec.if_contains("fact");
+// {"name": the fact's member `key`, or null}
+JsonValue body_of(std::string_view name, const JsonValue& fact, std::string_view key) {
+  const JsonValue* v = fact.find(key);
+  return JsonValue::object({{std::string(name), v ? *v : JsonValue()}});
+}
+
+std::variant<Command, FieldError> from_record(const JsonValue& rec) {
+  const JsonValue* kind = rec.find("kind");
+  const JsonValue* tenant = rec.find("tenant");
+  const JsonValue* fact = rec.find("fact");
   if (!kind || !kind->is_string() || !tenant || !tenant->is_string() || !fact || !fact->is_object()) {
     return FieldError{"", "a dump record needs kind, tenant and fact"};
   }
   const std::string t(tenant->get_string());
-  const auto& f = fact->get_object();
+  const JsonValue& f = *fact;
   const std::string_view k = kind->get_string();
   // A tenant a token can name; "" only for the server's own retention (every tenant).
   if (!is_valid_tenant(t) && !(t.empty() && k == "retention_applied")) {
     return FieldError{"tenant", "tenant must be 1-64 characters of A-Z a-z 0-9 _ . -"};
   }
   if (k == "events_ingested") {
-    json::array batch;
-    if (auto* events = f.if_contains("events"); events && events->is_array()) {
-      for (const auto& e : events->get_array()) {
+    JsonValue::Array batch;
+    if (auto* events = f.find("events"); events && events->is_array()) {
+      for (const auto& e : events->items()) {
         if (!e.is_object()) return FieldError{"fact.events", "events must be objects"};
-        batch.push_back(client_event(e.get_object()));
+        batch.push_back(client_event(e));
       }
     }
-    return wrap<IngestEvents>(t, parse_ingest(json::object{{"batch", std::move(batch)}}, kNativeFieldNames, now_millis()));
+    return wrap<IngestEvents>(t, parse_ingest(JsonValue::object({{"batch", JsonValue::array(std::move(batch))}}),
+                                              kNativeFieldNames, now_millis()));
   }
-  if (k == "events_deleted") {
-    json::value ids = f.contains("ids") ? f.at("ids") : json::value();
-    return wrap<DeleteEvents>(t, parse_delete(json::object{{"event_ids", ids}}));
-  }
+  if (k == "events_deleted") return wrap<DeleteEvents>(t, parse_delete(body_of("event_ids", f, "ids")));
   if (k == "contact_upserted") {
-    json::object body = f;
-    const json::value id = body.contains("contact_id") ? body.at("contact_id") : json::value();
-    body.erase("contact_id");
-    if (!id.is_string()) return FieldError{"fact.contact_id", "contact_id is missing"};
-    return wrap<UpsertContact>(t, parse_contact_upsert(std::string(id.get_string()), body));
+    const JsonValue* id = f.find("contact_id");
+    if (!id || !id->is_string()) return FieldError{"fact.contact_id", "contact_id is missing"};
+    JsonValue::Object body;
+    for (const auto& [key, v] : f.members()) {
+      if (key != "contact_id") body.emplace_back(key, v);
+    }
+    return wrap<UpsertContact>(t, parse_contact_upsert(std::string(id->get_string()), JsonValue::object(std::move(body))));
   }
   if (k == "contacts_merged") {
-    json::object body;
+    JsonValue::Object body;
     for (const char* key : {"from", "into"}) {
-      if (auto* v = f.if_contains(key)) body[key] = *v;
+      if (auto* v = f.find(key)) body.emplace_back(key, *v);
     }
-    return wrap<MergeContacts>(t, parse_merge(body));
+    return wrap<MergeContacts>(t, parse_merge(JsonValue::object(std::move(body))));
   }
-  if (k == "suppression_rules_set") {
-    return wrap<SetSuppressionRules>(t, parse_suppression_rules(json::object{{"rules", f.contains("rules") ? f.at("rules") : json::value()}}));
-  }
-  if (k == "scoring_rules_set") {
-    return wrap<SetScoringRules>(t, parse_scoring_rules(json::object{{"rules", f.contains("rules") ? f.at("rules") : json::value()}}));
-  }
+  if (k == "suppression_rules_set") return wrap<SetSuppressionRules>(t, parse_suppression_rules(body_of("rules", f, "rules")));
+  if (k == "scoring_rules_set") return wrap<SetScoringRules>(t, parse_scoring_rules(body_of("rules", f, "rules")));
   if (k == "retention_applied") {
-    const json::value* cutoff = f.if_contains("campaign_cutoff");
+    const JsonValue* cutoff = f.find("campaign_cutoff");
     auto when = cutoff && cutoff->is_string() ? parse_iso8601(cutoff->get_string()) : std::nullopt;
     if (!when) return FieldError{"fact.campaign_cutoff", "campaign_cutoff must be an ISO 8601 date-time"};
     return Command{t, "eventctl:import", ApplyRetention{*when}};
@@ -92,11 +91,12 @@ std::variant<Command, FieldError> from_record(const json::object& rec) {
 
 ImportLine parse_import_line(std::string_view line, const std::optional<std::string>& tenant) {
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) return BlankLine{};
-  boost::system::error_code ec;
-  const json::value v = json::parse(line, ec);
-  if (ec || !v.is_object()) return FieldError{"", "not a JSON object"};
-  if (v.get_object().contains("kind")) {
-    auto command = from_record(v.get_object());
+  auto parsed = parse_json(line);
+  if (auto* e = std::get_if<JsonError>(&parsed)) return FieldError{e->field, "not JSON: " + e->message};
+  const JsonValue& v = std::get<JsonValue>(parsed);
+  if (!v.is_object()) return FieldError{"", "not a JSON object"};
+  if (v.find("kind")) {
+    auto command = from_record(v);
     if (auto* e = std::get_if<FieldError>(&command)) return *e;
     return std::get<Command>(std::move(command));
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run: installs what is missing, builds Release, makes sure a dev token for tenant
-# "dev" (all scopes) exists and prints it, then starts eventsd on 127.0.0.1:8080 with data in
-# ./data. Idempotent: a second run reuses the build and the token.
+# "dev" (all scopes) and a console user dev@localhost (admin of "dev") exist and prints them, then
+# starts eventsd on 127.0.0.1:8080 with data in ./data. Idempotent: a second run reuses the build,
+# the token and the user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,12 +16,22 @@ mkdir -p "$data"
 if [[ -s $token_file ]] && build/tools/eventctl token check --data "$data" "$(cat "$token_file")" >/dev/null 2>&1; then
   token=$(cat "$token_file")
 else
-  token=$(build/tools/eventctl token create --data "$data" --tenant dev \
+  token=$(build/tools/eventctl token create --data "$data" --tenant dev --create \
             --scopes events:read,events:write,campaigns:read,admin)
   (umask 077 && printf '%s\n' "$token" >"$token_file")
 fi
 
+password_file=$data/dev-console-password
+if ! build/tools/eventctl user list --data "$data" | cut -f2 | grep -qx 'dev@localhost' || [[ ! -s $password_file ]]; then
+  build/tools/eventctl user delete --data "$data" --email dev@localhost >/dev/null 2>&1 || true
+  password=$(head -c 12 /dev/urandom | xxd -p)
+  (umask 077 && printf '%s\n' "$password" >"$password_file")
+  build/tools/eventctl user create --data "$data" --email dev@localhost --tenants dev --role admin \
+    <"$password_file" >/dev/null
+fi
+
 cat <<MSG
+console: http://127.0.0.1:8080/console  as dev@localhost, password $(cat "$password_file") (kept in $password_file)
 eventsd dev token (tenant "dev", all scopes; kept in $token_file):
   $token
 try:

@@ -6,11 +6,15 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev
+  liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev zlib1g-dev
   libgtest-dev libbenchmark-dev
+  libhowardhinnant-date-dev tzdata  # time zones of aggregates (date/tz.h over the system tzdata)
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
+  libsodium-dev  # Argon2id password hashes of console users
+  chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
+  python3 python3-yaml python3-jsonschema  # the contract test (tests/contract)
+  dpkg-dev file help2man lintian systemd  # the Debian package and its checks (tools/check_package.sh)
   clang libfuzzer-14-dev libclang-rt-14-dev  # fuzz targets (tests/fuzz, tools/fuzz.sh)
-  python3  # the crash soak (tests/soak) and the fuzz seed corpus maker
 )
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up and test: installs what is missing, builds with warnings as errors, runs the whole suite
-# with ctest and a short crash soak, then does the same suite in a second build with
+# with ctest (the contract test and the browser tests included) and a short crash soak, builds
+# and checks the Debian package, then does the same suite in a second build with
 # -fsanitize=address,undefined, then runs each fuzz target for a short time in a third build
 # (clang, libFuzzer). Idempotent; build directories are reused (build/, build-sanitize/,
 # build-fuzz/).
@@ -19,6 +20,9 @@ echo "== Crash soak: eventsd killed with SIGKILL under load, eventctl rebuild an
 tests/soak/crash_soak.py --cycles 30 --max-load-ms 800 --quiet
 tests/soak/crash_soak.py --scenario rebuild --cycles 3 --rebuild-events 60000 --quiet
 tests/soak/crash_soak.py --scenario import --cycles 2 --import-events 20000 --quiet
+
+echo "== Debian package (cpack -G DEB) and its checks"
+tools/check_package.sh build
 
 echo "== Sanitizer build (address, undefined)"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEVENTSD_WERROR=ON \

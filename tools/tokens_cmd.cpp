@@ -1,4 +1,4 @@
-// eventctl token create|list|revoke|check
+// eventctl token create|import|list|revoke|check
 #include <iostream>
 #include <sstream>
 
@@ -21,14 +21,48 @@ std::vector<std::string> split_commas(const std::string& s) {
 }  // namespace
 
 int tokens(const std::string& verb, const Args& args) {
-  args.only({"data", "tenant", "scopes", "create"});
-  const bool writes = verb == "create" || verb == "revoke";
+  args.only({"data", "tenant", "scopes", "create", "publishable", "origins", "rate", "address-rate", "key"});
+  const bool writes = verb == "create" || verb == "import" || verb == "revoke";
   auto store_ptr = open_log_store(args.need("data"), writes, verb == "create" && args.get("create").has_value());
   Store& store = *store_ptr;
   TokenStore tokens(store);
   if (verb == "create") {
     try {
+      if (args.get("publishable")) {
+        if (args.get("scopes")) throw Usage("a publishable key has the events:write scope only; drop --scopes");
+        PublishableSpec spec;
+        spec.origins = split_commas(args.need("origins"));
+        auto rate = [&](const char* name) {
+          auto v = args.get(name);
+          if (!v) return 0.0;
+          std::size_t used = 0;
+          double d = -1;
+          try {
+            d = std::stod(*v, &used);
+          } catch (const std::exception&) {
+          }
+          if (used != v->size() || !(d >= 0)) throw Usage(std::string("--") + name + " needs a number >= 0");
+          return d;
+        };
+        spec.rate = rate("rate");
+        spec.address_rate = rate("address-rate");
+        std::cout << tokens.create_publishable(args.need("tenant"), spec) << "\n";
+        return kOk;
+      }
       std::cout << tokens.create(args.need("tenant"), split_commas(args.need("scopes"))) << "\n";
+    } catch (const std::invalid_argument& e) {
+      throw Usage(e.what());
+    }
+    return kOk;
+  }
+  if (verb == "import") {
+    // "--key -" reads the key from the first line of stdin, keeping it out of the process list
+    // and the shell's history.
+    std::string key = args.need("key");
+    if (key == "-" && !std::getline(std::cin, key)) throw Usage("--key -: no key on stdin");
+    if (!key.empty() && key.back() == '\r') key.pop_back();
+    try {
+      std::cout << tokens.import(args.need("tenant"), split_commas(args.need("scopes")), key) << "\n";
     } catch (const std::invalid_argument& e) {
       throw Usage(e.what());
     }
@@ -38,7 +72,13 @@ int tokens(const std::string& verb, const Args& args) {
     for (const auto& t : tokens.list()) {
       std::string scopes;
       for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at) << "\n";
+      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
+      if (t.publishable) {
+        std::string origins;
+        for (const auto& o : t.origins) origins += (origins.empty() ? "" : ",") + o;
+        std::cout << "\tpublishable\t" << origins;
+      }
+      std::cout << "\n";
     }
     return kOk;
   }

@@ -6,11 +6,10 @@
 // text, data a JSON object of at most 32 KiB), and an accepted event written back in the native
 // names (as export and dump write it) is accepted again as the very same event: no value changes
 // on its way through.
-#include <boost/json.hpp>
-
 #include <cstdint>
 
 #include "commands/event_input.h"
+#include "eventlog/json_reader.h"
 #include "eventlog/time.h"
 #include "tests/fuzz/checks.h"
 
@@ -18,17 +17,18 @@ namespace {
 
 using namespace eventsd;
 using fuzz::check;
-namespace json = boost::json;
+// A parsed JSON text the fuzzer's own checks know to be valid.
+JsonValue parsed(std::string_view text) { return std::get<JsonValue>(parse_json(text)); }
 
-json::object native_form(const EventInput& e) {
-  json::object o;
+JsonValue native_form(const EventInput& e) {
+  JsonValue::Object o;
   auto put = [&](const char* key, const std::optional<std::string>& v) {
-    if (v) o[key] = *v;
+    if (v) o.emplace_back(key, JsonValue::string(*v));
   };
   put("id", e.id);
-  o["event"] = e.event;
+  o.emplace_back("event", JsonValue::string(e.event));
   put("contact_id", e.contact_id);
-  if (e.timestamp) o["timestamp"] = format_iso8601_ms(*e.timestamp);
+  if (e.timestamp) o.emplace_back("timestamp", JsonValue::string(format_iso8601_ms(*e.timestamp)));
   put("url", e.url);
   put("referrer", e.referrer);
   put("session_id", e.session_id);
@@ -38,8 +38,8 @@ json::object native_form(const EventInput& e) {
   put("campaign_id", e.campaign_id);
   put("step_id", e.step_id);
   put("email", e.email);
-  o["data"] = json::parse(e.data);
-  return o;
+  o.emplace_back("data", parsed(e.data));
+  return JsonValue::object(std::move(o));
 }
 
 bool same(const EventInput& a, const EventInput& b) {
@@ -58,13 +58,13 @@ void check_event(const EventInput& e, std::string_view body) {
   }
   check(!e.domain || is_clean_text(*e.domain, 253), "a derived domain is not clean text", body);
   check(e.data.size() <= kMaxDataBytes, "accepted data exceeds 32 KiB", body);
-  boost::system::error_code ec;
-  const json::value data = json::parse(e.data, ec);
-  check(!ec && data.is_object(), "accepted data is not a JSON object", e.data);
+  const auto data = parse_json(e.data);
+  check(std::holds_alternative<JsonValue>(data) && std::get<JsonValue>(data).is_object(),
+        "accepted data is not a JSON object", e.data);
 
   // Written back in the native names and read again: the same event.
-  const std::string again = json::serialize(native_form(e));
-  const auto reparsed = parse_event(json::parse(again), kNativeFieldNames, "");
+  const std::string again = native_form(e).compact();
+  const auto reparsed = parse_event(parsed(again), kNativeFieldNames, "");
   const auto* back = std::get_if<EventInput>(&reparsed);
   check(back != nullptr, "an accepted event, written back, is refused: " +
                              (back ? std::string() : std::get<FieldError>(reparsed).field + ": " +
@@ -77,9 +77,9 @@ void check_event(const EventInput& e, std::string_view body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view body = fuzz::as_text(data, size);
-  boost::system::error_code ec;
-  const json::value v = json::parse(body, ec);  // as http::json_body parses it
-  if (ec) return 0;
+  const auto read = parse_json(body);  // as http::json_body reads it
+  if (!std::holds_alternative<JsonValue>(read)) return 0;
+  const JsonValue& v = std::get<JsonValue>(read);
   for (FieldNames names : {kNativeFieldNames, kOrgUnitFieldNames, kWorkspaceFieldNames}) {
     const auto parsed = parse_ingest(v, names, 1'770'000'000'000);
     if (const auto* error = std::get_if<FieldError>(&parsed)) {

@@ -18,7 +18,8 @@ std::string eventctl_binary() { return EVENTCTL_BIN; }
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, std::uint64_t max_file_size = 0) {
+pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, std::uint64_t max_file_size = 0,
+            std::uint64_t open_files_soft = 0, std::uint64_t open_files_hard = 0) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -32,6 +33,10 @@ pid_t spawn(const std::vector<std::string>& argv, int stdout_fd, std::uint64_t m
     if (max_file_size) {
       rlimit limit{max_file_size, max_file_size};
       ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    if (open_files_soft) {
+      rlimit limit{open_files_soft, open_files_hard ? open_files_hard : open_files_soft};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
     }
     ::execv(args[0], args.data());
     ::_exit(127);
@@ -98,14 +103,15 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
 }
 
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
-                             std::uint64_t max_file_size)
+                             std::uint64_t max_file_size, std::uint64_t open_files_soft,
+                             std::uint64_t open_files_hard)
     : data_dir_(std::move(data_dir)) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::vector<std::string> argv = {eventsd_binary(), "--data", data_dir_.string(), "--listen",
                                    "127.0.0.1:0"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  pid_ = spawn(argv, fds[1], max_file_size);
+  pid_ = spawn(argv, fds[1], max_file_size, open_files_soft, open_files_hard);
   ::close(fds[1]);
   const std::string line = read_line(fds[0], std::chrono::seconds(30));
   ::close(fds[0]);  // later output goes nowhere; eventsd ignores SIGPIPE on stdout writes

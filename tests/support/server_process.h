@@ -29,9 +29,11 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
 class ServerProcess {
  public:
   // `max_file_size` (bytes, 0 = none) limits the files the server may write (RLIMIT_FSIZE): a way
-  // to make the disk "full" for it without filling a real disk.
+  // to make the disk "full" for it without filling a real disk. `open_files_soft`/`_hard` (0 =
+  // inherited) set its RLIMIT_NOFILE, as a shell's `ulimit -n` would.
   explicit ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args = {},
-                         std::uint64_t max_file_size = 0);
+                         std::uint64_t max_file_size = 0, std::uint64_t open_files_soft = 0,
+                         std::uint64_t open_files_hard = 0);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

@@ -1,0 +1,584 @@
+// What browsers may do, over real HTTP against a real eventsd: CORS (preflight, allowed and
+// refused origins), publishable keys (ingest only, from their origins, browser fields only,
+// rate limits), console users and sessions (login, logout, expiry, revocation, CSRF, tenant
+// switching), the token routes and the served assets.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "eventlog/time.h"
+#include "http/router.h"
+#include "tests/support/e2e.h"
+
+namespace eventsd {
+namespace {
+
+namespace json = boost::json;
+using test::E2E;
+using test::HttpClient;
+using test::HttpResponse;
+using bhttp = boost::beast::http::verb;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+constexpr const char* kSite = "https://shop.example";
+constexpr const char* kPassword = "correct horse battery staple";
+
+std::string create_key(const std::filesystem::path& dir, const std::string& tenant, const std::string& origins,
+                       std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{test::eventctl_binary(), "token", "create", "--data", dir.string(), "--tenant",
+                                tenant, "--publishable", "--origins", origins};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  auto r = test::run_command(argv);
+  EXPECT_EQ(r.status, 0);
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  EXPECT_EQ(r.out.rfind("edp_", 0), 0u) << r.out;
+  return r.out;
+}
+
+void create_user(const std::filesystem::path& dir, const std::string& email, const std::string& tenants,
+                 const std::string& role, const std::string& password = kPassword) {
+  auto r = test::run_command({"/bin/sh", "-c",
+                              "printf '%s\\n' '" + password + "' | " + test::eventctl_binary() +
+                                  " user create --data " + dir.string() + " --email " + email + " --tenants " +
+                                  tenants + " --role " + role});
+  ASSERT_EQ(r.status, 0) << r.out;
+}
+
+void expect_error(const HttpResponse& r, int status, const std::string& code) {
+  EXPECT_EQ(r.status, status) << r.body;
+  EXPECT_EQ(r.json().at("error").at("code"), code.c_str()) << r.body;
+}
+
+std::string file_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class BrowserAccess : public E2E {
+ protected:
+  void SetUp() override {
+    E2E::SetUp();
+    key_ = create_key(dir_.path(), "acme", std::string(kSite) + ",http://localhost:3000");
+  }
+  HttpResponse key_post(const std::string& target, const std::string& body, Headers headers = {{"Origin", kSite}}) {
+    HttpClient c(server_->port());
+    const char sep = target.find('?') == std::string::npos ? '?' : '&';
+    return c.request(bhttp::post, target + sep + "key=" + key_, body, headers);
+  }
+  std::string key_;
+};
+
+// ---------------------------------------------------------------- CORS
+
+TEST_F(BrowserAccess, PreflightAnsweredForAKeysOriginOnTheIngestRoutes) {
+  HttpClient c(server_->port());
+  for (const char* path : {"/v1/events", "/v1/identify"}) {
+    auto r = c.request(bhttp::options, path, "",
+                       {{"Origin", kSite}, {"Access-Control-Request-Method", "POST"},
+                        {"Access-Control-Request-Headers", "content-type, authorization"}});
+    EXPECT_EQ(r.status, 204) << path << r.body;
+    EXPECT_EQ(r.header("Access-Control-Allow-Origin"), kSite);
+    EXPECT_EQ(r.header("Access-Control-Allow-Methods"), "POST");
+    EXPECT_NE(r.header("Access-Control-Allow-Headers").find("Authorization"), std::string::npos);
+    EXPECT_EQ(r.header("Access-Control-Allow-Credentials"), "") << "never credentials for a key's origin";
+    EXPECT_EQ(r.header("Vary"), "Origin");
+  }
+  // The default port is the same origin written without it.
+  auto r = c.request(bhttp::options, "/v1/events", "",
+                     {{"Origin", "HTTPS://Shop.Example:443"}, {"Access-Control-Request-Method", "POST"}});
+  EXPECT_EQ(r.status, 204) << r.body;
+  EXPECT_EQ(r.header("Access-Control-Allow-Origin"), kSite);
+}
+
+TEST_F(BrowserAccess, PreflightRefusedForOtherOriginsMethodsHeadersAndReadRoutes) {
+  HttpClient c(server_->port());
+  struct Case {
+    const char* path;
+    const char* origin;
+    const char* method;
+    const char* headers;
+  } cases[] = {
+      {"/v1/events", "https://evil.example", "POST", ""},
+      {"/v1/events", "http://shop.example", "POST", ""},  // another scheme is another origin
+      {"/v1/events", kSite, "GET", ""},                   // reads are not for keys
+      {"/v1/events", kSite, "DELETE", ""},
+      {"/v1/events/batch", kSite, "DELETE", ""},
+      {"/v1/events", kSite, "POST", "x-custom"},
+      {"/v1/events", "null", "POST", ""},
+      {"/v1/contacts/ct_1", kSite, "GET", ""},
+  };
+  for (const auto& k : cases) {
+    Headers h{{"Origin", k.origin}, {"Access-Control-Request-Method", k.method}};
+    if (*k.headers) h.emplace_back("Access-Control-Request-Headers", k.headers);
+    auto r = c.request(bhttp::options, k.path, "", h);
+    SCOPED_TRACE(std::string(k.path) + " " + k.origin + " " + k.method);
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.json().at("error").at("code"), "cors_refused");
+    EXPECT_EQ(r.header("Access-Control-Allow-Origin"), "");
+  }
+}
+
+TEST_F(BrowserAccess, PlainOptionsListsTheMethods) {
+  HttpClient c(server_->port());
+  auto r = c.request(bhttp::options, "/v1/events", "");
+  EXPECT_EQ(r.status, 204);
+  const std::string allow = r.header("Allow");
+  for (const char* m : {"OPTIONS", "POST", "GET"}) EXPECT_NE(allow.find(m), std::string::npos) << allow;
+  EXPECT_EQ(allow.find("PUT"), std::string::npos) << allow;
+  EXPECT_EQ(c.request(bhttp::options, "/nowhere", "").status, 404);
+}
+
+TEST_F(BrowserAccess, AllowOriginEchoedOnlyForAllowedOrigins) {
+  auto ok = key_post("/v1/events", R"({"event":"page_view","url":"https://shop.example/a"})");
+  EXPECT_EQ(ok.status, 201) << ok.body;
+  EXPECT_EQ(ok.header("Access-Control-Allow-Origin"), kSite);
+  EXPECT_EQ(ok.header("Access-Control-Allow-Credentials"), "");
+
+  auto evil = key_post("/v1/events", R"({"event":"page_view"})", {{"Origin", "https://evil.example"}});
+  expect_error(evil, 403, "origin_not_allowed");
+  EXPECT_EQ(evil.header("Access-Control-Allow-Origin"), "");
+
+  // A secret token used from a page: the answer is not shared with other origins.
+  auto c = client();
+  auto read = c.request(bhttp::get, "/v1/events", "", {{"Origin", kSite}});
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.header("Access-Control-Allow-Origin"), "");
+  // The console's own origin (the Host the request was sent to) gets credentials.
+  auto own = c.request(bhttp::get, "/v1/events", "", {{"Origin", "http://127.0.0.1"}});
+  EXPECT_EQ(own.header("Access-Control-Allow-Origin"), "http://127.0.0.1");
+  EXPECT_EQ(own.header("Access-Control-Allow-Credentials"), "true");
+  // Org-unit and campaign dialects are for servers: no CORS at all.
+  auto org = c.request(bhttp::get, "/events", "", {{"Origin", "http://127.0.0.1"}});
+  EXPECT_EQ(org.header("Access-Control-Allow-Origin"), "");
+}
+
+// ---------------------------------------------------------------- publishable keys
+
+TEST_F(BrowserAccess, KeyIngestsIntoItsTenantWithBatchesAndIdempotentIds) {
+  auto r = key_post("/v1/events", R"({"batch":[{"id":"web_1","event":"page_view","url":"https://shop.example/p?q=1",
+      "referrer":"https://search.example/","session_id":"ses_1","utm_source":"news","data":{"path":"/p"}},
+      {"id":"web_2","event":"first_visit","contact_id":"ct_9"}]})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(json::serialize(r.json().at("ids")), R"(["web_1","web_2"])");
+  // The same batch again (a retry) records nothing new.
+  EXPECT_EQ(key_post("/v1/events", R"({"batch":[{"id":"web_1","event":"page_view"},{"id":"web_2","event":"first_visit"}]})").status, 201);
+  auto c = client();
+  EXPECT_EQ(c.get("/v1/events?count_only=true").json().at("count"), 2);
+  auto e = c.get("/v1/events/web_1").json().at("event");
+  EXPECT_EQ(e.at("url"), "https://shop.example/p?q=1");
+  EXPECT_EQ(e.at("domain"), "shop.example");
+  EXPECT_EQ(e.at("utm_source"), "news");
+  // As a bearer header too (a page using fetch with its own headers).
+  HttpClient bearer(server_->port(), key_);
+  EXPECT_EQ(bearer.request(bhttp::post, "/v1/events", R"({"event":"x"})", {{"Origin", kSite}}).status, 201);
+  // Another tenant sees none of it.
+  HttpClient other(server_->port(), token("beta"));
+  EXPECT_EQ(other.get("/v1/events?count_only=true").json().at("count"), 0);
+}
+
+TEST_F(BrowserAccess, KeyRefusedOnEveryOtherRoute) {
+  HttpClient bearer(server_->port(), key_);
+  const auto router = http::make_router();
+  std::size_t checked = 0;
+  for (const auto& route : router.routes()) {
+    if (route.scope.empty() || route.name == "POST /v1/events" || route.name == "POST /v1/identify") continue;
+    std::string target = route.pattern;
+    for (auto open = target.find('{'); open != std::string::npos; open = target.find('{')) {
+      target.replace(open, target.find('}', open) - open + 1, route.dialect == http::Dialect::workspace ? "acme" : "x");
+    }
+    SCOPED_TRACE(route.name);
+    auto r = bearer.request(route.method, target, "{}", {{"Origin", kSite}});
+    EXPECT_EQ(r.status, 403) << r.body;
+    EXPECT_EQ(r.json().at("error").at("code"), "insufficient_permissions");
+    // As ?key=, it is not even looked at outside the ingest routes.
+    HttpClient anonymous(server_->port());
+    auto q = anonymous.request(route.method, target + "?key=" + key_, "{}", {{"Origin", kSite}});
+    EXPECT_TRUE(q.status == 401 || q.status == 400) << q.status << q.body;
+    ++checked;
+  }
+  EXPECT_GE(checked, 20u);
+}
+
+TEST_F(BrowserAccess, KeyOnlyFromItsOrigins) {
+  expect_error(key_post("/v1/events", R"({"event":"x"})", {}), 403, "origin_not_allowed");
+  expect_error(key_post("/v1/events", R"({"event":"x"})", {{"Origin", "https://shop.example.evil.example"}}), 403,
+               "origin_not_allowed");
+  expect_error(key_post("/v1/identify", R"({"contact_id":"c","traits":{}})", {{"Origin", "http://localhost:3001"}}),
+               403, "origin_not_allowed");
+  EXPECT_EQ(key_post("/v1/events", R"({"event":"x"})", {{"Origin", "http://localhost:3000"}}).status, 201);
+  // A revoked key stops at once.
+  auto list = test::run_command({test::eventctl_binary(), "token", "list", "--data", dir_.path().string()});
+  const auto line = list.out.find("publishable");
+  ASSERT_NE(line, std::string::npos);
+  const auto start = list.out.rfind("tok_", line);
+  const std::string id = list.out.substr(start, 16);
+  ASSERT_EQ(test::run_command({test::eventctl_binary(), "token", "revoke", "--data", dir_.path().string(), id}).status, 0);
+  expect_error(key_post("/v1/events", R"({"event":"x"})"), 401, "unauthorized");
+}
+
+TEST_F(BrowserAccess, KeySetsOnlyBrowserFields) {
+  struct Case {
+    const char* body;
+    const char* field;
+  } cases[] = {
+      {R"({"event":"x","campaign_id":"cmp_1"})", "campaign_id"},
+      {R"({"event":"x","step_id":"s"})", "step_id"},
+      {R"({"event":"x","email":"a@b.c"})", "email"},
+      {R"({"event":"x","created_at":"2026-01-01T00:00:00Z"})", "created_at"},
+      {R"({"batch":[{"event":"x"},{"event":"y","email":"a@b.c"}]})", "batch[1].email"},
+      {R"({"event":"x","timestamp":"2001-01-01T00:00:00Z"})", "timestamp"},
+      {R"({"event":"x","timestamp":"2999-01-01T00:00:00Z"})", "timestamp"},
+      {R"({"event":"x","url":"https://evil.example/page"})", "url"},
+  };
+  for (const auto& k : cases) {
+    auto r = key_post("/v1/events", k.body);
+    SCOPED_TRACE(k.body);
+    expect_error(r, 400, "invalid_request");
+    EXPECT_EQ(r.json().at("error").at("field"), k.field);
+  }
+  EXPECT_EQ(client().get("/v1/events?count_only=true").json().at("count"), 0) << "all or nothing";
+  // The same bodies from a secret token are fine where the API allows them.
+  EXPECT_EQ(client().post("/v1/events", R"({"event":"x","campaign_id":"cmp_1","email":"a@b.c"})").status, 201);
+}
+
+TEST_F(BrowserAccess, KeyRateLimitedPerKeyAndPerClientAddress) {
+  const std::string slow = create_key(dir_.path(), "acme", kSite, {"--rate", "0.001"});
+  HttpClient c(server_->port());
+  auto post = [&](const std::string& key, Headers h) {
+    h.emplace_back("Origin", kSite);
+    return c.request(bhttp::post, "/v1/events?key=" + key, R"({"event":"x"})", h);
+  };
+  EXPECT_EQ(post(slow, {}).status, 201);
+  auto limited = post(slow, {{"X-Forwarded-For", "198.51.100.7"}});
+  expect_error(limited, 429, "rate_limited");
+  EXPECT_FALSE(limited.header("Retry-After").empty());
+  EXPECT_EQ(limited.header("Access-Control-Allow-Origin"), kSite) << "a page can read why";
+
+  const std::string per_address = create_key(dir_.path(), "acme", kSite, {"--address-rate", "0.001"});
+  EXPECT_EQ(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}).status, 201);
+  expect_error(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}), 429, "rate_limited");
+  // The proxy's entry (the last) is the client; what the client wrote before it is not.
+  expect_error(post(per_address, {{"X-Forwarded-For", "192.0.2.99, 203.0.113.1"}}), 429, "rate_limited");
+  EXPECT_EQ(post(per_address, {{"X-Forwarded-For", "203.0.113.2"}}).status, 201);
+}
+
+TEST_F(BrowserAccess, SecretTokensAreNotAcceptedInTheQuery) {
+  HttpClient c(server_->port());
+  auto r = c.request(bhttp::post, "/v1/events?key=" + token_, R"({"event":"x"})", {{"Origin", kSite}});
+  expect_error(r, 401, "unauthorized");
+}
+
+TEST_F(BrowserAccess, IdentifyMergesTraitsAndAnswersNoData) {
+  auto r = key_post("/v1/identify", R"({"contact_id":"ct_7","traits":{"firstname":"Ada","company":{"name":"Engines"}}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"status":"success"})");
+  EXPECT_EQ(key_post("/v1/identify", R"({"contact_id":"ct_7","traits":{"email":"ada@engines.example"}})").status, 200);
+  auto c = client();
+  auto contact = c.get("/v1/contacts/ct_7").json().at("contact");
+  EXPECT_EQ(contact.at("firstname"), "Ada");
+  EXPECT_EQ(contact.at("email"), "ada@engines.example");
+  // null clears one trait.
+  EXPECT_EQ(c.post("/v1/identify", R"({"contact_id":"ct_7","traits":{"firstname":null}})").status, 200);
+  EXPECT_TRUE(c.get("/v1/contacts/ct_7").json().at("contact").at("firstname").is_null());
+  EXPECT_EQ(c.get("/v1/contacts/ct_7").json().at("contact").at("email"), "ada@engines.example");
+  auto bad = key_post("/v1/identify", R"({"contact_id":"ct_7","traits":{"nickname":"x"}})");
+  expect_error(bad, 400, "invalid_request");
+  EXPECT_EQ(bad.json().at("error").at("field"), "traits.nickname");
+  expect_error(key_post("/v1/identify", R"({"traits":{}})"), 400, "invalid_request");
+}
+
+// ---------------------------------------------------------------- users and sessions
+
+class Sessions : public E2E {
+ protected:
+  std::vector<std::string> server_args() const override { return extra_args_; }
+  void SetUp() override {
+    E2E::SetUp();
+    create_user(dir_.path(), "Ada@Example.com", "acme,beta", "admin");
+    create_user(dir_.path(), "bob@example.com", "acme", "member");
+  }
+  struct Login {
+    HttpResponse response;
+    std::string cookie;  // "eventsd_session=..."
+    std::string csrf;
+  };
+  Login login(const std::string& email, const std::string& password = kPassword, const std::string& extra = "") {
+    HttpClient c(server_->port());
+    Login l;
+    l.response = c.request(bhttp::post, "/api/auth/login",
+                           R"({"email":")" + email + R"(","password":")" + password + "\"" + extra + "}",
+                           {{"Origin", "http://127.0.0.1"}});
+    const std::string set = l.response.header("Set-Cookie");
+    l.cookie = set.substr(0, set.find(';'));
+    if (l.response.status == 200) l.csrf = std::string(l.response.json().at("csrf_token").as_string());
+    return l;
+  }
+  // A request as the console makes it: the cookie, the console's Origin and the CSRF token.
+  HttpResponse as(const Login& l, bhttp method, const std::string& target, const std::string& body = "",
+                  Headers extra = {}) {
+    HttpClient c(server_->port());
+    Headers h{{"Cookie", "theme=dark; " + l.cookie}};
+    if (method != bhttp::get) {
+      h.emplace_back("Origin", "http://127.0.0.1");
+      h.emplace_back("X-CSRF-Token", l.csrf);
+    }
+    for (auto& e : extra) h.push_back(e);
+    return c.request(method, target, body, h);
+  }
+  std::vector<std::string> extra_args_;
+};
+
+TEST_F(Sessions, LoginSetsAHardenedCookieAndTheSessionReads) {
+  EXPECT_EQ(login("ada@example.com", "wrong password").response.status, 401);
+  EXPECT_EQ(login("nobody@example.com").response.status, 401);
+  auto l = login("ADA@example.com");
+  ASSERT_EQ(l.response.status, 200) << l.response.body;
+  const std::string set = l.response.header("Set-Cookie");
+  for (const char* attr : {"; Path=/", "; HttpOnly", "; Secure", "; SameSite=Lax", "; Max-Age=43200"}) {
+    EXPECT_NE(set.find(attr), std::string::npos) << set;
+  }
+  auto body = l.response.json();
+  EXPECT_EQ(body.at("user").at("email"), "ada@example.com");
+  EXPECT_EQ(body.at("tenant"), "acme");
+  EXPECT_EQ(json::serialize(body.at("user").at("tenants")), R"(["acme","beta"])");
+
+  EXPECT_EQ(client().post("/v1/events", R"({"event":"seen"})").status, 201);
+  auto list = as(l, bhttp::get, "/v1/events");
+  EXPECT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.json().at("events").as_array().size(), 1u);
+  EXPECT_EQ(as(l, bhttp::get, "/api/workspaces/acme/events").status, 200);  // seed 004: session required
+  EXPECT_EQ(as(l, bhttp::get, "/api/auth/session").json().at("tenant"), "acme");
+  // Writes with the cookie, CSRF token and Origin; the log records the user as the actor.
+  auto w = as(l, bhttp::post, "/v1/events", R"({"event":"from_console","id":"c1"})");
+  EXPECT_EQ(w.status, 201) << w.body;
+  auto audit = client().get("/v1/audit/events/c1").json();
+  EXPECT_EQ(std::string(audit.at("history").at(0).at("actor").as_string()).rfind("usr_", 0), 0u);
+  // The org-unit and campaign dialects are for API tokens only.
+  expect_error(as(l, bhttp::get, "/events"), 401, "unauthorized");
+  // A malformed login.
+  HttpClient c(server_->port());
+  expect_error(c.post("/api/auth/login", R"({"email":"a@b.c"})"), 400, "invalid_request");
+  expect_error(c.post("/api/auth/login", "nope"), 400, "invalid_request");
+  expect_error(c.request(bhttp::post, "/api/auth/login", R"({"email":"ada@example.com","password":"x"})",
+                         {{"Origin", "https://evil.example"}}),
+               403, "csrf_failed");
+}
+
+TEST_F(Sessions, StateChangesNeedTheOriginAndTheCsrfToken) {
+  auto l = login("ada@example.com");
+  HttpClient c(server_->port());
+  const std::string body = R"({"event":"forged"})";
+  // No token.
+  expect_error(c.request(bhttp::post, "/v1/events", body, {{"Cookie", l.cookie}, {"Origin", "http://127.0.0.1"}}),
+               403, "csrf_failed");
+  // A wrong token.
+  expect_error(c.request(bhttp::post, "/v1/events", body,
+                         {{"Cookie", l.cookie}, {"Origin", "http://127.0.0.1"}, {"X-CSRF-Token", l.csrf + "0"}}),
+               403, "csrf_failed");
+  // The right token from another site (it cannot read it, but check the Origin all the same).
+  expect_error(c.request(bhttp::post, "/v1/events", body,
+                         {{"Cookie", l.cookie}, {"Origin", "https://evil.example"}, {"X-CSRF-Token", l.csrf}}),
+               403, "csrf_failed");
+  // No Origin and no Referer.
+  expect_error(c.request(bhttp::put, "/v1/scoring/rules", R"({"rules":[]})", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}}),
+               403, "csrf_failed");
+  expect_error(c.request(bhttp::delete_, "/v1/events/batch", R"({"event_ids":["a"]})",
+                         {{"Cookie", l.cookie}, {"Referer", "https://evil.example/x"}, {"X-CSRF-Token", l.csrf}}),
+               403, "csrf_failed");
+  expect_error(c.request(bhttp::post, "/api/auth/tenant", R"({"tenant":"beta"})", {{"Cookie", l.cookie}}), 403,
+               "csrf_failed");
+  EXPECT_EQ(client().get("/v1/events?count_only=true").json().at("count"), 0);
+  // A Referer of the console's origin stands in for a missing Origin.
+  EXPECT_EQ(c.request(bhttp::post, "/v1/events", body,
+                      {{"Cookie", l.cookie}, {"Referer", "http://127.0.0.1/console"}, {"X-CSRF-Token", l.csrf}})
+                .status,
+            201);
+  // A bearer token needs neither (browsers never add it on their own).
+  EXPECT_EQ(client().post("/v1/events", body).status, 201);
+}
+
+TEST_F(Sessions, LogoutEndsTheSession) {
+  auto l = login("ada@example.com");
+  EXPECT_EQ(as(l, bhttp::get, "/v1/events").status, 200);
+  auto out = as(l, bhttp::post, "/api/auth/logout", "{}");
+  EXPECT_EQ(out.status, 200);
+  EXPECT_NE(out.header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  expect_error(as(l, bhttp::get, "/v1/events"), 401, "unauthorized");
+  expect_error(as(l, bhttp::get, "/api/auth/session"), 401, "unauthorized");
+  // Another session of the same user is untouched.
+  auto other = login("ada@example.com");
+  EXPECT_EQ(as(other, bhttp::get, "/v1/events").status, 200);
+}
+
+TEST_F(Sessions, RevokedByTheOperator) {
+  auto l = login("ada@example.com");
+  auto bob = login("bob@example.com");
+  EXPECT_EQ(as(l, bhttp::get, "/v1/events").status, 200);
+  auto r = test::run_command({test::eventctl_binary(), "user", "revoke-sessions", "--data", dir_.path().string(),
+                              "--email", "ada@example.com"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out, "1\n");
+  expect_error(as(l, bhttp::get, "/v1/events"), 401, "unauthorized");
+  EXPECT_EQ(as(bob, bhttp::get, "/v1/events").status, 200);
+  ASSERT_EQ(test::run_command({test::eventctl_binary(), "user", "delete", "--data", dir_.path().string(), "--email",
+                               "bob@example.com"})
+                .status,
+            0);
+  expect_error(as(bob, bhttp::get, "/v1/events"), 401, "unauthorized");
+  EXPECT_EQ(login("bob@example.com").response.status, 401);
+}
+
+class ShortSessions : public Sessions {
+ protected:
+  void SetUp() override {
+    extra_args_ = {"--session-ttl-s", "1"};
+    Sessions::SetUp();
+  }
+};
+
+TEST_F(ShortSessions, SessionsExpire) {
+  auto l = login("ada@example.com");
+  ASSERT_EQ(l.response.status, 200);
+  EXPECT_NE(l.response.header("Set-Cookie").find("Max-Age=1;"), std::string::npos);
+  const auto expires = parse_iso8601(l.response.json().at("expires_at").as_string());
+  ASSERT_TRUE(expires);
+  EXPECT_LE(*expires, now_millis() + 1000);
+  // Wait for the condition (the session's end has passed), not for a guessed time.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (now_millis() <= *expires && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_GT(now_millis(), *expires);
+  expect_error(as(l, bhttp::get, "/v1/events"), 401, "unauthorized");
+  expect_error(as(l, bhttp::get, "/api/auth/session"), 401, "unauthorized");
+}
+
+TEST_F(Sessions, TenantSwitching) {
+  HttpClient beta(server_->port(), token("beta"));
+  EXPECT_EQ(beta.post("/v1/events", R"({"event":"in_beta"})").status, 201);
+  EXPECT_EQ(client().post("/v1/events", R"({"batch":[{"event":"in_acme"},{"event":"in_acme"}]})").status, 201);
+  auto l = login("ada@example.com");
+  EXPECT_EQ(as(l, bhttp::get, "/v1/events?count_only=true").json().at("count"), 2);
+  // Seed 004's routes name the workspace: any of the user's tenants, whatever is active.
+  auto ws = as(l, bhttp::get, "/api/workspaces/beta/events");
+  EXPECT_EQ(ws.status, 200) << ws.body;
+  EXPECT_EQ(ws.json().as_array().size(), 1u);
+  expect_error(as(l, bhttp::get, "/api/workspaces/gamma/events"), 404, "not_found");
+
+  auto sw = as(l, bhttp::post, "/api/auth/tenant", R"({"tenant":"beta"})");
+  EXPECT_EQ(sw.status, 200) << sw.body;
+  EXPECT_EQ(sw.json().at("tenant"), "beta");
+  EXPECT_EQ(as(l, bhttp::get, "/v1/events?count_only=true").json().at("count"), 1);
+  EXPECT_EQ(as(l, bhttp::get, "/api/auth/session").json().at("tenant"), "beta");
+  expect_error(as(l, bhttp::post, "/api/auth/tenant", R"({"tenant":"gamma"})"), 403, "insufficient_permissions");
+  expect_error(as(l, bhttp::post, "/api/auth/tenant", R"({"tenant":7})"), 400, "invalid_request");
+  // Logging in straight into a tenant.
+  auto direct = login("ada@example.com", kPassword, R"(,"tenant":"beta")");
+  EXPECT_EQ(direct.response.json().at("tenant"), "beta");
+  EXPECT_EQ(login("bob@example.com", kPassword, R"(,"tenant":"beta")").response.status, 403);
+}
+
+TEST_F(Sessions, MembersReadAndWriteButAreNotAdmins) {
+  auto bob = login("bob@example.com");
+  EXPECT_EQ(as(bob, bhttp::post, "/v1/events", R"({"event":"x"})").status, 201);
+  EXPECT_EQ(as(bob, bhttp::get, "/v1/events").status, 200);
+  expect_error(as(bob, bhttp::put, "/v1/scoring/rules", R"({"rules":[]})"), 403, "insufficient_permissions");
+  expect_error(as(bob, bhttp::get, "/v1/tokens"), 403, "insufficient_permissions");
+  auto ada = login("ada@example.com");
+  EXPECT_EQ(as(ada, bhttp::put, "/v1/scoring/rules", R"({"rules":[{"event":"x","points":3}]})").status, 200);
+}
+
+TEST_F(Sessions, PasswordGuessingIsSlowedPerEmail) {
+  // Ten attempts in a burst (eventsd's default), then one every five seconds: the eleventh at
+  // once is refused before any password is checked, even the right one.
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(login("bob@example.com", "guess " + std::to_string(i)).response.status, 401);
+  auto limited = login("BOB@example.com");
+  expect_error(limited.response, 429, "rate_limited");
+  EXPECT_FALSE(limited.response.header("Retry-After").empty());
+  EXPECT_EQ(login("ada@example.com").response.status, 200) << "another e-mail is not affected";
+}
+
+TEST_F(Sessions, PasswordsAndSessionSecretsAreNeverStoredInClear) {
+  auto l = login("ada@example.com");
+  ASSERT_EQ(l.response.status, 200);
+  const std::string secret = l.cookie.substr(l.cookie.find('=') + 1);
+  std::string data;  // every file of the data directory
+  for (const auto& f : std::filesystem::recursive_directory_iterator(dir_.path())) {
+    if (f.is_regular_file()) data += file_text(f.path());
+  }
+  ASSERT_FALSE(data.empty());
+  EXPECT_EQ(data.find(kPassword), std::string::npos);
+  EXPECT_EQ(data.find(secret), std::string::npos);
+  EXPECT_NE(data.find("$argon2id$"), std::string::npos) << "the password is stored as an Argon2id hash";
+  // Passwords are checked as given: case and spaces matter, short ones are refused.
+  EXPECT_EQ(login("ada@example.com", "Correct horse battery staple").response.status, 401);
+  auto r = test::run_command({"/bin/sh", "-c",
+                              "printf 'short\\n' | " + test::eventctl_binary() + " user create --data " +
+                                  dir_.path().string() + " --email c@example.com --tenants acme"});
+  EXPECT_EQ(r.status, 2);
+}
+
+// ---------------------------------------------------------------- tokens, assets
+
+TEST_F(BrowserAccess, TokenRoutesManageTheTenantsTokens) {
+  auto c = client();
+  auto created = c.post("/v1/tokens", R"({"scopes":["events:read"]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string secret(created.json().at("secret").as_string());
+  const std::string id(created.json().at("token").at("id").as_string());
+  HttpClient reader(server_->port(), secret);
+  EXPECT_EQ(reader.get("/v1/events").status, 200);
+  expect_error(reader.post("/v1/events", R"({"event":"x"})"), 403, "insufficient_permissions");
+
+  auto key = c.post("/v1/tokens", R"({"publishable":true,"origins":["https://Web.Example"]})");
+  ASSERT_EQ(key.status, 201) << key.body;
+  EXPECT_EQ(json::serialize(key.json().at("token").at("origins")), R"(["https://web.example"])");
+  expect_error(c.post("/v1/tokens", R"({"publishable":true,"origins":["ftp://x"]})"), 400, "invalid_request");
+  expect_error(c.post("/v1/tokens", R"({"scopes":["root"]})"), 400, "invalid_request");
+  expect_error(c.post("/v1/tokens", R"({"publishable":true,"origins":[],"scopes":["admin"]})"), 400, "invalid_request");
+
+  auto list = c.get("/v1/tokens").json().at("tokens").as_array();
+  EXPECT_EQ(list.size(), 4u);  // the fixture's token and key, and the two made here
+  for (const auto& t : list) EXPECT_FALSE(t.as_object().contains("secret"));
+  HttpClient beta(server_->port(), token("beta"));
+  EXPECT_EQ(beta.get("/v1/tokens").json().at("tokens").as_array().size(), 1u);
+  expect_error(beta.del("/v1/tokens/" + id, ""), 404, "not_found");
+  EXPECT_EQ(c.del("/v1/tokens/" + id, "").status, 200);
+  expect_error(reader.get("/v1/events"), 401, "unauthorized");
+  expect_error(c.del("/v1/tokens/" + id, ""), 404, "not_found");
+}
+
+TEST_F(BrowserAccess, TrackerAndConsoleAreServed) {
+  HttpClient c(server_->port());
+  auto js = c.get("/sdk/eventsd.js");
+  EXPECT_EQ(js.status, 200);
+  EXPECT_EQ(js.header("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js.body.find("eventsd"), std::string::npos);
+  auto page = c.get("/console");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.header("Content-Security-Policy").find("default-src 'none'"), std::string::npos);
+  EXPECT_NE(page.body.find("<script src=\"/console/app.js\">"), std::string::npos);
+  EXPECT_EQ(c.get("/console/app.js").status, 200);
+  EXPECT_EQ(c.get("/console/app.css").header("Content-Type"), "text/css; charset=utf-8");
+  expect_error(c.get("/console/nope.js"), 404, "not_found");
+  // No page of the console loads anything from another host (the SVG namespace and an input's
+  // placeholder are the only absolute URLs in them).
+  for (const char* asset : {"/console", "/console/app.js", "/console/app.css"}) {
+    std::string body = c.get(asset).body;
+    for (const std::string allowed : {"http://www.w3.org/2000/svg", "https://www.example.com"}) {
+      for (auto at = body.find(allowed); at != std::string::npos; at = body.find(allowed)) body.erase(at, allowed.size());
+    }
+    EXPECT_EQ(body.find("http://"), std::string::npos) << asset;
+    EXPECT_EQ(body.find("https://"), std::string::npos) << asset;
+    EXPECT_EQ(body.find("//"), body.find("// ")) << asset << ": no protocol-relative URLs";
+  }
+}
+
+}  // namespace
+}  // namespace eventsd
