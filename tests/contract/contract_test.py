@@ -199,6 +199,13 @@ EXERCISES = [
     X("GET /v1/events/stats", 200),
     X("GET /v1/events/stats", 200, query={"group_by": "day"}),
     X("GET /v1/events/stats", 400, query={"group_by": "week"}, code="invalid_request"),
+    X("POST /v1/aggregate", 200, body={"group_by": ["day", "event"], "time_zone": "Europe/Berlin",
+                                       "metrics": ["count", "unique_contacts", "sum(data.amount)"]}),
+    X("POST /v1/aggregate", 200, body={"source": "contacts", "group_by": ["contact.email"], "limit": 5}),
+    X("POST /v1/aggregate", 400, body={"group_by": ["no_such_dimension"]}, code="invalid_request"),
+    X("POST /v1/aggregate/funnel", 200, body={"steps": [{"event": "page_view"}, {"event": "form_submit"}],
+                                              "window_seconds": 86400, "breakdown": "domain"}),
+    X("POST /v1/aggregate/funnel", 400, body={"steps": [{"event": "page_view"}]}, code="invalid_request"),
     X("GET /v1/events/stream", 200, query={"last_event_id": "0"}),
     X("GET /v1/events/stream", 400, query={"last_event_id": "x"}, code="invalid_request"),
     X("GET /v1/events/export", 200, query={"format": "jsonl"}),
@@ -519,7 +526,7 @@ class Document:
             self.raw = yaml.safe_load(f)
         self.spec = openapi_to_jsonschema(copy.deepcopy(self.raw))
         self.ops = {}
-        for path, item in self.raw["paths"].items():
+        for path, item in self.spec["paths"].items():
             for method, op in item.items():
                 if method in ("get", "put", "post", "delete", "patch", "head", "options"):
                     self.ops["%s %s" % (method.upper(), path)] = op
