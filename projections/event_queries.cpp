@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
+#include <optional>
 
 #include "eventlog/keys.h"
 
@@ -231,9 +233,13 @@ std::uint8_t doc_flags(const EventView& e) {
 // Returns early when on_match returns false.
 class Walker {
  public:
-  Walker(const ReadView& view, std::uint32_t tno, const ListRequest& r)
+  // `keep`: how many matches the caller takes at most (on_match returns false after them); the
+  // one walk that must gather before it can order (createdAt order over an index in timestamp
+  // order) keeps no more than that.
+  Walker(const ReadView& view, std::uint32_t tno, const ListRequest& r,
+         std::uint64_t keep = std::numeric_limits<std::uint64_t>::max())
       : models_(view.models), txn_(view.txn), tno_(tno), r_(r), plan_(view, tno, r.filter),
-        log_events_(view.log_txn, view.models.log()) {}
+        log_events_(view.log_txn, view.models.log()), keep_(keep) {}
 
   const Plan& plan() const { return plan_; }
 
@@ -334,20 +340,33 @@ class Walker {
       });
       return;
     }
-    // An indexed filter: gather the (few) matching sequence numbers, then order them.
-    std::vector<Entry> found;
+    // An indexed filter: the index is in timestamp order, the answer in sequence order. Only the
+    // `keep_` matches nearest the start (in the requested order) are kept, in a heap whose top
+    // is the last of them: memory grows with the page asked for, not with the matches.
+    const auto before = [&](const Entry& a, const Entry& b) { return r_.descending ? a.seq > b.seq : a.seq < b.seq; };
+    std::optional<Entry> cursor;
+    if (r_.after) cursor = Entry{r_.after->seq, 0, {}, 0};
+    const bool need_doc = plan_.needs_doc(plan_.guaranteed());
+    std::vector<Entry> kept;
     Scan scan = plan_.timestamp_scan(false);
     run_scan(txn_, scan, [&](const Entry& e, std::string_view) {
-      if (flags_match(e.flags, f)) found.push_back(e);
+      if (!flags_match(e.flags, f) || (cursor && !before(*cursor, e))) return true;
+      if (kept.size() == keep_ && !before(e, kept.front())) return true;
+      if (need_doc) {
+        auto doc = fetch(e.seq);
+        if (!doc || !plan_.doc_matches(*doc)) return true;
+      }
+      kept.push_back(Entry{e.seq, e.timestamp, {}, e.flags});
+      std::push_heap(kept.begin(), kept.end(), before);
+      if (kept.size() > keep_) {
+        std::pop_heap(kept.begin(), kept.end(), before);
+        kept.pop_back();
+      }
       return true;
     });
-    std::sort(found.begin(), found.end(), [&](const Entry& a, const Entry& b) {
-      return r_.descending ? a.seq > b.seq : a.seq < b.seq;
-    });
-    const bool need_doc = plan_.needs_doc(plan_.guaranteed());
-    for (const Entry& e : found) {
-      if (r_.after && (r_.descending ? e.seq >= r_.after->seq : e.seq <= r_.after->seq)) continue;
-      if (!emit(e, need_doc, on_match)) return;
+    std::sort_heap(kept.begin(), kept.end(), before);
+    for (const Entry& e : kept) {
+      if (!on_match(e.seq, position(e))) return;
     }
   }
 
@@ -357,6 +376,7 @@ class Walker {
   const ListRequest& r_;
   Plan plan_;
   LogEvents log_events_;
+  std::uint64_t keep_;
 };
 
 }  // namespace
@@ -381,7 +401,7 @@ std::optional<ListResult> counted_page(const ReadView& view, std::uint32_t tno,
   if (request.offset <= skip_from_end) return std::nullopt;
   ListRequest reversed = request;
   reversed.descending = !request.descending;
-  Walker walker(view, tno, reversed);
+  Walker walker(view, tno, reversed, skip_from_end + take);
   std::uint64_t to_skip = skip_from_end;
   std::optional<ListPosition> last;  // the page's last event in the requested order
   walker.walk([&](std::uint64_t seq, const ListPosition& pos) {
@@ -406,13 +426,20 @@ std::optional<ListResult> counted_page(const ReadView& view, std::uint32_t tno,
 ListResult list_events(const ReadView& view, std::uint32_t tno,
                        const ListRequest& request) {
   ListResult result;
-  Walker walker(view, tno, request);
+  if (request.offset > request.max_skip) {
+    result.too_deep = true;
+    return result;
+  }
+  // The walk takes the page and one more (to know whether a next page exists).
+  const std::uint64_t keep = request.offset + request.limit + 1;
+  Walker walker(view, tno, request, keep);
   auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
   if (counted && !request.after) {
     if (auto page = counted_page(view, tno, request, *counted)) return std::move(*page);
   }
-  // From a cursor the walk sees only what follows it: count the whole listing apart.
-  if (request.count_total && !counted && request.after) {
+  // From a cursor the walk sees only what follows it, and a createdAt walk only the page: count
+  // the whole listing apart.
+  if (request.count_total && !counted && (request.after || request.sort_by == SortBy::created_at)) {
     counted = count_events(view, tno, request.filter);
   }
   const bool scan_for_total = request.count_total && !counted;
