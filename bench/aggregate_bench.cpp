@@ -7,48 +7,16 @@
 #include <cstdlib>
 
 #include "bench/dataset.h"
-#include "eventlog/data_dir.h"
 #include "eventlog/log.h"
 #include "projections/aggregate.h"
 #include "projections/event_queries.h"
 #include "projections/funnel.h"
-#include "projections/generations.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
 namespace {
 
-// The data directory as eventsd serves it (eventlog/data_dir.h): the log's environment and the
-// read-model generation CURRENT names, both opened read-only.
-struct Fixture {
-  Fixture() {
-    const char* env = std::getenv("BENCH_DATA");
-    const std::filesystem::path dir = env ? env : "/tmp/eventsd-bench-queries";
-    now = bench::ensure_dataset(dir);
-    StoreOptions read_only;
-    read_only.read_only = true;
-    read_only.create = false;
-    log_store.emplace(data_dir::log_dir(dir), read_only);
-    log.emplace(*log_store);
-    const auto read_dir = data_dir::read_dir(dir);
-    generation.emplace(read_dir, *generations::current(read_dir), *log, false, true);
-    auto r = generation->store().read();
-    tno = *generation->models().tenant_no(r.txn(), "big");
-  }
-  // A request's snapshots: the read models' and the log's.
-  struct Snapshot {
-    Store::Reader models, log;
-    const ReadModels& read_models;
-    ReadView view() const { return {read_models, models.txn(), log.txn()}; }
-  };
-  Snapshot snapshot() { return {generation->store().read(), log_store->read(), generation->models()}; }
-
-  Millis now = 0;
-  std::optional<Store> log_store;
-  std::optional<Log> log;
-  std::optional<Generation> generation;
-  std::uint32_t tno = 0;
-};
+using Fixture = bench::ServedDataset;
 
 Fixture& fixture() {
   static Fixture f;

@@ -4,6 +4,9 @@
 #include <iostream>
 #include <random>
 
+#include <cstdlib>
+
+#include "eventlog/data_dir.h"
 #include "tests/support/in_process.h"
 
 namespace eventsd::bench {
@@ -73,6 +76,21 @@ Millis ensure_dataset(const std::filesystem::path& dir) {
   std::ofstream(marker) << now << "\n";
   std::cerr << "data set ready\n";
   return now;
+}
+
+ServedDataset::ServedDataset() {
+  const char* env = std::getenv("BENCH_DATA");
+  const std::filesystem::path dir = env ? env : "/tmp/eventsd-bench-queries";
+  now = ensure_dataset(dir);
+  StoreOptions read_only;
+  read_only.read_only = true;
+  read_only.create = false;
+  log_store.emplace(data_dir::log_dir(dir), read_only);
+  log.emplace(*log_store);
+  const auto read_dir = data_dir::read_dir(dir);
+  generation.emplace(read_dir, *generations::current(read_dir), *log, false, true);
+  auto r = generation->store().read();
+  tno = *generation->models().tenant_no(r.txn(), "big");
 }
 
 }  // namespace eventsd::bench

@@ -5,8 +5,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
+#include "eventlog/log.h"
+#include "eventlog/store.h"
 #include "eventlog/time.h"
+#include "projections/generations.h"
+#include "projections/read_models.h"
 
 namespace eventsd::bench {
 
@@ -16,5 +21,26 @@ inline constexpr int kOtherTenantEvents = 10'000;
 
 // Makes sure `dir` holds the data set; returns the `now` it was built around.
 Millis ensure_dataset(const std::filesystem::path& dir);
+
+// The data set as eventsd serves it (eventlog/data_dir.h): the log's environment and the
+// read-model generation CURRENT names, both opened read-only; the directory is BENCH_DATA
+// (default /tmp/eventsd-bench-queries), built first when it does not hold the set.
+struct ServedDataset {
+  ServedDataset();
+
+  // A request's snapshots: the read models' and the log's.
+  struct Snapshot {
+    Store::Reader models, log;
+    const ReadModels& read_models;
+    ReadView view() const { return {read_models, models.txn(), log.txn()}; }
+  };
+  Snapshot snapshot() { return {generation->store().read(), log_store->read(), generation->models()}; }
+
+  Millis now = 0;
+  std::optional<Store> log_store;
+  std::optional<Log> log;
+  std::optional<Generation> generation;
+  std::uint32_t tno = 0;  // tenant "big"
+};
 
 }  // namespace eventsd::bench

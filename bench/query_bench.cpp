@@ -16,23 +16,7 @@
 namespace eventsd {
 namespace {
 
-struct Fixture {
-  Fixture() {
-    const char* env = std::getenv("BENCH_DATA");
-    const std::filesystem::path dir = env ? env : "/tmp/eventsd-bench-queries";
-    now = bench::ensure_dataset(dir);
-    store.emplace(dir);
-    log.emplace(*store);
-    models.emplace(*store, *log);
-    auto r = store->read();
-    tno = *models->tenant_no(r.txn(), "big");
-  }
-  Millis now = 0;
-  std::optional<Store> store;
-  std::optional<Log> log;
-  std::optional<ReadModels> models;
-  std::uint32_t tno = 0;
-};
+using Fixture = bench::ServedDataset;
 
 Fixture& fixture() {
   static Fixture f;
@@ -43,8 +27,8 @@ template <class Query>
 void run(benchmark::State& state, Query&& query) {
   auto& f = fixture();
   for (auto _ : state) {
-    auto snapshot = f.store->read();
-    benchmark::DoNotOptimize(query(f, snapshot.txn()));
+    const auto snapshot = f.snapshot();
+    benchmark::DoNotOptimize(query(f, snapshot.view()));
   }
 }
 
@@ -55,55 +39,55 @@ ListRequest page(std::uint64_t number) {
 }
 
 void BM_FirstPage(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events({*f.models, t, t}, f.tno, page(1)).events.size(); });
+  run(s, [](Fixture& f, const ReadView& v) { return list_events(v, f.tno, page(1)).events.size(); });
 }
 void BM_Page50(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return list_events({*f.models, t, t}, f.tno, page(50)).events.size(); });
+  run(s, [](Fixture& f, const ReadView& v) { return list_events(v, f.tno, page(50)).events.size(); });
 }
 void BM_TypeFilter(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) {
+  run(s, [](Fixture& f, const ReadView& v) {
     auto r = page(1);
     r.filter.event_type = "form_submit";
-    return list_events({*f.models, t, t}, f.tno, r).events.size();
+    return list_events(v, f.tno, r).events.size();
   });
 }
 void BM_ContactFilter(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) {
+  run(s, [](Fixture& f, const ReadView& v) {
     auto r = page(1);
     r.filter.contact_id = "ct_4242";
-    return list_events({*f.models, t, t}, f.tno, r).events.size();
+    return list_events(v, f.tno, r).events.size();
   });
 }
 void BM_DomainLast7Days(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) {
+  run(s, [](Fixture& f, const ReadView& v) {
     auto r = page(1);
     r.filter.domain = "site7.example.com";
     r.filter.after = f.now - 7 * kMillisPerDay;
     r.filter.before = f.now;
-    return list_events({*f.models, t, t}, f.tno, r).events.size();
+    return list_events(v, f.tno, r).events.size();
   });
 }
 void BM_CountOnlyType(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) {
+  run(s, [](Fixture& f, const ReadView& v) {
     EventFilter filter;
     filter.event_type = "page_view";
-    return count_events({*f.models, t, t}, f.tno, filter);
+    return count_events(v, f.tno, filter);
   });
 }
 void BM_Stats(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return compute_stats({*f.models, t, t}, f.tno, {}).total; });
+  run(s, [](Fixture& f, const ReadView& v) { return compute_stats(v, f.tno, {}).total; });
 }
 void BM_StatsSmallTenant(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) {
-    auto tno = *f.models->tenant_no(t, "t042");
-    return compute_stats({*f.models, t, t}, tno, {}).total;
+  run(s, [](Fixture&, const ReadView& v) {
+    auto tno = *v.models.tenant_no(v.txn, "t042");
+    return compute_stats(v, tno, {}).total;
   });
 }
 void BM_Types(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return event_types({*f.models, t, t}, f.tno).size(); });
+  run(s, [](Fixture& f, const ReadView& v) { return event_types(v, f.tno).size(); });
 }
 void BM_Lead(benchmark::State& s) {
-  run(s, [](Fixture& f, const lmdb::Txn& t) { return find_lead({*f.models, t, t}, f.tno, "ct_4242").has_value(); });
+  run(s, [](Fixture& f, const ReadView& v) { return find_lead(v, f.tno, "ct_4242").has_value(); });
 }
 
 BENCHMARK(BM_FirstPage)->Unit(benchmark::kMicrosecond);
