@@ -426,21 +426,20 @@ std::optional<ListResult> counted_page(const ReadView& view, std::uint32_t tno,
 ListResult list_events(const ReadView& view, std::uint32_t tno,
                        const ListRequest& request) {
   ListResult result;
-  if (request.offset > request.max_skip) {
-    result.too_deep = true;
-    return result;
-  }
   // The walk takes the page and one more (to know whether a next page exists).
   const std::uint64_t keep = request.offset + request.limit + 1;
   Walker walker(view, tno, request, keep);
-  auto counted = request.count_total ? walker.plan().counted_total() : std::nullopt;
-  if (counted && !request.after) {
-    if (auto page = counted_page(view, tno, request, *counted)) return std::move(*page);
-  }
+  // A page deeper than max_skip is placed by the total: past the end, walked from the nearer
+  // end, or too deep.
+  const bool placed = !request.after && request.offset > request.max_skip;
+  auto counted = request.count_total || placed ? walker.plan().counted_total() : std::nullopt;
   // From a cursor the walk sees only what follows it, and a createdAt walk only the page: count
   // the whole listing apart.
-  if (request.count_total && !counted && (request.after || request.sort_by == SortBy::created_at)) {
+  if (!counted && (placed || (request.count_total && (request.after || request.sort_by == SortBy::created_at)))) {
     counted = count_events(view, tno, request.filter);
+  }
+  if (counted && !request.after) {
+    if (auto page = counted_page(view, tno, request, *counted)) return std::move(*page);
   }
   const bool scan_for_total = request.count_total && !counted;
   std::uint64_t matched = 0;
