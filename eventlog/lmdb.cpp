@@ -86,6 +86,11 @@ void Txn::commit() {
   check(mdb_txn_commit(t), "mdb_txn_commit");
 }
 
+void Txn::renew() {
+  mdb_txn_reset(txn_);
+  check(mdb_txn_renew(txn_), "mdb_txn_renew");
+}
+
 void Txn::abort() noexcept {
   if (txn_) mdb_txn_abort(std::exchange(txn_, nullptr));
 }

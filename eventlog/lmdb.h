@@ -103,6 +103,9 @@ class Txn {
 
   void commit();
   void abort() noexcept;
+  // A read-only transaction moves to the newest snapshot (mdb_txn_reset, mdb_txn_renew): every
+  // value read before, and every cursor on it, is invalid after. The handle stays the same.
+  void renew();
 
   // Returns false when the key is absent. `out` is valid until the transaction ends.
   bool get(MDB_dbi dbi, std::string_view key, std::string_view& out) const;

@@ -30,6 +30,11 @@ class LogEvents {
   LogEvents(const lmdb::Txn& txn, const Log& log) : txn_(txn), log_(log) {}
   // The event as ingested; nullopt when the log holds no such event.
   std::optional<schema::Event::Reader> get(std::uint64_t seq);
+  // Forgets the record it read last (call it when the transaction moved to a newer snapshot).
+  void forget() {
+    events_.reset();
+    view_.reset();
+  }
 
  private:
   const lmdb::Txn& txn_;

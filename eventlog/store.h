@@ -65,6 +65,8 @@ class Store {
   class Reader {
    public:
     const lmdb::Txn& txn() const { return txn_; }
+    // Moves to the newest snapshot (lmdb::Txn::renew): whatever was read before is invalid.
+    void renew() { txn_.renew(); }
 
    private:
     friend class Store;

@@ -35,8 +35,13 @@ class TenantView {
  public:
   TenantView(const App& app, std::string_view tenant)
       : generation_(live(app)), snapshot_(generation_->store().read()), log_snapshot_(app.store.read()),
-        read_{generation_->models(), snapshot_.txn(), log_snapshot_.txn()},
+        read_{generation_->models(), snapshot_.txn(), log_snapshot_.txn(), [this] {
+                snapshot_.renew();
+                log_snapshot_.renew();
+              }},
         tno_(read_.models.tenant_no(read_.txn, tenant)) {}
+  TenantView(const TenantView&) = delete;  // the view's renew refers to this object
+  TenantView& operator=(const TenantView&) = delete;
 
   // What the projections' queries read.
   const ReadView& read() const { return read_; }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -51,39 +52,55 @@ Entry decode_entry(const Scan& scan, std::string_view key, std::string_view valu
   return e;
 }
 
-// Calls visit(entry, value) for each entry of the scan, in order, until it returns false.
-template <class Visit>
-void run_scan(const lmdb::Txn& txn, const Scan& scan, Visit&& visit) {
-  lmdb::Cursor cursor(txn, scan.db);
-  bool ok;
+// Positions `cursor` on the scan's first entry (in its order) strictly after the key `after`,
+// or on its first entry. False when there is none.
+bool seek(lmdb::Cursor& cursor, const Scan& scan, const std::optional<std::string>& after) {
   if (!scan.descending) {
     std::string start = scan.prefix;
     if (scan.lo_ts) start = Key().raw(scan.prefix).i64(*scan.lo_ts).str();
-    if (scan.after && *scan.after >= start) start = *scan.after;
-    ok = cursor.seek(start);
-    if (ok && scan.after && cursor.key() == *scan.after) ok = cursor.next();
-  } else {
-    std::string end = keys::prefix_end(scan.prefix);
-    if (scan.hi_ts && *scan.hi_ts < std::numeric_limits<Millis>::max()) {
-      end = Key().raw(scan.prefix).i64(*scan.hi_ts + 1).str();
-    }
-    if (scan.after && (end.empty() || *scan.after < end)) end = *scan.after;
-    // Position on the last key strictly below `end`.
-    if (end.empty()) {
-      ok = cursor.last();
-    } else {
-      ok = cursor.seek(end) ? cursor.prev() : cursor.last();
-    }
+    if (after && *after >= start) start = *after;
+    bool ok = cursor.seek(start);
+    if (ok && after && cursor.key() == *after) ok = cursor.next();
+    return ok;
   }
-  for (; ok; ok = scan.descending ? cursor.prev() : cursor.next()) {
-    const std::string_view key = cursor.key();
+  std::string end = keys::prefix_end(scan.prefix);
+  if (scan.hi_ts && *scan.hi_ts < std::numeric_limits<Millis>::max()) {
+    end = Key().raw(scan.prefix).i64(*scan.hi_ts + 1).str();
+  }
+  if (after && (end.empty() || *after < end)) end = *after;
+  // Position on the last key strictly below `end`.
+  if (end.empty()) return cursor.last();
+  return cursor.seek(end) ? cursor.prev() : cursor.last();
+}
+
+// Calls visit(entry, value) for each entry of the scan, in order, until it returns false. Unless
+// `renew` is empty, it calls it after every kEntriesPerSnapshot entries, to move the transaction
+// to the newest snapshot, and goes on after the last key visited: a scan holds no snapshot for
+// more than that many entries. An entry is visited once; one written behind the scan's place
+// meanwhile is not seen, one ahead of it is.
+template <class Visit>
+void run_scan(const lmdb::Txn& txn, const Scan& scan, Visit&& visit, const std::function<void()>& renew) {
+  std::optional<lmdb::Cursor> cursor(std::in_place, txn, scan.db);
+  bool ok = seek(*cursor, scan, scan.after);
+  std::uint64_t visited = 0;
+  while (ok) {
+    const std::string_view key = cursor->key();
     if (!key.starts_with(scan.prefix)) break;
-    Entry e = decode_entry(scan, key, cursor.value());
+    Entry e = decode_entry(scan, key, cursor->value());
     if (scan.layout == Layout::ts_seq) {
       if (!scan.descending && scan.hi_ts && e.timestamp > *scan.hi_ts) break;
       if (scan.descending && scan.lo_ts && e.timestamp < *scan.lo_ts) break;
     }
-    if (!visit(e, cursor.value())) break;
+    if (!visit(e, cursor->value())) break;
+    if (renew && ++visited % kEntriesPerSnapshot == 0) {
+      const std::string at(key);
+      cursor.reset();
+      renew();
+      cursor.emplace(txn, scan.db);
+      ok = seek(*cursor, scan, at);
+      continue;
+    }
+    ok = scan.descending ? cursor->prev() : cursor->next();
   }
 }
 
@@ -239,7 +256,16 @@ class Walker {
   Walker(const ReadView& view, std::uint32_t tno, const ListRequest& r,
          std::uint64_t keep = std::numeric_limits<std::uint64_t>::max())
       : models_(view.models), txn_(view.txn), tno_(tno), r_(r), plan_(view, tno, r.filter),
-        log_events_(view.log_txn, view.models.log()), keep_(keep) {}
+        log_events_(view.log_txn, view.models.log()), keep_(keep) {
+    if (view.renew) {
+      renew_ = [this, &view] {
+        log_events_.forget();
+        view.renew();
+      };
+    }
+  }
+  Walker(const Walker&) = delete;  // renew_ refers to this object
+  Walker& operator=(const Walker&) = delete;
 
   const Plan& plan() const { return plan_; }
 
@@ -282,7 +308,7 @@ class Walker {
     run_scan(txn_, scan, [&](const Entry& e, std::string_view) {
       if (!flags_match(e.flags, r_.filter)) return true;
       return emit(e, need_doc, on_match);
-    });
+    }, renew_);
   }
 
   template <class OnMatch>
@@ -314,7 +340,7 @@ class Walker {
       if ((f.after && e.timestamp < *f.after) || (f.before && e.timestamp > *f.before)) return true;
       if (r_.filter.event_type) e.name = *r_.filter.event_type;
       return emit(e, need_doc, on_match);
-    });
+    }, renew_);
   }
 
   template <class OnMatch>
@@ -337,7 +363,7 @@ class Walker {
         if ((f.after && e.timestamp < *f.after) || (f.before && e.timestamp > *f.before)) return true;
         if (!plan_.doc_matches(view)) return true;
         return on_match(e.seq, position(e));
-      });
+      }, renew_);
       return;
     }
     // An indexed filter: the index is in timestamp order, the answer in sequence order. Only the
@@ -363,7 +389,7 @@ class Walker {
         kept.pop_back();
       }
       return true;
-    });
+    }, renew_);
     std::sort_heap(kept.begin(), kept.end(), before);
     for (const Entry& e : kept) {
       if (!on_match(e.seq, position(e))) return;
@@ -377,6 +403,7 @@ class Walker {
   Plan plan_;
   LogEvents log_events_;
   std::uint64_t keep_;
+  std::function<void()> renew_;  // empty when the view cannot move
 };
 
 }  // namespace

@@ -41,6 +41,11 @@ struct ListPosition {
   std::uint64_t seq = 0;
 };
 
+// A scan of a listing or a count holds one snapshot for at most this many index entries (a few
+// milliseconds), then moves to the newest (ReadView::renew) and goes on from where it was, so
+// that no request keeps the projector from reusing pages however many events it walks.
+inline constexpr std::uint64_t kEntriesPerSnapshot = 4096;
+
 struct ListRequest {
   EventFilter filter;
   SortBy sort_by = SortBy::timestamp;

@@ -174,6 +174,7 @@ void Projector::adopt(std::shared_ptr<Generation> next) {
     applied_ = next->checkpoint();
   }
   if (old && old->number() != next->number()) old->retire();
+  old.reset();  // its files go with its last reader, from now on
   std::error_code ec;
   fs::remove(read_dir_ / "OFFER", ec);
   {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -173,6 +174,10 @@ struct ReadView {
   const ReadModels& models;
   const lmdb::Txn& txn;      // the read models
   const lmdb::Txn& log_txn;  // the log
+  // Moves both transactions to their newest snapshots, or is empty when the view cannot move.
+  // A long scan calls it between entries (event_queries.h: kEntriesPerSnapshot), so that no
+  // request pins old pages for long; nothing read before the call may be used after it.
+  std::function<void()> renew = {};
 };
 
 }  // namespace eventsd

@@ -157,6 +157,10 @@ TEST(Projector, AnOnlineRebuildSwitchesGenerationsWhileWritesGoOn) {
     ++written;
     EXPECT_EQ(count(p, "t"), written);
   }
+  // One more write: answered once the projector is past the switch (adopt delivers it, or a
+  // later fold does).
+  p.submit(ingest_command("t", {event("after", static_cast<Millis>(written))}));
+  ++written;
   EXPECT_EQ(count(p, "t"), written);
   EXPECT_FALSE(p.projector.rebuild_status().running);
   // The old generation's files go with its last reader.

@@ -308,6 +308,49 @@ TEST(WritePath, CreatedAtOrderWithAFilterPagesLikeTheWholeListing) {
   }
 }
 
+// A scan the counters cannot answer walks every index entry; it holds one snapshot for at most
+// kEntriesPerSnapshot of them, then moves to the newest and goes on from its place: what was
+// written ahead of its place meanwhile is counted, what was written behind it is not, nothing
+// twice.
+TEST(WritePath, LongScansMoveToNewerSnapshotsAndGoOnFromTheirPlace) {
+  test::TempDir dir;
+  test::InProcess p(dir.path());
+  auto with_url = [](std::string name, Millis ts) {
+    auto e = event(std::move(name), ts);
+    e.url = "https://x.example/a/" + std::to_string(ts);
+    return e;
+  };
+  for (int b = 0; b < 10; ++b) {
+    std::vector<EventInput> batch;
+    for (int i = 0; i < 1000; ++i) batch.push_back(with_url("view", 1'000'000 + b * 1000 + i));
+    p.submit(ingest_command("t", batch));
+  }
+  auto snap = p.read();
+  const auto tno = *snap.tno("t");
+  int renewals = 0;
+  const ReadView view{snap.view.models, snap.models.txn(), snap.log.txn(), [&] {
+                        if (++renewals == 1) {
+                          // Newest first: 100 older than every event lie ahead, 100 newer behind.
+                          std::vector<EventInput> ahead, behind;
+                          for (int i = 0; i < 100; ++i) {
+                            ahead.push_back(with_url("view", 1'000 + i));
+                            behind.push_back(with_url("view", 9'000'000 + i));
+                          }
+                          p.submit(ingest_command("t", ahead));
+                          p.submit(ingest_command("t", behind));
+                        }
+                        snap.models.renew();
+                        snap.log.renew();
+                      }};
+  EventFilter by_url;
+  by_url.url_contains = "/a/";
+  EXPECT_EQ(count_events(view, tno, by_url), 10'100u);
+  EXPECT_EQ(renewals, static_cast<int>(10'100 / kEntriesPerSnapshot));
+  // A view that cannot move sees one snapshot: its own.
+  auto fresh = p.read();
+  EXPECT_EQ(count_events(fresh.view, tno, by_url), 10'200u);
+}
+
 TEST(WritePath, ARebuildFoldsIdenticalReadModels) {
   test::TempDir dir;
   test::InProcess p(dir.path());
