@@ -11,17 +11,17 @@ namespace eventsd {
 
 using keys::Key;
 
-namespace {
-constexpr std::string_view kCheckpoint = "checkpoint";
-constexpr std::string_view kNextTenant = "next_tenant";
-constexpr std::string_view kLayout = "layout";
-
-std::uint8_t flags_of(const EventView& e) {
+std::uint8_t index_flags(const EventView& e) {
   std::uint8_t f = 0;
   if (e.identified()) f |= kIdentified;
   if (e.suppressed()) f |= kSuppressed;
   return f;
 }
+
+namespace {
+constexpr std::string_view kCheckpoint = "checkpoint";
+constexpr std::string_view kNextTenant = "next_tenant";
+constexpr std::string_view kLayout = "layout";
 
 Key count_key(std::uint32_t tno, CountKind kind) {
   return Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
@@ -156,30 +156,6 @@ void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
   txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), Key().u64(seq));
 }
 
-void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
-                                 schema::RetentionApplied::Reader fact, std::uint64_t position) const {
-  // (tenant number, seq) of the events the record purges: those it lists, or (a record written
-  // before retention took steps) every campaign event older than the cutoff. Collected first:
-  // removing an event deletes its expiry entry under the cursor.
-  std::vector<std::pair<std::uint32_t, std::uint64_t>> expired;
-  if (fact.getListed()) {
-    for (auto e : fact.getEvents()) {
-      const auto tno = tenant_no(txn, text_view(e.getTenant()));
-      const auto seq = tno ? find_seq(txn, *tno, text_view(e.getId())) : std::nullopt;
-      if (seq) expired.emplace_back(*tno, *seq);
-    }
-  } else {
-    lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
-    for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < fact.getCampaignCutoff(); ok = cursor.next()) {
-      expired.emplace_back(keys::read_u32(cursor.key(), 8), keys::read_u64(cursor.key(), 12));
-    }
-  }
-  for (const auto& [tno, seq] : expired) {
-    if (auto e = events.get(seq)) audit(txn, tno, text_view(e->getId()), position, seq);
-    remove_event(txn, counts, events, tno, seq);
-  }
-}
-
 std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uint32_t tno,
                                                   std::string_view id) const {
   std::string_view v;
@@ -275,16 +251,8 @@ void ReadModels::mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, 
   }
 }
 
-std::string ReadModels::resolve_contact(const lmdb::Txn& txn, std::uint32_t tno,
-                                        std::string_view contact) const {
-  std::string_view v;
-  if (txn.get(dbs_.aliases, Key().u32(tno).str(contact), v)) return std::string(v);
-  return std::string(contact);
-}
-
-template <class Change>
-void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
-                              std::uint32_t tno, std::uint64_t seq, Change&& change) const {
+void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
+                              std::uint64_t seq, const std::function<void(EventOverlay&)>& change) const {
   const Key key = Key().u32(tno).u64(seq);
   std::string_view value;
   if (!txn.get(dbs_.events, key, value)) return;
@@ -295,41 +263,6 @@ void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& ev
   change(view.overlay);
   index(txn, counts, tno, seq, view, true);
   txn.put(dbs_.events, key, view.overlay.encode());
-}
-
-void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
-                                schema::ContactsMerged::Reader fact) const {
-  const std::string from(text_view(fact.getFrom()));
-  const std::string into(text_view(fact.getInto()));
-  for (auto id : fact.getMoved()) {
-    if (auto seq = find_seq(txn, tno, text_view(id))) {
-      change_event(txn, counts, events, tno, *seq, [&](EventOverlay& o) {
-        // The event keeps the contact it was first recorded for, through any chain of merges.
-        if (!o.original_contact_id) {
-          auto base = events.get(*seq);
-          o.original_contact_id = base && base->hasOriginalContactId()
-                                      ? std::string(text_view(base->getOriginalContactId()))
-                                      : from;
-        }
-        o.contact_id = into;
-      });
-    }
-  }
-  // `from` and everything merged into it now stand for `into`: one hop, always.
-  std::vector<std::string> members{from};
-  {
-    const Key prefix = Key().u32(tno).str(from);
-    lmdb::Cursor cursor(txn, dbs_.merged);
-    for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      const auto rest = cursor.key().substr(prefix.size());
-      members.emplace_back(rest.substr(0, rest.size() - 1));
-    }
-  }
-  for (const auto& m : members) {
-    txn.put(dbs_.aliases, Key().u32(tno).str(m), into);
-    txn.del(dbs_.merged, Key().u32(tno).str(from).str(m));
-    txn.put(dbs_.merged, Key().u32(tno).str(into).str(m), std::string_view());
-  }
 }
 
 void ReadModels::insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
@@ -357,7 +290,7 @@ void ReadModels::remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& ev
 
 void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
                        const EventView& e, bool insert) const {
-  const std::uint8_t flags = flags_of(e);
+  const std::uint8_t flags = index_flags(e);
   const std::string_view flag_value(reinterpret_cast<const char*>(&flags), 1);
   const auto reason = static_cast<std::uint8_t>(e.suppression());
   const std::int64_t ts = e.base.getTimestamp();

@@ -58,6 +58,8 @@ enum class CountKind : std::uint8_t {
 // so a contact's score and its velocity windows are read from its index range alone.
 inline constexpr std::uint8_t kIdentified = 1;
 inline constexpr std::uint8_t kSuppressed = 2;
+// The flags byte of an event's index entries.
+std::uint8_t index_flags(const EventView& e);
 
 struct ContactEntry {
   std::uint8_t flags = 0;
@@ -148,9 +150,8 @@ class ReadModels {
   void merge_contacts(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
                       schema::ContactsMerged::Reader fact) const;
   // Re-indexes a live event after `change` edits its overlay.
-  template <class Change>
   void change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
-                    std::uint64_t seq, Change&& change) const;
+                    std::uint64_t seq, const std::function<void(EventOverlay&)>& change) const;
   void insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
                     schema::Event::Reader event) const;
   void remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
