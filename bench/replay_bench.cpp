@@ -66,7 +66,7 @@ void build(const std::filesystem::path& dir, std::uint64_t total) {
   }
   for (auto& t : threads) t.join();
   p.writer.stop();
-  std::ofstream(dir / "replay-events-v2") << total << "\n";
+  std::ofstream(dir / "replay-events-v3") << total << "\n";
 }
 
 double median(std::vector<double> v) {
@@ -84,7 +84,7 @@ int main() {
   const char* data = std::getenv("BENCH_DATA");
   const std::filesystem::path dir = data ? data : "/tmp/eventsd-bench-replay";
   std::uint64_t have = 0;
-  if (std::ifstream in(dir / "replay-events-v2"); in) in >> have;
+  if (std::ifstream in(dir / "replay-events-v3"); in) in >> have;
   if (have != total) build(dir, total);
 
   Store store(data_dir::log_dir(dir));
