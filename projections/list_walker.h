@@ -15,7 +15,7 @@
 
 namespace eventsd::listing {
 
-// Walks matching events in the requested order, calling on_match(seq, position, doc-or-null).
+// Walks matching events in the requested order, calling on_match(seq, position).
 // Returns early when on_match returns false.
 class Walker {
  public:
