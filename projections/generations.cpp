@@ -108,10 +108,18 @@ std::uint64_t Generation::checkpoint() const {
 }
 
 void Generation::flush() {
+  std::lock_guard lock(flush_mutex_);
+  // The snapshot read before the sync names what the sync makes durable: at least every
+  // transaction committed before it. Later ones may be flushed too; the sidecar promises no more.
+  std::uint64_t txnid = 0, checkpoint = 0;
+  {
+    auto reader = store_.read();
+    txnid = mdb_txn_id(reader.txn().get());
+    checkpoint = models_.checkpoint(reader.txn());
+  }
   store_.sync();
   std::ostringstream out;
-  out << "boot_id=" << generations::boot_id() << "\ntxnid=" << store_.env().last_txnid()
-      << "\ncheckpoint=" << checkpoint() << "\n";
+  out << "boot_id=" << generations::boot_id() << "\ntxnid=" << txnid << "\ncheckpoint=" << checkpoint << "\n";
   write_durably(sidecar(read_dir_, number_), out.str());
 }
 

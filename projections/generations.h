@@ -10,7 +10,8 @@
 // otherwise an OS crash may have torn it, and it is folded again rather than served.
 //
 // Thread safety: a Generation's store and models follow Store's and ReadModels' rules; flush()
-// and retire() are for the thread that writes the generation. The free functions are for one
+// may be called from any thread, while another commits (calls are serialized), and retire() from
+// any thread. The free functions are for one
 // thread at a time (the projector, or a tool holding the directory).
 #pragma once
 
@@ -18,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -45,7 +47,8 @@ class Generation {
   // The last log position folded (read in a fresh snapshot).
   std::uint64_t checkpoint() const;
 
-  // Flushes every commit to disk and records it in the sidecar.
+  // Flushes to disk every commit made before it started (commits may go on meanwhile) and
+  // records the last of them in the sidecar.
   void flush();
   // Marks the generation for removal once no one holds it.
   void retire() { retired_ = true; }
@@ -56,6 +59,7 @@ class Generation {
   Store store_;
   ReadModels models_;
   std::atomic<bool> retired_{false};
+  std::mutex flush_mutex_;  // one flush at a time: the sidecar is written whole
 };
 
 namespace generations {

@@ -76,11 +76,32 @@ std::string Projector::open() {
 }
 
 void Projector::start() {
-  last_flush_ = last_offer_check_ = std::chrono::steady_clock::now();
+  last_offer_check_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "projector");
     run();
   });
+  flush_thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "flush");
+    flush_until_stopped();
+  });
+}
+
+// The flush is an fdatasync of every page written since the last one: done here, folding (and
+// so the answers to writes) does not wait for it.
+void Projector::flush_until_stopped() {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      if (flush_wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_; })) return;
+    }
+    try {
+      if (auto live = current()) live->flush();
+    } catch (const std::exception& e) {
+      // Not fatal: the generation is only less known to be on disk; the next flush tries again.
+      std::fprintf(stderr, "eventsd: read models: flush failed: %s\n", e.what());
+    }
+  }
 }
 
 void Projector::stop() {
@@ -92,7 +113,9 @@ void Projector::stop() {
   }
   wake_.notify_one();
   room_.notify_all();
+  flush_wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (flush_thread_.joinable()) flush_thread_.join();
 }
 
 std::shared_ptr<Generation> Projector::current() const {
@@ -262,10 +285,7 @@ void Projector::run_until_stopped() {
       if (next) adopt(std::move(next));
       bool more = fold_live();
       while (more && stop) more = fold_live();
-      if (auto live = current(); live && (stop || std::chrono::steady_clock::now() - last_flush_ >= options_.flush_interval)) {
-        live->flush();
-        last_flush_ = std::chrono::steady_clock::now();
-      }
+      if (auto live = current(); live && stop) live->flush();
       if (stop) return;
       if (more) wake_.notify_one();
     }

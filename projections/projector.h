@@ -10,8 +10,9 @@
 // CURRENT and serves it from then on; readers still holding the old one finish with it, and its
 // files go with the last of them.
 //
-// The live generation is flushed to disk at most every Options::flush_interval (and at stop), not
-// per commit: its sidecar says what is on disk (generations.h).
+// The live generation is flushed to disk every Options::flush_interval by a thread of its own, so
+// that folding never waits for the disk, and at stop; not per commit: its sidecar says what is on
+// disk (generations.h).
 //
 // Thread safety: every public member may be called from any thread, except open() and start()
 // (start-up) and the setters (before start()).
@@ -89,6 +90,7 @@ class Projector {
  private:
   void run();
   void run_until_stopped();
+  void flush_until_stopped();
   void rebuild_thread(std::shared_ptr<Generation> generation);
   bool fold_live();
   // Catches `next` up to the log's head and serves it from then on.
@@ -106,6 +108,7 @@ class Projector {
   mutable std::mutex mutex_;
   std::condition_variable wake_;       // the projector thread: work to do
   std::condition_variable room_;       // the writer: lag went down
+  std::condition_variable flush_wake_;  // the flush thread: stopping
   std::shared_ptr<Generation> live_;   // guarded by mutex_
   std::shared_ptr<Generation> ready_;  // a rebuilt generation waiting to be adopted (mutex_)
   std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;  // by position (mutex_)
@@ -113,13 +116,14 @@ class Projector {
   std::atomic<std::uint64_t> applied_{0};
   std::atomic<bool> stalled_{false};
   bool stopping_ = false;  // mutex_
-  std::chrono::steady_clock::time_point last_flush_, last_offer_check_;
+  std::chrono::steady_clock::time_point last_offer_check_;
 
   mutable std::mutex rebuild_mutex_;
   RebuildStatus rebuild_;            // rebuild_mutex_
   std::thread rebuild_thread_;
   std::atomic<bool> rebuild_stop_{false};
   std::thread thread_;
+  std::thread flush_thread_;  // flushes the live generation every flush_interval, apart from folding
 };
 
 }  // namespace eventsd
