@@ -328,23 +328,31 @@ void Projector::rebuild_thread(std::shared_ptr<Generation> generation) {
       rebuild_.folded = bulk.checkpoint;
       rebuild_.events = bulk.events;
     }
-    for (;;) {
-      if (rebuild_stop_) {
-        generation->retire();
-        std::lock_guard lock(rebuild_mutex_);
-        rebuild_.running = false;
-        return;
+    // Record by record until close to the head; false when asked to stop.
+    auto catch_up = [&] {
+      for (;;) {
+        if (rebuild_stop_) {
+          generation->retire();
+          std::lock_guard lock(rebuild_mutex_);
+          rebuild_.running = false;
+          return false;
+        }
+        const Folded f = fold_step(*generation, log_store_, log_, kRebuildStep);
+        const std::uint64_t head = head_.load();
+        {
+          std::lock_guard lock(rebuild_mutex_);
+          rebuild_.folded = f.checkpoint;
+          rebuild_.target = std::max(head, f.checkpoint);
+          rebuild_.events += f.events;
+        }
+        if (f.at_end || head <= f.checkpoint + kHandOverLag) return true;
       }
-      const Folded f = fold_step(*generation, log_store_, log_, kRebuildStep);
-      const std::uint64_t head = head_.load();
-      {
-        std::lock_guard lock(rebuild_mutex_);
-        rebuild_.folded = f.checkpoint;
-        rebuild_.target = std::max(head, f.checkpoint);
-        rebuild_.events += f.events;
-      }
-      if (f.at_end || head <= f.checkpoint + kHandOverLag) break;
-    }
+    };
+    // Flushed here, then caught up again: the projector, which stops folding the live generation
+    // while it adopts this one, then flushes only the little folded since (not gigabytes).
+    if (!catch_up()) return;
+    generation->flush();
+    if (!catch_up()) return;
     {
       std::lock_guard lock(mutex_);
       ready_ = std::move(generation);
