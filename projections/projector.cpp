@@ -91,10 +91,16 @@ void Projector::start() {
 // so the answers to writes) does not wait for it.
 void Projector::flush_until_stopped() {
   for (;;) {
+    std::vector<std::shared_ptr<Generation>> released;
+    bool stop = false;
     {
       std::unique_lock lock(mutex_);
-      if (flush_wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_; })) return;
+      flush_wake_.wait_for(lock, options_.flush_interval, [&] { return stopping_ || !released_.empty(); });
+      released.swap(released_);
+      stop = stopping_;
     }
+    released.clear();  // a retired generation no reader holds is removed here
+    if (stop) return;
     try {
       if (auto live = current()) live->flush();
     } catch (const std::exception& e) {
@@ -197,7 +203,13 @@ void Projector::adopt(std::shared_ptr<Generation> next) {
     applied_ = next->checkpoint();
   }
   if (old && old->number() != next->number()) old->retire();
-  old.reset();  // its files go with its last reader, from now on
+  // Its files go with its last reader; if that is this thread, the flush thread removes them
+  // (gigabytes take a while to unlink, and the writes waiting for this thread would wait too).
+  if (old) {
+    std::lock_guard lock(mutex_);
+    released_.push_back(std::move(old));
+  }
+  flush_wake_.notify_all();
   std::error_code ec;
   fs::remove(read_dir_ / "OFFER", ec);
   {

@@ -30,6 +30,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "eventlog/log.h"
 #include "eventlog/store.h"
@@ -112,6 +113,7 @@ class Projector {
   std::shared_ptr<Generation> live_;   // guarded by mutex_
   std::shared_ptr<Generation> ready_;  // a rebuilt generation waiting to be adopted (mutex_)
   std::deque<std::pair<std::uint64_t, std::function<void()>>> waiting_;  // by position (mutex_)
+  std::vector<std::shared_ptr<Generation>> released_;  // adopt's old generations, for the flush thread (mutex_)
   std::atomic<std::uint64_t> head_{0};
   std::atomic<std::uint64_t> applied_{0};
   std::atomic<bool> stalled_{false};
