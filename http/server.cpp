@@ -326,6 +326,14 @@ asio::awaitable<bool> Server::write_head(beast::tcp_stream& stream, Response& re
   co_return !ec;
 }
 
+asio::awaitable<bool> Server::write_whole(beast::tcp_stream& stream, Response& res, bool head) {
+  // To HEAD: Content-Length as for GET, and no body on the wire (RFC 9110 §9.3.2).
+  if (head) co_return co_await write_head(stream, res);
+  stream.expires_after(app_.options.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, res, use_tuple);
+  co_return !ec;
+}
+
 asio::awaitable<bool> Server::write_chunked(beast::tcp_stream& stream, Reply& reply, bool gzip_body) {
   const auto& opt = app_.options;
   Response& res = reply.response;
@@ -440,16 +448,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
       // Answered before the request was read whole: the rest is read and dropped while closing.
       auto res = read_error(router_, parser, ec);
       res.set(bhttp::field::server, "eventsd");
-      const bool head = parser.get().method() == bhttp::verb::head;
-      bool written = false;
-      if (head) {
-        written = co_await write_head(stream, res);
-      } else {
-        stream.expires_after(opt.write_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
-        written = !wec;
-      }
-      if (written) co_await linger_close(*c);
+      if (co_await write_whole(stream, res, parser.get().method() == bhttp::verb::head)) co_await linger_close(*c);
       co_return;
     }
     RawRequest req = parser.release();
@@ -489,15 +488,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
     }
     const unsigned status = res.result_int();
     if (status >= 200 && status != 204 && status != 304) res.prepare_payload();
-    bool written = false;
-    if (head) {
-      // Content-Length as for GET, and no body on the wire (RFC 9110 §9.3.2).
-      written = co_await write_head(stream, res);
-    } else {
-      stream.expires_after(opt.write_timeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream, res, use_tuple);
-      written = !wec;
-    }
+    const bool written = co_await write_whole(stream, res, head);
     observe();
     if (!written || !keep_alive) break;
   }

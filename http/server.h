@@ -65,6 +65,8 @@ class Server {
   boost::asio::awaitable<bool> write_chunked(boost::beast::tcp_stream& stream, Reply& reply, bool gzip_body);
   // Writes the header alone (HEAD, or a streamed body's header); false when that failed.
   boost::asio::awaitable<bool> write_head(boost::beast::tcp_stream& stream, Response& res);
+  // The whole answer, or only its header to a HEAD request; false when it could not be sent.
+  boost::asio::awaitable<bool> write_whole(boost::beast::tcp_stream& stream, Response& res, bool head);
   // Shuts the sending side, reads and discards what the client still sends (up to
   // ServerOptions::linger_time and linger_bytes), then closes.
   boost::asio::awaitable<void> linger_close(Connection& connection);
