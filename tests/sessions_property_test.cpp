@@ -12,6 +12,7 @@
 #include "eventlog/store.h"
 #include "projections/read_models.h"
 #include "projections/sessions.h"
+#include "tests/support/append_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
@@ -37,18 +38,7 @@ class SessionsPropertyTest : public ::testing::Test {
 
   template <class Fill>
   void append(Fill fill) {
-    LogHead head;
-    store_->write([&](lmdb::Txn& txn) {
-      Log::Appender appender(*log_, txn);
-      capnp::MallocMessageBuilder message;
-      auto record = message.initRoot<schema::LogRecord>();
-      record.setTenant("t");
-      fill(record);
-      const auto position = appender.append(message);
-      models_->apply(txn, txn, position, message.getRoot<schema::LogRecord>().asReader());
-      head = appender.head();
-    });
-    log_->advance(head);
+    test::append_record(*store_, *log_, *models_, fill);
   }
 
   // Each subject's sessions by brute force: (kind, subject) -> [(start, end, events)], oldest first.
