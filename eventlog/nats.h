@@ -1,0 +1,172 @@
+// A thin C++ face on the NATS C client (cnats, Debian's libnats-dev): a connection to a NATS
+// cluster, JetStream streams (create, publish fenced by the expected last sequence, read back in
+// order), JetStream key-value buckets (get, create, compare-and-set update) and request/reply.
+// Cluster mode (docs/cluster.md) is built on it; nothing else in eventsd talks to NATS.
+//
+// Errors: a call that cannot reach an answer (no server, no JetStream leader, a timeout) throws
+// nats::Unavailable; one the server refuses for a reason the caller acts on is an outcome in the
+// result type (the fence: WrongLastSequence; a key that exists: Exists; a revision that moved:
+// Conflict). Everything else throws nats::Error.
+//
+// Thread safety: a Connection and its JetStream/KeyValue/StreamReader objects may be used from
+// any thread (cnats is thread-safe); a StreamReader from one thread at a time. Handlers given to
+// serve() run on cnats' threads and must not block.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace eventsd::nats {
+
+struct Error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// No answer within the time allowed, or no server / leader to give one.
+struct Unavailable : Error {
+  using Error::Error;
+};
+
+using Headers = std::map<std::string, std::string>;
+
+struct Message {
+  std::uint64_t seq = 0;  // stream sequence (0 for a message that is not from a stream)
+  std::string subject;
+  Headers headers;
+  std::string data;
+};
+
+struct ConnectOptions {
+  std::vector<std::string> urls;  // nats://host:port, tried in order, reconnected forever
+  std::string name;               // the connection's name, as servers list it (the node's name)
+  std::chrono::milliseconds timeout{5'000};  // connecting, and each JetStream API call
+};
+
+struct StreamConfig {
+  std::string name;                  // e.g. "EVENTSD_S0"
+  std::vector<std::string> subjects;  // e.g. {"eventsd.s0"}
+  int replicas = 3;
+  std::chrono::seconds duplicate_window{120};
+  // Always: file storage, limits retention, no limits, deletes and purges denied.
+};
+
+// The outcome of a fenced publish.
+struct Published {
+  std::uint64_t seq;
+  bool duplicate;  // a message with this id was already stored (within the duplicate window)
+};
+struct WrongLastSequence {
+  std::uint64_t last_seq;  // what the stream's last sequence is (0 when the server did not say)
+};
+using PublishResult = std::variant<Published, WrongLastSequence>;
+
+struct KvEntry {
+  std::string value;
+  std::uint64_t revision;
+};
+struct Exists {};
+struct Conflict {};
+using KvWrite = std::variant<std::uint64_t /* new revision */, Exists, Conflict>;
+
+class Connection;
+
+// Reads a stream in sequence order from a given sequence on, through an ordered consumer (cnats
+// recreates it after a server or leader change, so nothing is skipped or repeated).
+class StreamReader {
+ public:
+  ~StreamReader();
+  StreamReader(const StreamReader&) = delete;
+  StreamReader& operator=(const StreamReader&) = delete;
+  // The next message, or nullopt when none arrived within `wait`.
+  std::optional<Message> next(std::chrono::milliseconds wait);
+
+ private:
+  friend class Connection;
+  struct Impl;
+  explicit StreamReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+class Connection {
+ public:
+  // Connects (throws Unavailable when no server answers within options.timeout).
+  explicit Connection(ConnectOptions options);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool connected() const;
+  // The URL of the server currently connected to ("" while reconnecting).
+  std::string server() const;
+
+  // --- JetStream streams ---
+  // Creates the stream, or checks that the existing one has this configuration's subjects and
+  // replicas (throws Error naming the difference otherwise).
+  void ensure_stream(const StreamConfig& config);
+  // The stream's last sequence (0: empty); nullopt when there is no such stream.
+  std::optional<std::uint64_t> last_seq(const std::string& stream);
+  // Publishes `data` with `headers` to `subject`. With expect_last_seq, the stream stores it only
+  // if its last sequence is that (the fence); with msg_id, a second publish of the same id within
+  // the duplicate window is not stored again (answered duplicate). Waits at most max_wait for
+  // the acknowledgement (then throws Unavailable: the message may or may not be stored).
+  PublishResult publish(const std::string& subject, const Headers& headers, std::string_view data,
+                        std::optional<std::uint64_t> expect_last_seq, const std::string& msg_id,
+                        std::chrono::milliseconds max_wait);
+  // The message at `seq` of `stream`; nullopt when there is none.
+  std::optional<Message> get(const std::string& stream, std::uint64_t seq);
+  // Reads `stream` (its subject `subject`) from `start_seq` (>= 1) on.
+  std::unique_ptr<StreamReader> read(const std::string& stream, const std::string& subject,
+                                     std::uint64_t start_seq);
+
+  // --- JetStream key-value buckets ---
+  // Creates the bucket when missing (history 1, `replicas` replicas, file storage).
+  void ensure_bucket(const std::string& bucket, int replicas);
+  std::optional<KvEntry> kv_get(const std::string& bucket, const std::string& key);
+  // Stores the key only if it does not exist (or was deleted).
+  KvWrite kv_create(const std::string& bucket, const std::string& key, std::string_view value);
+  // Stores the key only if its revision is still `revision`.
+  KvWrite kv_update(const std::string& bucket, const std::string& key, std::string_view value,
+                    std::uint64_t revision);
+  // Every key of the bucket with its entry.
+  std::map<std::string, KvEntry> kv_all(const std::string& bucket);
+
+  // --- Core NATS request/reply ---
+  // Sends a request and waits at most `wait` for the reply (throws Unavailable on timeout or
+  // when nobody serves the subject).
+  Message request(const std::string& subject, std::string_view data, std::chrono::milliseconds wait);
+  // Serves requests on `subject` until the returned handle is destroyed. `handler` runs on a
+  // cnats thread and must not block: it is handed the request and a `reply` function, which it
+  // (or whatever it hands the work to) calls once, from any thread, with the reply's data. A
+  // request never replied to times out at the requester.
+  class Service;
+  using Reply = std::function<void(std::string data)>;
+  std::unique_ptr<Service> serve(const std::string& subject,
+                                 std::function<void(Message request, Reply reply)> handler);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class Connection::Service {
+ public:
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+ private:
+  friend class Connection;
+  struct Impl;
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace eventsd::nats
