@@ -9,9 +9,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-Response rebuild_status(App& app, unsigned status) {
-  const RebuildStatus r = app.projector.rebuild_status();
-  auto live = app.projector.current();
+// The rebuild of the engine holding the tenant's log (the only one on a single node).
+Response rebuild_status(const Engine& engine, unsigned status) {
+  const RebuildStatus r = engine.projector.rebuild_status();
+  auto live = engine.projector.current();
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("rebuild").begin_object();
@@ -24,23 +25,27 @@ Response rebuild_status(App& app, unsigned status) {
   w.key("serving_generation");
   if (live) w.number(live->number());
   else w.null();
-  w.key("read_position").number(app.projector.applied());
-  w.key("log_position").number(app.writer.stats().head.load());
+  w.key("read_position").number(engine.projector.applied());
+  w.key("log_position").number(engine.writer.stats().head.load());
   w.end_object();
   return json_response(status, std::move(body));
 }
 
 asio::awaitable<Reply> start_rebuild(App& app, Request& req) {
   req.query.only({});
-  if (!app.projector.rebuild()) {
-    throw ApiError(409, "rebuild_in_progress", "a rebuild of the read models is under way already");
+  // Every engine's read models are rebuilt (in cluster mode: every shard's, on this node).
+  for (const auto& e : app.engines) {
+    if (e.projector.rebuild_status().running) {
+      throw ApiError(409, "rebuild_in_progress", "a rebuild of the read models is under way already");
+    }
   }
-  co_return rebuild_status(app, 202);
+  for (auto& e : app.engines) e.projector.rebuild();
+  co_return rebuild_status(app.engine(req.principal.tenant), 202);
 }
 
 asio::awaitable<Reply> get_rebuild(App& app, Request& req) {
   req.query.only({});
-  co_return rebuild_status(app, 200);
+  co_return rebuild_status(app.engine(req.principal.tenant), 200);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "commands/event_input.h"
 #include "eventlog/json_writer.h"
+#include "eventlog/shard.h"
 
 namespace eventsd::http {
 
@@ -41,6 +42,10 @@ void QueryParams::only(std::initializer_list<std::string_view> allowed) const {
       throw bad_param(k, "unknown query parameter '" + k + "'");
     }
   }
+}
+
+Engine& App::engine(std::string_view tenant) {
+  return engines[shard_of(tenant, static_cast<unsigned>(engines.size()))];
 }
 
 ApiError overloaded() {

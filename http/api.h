@@ -80,17 +80,31 @@ class CommitBroadcaster;
 class Metrics;
 class Auth;
 
-struct App {
-  Store& store;           // the log's environment: the log, the write model, tokens
+// One log with its writer and its read side: the whole store on a single node, one shard's
+// replica in cluster mode (docs/cluster.md). A tenant's requests go to one engine (App::engine).
+struct Engine {
+  Store& store;           // the log's environment: the log and the write model
   const Log& log;
   Projector& projector;   // the read side: read handlers go through TenantView (view.h)
   Writer& writer;
+  CommitBroadcaster* commits = nullptr;  // positions the read models reached; null: no stream
+  // A replica of a log appended elsewhere too (cluster mode): a position beyond its head may
+  // still arrive, so min_position waits for it rather than refusing it.
+  bool replica = false;
+};
+
+struct App {
+  Store& store;           // tokens, users, sessions: the log's environment on a single node
   TokenStore& tokens;
   ServerOptions options;
+  std::vector<Engine> engines;     // one, or one per shard in cluster mode
   RateLimiter* limiter = nullptr;  // null: no rate limit
-  CommitBroadcaster* commits = nullptr;  // positions the read models reached; null: no stream
-  Metrics* metrics = nullptr;            // null: nothing recorded
-  Auth* auth = nullptr;                  // null: bearer tokens only (http/auth.h)
+  Metrics* metrics = nullptr;      // null: nothing recorded
+  Auth* auth = nullptr;            // null: bearer tokens only (http/auth.h)
+
+  // The engine that holds `tenant`'s log.
+  Engine& engine(std::string_view tenant);
+  const Engine& engine(std::string_view tenant) const { return const_cast<App*>(this)->engine(tenant); }
 };
 
 // Decoded query parameters, in order. A parameter given twice is rejected when read. A parameter

@@ -74,7 +74,7 @@ asio::awaitable<Reply> identify(App& app, Request& req) {
   if (!given.members().empty()) {
     auto parsed = parse_contact_upsert(contact, merged_profile(app, req.principal.tenant, contact, given));
     Command command = command_from(req, std::move(parsed));
-    expect<Recorded>(co_await async_submit(app.writer, std::move(command)));
+    expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command)));
   }
   co_return json_response(200, R"({"status":"success"})");
 }

@@ -246,7 +246,8 @@ int main(int argc, char** argv) {
     std::optional<http::RateLimiter> limiter;
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
-    http::App app{store, log, projector, writer, tokens, options, limiter ? &*limiter : nullptr, &commits, &metrics};
+    http::App app{store, tokens, options, {http::Engine{store, log, projector, writer, &commits}},
+                  limiter ? &*limiter : nullptr, &metrics};
     http::Auth auth(users, auth_options);
     app.auth = &auth;
     http::Server server(app, std::move(router));

@@ -71,61 +71,83 @@ std::string Metrics::render(App& app) {
       sample(out, "eventsd_http_request_duration_seconds_count", static_cast<double>(r.count), "route=\"" + route + "\"");
     }
   }
-  const WriterStats& w = app.writer.stats();
-  header(out, "eventsd_ingested_events_total", "counter", "Events recorded by ingest commands.");
-  sample(out, "eventsd_ingested_events_total", static_cast<double>(w.events_ingested.load()));
-  header(out, "eventsd_commands_total", "counter", "Commands decided by the writer.");
-  sample(out, "eventsd_commands_total", static_cast<double>(w.commands.load()));
-  header(out, "eventsd_commits_total", "counter", "Write transactions committed (each one fsync).");
-  sample(out, "eventsd_commits_total", static_cast<double>(w.commits.load()));
+  // One set of samples per engine: in cluster mode each shard's, labelled shard="<n>".
+  const bool sharded = app.engines.size() > 1;
+  auto label = [sharded](std::size_t shard, const std::string& more = {}) {
+    std::string l = sharded ? "shard=\"" + std::to_string(shard) + "\"" : std::string();
+    if (!more.empty()) l += (l.empty() ? "" : ",") + more;
+    return l;
+  };
+  auto each = [&](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    for (std::size_t i = 0; i < app.engines.size(); ++i) {
+      sample(out, name, static_cast<double>(value(app.engines[i])), label(i));
+    }
+  };
+  auto stats = [](const Engine& e) -> const WriterStats& { return e.writer.stats(); };
+  each("eventsd_ingested_events_total", "counter", "Events recorded by ingest commands.",
+       [&](const Engine& e) { return stats(e).events_ingested.load(); });
+  each("eventsd_commands_total", "counter", "Commands decided by the writer.",
+       [&](const Engine& e) { return stats(e).commands.load(); });
+  each("eventsd_commits_total", "counter", "Write transactions committed (each one fsync).",
+       [&](const Engine& e) { return stats(e).commits.load(); });
   header(out, "eventsd_events_per_commit", "histogram", "Events recorded per commit (group commit at work).");
-  {
+  for (std::size_t i = 0; i < app.engines.size(); ++i) {
+    const WriterStats& w = stats(app.engines[i]);
     std::uint64_t cumulative = 0;
     for (std::size_t b = 0; b <= std::size(WriterStats::kEventBuckets); ++b) {
       cumulative += w.events_per_commit[b].load();
       const std::string bound = b < std::size(WriterStats::kEventBuckets)
                                     ? std::to_string(WriterStats::kEventBuckets[b]) : "+Inf";
-      sample(out, "eventsd_events_per_commit_bucket", static_cast<double>(cumulative), "le=\"" + bound + "\"");
+      sample(out, "eventsd_events_per_commit_bucket", static_cast<double>(cumulative), label(i, "le=\"" + bound + "\""));
     }
-    sample(out, "eventsd_events_per_commit_sum", static_cast<double>(w.events_ingested.load()));
-    sample(out, "eventsd_events_per_commit_count", static_cast<double>(w.commits.load()));
+    sample(out, "eventsd_events_per_commit_sum", static_cast<double>(w.events_ingested.load()), label(i));
+    sample(out, "eventsd_events_per_commit_count", static_cast<double>(w.commits.load()), label(i));
   }
-  header(out, "eventsd_writer_queued_events", "gauge", "Events waiting for the writer.");
-  sample(out, "eventsd_writer_queued_events", static_cast<double>(w.queued_events.load()));
-  header(out, "eventsd_writer_queued_bytes", "gauge", "Bytes of request bodies waiting for the writer.");
-  sample(out, "eventsd_writer_queued_bytes", static_cast<double>(w.queued_bytes.load()));
-  header(out, "eventsd_writer_refused_total", "counter", "Commands refused with 503 overloaded (queue full).");
-  sample(out, "eventsd_writer_refused_total", static_cast<double>(w.refused.load()));
-  header(out, "eventsd_log_position", "gauge", "Position of the last committed log record.");
-  sample(out, "eventsd_log_position", static_cast<double>(w.head.load()));
-  const std::uint64_t applied = app.projector.applied();
-  header(out, "eventsd_projection_checkpoint", "gauge", "Last log position folded into the served read models.");
-  sample(out, "eventsd_projection_checkpoint", static_cast<double>(applied));
-  header(out, "eventsd_projection_lag_records", "gauge", "Log records committed but not yet folded into the served read models.");
-  sample(out, "eventsd_projection_lag_records", static_cast<double>(w.head.load() > applied ? w.head.load() - applied : 0));
-  header(out, "eventsd_projection_stalled", "gauge", "1 while folding waits for room on a full volume.");
-  sample(out, "eventsd_projection_stalled", app.projector.stalled() ? 1 : 0);
-  auto live = app.projector.current();
-  header(out, "eventsd_read_generation", "gauge", "The read-model generation served (0: none, rebuilding).");
-  sample(out, "eventsd_read_generation", live ? static_cast<double>(live->number()) : 0);
-  const RebuildStatus rebuild = app.projector.rebuild_status();
-  header(out, "eventsd_rebuild_running", "gauge", "1 while a new read-model generation is being folded.");
-  sample(out, "eventsd_rebuild_running", rebuild.running ? 1 : 0);
-  header(out, "eventsd_rebuild_folded_position", "gauge", "Log position the generation being rebuilt has reached.");
-  sample(out, "eventsd_rebuild_folded_position", static_cast<double>(rebuild.folded));
-  header(out, "eventsd_rebuild_target_position", "gauge", "Log position the rebuild is folding towards.");
-  sample(out, "eventsd_rebuild_target_position", static_cast<double>(rebuild.target));
+  each("eventsd_writer_queued_events", "gauge", "Events waiting for the writer.",
+       [&](const Engine& e) { return stats(e).queued_events.load(); });
+  each("eventsd_writer_queued_bytes", "gauge", "Bytes of request bodies waiting for the writer.",
+       [&](const Engine& e) { return stats(e).queued_bytes.load(); });
+  each("eventsd_writer_refused_total", "counter", "Commands refused with 503 overloaded (queue full).",
+       [&](const Engine& e) { return stats(e).refused.load(); });
+  each("eventsd_log_position", "gauge", "Position of the last committed log record.",
+       [&](const Engine& e) { return stats(e).head.load(); });
+  each("eventsd_projection_checkpoint", "gauge", "Last log position folded into the served read models.",
+       [](const Engine& e) { return e.projector.applied(); });
+  each("eventsd_projection_lag_records", "gauge", "Log records committed but not yet folded into the served read models.",
+       [&](const Engine& e) {
+         const std::uint64_t head = stats(e).head.load(), applied = e.projector.applied();
+         return head > applied ? head - applied : 0;
+       });
+  each("eventsd_projection_stalled", "gauge", "1 while folding waits for room on a full volume.",
+       [](const Engine& e) { return e.projector.stalled() ? 1 : 0; });
+  each("eventsd_read_generation", "gauge", "The read-model generation served (0: none, rebuilding).",
+       [](const Engine& e) {
+         auto live = e.projector.current();
+         return live ? live->number() : 0;
+       });
+  each("eventsd_rebuild_running", "gauge", "1 while a new read-model generation is being folded.",
+       [](const Engine& e) { return e.projector.rebuild_status().running ? 1 : 0; });
+  each("eventsd_rebuild_folded_position", "gauge", "Log position the generation being rebuilt has reached.",
+       [](const Engine& e) { return e.projector.rebuild_status().folded; });
+  each("eventsd_rebuild_target_position", "gauge", "Log position the rebuild is folding towards.",
+       [](const Engine& e) { return e.projector.rebuild_status().target; });
   // The maps are sized once and never remapped: reading their figures needs no gate.
   header(out, "eventsd_lmdb_map_size_bytes", "gauge", "Size of an LMDB memory map (reserved address space).");
   header(out, "eventsd_lmdb_used_bytes", "gauge", "Bytes of an LMDB map in use (up to its last page).");
-  sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(app.store.env().map_size()), "env=\"log\"");
-  sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(app.store.env().used_bytes()), "env=\"log\"");
-  if (live) {
-    sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(live->store().env().map_size()), "env=\"read\"");
-    sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(live->store().env().used_bytes()), "env=\"read\"");
+  auto env_sample = [&](const lmdb::Env& env, const std::string& labels) {
+    sample(out, "eventsd_lmdb_map_size_bytes", static_cast<double>(env.map_size()), labels);
+    sample(out, "eventsd_lmdb_used_bytes", static_cast<double>(env.used_bytes()), labels);
+  };
+  if (sharded) env_sample(app.store.env(), "env=\"system\"");
+  for (std::size_t i = 0; i < app.engines.size(); ++i) {
+    env_sample(app.engines[i].store.env(), label(i, "env=\"log\""));
+    if (auto live = app.engines[i].projector.current()) env_sample(live->store().env(), label(i, "env=\"read\""));
   }
   header(out, "eventsd_stream_subscribers", "gauge", "Open event streams (GET /v1/events/stream).");
-  sample(out, "eventsd_stream_subscribers", app.commits ? static_cast<double>(app.commits->subscribers.load()) : 0);
+  double subscribers = 0;
+  for (const auto& e : app.engines) subscribers += e.commits ? static_cast<double>(e.commits->subscribers.load()) : 0;
+  sample(out, "eventsd_stream_subscribers", subscribers);
   header(out, "eventsd_open_connections", "gauge", "Open HTTP connections.");
   sample(out, "eventsd_open_connections", static_cast<double>(open_connections.load()));
   append_build_info(out);

@@ -34,7 +34,7 @@ asio::awaitable<Reply> put_contact(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   co_return with_position(lead_response(app, req.principal.tenant, req.captures.at(0)), recorded.position);
 }
 
@@ -47,7 +47,7 @@ asio::awaitable<Reply> merge(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_merge(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto merged = expect<Merged>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto merged = expect<Merged>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("into").string(merged.into);

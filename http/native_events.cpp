@@ -23,7 +23,7 @@ asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
   auto parsed = parse_ingest(json_body(req), names, req.received_at);
   Command command = command_from(req, std::move(parsed));
-  auto result = expect<Ingested>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto result = expect<Ingested>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();
@@ -41,7 +41,7 @@ asio::awaitable<Reply> delete_batch(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_delete(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto result = expect<Deleted>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto result = expect<Deleted>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("deleted").number(result.deleted);
@@ -143,10 +143,27 @@ asio::awaitable<Reply> healthz(App& app, Request&) {
   // Positions for operators and scripts: a read with min_position=log_position sees everything.
   std::string body;
   JsonWriter w(body);
+  // In cluster mode every shard has a log of its own: its positions are listed per shard.
+  auto positions = [&w](const Engine& e) {
+    w.key("log_position").number(e.writer.stats().head.load());
+    w.key("read_position").number(e.projector.applied());
+    w.key("read_models").string(e.projector.current() ? "serving" : "rebuilding");
+  };
   w.begin_object().key("status").string("ok");
-  w.key("log_position").number(app.writer.stats().head.load());
-  w.key("read_position").number(app.projector.applied());
-  w.key("read_models").string(app.projector.current() ? "serving" : "rebuilding");
+  if (app.engines.size() == 1) {
+    positions(app.engines.front());
+  } else {
+    bool serving = true;
+    for (const auto& e : app.engines) serving = serving && e.projector.current();
+    w.key("read_models").string(serving ? "serving" : "rebuilding");
+    w.key("shards").begin_array();
+    for (const auto& e : app.engines) {
+      w.begin_object();
+      positions(e);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.end_object();
   co_return json_response(200, std::move(body));
 }

@@ -31,7 +31,7 @@ asio::awaitable<Reply> put_suppression_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_suppression_rules(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   co_return with_position(rules_response(app, req.principal.tenant, RuleKind::suppression), recorded.position);
 }
 
@@ -44,7 +44,7 @@ asio::awaitable<Reply> put_scoring_rules(App& app, Request& req) {
   req.query.only({});
   auto parsed = parse_scoring_rules(json_body(req));
   Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.writer, std::move(command), req.raw.body().size()));
+  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
   co_return with_position(rules_response(app, req.principal.tenant, RuleKind::scoring), recorded.position);
 }
 

@@ -314,8 +314,10 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, 
     access.route = route;
     if (!route->scope.empty()) authenticate(app, *route, request, access);
     if (route->method == bhttp::verb::get) {  // GET, or HEAD served by the GET route
-      if (auto min = request.query.take("min_position")) co_await await_min_position(app, *min);
-    } else if (!route->scope.empty() && !app.writer.admits(raw.body().size())) {
+      if (auto min = request.query.take("min_position")) {
+        co_await await_min_position(app.engine(request.principal.tenant), *min);
+      }
+    } else if (!route->scope.empty() && !app.engine(request.principal.tenant).writer.admits(raw.body().size())) {
       // Before the body is parsed: a full queue costs the server nothing more.
       throw overloaded();
     }

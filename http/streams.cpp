@@ -35,11 +35,12 @@ constexpr std::uint32_t kExportPage = 500;
 // ------------------------------------------------------------------------------ SSE
 
 struct StreamState {
-  StreamState(App& app, StreamSlots::Slot slot, std::string tenant, std::optional<std::string> type,
-              std::uint64_t from, EventWriter write)
-      : app(app), slot(std::move(slot)), tenant(std::move(tenant)), event_type(std::move(type)), position(from),
+  StreamState(App& app, CommitBroadcaster& commits, StreamSlots::Slot slot, std::string tenant,
+              std::optional<std::string> type, std::uint64_t from, EventWriter write)
+      : app(app), commits(commits), slot(std::move(slot)), tenant(std::move(tenant)), event_type(std::move(type)), position(from),
         write(write) {}
   App& app;
+  CommitBroadcaster& commits;  // the tenant's engine's
   StreamSlots::Slot slot;  // held while the stream lives
   std::string tenant;
   std::optional<std::string> event_type;
@@ -85,12 +86,13 @@ std::string read_messages(StreamState& s) {
 }  // namespace
 
 Reply event_stream(App& app, const Request& req, std::optional<std::string> type, EventWriter write) {
-  if (!app.commits) throw ApiError(503, "unavailable", "event streams are not enabled");
+  CommitBroadcaster* commits = app.engine(req.principal.tenant).commits;
+  if (!commits) throw ApiError(503, "unavailable", "event streams are not enabled");
   // Resume after the position the client saw last (header, or a parameter for clients that
   // cannot set headers); otherwise start with what is committed from now on.
   std::optional<std::string> last(req.query.get("last_event_id"));
   if (auto it = req.raw.find("Last-Event-ID"); it != req.raw.end()) last = std::string(it->value());
-  std::uint64_t from = app.commits->head();
+  std::uint64_t from = commits->head();
   if (last) {
     std::uint64_t v = 0;
     auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), v);
@@ -104,7 +106,7 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
     from = v;
   }
   // Checked and taken in one step, so that concurrent opens never exceed either cap.
-  auto taken = app.commits->slots.take(req.principal.tenant, app.options.max_streams,
+  auto taken = commits->slots.take(req.principal.tenant, app.options.max_streams,
                                        app.options.max_streams_per_tenant);
   if (!taken.slot) {
     ApiError busy(503, "overloaded", taken.refusal == StreamSlots::Refusal::tenant
@@ -113,7 +115,7 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
     busy.retry_after = kStreamRetryAfter;
     throw busy;
   }
-  auto state = std::make_shared<StreamState>(app, std::move(*taken.slot), req.principal.tenant, std::move(type),
+  auto state = std::make_shared<StreamState>(app, *commits, std::move(*taken.slot), req.principal.tenant, std::move(type),
                                              from, write);
   Response head{bhttp::status::ok, 11};
   head.set(bhttp::field::content_type, "text/event-stream");
@@ -125,15 +127,15 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
       co_return std::string("retry: 3000\n: stream of committed events\n\n");
     }
     for (;;) {
-      if (state->app.commits->closed()) co_return std::nullopt;
-      if (state->app.commits->head() > state->position) {
+      if (state->commits.closed()) co_return std::nullopt;
+      if (state->commits.head() > state->position) {
         std::string messages = read_messages(*state);
         if (!messages.empty()) co_return messages;
         // Records of other tenants or types: look further, after letting other work run.
         co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
         continue;
       }
-      switch (co_await state->app.commits->wait_beyond(state->position, kHeartbeat)) {
+      switch (co_await state->commits.wait_beyond(state->position, kHeartbeat)) {
         case CommitBroadcaster::Wake::closed: co_return std::nullopt;
         case CommitBroadcaster::Wake::timeout: co_return std::string(": heartbeat\n\n");
         case CommitBroadcaster::Wake::moved: break;

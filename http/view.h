@@ -21,20 +21,22 @@
 namespace eventsd::http {
 
 // The 503 a read gets while no read-model generation can be served, with the rebuild's progress.
-ApiError rebuilding_error(const App& app);
+ApiError rebuilding_error(const Engine& engine);
 
 // How long a read with min_position waits for the read models to reach it.
 inline constexpr std::chrono::milliseconds kMinPositionWait{5'000};
 // Waits until the read models have folded the log position `value` (a read's min_position
 // parameter): a client that wrote and got position P back reads its write with min_position=P,
-// on any route. Throws 400 for a position beyond the log, 503 `not_ready` (Retry-After) when the
-// wait runs out.
-boost::asio::awaitable<void> await_min_position(App& app, std::string_view value);
+// on any route. Positions are the engine's log's (in cluster mode: the tenant's shard's). Throws
+// 400 for a position beyond the log (unless the engine is a replica, whose log may still receive
+// it), 503 `not_ready` (Retry-After) when the wait runs out.
+boost::asio::awaitable<void> await_min_position(Engine& engine, std::string_view value);
 
 class TenantView {
  public:
   TenantView(const App& app, std::string_view tenant)
-      : generation_(live(app)), snapshot_(generation_->store().read()), log_snapshot_(app.store.read()),
+      : generation_(live(app.engine(tenant))), snapshot_(generation_->store().read()),
+        log_snapshot_(app.engine(tenant).store.read()),
         read_{generation_->models(), snapshot_.txn(), log_snapshot_.txn(), [this] {
                 snapshot_.renew();
                 log_snapshot_.renew();
@@ -51,9 +53,9 @@ class TenantView {
   std::optional<std::uint32_t> tno() const { return tno_; }
 
  private:
-  static std::shared_ptr<Generation> live(const App& app) {
-    auto generation = app.projector.current();
-    if (!generation) throw rebuilding_error(app);
+  static std::shared_ptr<Generation> live(const Engine& engine) {
+    auto generation = engine.projector.current();
+    if (!generation) throw rebuilding_error(engine);
     return generation;
   }
 

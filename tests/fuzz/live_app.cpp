@@ -66,8 +66,9 @@ std::unique_ptr<LiveApp::Parts> LiveApp::open(const std::filesystem::path& dir, 
   p->writer->set_throttle([&projector](std::uint64_t head) { projector.wait_for_room(head); });
   projector.start();
   p->writer->start();
-  p->app.emplace(http::App{p->store, p->log, p->projector, *p->writer, p->tokens, http::ServerOptions{},
-                           nullptr, nullptr, &p->metrics});
+  p->app.emplace(http::App{p->store, p->tokens, http::ServerOptions{},
+                           {http::Engine{p->store, p->log, p->projector, *p->writer, nullptr}}, nullptr,
+                           &p->metrics});
   return p;
 }
 
@@ -203,7 +204,7 @@ Answer LiveApp::handle(const http::RawRequest& request, std::size_t max_pieces) 
     commits_ = &*commits;
   }
   http::App app = *parts_->app;
-  app.commits = &*commits;
+  app.engines.front().commits = &*commits;
   Answer answer;
   std::exception_ptr failure;
   asio::co_spawn(
