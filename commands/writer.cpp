@@ -97,10 +97,21 @@ bool Writer::submit(Command command, Done done, std::size_t bytes) {
     queued_bytes_ += bytes;
     stats_.queued_events = queued_events_;
     stats_.queued_bytes = queued_bytes_;
-    queue_.push_back({std::move(command), std::move(done), events, bytes, std::nullopt});
+    queue_.push_back({std::move(command), std::move(done), events, bytes, std::nullopt, {}, {}});
   }
   wake_.notify_one();
   return true;
+}
+
+void Writer::submit_task(Task task, TaskDone done) {
+  {
+    std::lock_guard lock(mutex_);
+    Pending p;
+    p.task = std::move(task);
+    p.task_done = std::move(done);
+    queue_.push_back(std::move(p));
+  }
+  wake_.notify_one();
 }
 
 void Writer::dequeued(const Pending& p) {
@@ -131,14 +142,21 @@ void Writer::run() {
     {
       std::lock_guard lock(mutex_);
       std::size_t events = 0;
-      while (!queue_.empty() && (batch.empty() || events < kMaxEventsPerCommit)) {
+      // Commands and tasks never share a transaction.
+      const bool tasks = static_cast<bool>(queue_.front().task);
+      while (!queue_.empty() && static_cast<bool>(queue_.front().task) == tasks &&
+             (batch.empty() || events < kMaxEventsPerCommit)) {
         events += event_count(queue_.front().command);
         dequeued(queue_.front());
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    process(batch);
+    if (batch.front().task) {
+      process_tasks(batch);
+    } else {
+      process(batch);
+    }
     batch.clear();
   }
 }
@@ -147,6 +165,12 @@ void Writer::process(std::vector<Pending>& batch) {
   std::vector<Step> steps;
   try {
     steps = commit(batch, 0, batch.size());
+  } catch (const NotReplicated& e) {
+    // Nothing was committed; retrying one by one would meet the same refusal.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      steps.push_back({Rejection{503, "unavailable", std::string("the write could not be replicated: ") + e.what() +
+                                                         "; retry later", "", 1}, {}});
+    }
   } catch (const std::exception& e) {
     const auto* storage = dynamic_cast<const lmdb::Error*>(&e);
     if (storage && (batch.size() == 1 || storage_full(store_, *storage))) {
@@ -178,7 +202,7 @@ void Writer::finish(std::vector<Pending>& batch, std::vector<Step> steps) {
     Outcome outcome = batch[i].so_far ? merge_outcomes(std::move(*batch[i].so_far), std::move(steps[i].outcome))
                                       : std::move(steps[i].outcome);
     if (steps[i].more && !std::holds_alternative<Rejection>(outcome)) {
-      continued.push_back({std::move(*steps[i].more), std::move(batch[i].done), 0, 0, std::move(outcome)});
+      continued.push_back({std::move(*steps[i].more), std::move(batch[i].done), 0, 0, std::move(outcome), {}, {}});
     } else {
       completions.push_back({std::move(batch[i].done), std::move(outcome)});
     }
@@ -221,6 +245,15 @@ std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_
       steps.push_back({std::move(d.outcome), std::move(d.more)});
     }
     if (appender.head().position != log_.head().position) written = appender.head();
+    if (written && replication_) {
+      std::vector<std::string_view> records;
+      for (std::uint64_t p = log_.head().position + 1; p <= written->position; ++p) {
+        std::string_view bytes;
+        if (!log_.read(txn, p, bytes)) throw std::logic_error("an appended record is missing");
+        records.push_back(bytes);
+      }
+      replication_(txn, log_.head().position + 1, records);
+    }
     txn.commit();
     if (written) log_.advance(*written);
   } catch (const lmdb::Error& e) {
@@ -232,22 +265,79 @@ std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_
   for (auto& s : steps) set_position(s.outcome, head);
   stats_.commands += end - begin;
   stats_.events_ingested += events;
-  if (written) {
-    // (A transaction that wrote nothing commits without a flush; it does not count.)
-    stats_.commits += 1;
-    std::size_t bucket = 0;
-    while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
-    stats_.events_per_commit[bucket] += 1;
-    stats_.head = head;
-    if (commit_listener_) {
+  if (written) committed(events);
+  return steps;
+}
+
+void Writer::committed(std::uint64_t events) {
+  // (A transaction that wrote nothing commits without a flush; it does not count.)
+  const std::uint64_t head = log_.head().position;
+  stats_.commits += 1;
+  std::size_t bucket = 0;
+  while (bucket < std::size(WriterStats::kEventBuckets) && events > WriterStats::kEventBuckets[bucket]) ++bucket;
+  stats_.events_per_commit[bucket] += 1;
+  stats_.head = head;
+  if (commit_listener_) {
+    try {
+      commit_listener_(head);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "eventsd: writer: commit listener: %s\n", e.what());
+    }
+  }
+}
+
+void Writer::process_tasks(std::vector<Pending>& batch) {
+  std::vector<std::exception_ptr> failures(batch.size());
+  try {
+    commit_tasks(batch, 0, batch.size());
+  } catch (const lmdb::Error&) {
+    for (auto& f : failures) f = std::current_exception();
+  } catch (const std::exception&) {
+    // Run them alone so that only the culprit fails.
+    for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
-        commit_listener_(head);
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "eventsd: writer: commit listener: %s\n", e.what());
+        commit_tasks(batch, i, i + 1);
+      } catch (const std::exception&) {
+        failures[i] = std::current_exception();
       }
     }
   }
-  return steps;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    try {
+      if (batch[i].task_done) batch[i].task_done(failures[i]);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "eventsd: writer: a task's completion failed: %s\n", e.what());
+    }
+  }
+}
+
+void Writer::commit_tasks(std::vector<Pending>& batch, std::size_t begin, std::size_t end) {
+  std::optional<LogHead> written;
+  std::uint64_t events = 0;
+  try {
+    auto txn = store_.begin_write();
+    Log::Appender appender(log_, txn);
+    for (std::size_t i = begin; i < end; ++i) batch[i].task(txn, appender);
+    if (appender.head().position != log_.head().position) written = appender.head();
+    if (written) {
+      // Fold what the tasks appended into the write model, and count the events.
+      for (std::uint64_t p = log_.head().position + 1; p <= written->position; ++p) {
+        std::string_view bytes;
+        if (!log_.read(txn, p, bytes)) throw std::logic_error("an appended record is missing");
+        RecordView view(bytes, true);
+        auto record = view.root();
+        model_.apply(txn, p, record);
+        if (record.getFact().isEventsIngested()) events += record.getFact().getEventsIngested().getEvents().size();
+      }
+    }
+    txn.commit();
+    if (written) log_.advance(*written);
+  } catch (const lmdb::Error& e) {
+    if (e.code() == MDB_PANIC) fatal_(e.what());
+    throw;
+  }
+  stats_.events_ingested += events;
+  if (written) committed(events);
 }
 
 }  // namespace eventsd

@@ -18,14 +18,24 @@
 // The queue is bounded (WriterLimits): submit() refuses a command that would overflow it, and
 // admits() tells beforehand, so a server can answer 503 before parsing a body.
 //
-// Thread safety: submit(), admits() and stats() may be called from any thread; the setters
-// before start(). Callbacks run on the writer thread or the delivery's, and must not block.
+// Cluster mode (docs/cluster.md) adds two things. A replication hook (set_replication) runs in
+// every transaction that appended decided records, before it commits: it stores them in the
+// shard's stream, and when it cannot (the fence moved: another node owns the shard) the
+// transaction is aborted and the batch's commands fail with 503 `unavailable`. And tasks
+// (submit_task): work that is not a command — a batch received from the stream, an owner claim —
+// run on the writer thread in transactions of their own, never mixed with commands.
+//
+// Thread safety: submit(), submit_task(), admits() and stats() may be called from any thread; the
+// setters before start(). Callbacks run on the writer thread or the delivery's, and must not block.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <exception>
+#include <stdexcept>
+#include <string_view>
 #include <functional>
 #include <iterator>
 #include <mutex>
@@ -53,6 +63,11 @@ struct WriterStats {
   std::atomic<std::uint64_t> head{0};  // log position after the last commit
 };
 
+// Thrown by a replication hook: the records could not be stored in the shard's stream.
+struct NotReplicated : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 struct WriterLimits {
   std::size_t max_queued_events = 200'000;
   std::size_t max_queued_bytes = std::size_t{64} << 20;  // of request bodies
@@ -67,6 +82,13 @@ class Writer {
   };
   // Receives the outcomes of one transaction, which brought the log to `head`.
   using Delivery = std::function<void(std::uint64_t head, std::vector<Completion>)>;
+  // Stores the records a transaction appended (positions first, first + 1, ...) elsewhere before
+  // the transaction commits; throws NotReplicated when it cannot.
+  using Replication = std::function<void(lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records)>;
+  // Work run in a write transaction on the writer thread; may append with the appender.
+  using Task = std::function<void(lmdb::Txn& txn, Log::Appender& appender)>;
+  // Called once a task's transaction committed (nullptr), or with what the task threw.
+  using TaskDone = std::function<void(std::exception_ptr)>;
 
   Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits = {});
   ~Writer();
@@ -82,6 +104,7 @@ class Writer {
   void set_commit_listener(std::function<void(std::uint64_t)> listener) {
     commit_listener_ = std::move(listener);
   }
+  void set_replication(Replication replication) { replication_ = std::move(replication); }
   // Called when the store failed fatally; must not return (default: log and exit(70)).
   void set_fatal(std::function<void(const std::string&)> fatal) { fatal_ = std::move(fatal); }
 
@@ -90,6 +113,11 @@ class Writer {
   // outcome is final (committed and delivered, or rejected). Returns false, and never calls
   // `done`, when the queue is full.
   bool submit(Command command, Done done, std::size_t bytes = 0);
+  // Queues a task. Consecutive tasks share a transaction; when one throws, the transaction is
+  // aborted and they run again one per transaction, so that only it fails. `done` runs on the
+  // writer thread after the commit, before the read models fold what the task appended. Tasks
+  // are never refused (their producer bounds how many it has queued).
+  void submit_task(Task task, TaskDone done);
   // Whether a command of `bytes` bytes would be queued now.
   bool admits(std::size_t bytes) const;
   // Decides and commits everything already queued, then joins the thread.
@@ -103,10 +131,17 @@ class Writer {
     Done done;
     std::size_t events = 0, bytes = 0;  // what it counts against the queue's limits
     std::optional<Outcome> so_far;      // a command decided in steps: its earlier steps
+    Task task;                          // set: a task, not a command
+    TaskDone task_done;
   };
 
   void run();
   void process(std::vector<Pending>& batch);
+  void process_tasks(std::vector<Pending>& batch);
+  // Runs tasks [begin, end) in one transaction and commits it.
+  void commit_tasks(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
+  // After a commit that moved the head: statistics and the commit listener.
+  void committed(std::uint64_t events);
   // Decides and commits `batch[begin, end)` in one transaction; the decisions' outcomes and
   // follow-up steps.
   struct Step {
@@ -126,6 +161,7 @@ class Writer {
   std::function<void(std::uint64_t)> throttle_;
   std::function<void(std::uint64_t)> commit_listener_;
   std::function<void(const std::string&)> fatal_;
+  Replication replication_;
   WriterStats stats_;
 
   mutable std::mutex mutex_;

@@ -78,6 +78,26 @@ std::uint64_t Log::Appender::append(capnp::MessageBuilder& message) {
   return position;
 }
 
+std::uint64_t Log::Appender::append_copy(std::string_view bytes) {
+  {
+    RecordView view(bytes, true);
+    const auto prev = view.root().getPrevHash();
+    const bool continues = head_.position == 0
+                               ? prev.size() == 0
+                               : prev.size() == head_.hash.size() &&
+                                     std::memcmp(prev.begin(), head_.hash.data(), prev.size()) == 0;
+    if (!continues) {
+      throw std::runtime_error("a replicated record does not continue the log's chain at position " +
+                               std::to_string(head_.position + 1));
+    }
+  }
+  const std::uint64_t position = head_.position + 1;
+  txn_.put(log_.log_db_, keys::native_u64(position), bytes, MDB_APPEND);
+  head_ = {position, sha256(bytes)};
+  txn_.put(log_.meta_db_, kHeadKey, encode_head(head_));
+  return position;
+}
+
 std::optional<LogHead> Log::recorded_head(const lmdb::Txn& txn) const {
   std::string_view v;
   if (!txn.get(meta_db_, kHeadKey, v) || v.size() != 8 + 32) return std::nullopt;

@@ -60,6 +60,10 @@ class Log {
     Appender(Log& log, lmdb::Txn& txn) : log_(log), txn_(txn), head_(log.head_) {}
     // Fills in the record's prevHash, stores it (as one segment), and returns its position.
     std::uint64_t append(capnp::MessageBuilder& message);
+    // Stores a record received whole, byte for byte (a replica of a log appended elsewhere: cluster
+    // mode). Throws std::runtime_error unless it decodes as a LogRecord whose prevHash is the
+    // head's hash: a replica never stores a record that does not continue its chain.
+    std::uint64_t append_copy(std::string_view bytes);
     const LogHead& head() const { return head_; }
 
    private:
