@@ -49,6 +49,10 @@ Rejection storage_failure(const Store& store, const lmdb::Error& e) {
   return {503, "storage_error", std::string("the store failed: ") + e.what(), ""};
 }
 
+Rejection not_replicated(const NotReplicated& e) {
+  return {503, "unavailable", std::string("the write could not be replicated: ") + e.what() + "; retry later", "", 1};
+}
+
 void set_position(Outcome& outcome, std::uint64_t position) {
   std::visit([position](auto& o) {
     if constexpr (requires { o.position; }) o.position = position;
@@ -167,10 +171,7 @@ void Writer::process(std::vector<Pending>& batch) {
     steps = commit(batch, 0, batch.size());
   } catch (const NotReplicated& e) {
     // Nothing was committed; retrying one by one would meet the same refusal.
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      steps.push_back({Rejection{503, "unavailable", std::string("the write could not be replicated: ") + e.what() +
-                                                         "; retry later", "", 1}, {}});
-    }
+    for (std::size_t i = 0; i < batch.size(); ++i) steps.push_back({not_replicated(e), {}});
   } catch (const std::exception& e) {
     const auto* storage = dynamic_cast<const lmdb::Error*>(&e);
     if (storage && (batch.size() == 1 || storage_full(store_, *storage))) {
@@ -184,6 +185,8 @@ void Writer::process(std::vector<Pending>& batch) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       try {
         steps.push_back(std::move(commit(batch, i, i + 1).front()));
+      } catch (const NotReplicated& e2) {
+        steps.push_back({not_replicated(e2), {}});
       } catch (const lmdb::Error& e2) {
         steps.push_back({storage_failure(store_, e2), {}});
       } catch (const std::exception& e2) {

@@ -1,0 +1,280 @@
+#include "commands/shard_replica.h"
+
+#include <pthread.h>
+
+#include <cstdio>
+#include <cstring>
+#include <future>
+#include <stdexcept>
+#include <variant>
+
+#include "eventlog/keys.h"
+
+namespace eventsd {
+
+namespace {
+
+constexpr std::string_view kSeqKey = "stream_seq";
+constexpr const char* kPositionHeader = "Eventsd-Position";
+constexpr const char* kEpochHeader = "Eventsd-Epoch";
+constexpr const char* kClaimHeader = "Eventsd-Claim";
+constexpr auto kReadWait = std::chrono::milliseconds(200);
+
+std::uint64_t parse_u64(const std::string& text, const char* what) {
+  std::size_t used = 0;
+  std::uint64_t v = 0;
+  try {
+    v = std::stoull(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size()) throw std::runtime_error(std::string("bad ") + what + " header");
+  return v;
+}
+
+// The claim could not be appended because the stream moved on while it was being made.
+struct ClaimFenced : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+}  // namespace
+
+std::string encode_records(const std::vector<std::string_view>& records) {
+  std::size_t size = 0;
+  for (auto r : records) size += 4 + r.size();
+  std::string out;
+  out.reserve(size);
+  for (auto r : records) {
+    const auto n = static_cast<std::uint32_t>(r.size());
+    const char len[4] = {static_cast<char>(n & 0xff), static_cast<char>((n >> 8) & 0xff),
+                         static_cast<char>((n >> 16) & 0xff), static_cast<char>((n >> 24) & 0xff)};
+    out.append(len, 4).append(r);
+  }
+  return out;
+}
+
+std::vector<std::string_view> decode_records(std::string_view body) {
+  std::vector<std::string_view> out;
+  while (!body.empty()) {
+    if (body.size() < 4) throw std::runtime_error("a stream message ends inside a record's length");
+    const auto* b = reinterpret_cast<const unsigned char*>(body.data());
+    const std::uint32_t n = b[0] | (b[1] << 8) | (b[2] << 16) | (std::uint32_t{b[3]} << 24);
+    if (body.size() - 4 < n) throw std::runtime_error("a stream message ends inside a record");
+    out.push_back(body.substr(4, n));
+    body.remove_prefix(4 + n);
+  }
+  return out;
+}
+
+std::string ShardReplica::stream_name(unsigned shard) { return "EVENTSD_S" + std::to_string(shard); }
+std::string ShardReplica::subject(unsigned shard) { return "eventsd.log." + std::to_string(shard); }
+
+ShardReplica::ShardReplica(nats::Connection& nats, unsigned shard, Store& store, Log& log, Writer& writer,
+                           Options options)
+    : nats_(nats), shard_(shard), store_(store), log_(log), writer_(writer), options_(options),
+      meta_(store.db("replica")) {
+  writer_.set_replication([this](lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records) {
+    publish(txn, first, records);
+  });
+}
+
+ShardReplica::~ShardReplica() { stop(); }
+
+void ShardReplica::start() {
+  nats_.ensure_stream({stream_name(shard_), {subject(shard_)}, options_.replicas, std::chrono::seconds(120)});
+  follower_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), ("follow-" + std::to_string(shard_)).substr(0, 15).c_str());
+    follow();
+  });
+}
+
+void ShardReplica::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (follower_.joinable()) follower_.join();
+  // Tasks still queued refer to this object: wait for the writer to finish them.
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return in_flight_ == 0; });
+}
+
+std::uint64_t ShardReplica::stored_seq(const lmdb::Txn& txn) const {
+  std::string_view v;
+  if (!txn.get(meta_, kSeqKey, v) || v.size() != 8) return 0;
+  return keys::load_native_u64(v);
+}
+
+void ShardReplica::store_seq(lmdb::Txn& txn, std::uint64_t seq) const {
+  txn.put(meta_, kSeqKey, keys::native_u64(seq));
+}
+
+std::uint64_t ShardReplica::applied_seq() const {
+  auto reader = store_.read();
+  return stored_seq(reader.txn());
+}
+
+void ShardReplica::follow() {
+  while (true) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      resync_ = false;
+    }
+    std::unique_ptr<nats::StreamReader> reader;
+    try {
+      reader = nats_.read(stream_name(shard_), subject(shard_), applied_seq() + 1);
+    } catch (const nats::Error& e) {
+      std::fprintf(stderr, "eventsd: shard %u: cannot read its stream: %s\n", shard_, e.what());
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      continue;
+    }
+    while (true) {
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stopping_ || resync_ || in_flight_ < options_.max_in_flight; });
+        if (stopping_) return;
+        if (resync_) break;
+      }
+      std::optional<nats::Message> message;
+      try {
+        message = reader->next(kReadWait);
+      } catch (const nats::Error& e) {
+        std::fprintf(stderr, "eventsd: shard %u: reading its stream: %s\n", shard_, e.what());
+        break;
+      }
+      if (!message) continue;
+      {
+        std::lock_guard lock(mutex_);
+        ++in_flight_;
+      }
+      auto shared = std::make_shared<nats::Message>(std::move(*message));
+      writer_.submit_task(
+          [this, shared](lmdb::Txn& txn, Log::Appender& appender) { apply(txn, appender, *shared); },
+          [this, seq = shared->seq](std::exception_ptr failure) {
+            std::lock_guard lock(mutex_);
+            --in_flight_;
+            if (failure) {
+              try {
+                std::rethrow_exception(failure);
+              } catch (const std::exception& e) {
+                std::fprintf(stderr, "eventsd: shard %u: stream message %llu not applied: %s\n", shard_,
+                             static_cast<unsigned long long>(seq), e.what());
+              }
+              resync_ = true;
+            }
+            changed_.notify_all();
+          });
+    }
+  }
+}
+
+void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Message& message) {
+  const std::uint64_t stored = stored_seq(txn);
+  if (message.seq <= stored) return;  // applied already: this node published it
+  if (message.seq != stored + 1) {
+    throw std::runtime_error("stream sequence " + std::to_string(message.seq) + " does not follow " +
+                             std::to_string(stored));
+  }
+  if (!message.headers.contains(kClaimHeader)) {
+    auto it = message.headers.find(kPositionHeader);
+    if (it == message.headers.end()) throw std::runtime_error("a stream message without Eventsd-Position");
+    const std::uint64_t first = parse_u64(it->second, kPositionHeader);
+    if (first != appender.head().position + 1) {
+      throw std::runtime_error("a stream message starts at position " + std::to_string(first) +
+                               ", the local log ends at " + std::to_string(appender.head().position));
+    }
+    for (auto record : decode_records(message.data)) appender.append_copy(record);
+  }
+  store_seq(txn, message.seq);
+}
+
+void ShardReplica::publish(lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records) {
+  if (!owns_.load()) throw NotReplicated("this node does not own shard " + std::to_string(shard_));
+  const std::uint64_t epoch = epoch_.load();
+  const std::uint64_t expected = stored_seq(txn);
+  nats::Headers headers{{kPositionHeader, std::to_string(first)}, {kEpochHeader, std::to_string(epoch)}};
+  const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(first);
+  nats::PublishResult result;
+  try {
+    result = nats_.publish(subject(shard_), headers, encode_records(records), expected, id, options_.publish_wait);
+  } catch (const nats::Error& e) {
+    // No answer: the batch may or may not be in the stream. Only a catch-up can tell.
+    lost(std::string("no acknowledgement from the stream: ") + e.what());
+    throw NotReplicated(std::string("the shard's stream did not answer: ") + e.what());
+  }
+  if (std::holds_alternative<nats::WrongLastSequence>(result)) {
+    lost("the stream moved on (another node claimed the shard)");
+    throw NotReplicated("another node took shard " + std::to_string(shard_) + " over");
+  }
+  const auto& published = std::get<nats::Published>(result);
+  if (published.duplicate) {
+    // A message with this id is stored already: not this batch (its records would be applied).
+    lost("a message with the batch's id is in the stream already");
+    throw NotReplicated("the shard's stream holds another batch at this position");
+  }
+  store_seq(txn, published.seq);
+}
+
+void ShardReplica::lost(const std::string& why) {
+  if (!owns_.exchange(false)) return;
+  std::fprintf(stderr, "eventsd: shard %u: no longer its owner: %s\n", shard_, why.c_str());
+  if (on_lost_) on_lost_();
+}
+
+bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within) {
+  const auto deadline = std::chrono::steady_clock::now() + within;
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::uint64_t last = 0;
+    try {
+      last = nats_.last_seq(stream_name(shard_)).value_or(0);
+    } catch (const nats::Error& e) {
+      std::fprintf(stderr, "eventsd: shard %u: cannot read the stream's state: %s\n", shard_, e.what());
+      return false;
+    }
+    // Catch up: wait for the follower to apply everything up to `last`.
+    {
+      std::unique_lock lock(mutex_);
+      while (!stopping_ && applied_seq() < last) {
+        if (changed_.wait_until(lock, deadline) == std::cv_status::timeout) return false;
+      }
+      if (stopping_) return false;
+    }
+    // The claim, fenced with what this replica holds: it fails if anything was appended since.
+    std::promise<std::exception_ptr> done;
+    writer_.submit_task(
+        [this, epoch](lmdb::Txn& txn, Log::Appender&) {
+          const std::uint64_t stored = stored_seq(txn);
+          nats::Headers headers{{kClaimHeader, std::to_string(epoch)}, {kEpochHeader, std::to_string(epoch)}};
+          const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-claim";
+          auto result = nats_.publish(subject(shard_), headers, "", stored, id, options_.publish_wait);
+          if (std::holds_alternative<nats::WrongLastSequence>(result)) throw ClaimFenced("the stream moved on");
+          const auto& published = std::get<nats::Published>(result);
+          if (published.duplicate) throw ClaimFenced("this epoch's claim is in the stream already");
+          store_seq(txn, published.seq);
+          epoch_ = epoch;
+          owns_ = true;  // the writer thread publishes next; nothing can come between
+        },
+        [&done](std::exception_ptr e) { done.set_value(e); });
+    auto failure = done.get_future().get();
+    if (!failure) {
+      std::fprintf(stderr, "eventsd: shard %u: owned from epoch %llu\n", shard_, static_cast<unsigned long long>(epoch));
+      return true;
+    }
+    try {
+      std::rethrow_exception(failure);
+    } catch (const ClaimFenced&) {
+      continue;  // someone appended meanwhile: catch up again
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "eventsd: shard %u: the owner claim failed: %s\n", shard_, e.what());
+      return false;
+    }
+  }
+  return false;
+}
+
+void ShardReplica::release() { owns_ = false; }
+
+}  // namespace eventsd
