@@ -74,6 +74,9 @@ std::string read_line(int fd, std::chrono::milliseconds timeout) {
 
 }  // namespace
 
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd) { return spawn(argv, stdout_fd); }
+int wait_process(pid_t pid) { return wait_status(pid); }
+
 RunResult run_command(const std::vector<std::string>& argv) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");

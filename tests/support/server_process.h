@@ -22,6 +22,11 @@ struct RunResult {
 };
 RunResult run_command(const std::vector<std::string>& argv);
 
+// Starts argv[0] (a path) with argv, its stdout on `stdout_fd` (-1: inherited); the child is
+// killed when the test process dies. wait_process reaps it: its exit status, or 128 + signal.
+pid_t spawn_process(const std::vector<std::string>& argv, int stdout_fd = -1);
+int wait_process(pid_t pid);
+
 // `eventctl token create`; returns the token (fails the test on error).
 std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
                          const std::string& scopes);

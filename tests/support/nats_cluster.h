@@ -1,0 +1,69 @@
+// Real nats-server processes for tests of cluster mode: 1 or 3 servers with JetStream on
+// loopback, clustered when 3 (cluster "eventsd-test", servers n0..n2, routes between all), each
+// with its own store directory under one temporary directory and a generated configuration
+// (max_payload 8MB). The server binary is Debian's /usr/sbin/nats-server, else the one in PATH.
+//
+// Not thread-safe: use it from the test's main thread (servers are killed when the thread that
+// started them ends).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace eventsd::test {
+
+class NatsCluster {
+ public:
+  // Starts `servers` (1 or 3) and waits until every one is ready (see wait_ready).
+  explicit NatsCluster(int servers = 3);
+  // Kills every server (SIGKILL) and removes their directories.
+  ~NatsCluster();
+  NatsCluster(const NatsCluster&) = delete;
+  NatsCluster& operator=(const NatsCluster&) = delete;
+
+  int size() const { return static_cast<int>(servers_.size()); }
+  // "nats://127.0.0.1:<port>" of every server, in order.
+  std::vector<std::string> urls() const;
+  std::string url(int i) const;
+  // The server's name, "n<i>" (what JetStream names a stream's leader by).
+  static std::string name(int i) { return "n" + std::to_string(i); }
+  bool running(int i) const { return servers_.at(i).pid > 0; }
+
+  // SIGKILL, as a crash would (its store directory stays).
+  void kill(int i);
+  // SIGTERM, and waits until it has exited.
+  void stop(int i);
+  // Starts a stopped or killed server again on the same ports and store, and waits until it is
+  // ready.
+  void start(int i);
+  // Polls until a client connected to server i alone gets an answer from JetStream with a
+  // meta leader ($JS.API.INFO without an error); throws after `deadline`, or at once when the
+  // server has exited (a bad configuration).
+  void wait_ready(int i, std::chrono::milliseconds deadline = std::chrono::seconds(60));
+
+  // The server's log file (for a failing test's diagnostics).
+  std::filesystem::path log_file(int i) const;
+
+ private:
+  struct Server {
+    std::uint16_t client_port = 0;
+    std::uint16_t cluster_port = 0;
+    std::filesystem::path config;
+    pid_t pid = -1;
+  };
+  void write_config(int i) const;
+  void launch(int i);
+
+  TempDir dir_;
+  std::string binary_;
+  std::vector<Server> servers_;
+};
+
+}  // namespace eventsd::test
