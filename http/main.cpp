@@ -24,6 +24,7 @@
 #include "http/auth.h"
 #include "eventlog/version.h"
 #include "http/broadcaster.h"
+#include "http/log_engine.h"
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
@@ -191,38 +192,16 @@ int main(int argc, char** argv) {
       return 1;
     }
     data_dir::upgrade(data_dir);
-    // The log's environment: the log, the write model, tokens. Durable: every commit is flushed.
-    Store store(data_dir::log_dir(data_dir), StoreOptions{.map_size = map_size});
-    Log log(store);
-    {
-      auto reader = store.read();
-      log.check_tail(reader.txn());
-    }
-    WriteModel model(store, log);
+    // The log's environment (the log, the write model, tokens; durable: every commit is flushed),
+    // and the read side: the live read-model generation, folded behind the writer.
+    http::LogEngine engine(data_dir::log_dir(data_dir), data_dir::read_dir(data_dir), map_size);
+    Store& store = engine.store;
+    Writer& writer = engine.writer;
     TokenStore tokens(store);
     UserStore users(store);
     drop_legacy_read_models(store);
-    if (auto folded = model.catch_up(store)) {
-      std::cerr << "eventsd: brought the write model up to date (" << folded << " records)\n";
-    }
-    // The read side: the live read-model generation, folded behind the writer.
-    Projector projector(store, log, data_dir::read_dir(data_dir));
-    std::cerr << "eventsd: " << projector.open() << "\n";
-    http::CommitBroadcaster commits(projector.applied());
-    projector.set_applied_listener([&commits](std::uint64_t applied) { commits.published(applied); });
-
-    Writer writer(store, log, model);
-    // A write is answered once the read models have folded it (read-your-writes).
-    writer.set_delivery([&projector](std::uint64_t head, std::vector<Writer::Completion> completions) {
-      auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
-      projector.when_applied(head, [shared] {
-        for (auto& c : *shared) c.done(std::move(c.outcome));
-      });
-    });
-    writer.set_commit_listener([&projector](std::uint64_t head) { projector.notify(head); });
-    writer.set_throttle([&projector](std::uint64_t head) { projector.wait_for_room(head); });
-    projector.start();
-    writer.start();
+    for (const auto& line : engine.report()) std::cerr << "eventsd: " << line << "\n";
+    engine.start();
 
     // The campaign retention runs once before serving, then every hour.
     auto retention = [&](Writer::Done done) {
@@ -246,20 +225,18 @@ int main(int argc, char** argv) {
     std::optional<http::RateLimiter> limiter;
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
-    http::App app{store, tokens, options, {http::Engine{store, log, projector, writer, &commits}},
-                  limiter ? &*limiter : nullptr, &metrics};
+    http::App app{store, tokens, options, {engine.engine()}, limiter ? &*limiter : nullptr, &metrics};
     http::Auth auth(users, auth_options);
     app.auth = &auth;
     http::Server server(app, std::move(router));
     server.listen();
     server.drain_on_signals();
-    server.on_drain([&commits] { commits.close(); });
+    server.on_drain([&engine] { engine.commits.close(); });
     server.every(retention_interval, [&] { retention(report); });
     std::cout << "eventsd listening on http://" << options.host << ":" << server.port()
               << " (data: " << data_dir << ")" << std::endl;
     server.run(options.threads);
-    writer.stop();
-    projector.stop();
+    engine.stop();
     std::cerr << "eventsd: stopped" << std::endl;
     return 0;
   } catch (const std::exception& e) {
