@@ -93,6 +93,17 @@ struct Engine {
   bool replica = false;
 };
 
+// Cluster mode: which node decides a tenant's writes (docs/cluster.md). Null on a single node.
+class WriteRouting {
+ public:
+  virtual ~WriteRouting() = default;
+  // Whether this node decides the tenant's writes now.
+  virtual bool decides(std::string_view tenant) const = 0;
+  // The answer of the node that does to `raw`, relayed unchanged; a 503 in the request's dialect
+  // when no node can be reached. Throws only std::bad_alloc.
+  virtual boost::asio::awaitable<Response> forward(std::string_view tenant, const RawRequest& raw) = 0;
+};
+
 struct App {
   Store& store;           // tokens, users, sessions: the log's environment on a single node
   TokenStore& tokens;
@@ -101,6 +112,7 @@ struct App {
   RateLimiter* limiter = nullptr;  // null: no rate limit
   Metrics* metrics = nullptr;      // null: nothing recorded
   Auth* auth = nullptr;            // null: bearer tokens only (http/auth.h)
+  WriteRouting* routing = nullptr; // null: this node decides every write (a single node)
 
   // The engine that holds `tenant`'s log.
   Engine& engine(std::string_view tenant);

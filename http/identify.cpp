@@ -82,7 +82,7 @@ asio::awaitable<Reply> identify(App& app, Request& req) {
 }  // namespace
 
 void add_identify_route(Router& r) {
-  r.add(bhttp::verb::post, "/v1/identify", Dialect::native, "events:write", identify);
+  r.add_log_write(bhttp::verb::post, "/v1/identify", Dialect::native, "events:write", identify);
 }
 
 }  // namespace eventsd::http

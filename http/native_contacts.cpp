@@ -58,8 +58,8 @@ asio::awaitable<Reply> merge(App& app, Request& req) {
 }  // namespace
 
 void add_native_contact_routes(Router& r) {
-  r.add(bhttp::verb::post, "/v1/contacts/merge", Dialect::native, "events:write", merge);
-  r.add(bhttp::verb::put, "/v1/contacts/{id}", Dialect::native, "events:write", put_contact);
+  r.add_log_write(bhttp::verb::post, "/v1/contacts/merge", Dialect::native, "events:write", merge);
+  r.add_log_write(bhttp::verb::put, "/v1/contacts/{id}", Dialect::native, "events:write", put_contact);
   r.add(bhttp::verb::get, "/v1/contacts/{id}", Dialect::native, "events:read", get_contact);
 }
 

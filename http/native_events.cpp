@@ -173,11 +173,11 @@ asio::awaitable<Reply> healthz(App& app, Request&) {
 void add_native_routes(Router& r) {
   using V = bhttp::verb;
   r.add(V::get, "/healthz", Dialect::native, "", healthz);
-  r.add(V::post, "/v1/events", Dialect::native, "events:write", ingest);
+  r.add_log_write(V::post, "/v1/events", Dialect::native, "events:write", ingest);
   r.add(V::get, "/v1/events", Dialect::native, "events:read", list);
-  r.add(V::delete_, "/v1/events/batch", Dialect::native, "events:write", delete_batch);
+  r.add_log_write(V::delete_, "/v1/events/batch", Dialect::native, "events:write", delete_batch);
   r.add(V::get, "/v1/events/{id}", Dialect::native, "events:read", get_one);
-  r.add(V::delete_, "/events/batch", Dialect::org_unit, "events:write", delete_batch);
+  r.add_log_write(V::delete_, "/events/batch", Dialect::org_unit, "events:write", delete_batch);
 }
 
 }  // namespace eventsd::http

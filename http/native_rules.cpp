@@ -88,10 +88,10 @@ asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
 
 void add_native_rule_routes(Router& r) {
   using V = bhttp::verb;
-  r.add(V::put, "/v1/suppression/rules", Dialect::native, "admin", put_suppression_rules);
+  r.add_log_write(V::put, "/v1/suppression/rules", Dialect::native, "admin", put_suppression_rules);
   r.add(V::get, "/v1/suppression/rules", Dialect::native, "admin", get_suppression_rules);
   r.add(V::get, "/v1/suppression/stats", Dialect::native, "events:read", get_suppression_stats);
-  r.add(V::put, "/v1/scoring/rules", Dialect::native, "admin", put_scoring_rules);
+  r.add_log_write(V::put, "/v1/scoring/rules", Dialect::native, "admin", put_scoring_rules);
   r.add(V::get, "/v1/scoring/rules", Dialect::native, "admin", get_scoring_rules);
 }
 

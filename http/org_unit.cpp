@@ -168,7 +168,7 @@ asio::awaitable<Reply> ingest(App& app, Request& req) {
 void add_org_unit_routes(Router& r) {
   r.add(bhttp::verb::get, "/events", Dialect::org_unit, "events:read", list_events_route);
   r.add(bhttp::verb::get, "/leads/{id}/events", Dialect::org_unit, "events:read", lead_events);
-  r.add(bhttp::verb::post, "/ingest", Dialect::org_unit, "events:write", ingest);
+  r.add_log_write(bhttp::verb::post, "/ingest", Dialect::org_unit, "events:write", ingest);
   r.add(bhttp::verb::get, "/events/export", Dialect::org_unit, "events:read", export_route);
   r.add(bhttp::verb::get, "/events/stream", Dialect::org_unit, "events:read", stream_route);
   r.add(bhttp::verb::get, "/events/analytics", Dialect::org_unit, "events:read", analytics_route);

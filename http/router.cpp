@@ -201,6 +201,12 @@ void Router::add(bhttp::verb method, std::string pattern, Dialect dialect, std::
   routes_.push_back(std::move(route));
 }
 
+void Router::add_log_write(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                           Handler handler) {
+  add(method, std::move(pattern), dialect, std::move(scope), std::move(handler));
+  routes_.back().writes_log = true;
+}
+
 void Router::mount(Mount mount) {
   for (const auto& m : mounts_) {
     if (m.prefix == mount.prefix) throw std::invalid_argument("--mount: prefix " + mount.prefix + " is mounted twice");
@@ -317,6 +323,9 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, 
       if (auto min = request.query.take("min_position")) {
         co_await await_min_position(app.engine(request.principal.tenant), *min);
       }
+    } else if (route->writes_log && app.routing && !app.routing->decides(request.principal.tenant)) {
+      // Cluster mode: the node that owns the tenant's shard decides; its answer is relayed.
+      co_return finish(Reply(co_await app.routing->forward(request.principal.tenant, raw)));
     } else if (!route->scope.empty() && !app.engine(request.principal.tenant).writer.admits(raw.body().size())) {
       // Before the body is parsed: a full queue costs the server nothing more.
       throw overloaded();

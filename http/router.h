@@ -37,6 +37,9 @@ struct Route {
   Handler handler;
   std::vector<std::string> segments;  // the pattern split at '/'
   std::string name;                   // "GET /v1/events/{id}"
+  // The handler submits commands to the tenant's writer. In cluster mode such a request is
+  // served by the node that owns the tenant's shard (App::routing).
+  bool writes_log = false;
 };
 
 struct Access;  // http/auth.h
@@ -55,6 +58,9 @@ class Router {
  public:
   void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
            Handler handler);
+  // A route whose handler submits commands to the writer (Route::writes_log).
+  void add_log_write(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                     Handler handler);
   // Serves every route of `mount.dialect` under `mount.prefix` too. Throws std::invalid_argument
   // when the prefix is already mounted.
   void mount(Mount mount);

@@ -55,6 +55,11 @@ class Server {
   // Runs `task` on an I/O thread every `period` until the server drains. The task must not block.
   void every(std::chrono::milliseconds period, std::function<void()> task);
 
+  // The routes, and the executor requests are served on (cluster mode serves requests other
+  // nodes forward with them, http/forward.h).
+  const Router& router() const { return router_; }
+  boost::asio::any_io_executor executor() { return ioc_.get_executor(); }
+
   struct Connection;
 
  private:

@@ -150,7 +150,7 @@ asio::awaitable<Reply> create(App& app, Request& req) {
 
 void add_workspace_routes(Router& r) {
   r.add(bhttp::verb::get, "/api/workspaces/{workspaceId}/events", Dialect::workspace, "events:read", list);
-  r.add(bhttp::verb::post, "/api/workspaces/{workspaceId}/events", Dialect::workspace, "events:write", create);
+  r.add_log_write(bhttp::verb::post, "/api/workspaces/{workspaceId}/events", Dialect::workspace, "events:write", create);
 }
 
 }  // namespace eventsd::http

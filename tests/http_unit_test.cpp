@@ -1,10 +1,11 @@
-// Pieces of the HTTP layer that need no server: JSON output, the rate limiter.
+// Pieces of the HTTP layer that need no server: JSON output, the rate limiter, the routes table.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
 #include "eventlog/json_writer.h"
 #include "http/rate_limit.h"
+#include "http/router.h"
 
 namespace eventsd::http {
 namespace {
@@ -52,6 +53,29 @@ TEST(RateLimiter, RetryAfterCoversTheWait) {
   auto wait = slow.take("a", t0);
   ASSERT_TRUE(wait);
   EXPECT_EQ(*wait, 10u);
+}
+
+}  // namespace
+}  // namespace eventsd::http
+
+namespace eventsd::http {
+namespace {
+
+// Cluster mode forwards the routes that write the log to the shard's owner: every route that
+// changes events must say so, or a non-owner would try to decide it itself (and answer 503).
+TEST(Routes, EveryRouteThatChangesEventsWritesTheLog) {
+  const Router router = make_router();
+  std::size_t writes = 0;
+  for (const auto& route : router.routes()) {
+    if (route.method != bhttp::verb::get && route.scope == "events:write") {
+      EXPECT_TRUE(route.writes_log) << route.name;
+    }
+    if (route.method == bhttp::verb::get) {
+      EXPECT_FALSE(route.writes_log) << route.name;
+    }
+    writes += route.writes_log;
+  }
+  EXPECT_GE(writes, 10u);
 }
 
 }  // namespace
