@@ -102,6 +102,10 @@ class WriteRouting {
   // The answer of the node that does to `raw`, relayed unchanged; a 503 in the request's dialect
   // when no node can be reached. Throws only std::bad_alloc.
   virtual boost::asio::awaitable<Response> forward(std::string_view tenant, const RawRequest& raw) = 0;
+  // This node's name, and the node that owns shard `shard` as this node last saw it ("" when
+  // none does).
+  virtual const std::string& node() const = 0;
+  virtual std::string owner(unsigned shard) const = 0;
 };
 
 struct App {

@@ -24,6 +24,7 @@
 #include "http/auth.h"
 #include "eventlog/version.h"
 #include "http/broadcaster.h"
+#include "http/cluster_node.h"
 #include "http/log_engine.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -65,6 +66,13 @@ const char* kUsage =
     "                      serve a dialect's routes under PREFIX as well, so a client keeps its\n"
     "                      URL with only the host changed; repeatable. DIALECT is native, org_unit,\n"
     "                      campaign or workspace (e.g. campaign=/functions/v1/api-gateway)\n"
+    "cluster mode (docs/cluster.md):\n"
+    "  --nats URL[,URL...] join a cluster through these NATS servers (nats://host:port, JetStream on)\n"
+    "  --node NAME         this node's name, unique in the cluster: 1-64 of A-Z a-z 0-9 _ -\n"
+    "  --shards N          shards of a new cluster, 1-1024 (default 4); must match an existing one's\n"
+    "  --nats-replicas N   replicas of the streams and buckets this node creates, 1-5 (default 3)\n"
+    "  --lease-ms N        how long a shard's owner may go unheard before another node takes\n"
+    "                      the shard over, 600-600000 (default 6000)\n"
     "  --version           print the version and the git revision it was built from\n"
     "  --help              print this help\n";
 
@@ -115,6 +123,7 @@ int main(int argc, char** argv) {
   std::chrono::milliseconds retention_interval = std::chrono::hours(1);
   std::size_t map_size = 0;  // 0: the volume's size
   http::AuthOptions auth_options;
+  http::ClusterOptions cluster_options;
   std::set<std::string> given;
   http::Router router = http::make_router();
   for (int i = 1; i < argc; ++i) {
@@ -171,6 +180,30 @@ int main(int argc, char** argv) {
       }
     } else if (flag == "--max-connections") {
       options.max_connections = number(flag, value, 1, 1'000'000);
+    } else if (flag == "--nats") {
+      std::string_view rest = value;
+      while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const std::string_view url = rest.substr(0, comma);
+        if (!url.starts_with("nats://") || url.size() <= 7) {
+          usage_error("--nats needs nats://host:port URLs separated by commas (got '" + std::string(value) + "')");
+        }
+        cluster_options.nats.emplace_back(url);
+        rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      }
+      if (cluster_options.nats.empty()) usage_error("--nats needs at least one URL");
+    } else if (flag == "--node") {
+      const bool valid = !value.empty() && value.size() <= 64 && value != "-" &&
+                         value.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") ==
+                             std::string_view::npos;
+      if (!valid) usage_error("--node needs 1-64 of A-Z a-z 0-9 _ - (got '" + std::string(value) + "')");
+      cluster_options.node = value;
+    } else if (flag == "--shards") {
+      cluster_options.shards = static_cast<unsigned>(number(flag, value, 1, http::ClusterNode::kMaxShards));
+    } else if (flag == "--nats-replicas") {
+      cluster_options.replicas = static_cast<int>(number(flag, value, 1, 5));
+    } else if (flag == "--lease-ms") {
+      cluster_options.lease = ms(number(flag, value, 600, 600'000));
     } else if (flag == "--max-streams") {
       options.max_streams = number(flag, value, 1, 1'000'000);
     } else if (flag == "--max-streams-per-tenant") {
@@ -180,6 +213,11 @@ int main(int argc, char** argv) {
     }
   }
   if (data_dir.empty()) usage_error("--data is required");
+  const bool clustered = !cluster_options.nats.empty();
+  if (clustered != !cluster_options.node.empty()) usage_error("--nats and --node go together");
+  for (const char* flag : {"--shards", "--nats-replicas", "--lease-ms"}) {
+    if (!clustered && given.contains(flag)) usage_error(std::string(flag) + " needs --nats");
+  }
   std::signal(SIGPIPE, SIG_IGN);  // a closed stdout or socket is an error code, not a death
   std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit is a failed write (507), not a death
   if (options.threads == 0) options.threads = std::max(1u, std::thread::hardware_concurrency());
@@ -192,19 +230,34 @@ int main(int argc, char** argv) {
       return 1;
     }
     data_dir::upgrade(data_dir);
-    // The log's environment (the log, the write model, tokens; durable: every commit is flushed),
-    // and the read side: the live read-model generation, folded behind the writer.
-    http::LogEngine engine(data_dir::log_dir(data_dir), data_dir::read_dir(data_dir), map_size);
-    Store& store = engine.store;
-    Writer& writer = engine.writer;
-    TokenStore tokens(store);
-    UserStore users(store);
-    drop_legacy_read_models(store);
-    for (const auto& line : engine.report()) std::cerr << "eventsd: " << line << "\n";
-    engine.start();
+    // A single node: the log's environment (the log, the write model, tokens; durable: every
+    // commit is flushed), and the read side folded behind the writer. A cluster node: the system
+    // store and every shard's replica (http/cluster_node.h).
+    std::optional<http::LogEngine> single;
+    std::optional<TokenStore> single_tokens;
+    std::optional<UserStore> single_users;
+    std::optional<http::ClusterNode> cluster;
+    if (clustered) {
+      cluster.emplace(data_dir, cluster_options, map_size);
+      for (const auto& line : cluster->report()) std::cerr << "eventsd: " << line << "\n";
+    } else {
+      single.emplace(data_dir::log_dir(data_dir), data_dir::read_dir(data_dir), map_size);
+      single_tokens.emplace(single->store);
+      single_users.emplace(single->store);
+      drop_legacy_read_models(single->store);
+      for (const auto& line : single->report()) std::cerr << "eventsd: " << line << "\n";
+      single->start();
+    }
+    Store& store = clustered ? cluster->system() : single->store;
+    TokenStore& tokens = clustered ? cluster->tokens() : *single_tokens;
+    UserStore& users = clustered ? cluster->users() : *single_users;
 
-    // The campaign retention runs once before serving, then every hour.
-    auto retention = [&](Writer::Done done) {
+    // The campaign retention runs once before serving, then every hour: on a single node's
+    // writer, or on the writers of the shards this cluster node owns.
+    auto writers = [&]() -> std::vector<Writer*> {
+      return clustered ? cluster->owned_writers() : std::vector<Writer*>{&single->writer};
+    };
+    auto retention = [&](Writer& writer, Writer::Done done) {
       if (options.campaign_retention_days <= 0) return done(Deleted{});
       const Millis cutoff = now_millis() - options.campaign_retention_days * kMillisPerDay;
       writer.submit(Command{"", "eventsd:retention", ApplyRetention{cutoff}}, std::move(done));
@@ -216,27 +269,41 @@ int main(int argc, char** argv) {
         std::cerr << "eventsd: campaign retention failed: " << r->message << "\n";
       }
     };
-    {
+    for (Writer* writer : writers()) {
       std::promise<Outcome> first;
-      retention([&first](Outcome o) { first.set_value(std::move(o)); });
+      retention(*writer, [&first](Outcome o) { first.set_value(std::move(o)); });
       report(first.get_future().get());
     }
 
     std::optional<http::RateLimiter> limiter;
     if (options.rate_limit > 0) limiter.emplace(options.rate_limit);
     http::Metrics metrics;
-    http::App app{store, tokens, options, {engine.engine()}, limiter ? &*limiter : nullptr, &metrics};
+    http::App app{store, tokens, options, clustered ? cluster->engines() : std::vector<http::Engine>{single->engine()},
+                  limiter ? &*limiter : nullptr, &metrics};
     http::Auth auth(users, auth_options);
     app.auth = &auth;
+    if (clustered) {
+      app.routing = &*cluster;
+      app.system_log = &cluster->system_log();
+    }
     http::Server server(app, std::move(router));
     server.listen();
+    if (clustered) {
+      cluster->start(server.router(), app, server.executor(), options.host + ":" + std::to_string(server.port()));
+    }
     server.drain_on_signals();
-    server.on_drain([&engine] { engine.commits.close(); });
-    server.every(retention_interval, [&] { retention(report); });
+    server.on_drain([&app] {
+      for (auto& e : app.engines) e.commits->close();
+    });
+    server.every(retention_interval, [&] {
+      for (Writer* writer : writers()) retention(*writer, report);
+    });
     std::cout << "eventsd listening on http://" << options.host << ":" << server.port()
-              << " (data: " << data_dir << ")" << std::endl;
+              << " (data: " << data_dir << (clustered ? ", node " + cluster_options.node : std::string()) << ")"
+              << std::endl;
     server.run(options.threads);
-    engine.stop();
+    if (cluster) cluster->stop();
+    if (single) single->stop();
     std::cerr << "eventsd: stopped" << std::endl;
     return 0;
   } catch (const std::exception& e) {

@@ -156,10 +156,18 @@ asio::awaitable<Reply> healthz(App& app, Request&) {
     bool serving = true;
     for (const auto& e : app.engines) serving = serving && e.projector.current();
     w.key("read_models").string(serving ? "serving" : "rebuilding");
+    if (app.routing) w.key("node").string(app.routing->node());
     w.key("shards").begin_array();
-    for (const auto& e : app.engines) {
+    for (std::size_t i = 0; i < app.engines.size(); ++i) {
       w.begin_object();
-      positions(e);
+      positions(app.engines[i]);
+      if (app.routing) {
+        // The node that decides the shard's writes (null: none at the moment).
+        const std::string owner = app.routing->owner(static_cast<unsigned>(i));
+        w.key("owner");
+        if (owner.empty()) w.null();
+        else w.string(owner);
+      }
       w.end_object();
     }
     w.end_array();

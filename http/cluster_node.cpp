@@ -1,0 +1,142 @@
+#include "http/cluster_node.h"
+
+#include <charconv>
+#include <stdexcept>
+#include <variant>
+
+#include "eventlog/shard.h"
+#include "http/router.h"
+
+namespace eventsd::http {
+
+namespace {
+
+// The number of shards is the cluster's, fixed by the first node that starts: a tenant's shard
+// must never change. Returns it; throws std::invalid_argument when `wanted` (0: any) differs.
+unsigned cluster_shards(nats::Connection& nats, unsigned wanted, int replicas) {
+  nats.ensure_bucket(ClusterNode::kClusterBucket, replicas);
+  const unsigned proposed = wanted ? wanted : ClusterNode::kDefaultShards;
+  std::optional<nats::KvEntry> entry = nats.kv_get(ClusterNode::kClusterBucket, "shards");
+  if (!entry) {
+    auto created = nats.kv_create(ClusterNode::kClusterBucket, "shards", std::to_string(proposed));
+    if (std::holds_alternative<std::uint64_t>(created)) return proposed;
+    entry = nats.kv_get(ClusterNode::kClusterBucket, "shards");  // another node was first
+    if (!entry) throw nats::Unavailable("the cluster's number of shards cannot be read");
+  }
+  unsigned shards = 0;
+  auto [end, ec] = std::from_chars(entry->value.data(), entry->value.data() + entry->value.size(), shards);
+  if (ec != std::errc() || end != entry->value.data() + entry->value.size() || shards == 0 ||
+      shards > ClusterNode::kMaxShards) {
+    throw std::runtime_error("the cluster's number of shards is unreadable: '" + entry->value + "'");
+  }
+  if (wanted && wanted != shards) {
+    throw std::invalid_argument("the cluster has " + std::to_string(shards) + " shards; --shards " +
+                                std::to_string(wanted) + " cannot change that");
+  }
+  return shards;
+}
+
+ApiError no_owner() {
+  ApiError e(503, "unavailable", "no node decides this tenant's writes at the moment (a shard is changing owner); retry later");
+  e.retry_after = 1;
+  return e;
+}
+
+}  // namespace
+
+ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions options, std::size_t map_size)
+    : options_(std::move(options)),
+      nats_(nats::ConnectOptions{options_.nats, options_.node, std::chrono::seconds(5)}),
+      system_(data_dir / "system", StoreOptions{.map_size = map_size}),
+      tokens_(system_),
+      users_(system_),
+      system_log_(nats_, system_, SystemLogOptions{.replicas = options_.replicas}) {
+  const unsigned shards = cluster_shards(nats_, options_.shards, options_.replicas);
+  report_.push_back("cluster node " + options_.node + ", " + std::to_string(shards) + " shards, NATS " +
+                    nats_.server());
+  for (unsigned n = 0; n < shards; ++n) {
+    const auto dir = data_dir / "shards" / std::to_string(n);
+    Shard shard;
+    shard.engine = std::make_unique<LogEngine>(dir / "log", dir / "read", map_size);
+    for (const auto& line : shard.engine->report()) report_.push_back("shard " + std::to_string(n) + ": " + line);
+    shard.replica = std::make_unique<ShardReplica>(nats_, n, shard.engine->store, shard.engine->log,
+                                                   shard.engine->writer,
+                                                   ShardReplica::Options{.replicas = options_.replicas});
+    engines_.push_back(std::move(shard));
+  }
+}
+
+ClusterNode::~ClusterNode() { stop(); }
+
+std::vector<Engine> ClusterNode::engines() {
+  std::vector<Engine> out;
+  for (auto& s : engines_) out.push_back(s.engine->engine(true));
+  return out;
+}
+
+std::vector<Writer*> ClusterNode::owned_writers() {
+  std::vector<Writer*> out;
+  for (auto& s : engines_) {
+    if (s.replica->owns()) out.push_back(&s.engine->writer);
+  }
+  return out;
+}
+
+void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_executor executor,
+                        std::string advertised) {
+  router_ = &router;
+  system_log_.start();
+  for (auto& s : engines_) {
+    s.engine->start();
+    s.replica->start();
+  }
+  forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor);
+  forwarder_->serve();
+  ownership_ = std::make_unique<ShardOwnership>(
+      nats_, options_.node, std::move(advertised), shards(),
+      ShardOwnership::Options{.lease = options_.lease, .replicas = options_.replicas});
+  // Taking a shard: catch up with its stream and append the owner claim, within a few leases.
+  ownership_->on_acquire([this](std::uint32_t shard, std::uint64_t epoch) {
+    return engines_[shard].replica->acquire(epoch, options_.lease * 5);
+  });
+  ownership_->on_lose([this](std::uint32_t shard) { engines_[shard].replica->release(); });
+  for (auto& s : engines_) {
+    s.replica->set_on_lost([this, shard = s.replica->shard()] {
+      if (ownership_) ownership_->step_down(shard);
+    });
+  }
+  ownership_->start();
+  started_ = true;
+}
+
+void ClusterNode::stop() {
+  if (!started_) return;
+  started_ = false;
+  ownership_->stop();  // gives the leases back: other nodes take over at once
+  forwarder_.reset();
+  for (auto& s : engines_) s.replica->stop();
+  for (auto& s : engines_) s.engine->stop();
+  system_log_.stop();
+}
+
+bool ClusterNode::decides(std::string_view tenant) const {
+  return engines_[shard_of(tenant, shards())].replica->owns();
+}
+
+std::string ClusterNode::owner(unsigned shard) const {
+  if (shard < engines_.size() && engines_[shard].replica->owns()) return options_.node;
+  auto owner = ownership_ ? ownership_->owner(shard) : std::nullopt;
+  return owner ? owner->node : std::string();
+}
+
+boost::asio::awaitable<Response> ClusterNode::forward(std::string_view tenant, const RawRequest& raw) {
+  const Dialect dialect = router_->dialect_of(raw.target());
+  // A request forwarded once is never forwarded again: the owner changed on the way.
+  if (forwarded_by(raw)) co_return refuse_forwarded(dialect);
+  const unsigned shard = shard_of(tenant, shards());
+  auto owner = ownership_ ? ownership_->owner(shard) : std::nullopt;
+  if (!owner || owner->node == options_.node) co_return error_response(dialect, no_owner());
+  co_return co_await forwarder_->forward(owner->node, raw);
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,107 @@
+// A node of a cluster (docs/cluster.md): what `eventsd --nats ... --node NAME` runs instead of the
+// single node's one log.
+//
+//   DIR/system          tokens, users, sessions: replicated through the stream EVENTSD_SYSTEM
+//                       (eventlog/system_log.h)
+//   DIR/shards/<n>/log  shard n's replica of its stream, with its write model (commands/shard_replica.h)
+//   DIR/shards/<n>/read shard n's read-model generations
+//
+// Every node folds every shard, so reads are served where they arrive. Writes are decided by the
+// shard's owner (commands/shard_owner.h): a node that does not own a tenant's shard forwards the
+// request to the owner (http/forward.h) — this object is the App's WriteRouting.
+//
+// Lifetime: construct (connects to NATS, learns or sets the number of shards, opens every store),
+// start() once the server exists (the forwarder serves through its router and executor), stop()
+// after the server stopped serving and before it is destroyed (leases are given back first, so
+// other nodes take the shards over at once).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands/shard_owner.h"
+#include "commands/shard_replica.h"
+#include "eventlog/nats.h"
+#include "eventlog/store.h"
+#include "eventlog/system_log.h"
+#include "eventlog/tokens.h"
+#include "eventlog/users.h"
+#include "http/api.h"
+#include "http/forward.h"
+#include "http/log_engine.h"
+
+namespace eventsd::http {
+
+class Router;
+
+struct ClusterOptions {
+  std::vector<std::string> nats;  // nats://host:port of the NATS servers
+  std::string node;               // this node's name: unique in the cluster, [A-Za-z0-9_-]{1,64}
+  unsigned shards = 0;            // 0: the cluster's (4 when this node creates the cluster)
+  int replicas = 3;               // of the streams and buckets this node creates
+  std::chrono::milliseconds lease{6'000};
+};
+
+class ClusterNode : public WriteRouting {
+ public:
+  static constexpr unsigned kDefaultShards = 4;
+  static constexpr unsigned kMaxShards = 1024;
+  static constexpr const char* kClusterBucket = "eventsd_cluster";
+
+  // Throws std::invalid_argument when `shards` differs from the cluster's, nats::Unavailable when
+  // no NATS server answers.
+  ClusterNode(const std::filesystem::path& data_dir, ClusterOptions options, std::size_t map_size);
+  ~ClusterNode() override;
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // Lines for the start-up log.
+  const std::vector<std::string>& report() const { return report_; }
+  unsigned shards() const { return static_cast<unsigned>(engines_.size()); }
+  Store& system() { return system_; }
+  TokenStore& tokens() { return tokens_; }
+  UserStore& users() { return users_; }
+  SystemLog& system_log() { return system_log_; }
+  nats::Connection& nats() { return nats_; }
+  ShardOwnership* ownership() { return ownership_.get(); }
+  // One Engine per shard, in shard order, for App::engines.
+  std::vector<Engine> engines();
+  // The writers of the shards this node owns now (the campaign retention runs on each).
+  std::vector<Writer*> owned_writers();
+
+  // Starts the followers, the read sides, the forwarder (serving through `router` on `executor`)
+  // and the ownership of shards; `advertised` is what other nodes see of this one (its address).
+  void start(const Router& router, App& app, boost::asio::any_io_executor executor, std::string advertised);
+  void stop();
+
+  bool decides(std::string_view tenant) const override;
+  boost::asio::awaitable<Response> forward(std::string_view tenant, const RawRequest& raw) override;
+  const std::string& node() const override { return options_.node; }
+  std::string owner(unsigned shard) const override;
+
+ private:
+  struct Shard {
+    std::unique_ptr<LogEngine> engine;
+    std::unique_ptr<ShardReplica> replica;
+  };
+
+  ClusterOptions options_;
+  std::vector<std::string> report_;
+  nats::Connection nats_;
+  Store system_;
+  TokenStore tokens_;
+  UserStore users_;
+  SystemLog system_log_;
+  std::vector<Shard> engines_;
+  std::unique_ptr<ShardOwnership> ownership_;
+  std::unique_ptr<Forwarder> forwarder_;
+  const Router* router_ = nullptr;
+  bool started_ = false;
+};
+
+}  // namespace eventsd::http

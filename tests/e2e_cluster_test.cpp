@@ -1,0 +1,292 @@
+// Cluster mode end to end (docs/cluster.md): three real nats-server processes, two or three real
+// eventsd nodes, real HTTP. Writes go to any node; every node serves every tenant; owners die,
+// pause past their lease, and NATS servers die under concurrent ingest. Each time: every
+// acknowledged event is present exactly once on every node, nothing refused appears, and what
+// was in flight when something died is there at most once.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "tests/support/http_client.h"
+#include "tests/support/nats_cluster.h"
+#include "tests/support/server_process.h"
+#include "tests/support/temp_dir.h"
+
+namespace eventsd::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr int kShards = 4;
+constexpr const char* kLeaseMs = "1500";
+const std::vector<std::string> kTenants = {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"};
+
+std::string joined(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
+// `eventctl token create --nats`: a token every node knows.
+std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
+  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--tenant", tenant,
+                        "--scopes", "events:read,events:write,admin"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
+class Node {
+ public:
+  Node(const NatsCluster& nats, std::string name) : nats_(nats), name_(std::move(name)) { start(); }
+  void start() {
+    process_ = std::make_unique<ServerProcess>(
+        dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--node", name_, "--shards",
+                                              std::to_string(kShards), "--lease-ms", kLeaseMs, "--threads", "2"});
+  }
+  void kill9() {
+    process_->kill9();
+    process_.reset();
+  }
+  int terminate() {
+    const int status = process_->terminate();
+    process_.reset();
+    return status;
+  }
+  void pause() { ASSERT_EQ(::kill(process_->pid(), SIGSTOP), 0); }
+  void resume() { ASSERT_EQ(::kill(process_->pid(), SIGCONT), 0); }
+  bool running() const { return process_ != nullptr; }
+  HttpClient client(const std::string& token) const { return HttpClient(process_->port(), token); }
+  const std::string& name() const { return name_; }
+
+  // Shard owners as this node's /healthz shows them ("" for none).
+  std::vector<std::string> owners() const {
+    HttpClient c(process_->port());
+    auto r = c.get("/healthz");
+    std::vector<std::string> out;
+    if (r.status != 200) return out;
+    for (const auto& s : r.json().at("shards").as_array()) {
+      const auto& o = s.as_object().at("owner");
+      out.push_back(o.is_null() ? "" : std::string(o.as_string()));
+    }
+    return out;
+  }
+
+ private:
+  const NatsCluster& nats_;
+  std::string name_;
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> process_;
+};
+
+// Polls `done` until it holds or `deadline` passes (conditions, not time, synchronise the test).
+template <class F>
+bool eventually(F done, std::chrono::milliseconds deadline = 60s) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return done();
+}
+
+// Every shard owned by one of `alive`, as every node in `alive` sees it.
+bool all_owned(const std::vector<Node*>& alive) {
+  std::set<std::string> names;
+  for (auto* n : alive) names.insert(n->name());
+  std::vector<std::string> first;
+  for (auto* n : alive) {
+    auto owners = n->owners();
+    if (owners.size() != static_cast<std::size_t>(kShards)) return false;
+    for (const auto& o : owners) {
+      if (!names.contains(o)) return false;
+    }
+    if (first.empty()) first = owners;
+    else if (owners != first) return false;
+  }
+  return true;
+}
+
+// What the writers got back, by marker ("<tenant>/<n>").
+struct Ledger {
+  std::mutex mutex;
+  std::set<std::string> acked;      // 2xx
+  std::set<std::string> refused;    // 4xx: must never appear
+  std::set<std::string> uncertain;  // 5xx or no answer: at most once
+  void add(int status, const std::string& marker) {
+    std::lock_guard lock(mutex);
+    if (status >= 200 && status < 300) acked.insert(marker);
+    else if (status >= 400 && status < 500) refused.insert(marker);
+    else uncertain.insert(marker);
+  }
+};
+
+std::string body_for(const std::string& marker) {
+  return R"({"event":"view","data":{"marker":")" + marker + R"("}})";
+}
+
+// Markers of the tenant's events as `node` lists them, with their counts.
+std::map<std::string, int> markers(const Node& node, const std::string& token) {
+  auto c = node.client(token);
+  std::map<std::string, int> out;
+  std::string cursor;
+  for (;;) {
+    auto r = c.get("/v1/events?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return out;
+    const auto& o = r.json().as_object();
+    for (const auto& e : o.at("events").as_array()) {
+      const auto& data = e.as_object().at("data").as_object();
+      out[std::string(data.at("marker").as_string())] += 1;
+    }
+    const auto* next = o.at("pagination").as_object().if_contains("next_cursor");
+    if (!next || next->is_null()) break;
+    cursor = std::string(next->as_string());
+  }
+  return out;
+}
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& t : kTenants) tokens_[t] = cluster_token(nats_, t);
+  }
+
+  // Writes `count` events per tenant through `via` (round robin), concurrently from two threads,
+  // until `stop` (if given) or the count is reached; records every answer.
+  void ingest(const std::vector<Node*>& via, int count, Ledger& ledger, int start = 0) {
+    std::vector<std::thread> threads;
+    for (int w = 0; w < 2; ++w) {
+      threads.emplace_back([&, w] {
+        for (int i = start + w; i < start + count; i += 2) {
+          for (std::size_t t = 0; t < kTenants.size(); ++t) {
+            Node* node = via[(i + t) % via.size()];
+            const std::string marker = kTenants[t] + "/" + std::to_string(i);
+            int status = 0;
+            try {
+              auto c = node->client(tokens_[kTenants[t]]);
+              status = c.post("/v1/events", body_for(marker)).status;
+            } catch (const std::exception&) {
+              status = 0;  // no answer: uncertain
+            }
+            ledger.add(status, marker);
+          }
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+  }
+
+  // Every acked marker exactly once on `node`, refused ones never, uncertain ones at most once;
+  // waits (bounded) for the node's replicas to fold everything acknowledged.
+  void expect_complete(const Node& node, Ledger& ledger) {
+    for (const auto& tenant : kTenants) {
+      std::set<std::string> want;
+      for (const auto& m : ledger.acked) {
+        if (m.starts_with(tenant + "/")) want.insert(m);
+      }
+      std::map<std::string, int> seen;
+      const bool all = eventually([&] {
+        seen = markers(node, tokens_[tenant]);
+        for (const auto& m : want) {
+          if (!seen.contains(m)) return false;
+        }
+        return true;
+      });
+      EXPECT_TRUE(all) << node.name() << " lacks acknowledged events of " << tenant;
+      for (const auto& [m, n] : seen) {
+        EXPECT_EQ(n, 1) << node.name() << ": " << m << " appears " << n << " times";
+        EXPECT_FALSE(ledger.refused.contains(m)) << node.name() << ": refused " << m << " appears";
+        EXPECT_TRUE(want.contains(m) || ledger.uncertain.contains(m)) << node.name() << ": unknown " << m;
+      }
+    }
+  }
+
+  NatsCluster nats_{3};
+  std::map<std::string, std::string> tokens_;
+};
+
+TEST_F(ClusterTest, AnyNodeTakesAnyWriteAndEveryNodeServesIt) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); })) << "shards not owned";
+  // A write through either node (forwarded to its shard's owner) is read on the other with the
+  // position it was answered with.
+  for (const auto& tenant : kTenants) {
+    for (Node* via : {&a, &b}) {
+      Node* other = via == &a ? &b : &a;
+      auto w = via->client(tokens_[tenant]).post("/v1/events", body_for(tenant + "/" + via->name()));
+      ASSERT_EQ(w.status, 201) << w.body;
+      const std::string position = w.header("Eventsd-Position");
+      ASSERT_FALSE(position.empty());
+      auto r = other->client(tokens_[tenant]).get("/v1/events?min_position=" + position);
+      ASSERT_EQ(r.status, 200) << r.body;
+      bool found = false;
+      for (const auto& e : r.json().at("events").as_array()) {
+        found = found || e.at("data").at("marker").as_string() == tenant + "/" + via->name();
+      }
+      EXPECT_TRUE(found) << tenant << " via " << via->name() << " not on " << other->name();
+    }
+  }
+  // Rules set on one node are decided on the owner and seen on both.
+  auto put = a.client(tokens_["t1"]).put("/v1/scoring/rules", R"({"rules":[{"event":"view","points":3}]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  auto got = b.client(tokens_["t1"]).get("/v1/scoring/rules?min_position=" + put.header("Eventsd-Position"));
+  ASSERT_EQ(got.status, 200) << got.body;
+  EXPECT_NE(got.body.find("\"points\":3"), std::string::npos) << got.body;
+}
+
+TEST_F(ClusterTest, AKilledOwnersShardsAreTakenOverAndNothingAcknowledgedIsLost) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
+  Ledger ledger;
+  ingest({&a, &b}, 20, ledger);
+  std::thread writer([&] { ingest({&b}, 60, ledger, 100); });
+  a.kill9();
+  writer.join();
+  ASSERT_TRUE(eventually([&] { return all_owned({&b}); })) << "b did not take a's shards";
+  ingest({&b}, 10, ledger, 200);
+  EXPECT_GT(ledger.acked.size(), 200u);
+  expect_complete(b, ledger);
+  a.start();  // catches up from the streams
+  expect_complete(a, ledger);
+}
+
+TEST_F(ClusterTest, AnOwnerPausedPastItsLeaseNeverWritesAgain) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
+  Ledger ledger;
+  ingest({&a, &b}, 10, ledger);
+  a.pause();
+  ASSERT_TRUE(eventually([&] { return all_owned({&b}); })) << "b did not take over from the paused a";
+  ingest({&b}, 20, ledger, 100);
+  a.resume();
+  // What a resumed a still had queued fails its fenced append; writes through it go to b again.
+  ingest({&a, &b}, 20, ledger, 200);
+  expect_complete(a, ledger);
+  expect_complete(b, ledger);
+}
+
+TEST_F(ClusterTest, WritesResumeAfterANatsServerDies) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
+  Ledger ledger;
+  std::thread writer([&] { ingest({&a, &b}, 60, ledger); });
+  nats_.kill(0);
+  writer.join();
+  ingest({&a, &b}, 10, ledger, 100);  // after the elections
+  EXPECT_GT(ledger.acked.size(), 0u);
+  nats_.start(0);
+  expect_complete(a, ledger);
+  expect_complete(b, ledger);
+}
+
+}  // namespace
+}  // namespace eventsd::test
