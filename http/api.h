@@ -23,6 +23,10 @@
 #include "projections/projector.h"
 #include "http/rate_limit.h"
 
+namespace eventsd {
+class SystemLog;
+}
+
 namespace eventsd::http {
 
 namespace bhttp = boost::beast::http;
@@ -101,6 +105,7 @@ struct App {
   RateLimiter* limiter = nullptr;  // null: no rate limit
   Metrics* metrics = nullptr;      // null: nothing recorded
   Auth* auth = nullptr;            // null: bearer tokens only (http/auth.h)
+  SystemLog* system_log = nullptr; // cluster mode: token/user/session writes (write_beside_log)
 
   // The engine that holds `tenant`'s log.
   Engine& engine(std::string_view tenant);
