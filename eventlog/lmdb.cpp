@@ -1,5 +1,6 @@
 #include "eventlog/lmdb.h"
 
+#include <stdexcept>
 #include <string>
 
 namespace eventsd::lmdb {
@@ -76,6 +77,7 @@ Txn& Txn::operator=(Txn&& other) noexcept {
     abort();
     txn_ = std::exchange(other.txn_, nullptr);
     read_only_ = other.read_only_;
+    journal_ = std::exchange(other.journal_, nullptr);
   }
   return *this;
 }
@@ -104,9 +106,15 @@ bool Txn::get(MDB_dbi dbi, std::string_view key, std::string_view& out) const {
   return true;
 }
 
+void Txn::note(MDB_dbi dbi, std::string_view key, const std::string_view* value) {
+  journal_->push_back(Change{dbi, std::string(key),
+                             value ? std::optional<std::string>(std::in_place, *value) : std::nullopt});
+}
+
 void Txn::put(MDB_dbi dbi, std::string_view key, std::string_view value, unsigned flags) {
   MDB_val k = to_val(key), v = to_val(value);
   check(mdb_put(txn_, dbi, &k, &v, flags), "mdb_put");
+  if (journal_) note(dbi, key, &value);
 }
 
 void Txn::put_likely_last(MDB_dbi dbi, std::string_view key, std::string_view value) {
@@ -114,10 +122,12 @@ void Txn::put_likely_last(MDB_dbi dbi, std::string_view key, std::string_view va
   const int rc = mdb_put(txn_, dbi, &k, &v, MDB_APPEND);
   if (rc == MDB_KEYEXIST) return put(dbi, key, value);
   check(rc, "mdb_put(append)");
+  if (journal_) note(dbi, key, &value);
 }
 
 std::span<char> Txn::reserve(MDB_dbi dbi, std::string_view key, std::size_t size,
                              unsigned flags) {
+  if (journal_) throw std::logic_error("lmdb::Txn::reserve while recording a journal");
   MDB_val k = to_val(key), v{size, nullptr};
   check(mdb_put(txn_, dbi, &k, &v, flags | MDB_RESERVE), "mdb_put(reserve)");
   return {static_cast<char*>(v.mv_data), size};
@@ -128,10 +138,14 @@ bool Txn::del(MDB_dbi dbi, std::string_view key) {
   int rc = mdb_del(txn_, dbi, &k, nullptr);
   if (rc == MDB_NOTFOUND) return false;
   check(rc, "mdb_del");
+  if (journal_) note(dbi, key, nullptr);
   return true;
 }
 
-void Txn::clear(MDB_dbi dbi) { check(mdb_drop(txn_, dbi, 0), "mdb_drop"); }
+void Txn::clear(MDB_dbi dbi) {
+  if (journal_) throw std::logic_error("lmdb::Txn::clear while recording a journal");
+  check(mdb_drop(txn_, dbi, 0), "mdb_drop");
+}
 
 std::size_t Txn::entries(MDB_dbi dbi) const {
   MDB_stat stat;
@@ -139,7 +153,7 @@ std::size_t Txn::entries(MDB_dbi dbi) const {
   return stat.ms_entries;
 }
 
-Cursor::Cursor(const Txn& txn, MDB_dbi dbi) {
+Cursor::Cursor(const Txn& txn, MDB_dbi dbi) : journal_(txn.journal()), dbi_(dbi) {
   check(mdb_cursor_open(txn.get(), dbi, &cursor_), "mdb_cursor_open");
 }
 
@@ -149,6 +163,8 @@ Cursor& Cursor::operator=(Cursor&& other) noexcept {
     cursor_ = std::exchange(other.cursor_, nullptr);
     key_ = other.key_;
     value_ = other.value_;
+    journal_ = other.journal_;
+    dbi_ = other.dbi_;
   }
   return *this;
 }
@@ -178,9 +194,16 @@ bool Cursor::seek_last_at_or_before(std::string_view k) {
 void Cursor::append(std::string_view key, std::string_view value) {
   MDB_val k = to_val(key), v = to_val(value);
   check(mdb_cursor_put(cursor_, &k, &v, MDB_APPEND), "mdb_cursor_put(append)");
+  if (journal_) journal_->push_back(Change{dbi_, std::string(key), std::string(value)});
 }
 
-void Cursor::del() { check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del"); }
+void Cursor::del() {
+  // The key is copied first: after the deletion key_ may point at a reused page.
+  std::optional<std::string> key;
+  if (journal_) key.emplace(this->key());
+  check(mdb_cursor_del(cursor_, 0), "mdb_cursor_del");
+  if (journal_) journal_->push_back(Change{dbi_, std::move(*key), std::nullopt});
+}
 
 MDB_dbi open_db(const Txn& txn, const char* name, unsigned flags) {
   MDB_dbi dbi;

@@ -16,11 +16,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace eventsd::lmdb {
 
@@ -86,12 +88,25 @@ class Env {
   MDB_env* env_ = nullptr;
 };
 
+// One change a write transaction made: `value` is what was put, nullopt a deletion.
+struct Change {
+  MDB_dbi dbi;
+  std::string key;
+  std::optional<std::string> value;
+};
+// The changes of a write transaction, in the order they were made (Txn::record_to). Cluster mode
+// replicates the system databases by shipping a journal instead of committing it
+// (eventlog/system_log.h).
+using Journal = std::vector<Change>;
+
 class Txn {
  public:
   static Txn begin(MDB_env* env, unsigned flags, MDB_txn* parent = nullptr);
 
   Txn() = default;
-  Txn(Txn&& other) noexcept : txn_(std::exchange(other.txn_, nullptr)), read_only_(other.read_only_) {}
+  Txn(Txn&& other) noexcept
+      : txn_(std::exchange(other.txn_, nullptr)), read_only_(other.read_only_),
+        journal_(std::exchange(other.journal_, nullptr)) {}
   Txn& operator=(Txn&& other) noexcept;
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
@@ -106,6 +121,14 @@ class Txn {
   // A read-only transaction moves to the newest snapshot (mdb_txn_reset, mdb_txn_renew): every
   // value read before, and every cursor on it, is invalid after. The handle stays the same.
   void renew();
+
+  // From now on every put, put_likely_last, del, Cursor::del and Cursor::append of this
+  // transaction (and of cursors opened on it afterwards) is appended to `journal`, after it
+  // succeeded; null stops recording. The journal must outlive the recording. reserve() and
+  // clear() throw std::logic_error while recording (their effect is not a key and a value).
+  // Without a journal nothing is recorded and the writes cost one pointer test.
+  void record_to(Journal* journal) noexcept { journal_ = journal; }
+  Journal* journal() const noexcept { return journal_; }
 
   // Returns false when the key is absent. `out` is valid until the transaction ends.
   bool get(MDB_dbi dbi, std::string_view key, std::string_view& out) const;
@@ -124,15 +147,18 @@ class Txn {
 
  private:
   Txn(MDB_txn* txn, bool read_only) : txn_(txn), read_only_(read_only) {}
+  void note(MDB_dbi dbi, std::string_view key, const std::string_view* value);
   MDB_txn* txn_ = nullptr;
   bool read_only_ = false;
+  Journal* journal_ = nullptr;
 };
 
 class Cursor {
  public:
   Cursor(const Txn& txn, MDB_dbi dbi);
   Cursor(Cursor&& other) noexcept
-      : cursor_(std::exchange(other.cursor_, nullptr)), key_(other.key_), value_(other.value_) {}
+      : cursor_(std::exchange(other.cursor_, nullptr)), key_(other.key_), value_(other.value_),
+        journal_(other.journal_), dbi_(other.dbi_) {}
   Cursor& operator=(Cursor&& other) noexcept;
   Cursor(const Cursor&) = delete;
   Cursor& operator=(const Cursor&) = delete;
@@ -163,6 +189,8 @@ class Cursor {
   MDB_cursor* cursor_ = nullptr;
   MDB_val key_{};
   MDB_val value_{};
+  Journal* journal_ = nullptr;  // the transaction's, when it records (Txn::record_to)
+  MDB_dbi dbi_ = 0;
 };
 
 // Opens (creating) a named database inside `txn`.

@@ -128,8 +128,8 @@ bool UserInfo::has_tenant(std::string_view tenant) const {
 UserStore::UserStore(Store& store)
     : store_(store), users_(store.db("users")), sessions_(store.db("sessions")) {}
 
-UserInfo UserStore::create_user(std::string_view email, std::string_view password,
-                                const std::vector<std::string>& tenants, std::string_view role) {
+UserInfo UserStore::new_user(std::string_view email, std::string_view password,
+                             const std::vector<std::string>& tenants, std::string_view role) {
   if (!is_valid_email(email)) throw std::invalid_argument("not an e-mail address: " + std::string(email));
   if (std::find(std::begin(kRoles), std::end(kRoles), role) == std::end(kRoles)) {
     throw std::invalid_argument("role must be admin or member");
@@ -148,13 +148,22 @@ UserInfo UserStore::create_user(std::string_view email, std::string_view passwor
   }
   user.password_hash = hash_password(password);
   user.created_at = now_millis();
-  bool exists = false;
-  store_.write([&](lmdb::Txn& txn) {
-    std::string_view v;
-    exists = txn.get(users_, user.email, v);
-    if (!exists) txn.put(users_, user.email, encode_user(user));
-  });
-  if (exists) throw std::invalid_argument("a user with this e-mail exists: " + user.email);
+  return user;
+}
+
+bool UserStore::add_user(lmdb::Txn& txn, const UserInfo& user) {
+  std::string_view v;
+  if (txn.get(users_, user.email, v)) return false;
+  txn.put(users_, user.email, encode_user(user));
+  return true;
+}
+
+UserInfo UserStore::create_user(std::string_view email, std::string_view password,
+                                const std::vector<std::string>& tenants, std::string_view role) {
+  UserInfo user = new_user(email, password, tenants, role);
+  bool added = false;
+  store_.write([&](lmdb::Txn& txn) { added = add_user(txn, user); });
+  if (!added) throw std::invalid_argument("a user with this e-mail exists: " + user.email);
   return user;
 }
 

@@ -77,6 +77,12 @@ class UserStore {
   std::size_t revoke_sessions(std::string_view email);
 
   // --- in the caller's transaction ---
+  // create_user in two steps, so that a caller with a transaction of its own (cluster mode: the
+  // system log) hashes the password before taking it: new_user validates and hashes (throws
+  // std::invalid_argument like create_user), add_user stores it unless its e-mail has a user.
+  static UserInfo new_user(std::string_view email, std::string_view password,
+                           const std::vector<std::string>& tenants, std::string_view role);
+  bool add_user(lmdb::Txn& txn, const UserInfo& user);
   std::optional<UserInfo> find_user(const lmdb::Txn& txn, std::string_view email) const;
   // The live session a presented secret names; nullopt when unknown or expired at `now`.
   std::optional<SessionInfo> find_session(const lmdb::Txn& txn, std::string_view secret,

@@ -23,6 +23,10 @@
 #include "projections/projector.h"
 #include "http/rate_limit.h"
 
+namespace eventsd {
+class SystemLog;
+}
+
 namespace eventsd::http {
 
 namespace bhttp = boost::beast::http;
@@ -117,6 +121,7 @@ struct App {
   Metrics* metrics = nullptr;      // null: nothing recorded
   Auth* auth = nullptr;            // null: bearer tokens only (http/auth.h)
   WriteRouting* routing = nullptr; // null: this node decides every write (a single node)
+  SystemLog* system_log = nullptr; // cluster mode: token/user/session writes (write_beside_log)
 
   // The engine that holds `tenant`'s log.
   Engine& engine(std::string_view tenant);

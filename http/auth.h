@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "eventlog/system_log.h"
 #include "eventlog/time.h"
 #include "eventlog/tokens.h"
 #include "eventlog/users.h"
@@ -116,14 +117,25 @@ bool role_grants(std::string_view role, std::string_view scope);
 // the session's CSRF token. Safe methods (GET, HEAD, OPTIONS) pass.
 void check_csrf(const RawRequest& raw, const SessionInfo& session);
 
-// Runs f(txn) in a write transaction of the log's environment (sessions, tokens) from a request
-// handler; LMDB serialises it with the writer's. A full volume is 507 storage_full, as for events.
+// Runs f(txn) in a write transaction beside the log (sessions, tokens) from a request handler.
+// On one node: in the log's environment, which LMDB serialises with the writer's; a full volume
+// is 507 storage_full, as for events. In cluster mode (app.system_log set): through the system
+// log (eventlog/system_log.h), so that every node gets the change; it returns once this node
+// applied it, and a cluster that does not take it in time is 503 unavailable (Retry-After).
 template <class F>
-void write_beside_log(Store& store, F&& f) {
+void write_beside_log(App& app, F&& f) {
   try {
-    store.write(std::forward<F>(f));
+    if (app.system_log) {
+      app.system_log->write(std::forward<F>(f));
+    } else {
+      app.store.write(std::forward<F>(f));
+    }
+  } catch (const nats::Error&) {
+    ApiError busy(503, "unavailable", "the cluster did not take the change in time; retry shortly");
+    busy.retry_after = 1;
+    throw busy;
   } catch (const lmdb::Error& e) {
-    if (!e.map_full() && e.code() != ENOSPC && e.code() != EDQUOT && e.code() != EFBIG && !store.out_of_space()) throw;
+    if (!e.map_full() && e.code() != ENOSPC && e.code() != EDQUOT && e.code() != EFBIG && !app.store.out_of_space()) throw;
     throw ApiError(507, "storage_full", "the data volume is full; nothing was recorded");
   }
 }

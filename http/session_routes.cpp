@@ -120,7 +120,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   const Millis now = now_millis();
   SessionInfo session;
   std::string secret;
-  write_beside_log(app.store, [&](lmdb::Txn& txn) {
+  write_beside_log(app, [&](lmdb::Txn& txn) {
     auth.users.purge_expired(txn, now);
     secret = auth.users.create_session(txn, *user, active, now, auth.options.session_lifetime, &session);
   });
@@ -134,7 +134,7 @@ asio::awaitable<Reply> logout(App& app, Request& req) {
   req.query.only({});
   if (auto ctx = current_session(app, req.raw)) {
     check_csrf(req.raw, ctx->session);
-    write_beside_log(app.store, [&](lmdb::Txn& txn) { auth.users.delete_session(txn, ctx->secret); });
+    write_beside_log(app, [&](lmdb::Txn& txn) { auth.users.delete_session(txn, ctx->secret); });
   }
   Response res = json_response(200, R"({"status":"success"})");
   res.set(bhttp::field::set_cookie, session_cookie("", 0));
@@ -163,7 +163,7 @@ asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
   const std::string tenant = *string_field(body, "tenant", true, 64);
   if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);
   bool live = false;
-  write_beside_log(app.store, [&](lmdb::Txn& txn) {
+  write_beside_log(app, [&](lmdb::Txn& txn) {
     live = app.auth->users.set_session_tenant(txn, ctx.secret, tenant);
   });
   if (!live) throw ApiError(401, "unauthorized", "the session ended");

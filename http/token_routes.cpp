@@ -89,14 +89,14 @@ asio::awaitable<Reply> create_token(App& app, Request& req) {
       if (obj->find("scopes")) throw bad_param("scopes", "a publishable key has the events:write scope only");
       PublishableSpec spec{strings(*obj, "origins"), rate(*obj, "rate"), rate(*obj, "address_rate")};
       if (spec.origins.empty()) throw bad_param("origins", "a publishable key needs at least one origin");
-      write_beside_log(app.store, [&](lmdb::Txn& txn) {
+      write_beside_log(app, [&](lmdb::Txn& txn) {
         secret = app.tokens.create_publishable(txn, req.principal.tenant, spec);
       });
     } else {
       if (obj->find("origins")) throw bad_param("origins", "origins are for publishable keys");
       const auto scopes = strings(*obj, "scopes");
       if (scopes.empty()) throw bad_param("scopes", "scopes is required (at least one)");
-      write_beside_log(app.store, [&](lmdb::Txn& txn) {
+      write_beside_log(app, [&](lmdb::Txn& txn) {
         secret = app.tokens.create(txn, req.principal.tenant, scopes);
       });
     }
@@ -128,7 +128,7 @@ asio::awaitable<Reply> revoke_token(App& app, Request& req) {
     }
   }
   if (!found) throw ApiError(404, "not_found", "no token with this id");
-  write_beside_log(app.store, [&](lmdb::Txn& txn) { found = app.tokens.revoke(txn, id); });
+  write_beside_log(app, [&](lmdb::Txn& txn) { found = app.tokens.revoke(txn, id); });
   if (!found) throw ApiError(404, "not_found", "no token with this id");
   co_return json_response(200, R"({"status":"success"})");
 }

@@ -16,6 +16,8 @@ const char* kHelp =
     "                   data directory if it is new)\n"
     "  token create --data DIR --tenant T --publishable --origins https://a.example,... [--rate RPS] [--address-rate RPS]\n"
     "                   print a new publishable (browser) key\n"
+    "  token create --nats URL,... --tenant T (--scopes a,b,... | --publishable ...) [--replicas 1|3|5]\n"
+    "                   the same for a cluster: published to its system stream, no data directory\n"
     "  token import --data DIR --tenant T --scopes a,b,... --key KEY|-\n"
     "                   store an existing API key (hashed) as a token; print its id\n"
     "  token list --data DIR\n"
