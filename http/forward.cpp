@@ -103,6 +103,14 @@ void parse_whole(Parser& parser, std::string_view bytes) {
   if (used != bytes.size()) throw MalformedMessage("bytes after the HTTP message");
 }
 
+template <bool isRequest>
+void set_length(bhttp::message<isRequest, bhttp::string_body>& msg) {
+  const std::string length = std::to_string(msg.body().size());
+  if (msg.count(bhttp::field::content_length) != 1 || msg[bhttp::field::content_length] != length) {
+    msg.set(bhttp::field::content_length, length);
+  }
+}
+
 bool has_body(unsigned status) { return !(status / 100 == 1 || status == 204 || status == 304); }
 
 }  // namespace
@@ -111,10 +119,9 @@ std::string encode_request(const RawRequest& raw, std::string_view node) {
   RawRequest copy = raw;
   const bool framed = copy.has_content_length() || copy.chunked() || !copy.body().empty();
   strip_hop_by_hop(copy);
-  copy.erase(bhttp::field::content_length);
   // A request without a body and without a length stays without one (GET); any other says how
-  // long its body is.
-  if (framed) copy.content_length(copy.body().size());
+  // long its body is (a length it had already stays where it was).
+  if (framed) set_length(copy);
   copy.set(kForwardedBy, node);
   return serialize(copy);
 }
@@ -133,7 +140,7 @@ std::string encode_response(const Response& res) {
   Response copy = res;
   strip_hop_by_hop(copy);
   if (has_body(copy.result_int())) {
-    copy.content_length(copy.body().size());
+    set_length(copy);
   } else if (!copy.body().empty()) {
     throw std::invalid_argument("a " + std::to_string(copy.result_int()) + " response has no body");
   }

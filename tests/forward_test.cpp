@@ -88,8 +88,8 @@ TEST(ForwardEncoding, RequestKeepsEveryEndToEndHeaderAndTheBody) {
                            {"Content-Type", "application/json"},
                            {"Content-Length", std::to_string(req.body().size())},
                            {"X-Trace", "one"},
+                           {"X-Trace", "two, three"},  // (Beast keeps a field's instances together)
                            {"Accept", "application/json"},
-                           {"X-Trace", "two, three"},
                            {"Authorization", "Bearer tok_abc"},
                            {"Eventsd-Forwarded-By", "node-a"}};
   EXPECT_EQ(fields_of(back), expected);
@@ -180,8 +180,8 @@ TEST(ForwardEncoding, ResponseKeepsStatusReasonHeadersAndBody) {
   EXPECT_EQ(back.body(), res.body());
   const Fields expected = {{"Content-Type", "application/octet-stream"},
                            {"Set-Cookie", "a=1; Path=/"},
-                           {"Vary", "Origin"},
                            {"Set-Cookie", "b=2; HttpOnly"},
+                           {"Vary", "Origin"},
                            {"Retry-After", "3"},
                            {"Eventsd-Position", "42"}};
   EXPECT_EQ(fields_of(back, {"Content-Length"}), expected);
@@ -403,7 +403,7 @@ TEST_F(ForwardOverNats, AWriteIsAnsweredByTheOwnerAndReadsBackTheSame) {
   RawRequest write = with_token(post("/v1/events", R"({"id":"e1","event":"view","contact_id":"ct_1","data":{"n":1.50}})"), token);
   const Response written = edge.forward("owner", write);
   ASSERT_EQ(written.result_int(), 201u) << written.body();
-  EXPECT_EQ(json::parse(written.body()).at("status"), "ok") << written.body();
+  EXPECT_EQ(json::parse(written.body()).at("ids").at(0), "e1") << written.body();
   EXPECT_TRUE(written.count("Eventsd-Position"));
 
   // The event is in the owner's log, not in the edge's (it has no such tenant at all).
