@@ -12,6 +12,7 @@
 #include <exception>
 #include <vector>
 
+#include "http/metrics.h"
 #include "http/router.h"
 
 namespace eventsd::http {
@@ -238,15 +239,19 @@ asio::awaitable<std::string> Forwarder::answer(std::string bytes) {
   }
 }
 
+void Forwarder::count_failure() {
+  if (app_.metrics) ++app_.metrics->forward_failures;
+}
+
 asio::awaitable<Response> Forwarder::forward(const std::string& node, const RawRequest& raw) {
   const Dialect dialect = router_.dialect_of(raw.target());
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
-  ++forwarded_;
+  if (app_.metrics) ++app_.metrics->forwarded;
   std::string request;
   try {
     request = encode_request(raw, node_);
   } catch (const std::invalid_argument& e) {
-    ++failed_;
+    count_failure();
     co_return forward_failed(dialect, node, e.what());
   }
   // cnats' request call blocks until the answer or the timeout: it runs on the pool, and this
@@ -270,13 +275,13 @@ asio::awaitable<Response> Forwarder::forward(const std::string& node, const RawR
     failure = forward_failed(dialect, node, e.what());
   }
   if (failure) {
-    ++failed_;
+    count_failure();
     co_return std::move(*failure);
   }
   try {
     co_return decode_response(answer.data);
   } catch (const MalformedMessage& e) {
-    ++failed_;
+    count_failure();
     co_return forward_failed(dialect, node, e.what());
   }
 }

@@ -17,7 +17,6 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -99,7 +98,8 @@ class Forwarder {
   // is answered 502 `not_forwardable`. Throws nats::Error when the subscription fails.
   void serve();
 
-  // Sends `raw` to `node` and returns its answer as the node produced it. When no answer comes
+  // Sends `raw` to `node` and returns its answer as the node produced it (counted in
+  // App::metrics, when there are metrics: forwarded, and forward_failures for those unanswered). When no answer comes
   // within the timeout (the node is down, or nobody serves its subject): 503 `unavailable` with
   // Retry-After in the request's dialect; when NATS refuses the request (e.g. larger than the
   // servers' max_payload) or the answer is not an HTTP response: 502 `forward_failed`. Never
@@ -107,13 +107,10 @@ class Forwarder {
   boost::asio::awaitable<Response> forward(const std::string& node, const RawRequest& raw);
 
   const std::string& node() const { return node_; }
-  // Requests this node forwarded, and those of them that got no answer from the owner (for
-  // metrics).
-  std::uint64_t forwarded() const { return forwarded_.load(); }
-  std::uint64_t failed() const { return failed_.load(); }
 
  private:
   boost::asio::awaitable<std::string> answer(std::string request);
+  void count_failure();
 
   nats::Connection& nats_;
   std::string node_;
@@ -122,8 +119,6 @@ class Forwarder {
   boost::asio::any_io_executor executor_;
   std::chrono::milliseconds timeout_;
   boost::asio::thread_pool pool_;
-  std::atomic<std::uint64_t> forwarded_{0};
-  std::atomic<std::uint64_t> failed_{0};
   std::unique_ptr<nats::Connection::Service> service_;
 };
 

@@ -19,6 +19,7 @@
 #include "eventlog/nats.h"
 #include "eventlog/tokens.h"
 #include "http/forward.h"
+#include "http/metrics.h"
 #include "http/router.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
@@ -329,7 +330,7 @@ struct Node {
   explicit Node(const std::vector<std::string>& urls, std::string name, http::Router router_in,
                 http::ForwarderOptions options = {})
       : p(dir.path()), tokens(p.store), router(std::move(router_in)),
-        app{p.store, p.log, p.projector, p.writer, tokens, http::ServerOptions{}},
+        app{p.store, p.log, p.projector, p.writer, tokens, http::ServerOptions{}, nullptr, nullptr, &metrics},
         nats(nats::ConnectOptions{urls, name}),
         forwarder(nats, name, router, app, io.get_executor(), options),
         thread([this] { io.run(); }) {}
@@ -353,6 +354,7 @@ struct Node {
   test::TempDir dir;
   test::InProcess p;
   TokenStore tokens;
+  http::Metrics metrics;
   http::Router router;
   http::App app;
   nats::Connection nats;
@@ -458,7 +460,7 @@ TEST_F(ForwardOverNats, NobodyServingTheSubjectIsUnavailable) {
   const Response org = lonely.forward("nobody", post("/ingest", "{}"));
   EXPECT_EQ(org.result_int(), 503u);
   EXPECT_FALSE(json::parse(org.body()).as_object().contains("status"));
-  EXPECT_EQ(lonely.forwarder.failed(), 2u);
+  EXPECT_EQ(lonely.metrics.forward_failures.load(), 2u);
 }
 
 TEST_F(ForwardOverNats, AStreamedAnswerIsNotRelayed) {
@@ -495,8 +497,8 @@ TEST_F(ForwardOverNats, ManyRequestsAtOnceAllGetTheirOwnAnswer) {
     ASSERT_EQ(res.result_int(), 201u) << res.body();
     EXPECT_NE(res.body().find("\"e" + std::to_string(i) + "\""), std::string::npos) << res.body();
   }
-  EXPECT_EQ(busy.forwarder.forwarded(), static_cast<std::uint64_t>(kRequests));
-  EXPECT_EQ(busy.forwarder.failed(), 0u);
+  EXPECT_EQ(busy.metrics.forwarded.load(), static_cast<std::uint64_t>(kRequests));
+  EXPECT_EQ(busy.metrics.forward_failures.load(), 0u);
 }
 
 }  // namespace
