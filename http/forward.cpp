@@ -243,7 +243,7 @@ void Forwarder::count_failure() {
   if (app_.metrics) ++app_.metrics->forward_failures;
 }
 
-asio::awaitable<Response> Forwarder::forward(const std::string& node, const RawRequest& raw) {
+asio::awaitable<Response> Forwarder::forward(std::string node, const RawRequest& raw) {
   const Dialect dialect = router_.dialect_of(raw.target());
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (app_.metrics) ++app_.metrics->forwarded;

@@ -98,13 +98,14 @@ class Forwarder {
   // is answered 502 `not_forwardable`. Throws nats::Error when the subscription fails.
   void serve();
 
-  // Sends `raw` to `node` and returns its answer as the node produced it (counted in
-  // App::metrics, when there are metrics: forwarded, and forward_failures for those unanswered). When no answer comes
+  // Sends `raw` to `node` and returns its answer as the node produced it. When no answer comes
   // within the timeout (the node is down, or nobody serves its subject): 503 `unavailable` with
   // Retry-After in the request's dialect; when NATS refuses the request (e.g. larger than the
   // servers' max_payload) or the answer is not an HTTP response: 502 `forward_failed`. Never
-  // throws but for std::bad_alloc.
-  boost::asio::awaitable<Response> forward(const std::string& node, const RawRequest& raw);
+  // throws but for std::bad_alloc. Counted in App::metrics (forwarded, and forward_failures for
+  // the unanswered) when there are metrics. `raw` is read until the awaitable completes (the
+  // caller keeps it); `node` is a copy, as the coroutine may start after a temporary is gone.
+  boost::asio::awaitable<Response> forward(std::string node, const RawRequest& raw);
 
   const std::string& node() const { return node_; }
 
