@@ -377,6 +377,13 @@ http::Router router_with_test_routes() {
                res.body() = binary_body();
                co_return res;
              });
+  router.add(verb::post, "/v1/test/echo", http::Dialect::native, "",
+             [](http::App&, http::Request& req) -> asio::awaitable<http::Reply> {
+               Response res{http::bhttp::status::ok, 11};
+               res.set(field::content_type, "application/octet-stream");
+               res.body() = req.raw.body();
+               co_return res;
+             });
   router.add(verb::get, "/v1/test/stream", http::Dialect::native, "",
              [](http::App&, http::Request&) -> asio::awaitable<http::Reply> {
                Response head{http::bhttp::status::ok, 11};
@@ -436,6 +443,15 @@ TEST_F(ForwardOverNats, TheAnswerComesBackByteForByte) {
                            {"Set-Cookie", "a=1"},
                            {"Set-Cookie", "b=2"}};
   EXPECT_EQ(fields_of(res, {"Date", "Content-Length"}), expected);
+}
+
+TEST_F(ForwardOverNats, ABodyAsLargeAsTheServerTakesTravelsBothWays) {
+  std::mt19937 rng(5);
+  std::string body(http::ServerOptions{}.body_limit, '\0');
+  for (auto& c : body) c = static_cast<char>(rng());
+  const Response res = edge.forward("owner", post("/v1/test/echo", body));
+  ASSERT_EQ(res.result_int(), 200u) << res.body().substr(0, 200);
+  EXPECT_EQ(res.body(), body);
 }
 
 TEST_F(ForwardOverNats, ErrorsOfTheOwnerAreRelayedInTheirDialect) {
