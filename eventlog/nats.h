@@ -145,7 +145,12 @@ class Connection {
   // Serves requests on `subject` until the returned handle is destroyed. `handler` runs on a
   // cnats thread and must not block: it is handed the request and a `reply` function, which it
   // (or whatever it hands the work to) calls once, from any thread, with the reply's data. A
-  // request never replied to times out at the requester.
+  // request never replied to times out at the requester. A Reply keeps the NATS connection open
+  // (even past the Connection's destruction) until it is destroyed itself; calling it after the
+  // Service is gone still answers. When ~Service returns, the handler is not running and will
+  // not run again; it must not be destroyed from inside its own handler. Interest travels
+  // between servers asynchronously: a requester connected to another server of the cluster may
+  // find nobody (Unavailable) for a moment after serve() returns.
   class Service;
   using Reply = std::function<void(std::string data)>;
   std::unique_ptr<Service> serve(const std::string& subject,
