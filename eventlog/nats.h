@@ -132,7 +132,10 @@ class Connection {
   std::optional<KvEntry> kv_get(const std::string& bucket, const std::string& key);
   // Stores the key only if it does not exist (or was deleted).
   KvWrite kv_create(const std::string& bucket, const std::string& key, std::string_view value);
-  // Stores the key only if its revision is still `revision`.
+  // Stores the key only if its revision is still `revision`. Not exclusive on nats-server
+  // 2.9.10 with replicas > 1: the check is JetStream's per-subject expected sequence (nats-server
+  // issue 4320, fixed in 2.9.21), and two concurrent updates of one revision can both succeed.
+  // Use it for advice (leases); fence what must be exclusive with publish(expect_last_seq).
   KvWrite kv_update(const std::string& bucket, const std::string& key, std::string_view value,
                     std::uint64_t revision);
   // Every key of the bucket with its entry.
