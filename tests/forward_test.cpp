@@ -330,7 +330,8 @@ struct Node {
   explicit Node(const std::vector<std::string>& urls, std::string name, http::Router router_in,
                 http::ForwarderOptions options = {})
       : p(dir.path()), tokens(p.store), router(std::move(router_in)),
-        app{p.store, p.log, p.projector, p.writer, tokens, http::ServerOptions{}, nullptr, nullptr, &metrics},
+        app{p.store, tokens, http::ServerOptions{}, {http::Engine{p.store, p.log, p.projector, p.writer}}, nullptr,
+            &metrics},
         nats(nats::ConnectOptions{urls, name}),
         forwarder(nats, name, router, app, io.get_executor(), options),
         thread([this] { io.run(); }) {}
