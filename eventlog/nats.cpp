@@ -269,6 +269,9 @@ struct Connection::Service::Impl {
   ~Impl() {
     if (!sub) return;
     natsSubscription_Unsubscribe(sub);
+    // The server forgets the interest once the UNSUB reaches it: flushed here, so that a later
+    // request through the same server finds nobody (no responders) instead of timing out.
+    natsConnection_FlushTimeout(state->link->nc, millis(state->link->timeout));
     // cnats may be running the handler right now on its thread: wait until it has returned for
     // the last time (on_complete), after which nothing refers to `state`. Called from the
     // handler itself (not allowed, see nats.h) that wait could never end, so the state is then

@@ -132,7 +132,10 @@ class Connection {
   std::optional<KvEntry> kv_get(const std::string& bucket, const std::string& key);
   // Stores the key only if it does not exist (or was deleted).
   KvWrite kv_create(const std::string& bucket, const std::string& key, std::string_view value);
-  // Stores the key only if its revision is still `revision`.
+  // Stores the key only if its revision is still `revision`. Not exclusive on nats-server
+  // 2.9.10 with replicas > 1: the check is JetStream's per-subject expected sequence (nats-server
+  // issue 4320, fixed in 2.9.21), and two concurrent updates of one revision can both succeed.
+  // Use it for advice (leases); fence what must be exclusive with publish(expect_last_seq).
   KvWrite kv_update(const std::string& bucket, const std::string& key, std::string_view value,
                     std::uint64_t revision);
   // Every key of the bucket with its entry.
@@ -145,7 +148,12 @@ class Connection {
   // Serves requests on `subject` until the returned handle is destroyed. `handler` runs on a
   // cnats thread and must not block: it is handed the request and a `reply` function, which it
   // (or whatever it hands the work to) calls once, from any thread, with the reply's data. A
-  // request never replied to times out at the requester.
+  // request never replied to times out at the requester. A Reply keeps the NATS connection open
+  // (even past the Connection's destruction) until it is destroyed itself; calling it after the
+  // Service is gone still answers. When ~Service returns, the handler is not running and will
+  // not run again; it must not be destroyed from inside its own handler. Interest travels
+  // between servers asynchronously: a requester connected to another server of the cluster may
+  // find nobody (Unavailable) for a moment after serve() returns.
   class Service;
   using Reply = std::function<void(std::string data)>;
   std::unique_ptr<Service> serve(const std::string& subject,

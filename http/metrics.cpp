@@ -150,6 +150,10 @@ std::string Metrics::render(App& app) {
   sample(out, "eventsd_stream_subscribers", subscribers);
   header(out, "eventsd_open_connections", "gauge", "Open HTTP connections.");
   sample(out, "eventsd_open_connections", static_cast<double>(open_connections.load()));
+  header(out, "eventsd_forwarded_requests_total", "counter", "Requests forwarded to another node (cluster mode).");
+  sample(out, "eventsd_forwarded_requests_total", static_cast<double>(forwarded.load()));
+  header(out, "eventsd_forward_failures_total", "counter", "Forwarded requests the other node did not answer (503/502 given instead).");
+  sample(out, "eventsd_forward_failures_total", static_cast<double>(forward_failures.load()));
   append_build_info(out);
   append_process_metrics(out);
   return out;

@@ -23,6 +23,10 @@ class Metrics {
 
   void observe(std::string_view route, unsigned status, double seconds);
   std::atomic<std::int64_t> open_connections{0};
+  // Requests forwarded to another node of a cluster, and those that got no answer from it
+  // (http/forward.h).
+  std::atomic<std::uint64_t> forwarded{0};
+  std::atomic<std::uint64_t> forward_failures{0};
 
   // The whole exposition, reading the store's figures in one snapshot.
   std::string render(App& app);

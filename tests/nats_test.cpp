@@ -49,6 +49,8 @@ PublishResult publish_retrying(Connection& c, const std::string& subject, const 
     } catch (const Unavailable&) {
       if (std::chrono::steady_clock::now() > deadline) throw;
     }
+    // Pacing only: while there is no leader a publish fails at once (no responders).
+    std::this_thread::sleep_for(20ms);
   }
 }
 
@@ -60,8 +62,7 @@ TEST_F(NatsTest, ConnectsAndNamesItsServer) {
 }
 
 TEST_F(NatsTest, ConnectingToNoServerIsUnavailable) {
-  // A port nothing listens on: the cluster's port of server 0 is for routes, not clients...
-  // so take one that was free a moment ago instead.
+  // Port 1: nothing listens there.
   EXPECT_THROW(Connection(ConnectOptions{{"nats://127.0.0.1:1"}, "nobody", 1'000ms}), Unavailable);
 }
 
@@ -215,24 +216,38 @@ TEST_F(NatsTest, KeyValueCreateUpdateAndRead) {
   EXPECT_EQ(all.at("s1").value, std::string("\0bin", 4));
 }
 
+// A request sent until it finds the service: interest travels between servers asynchronously.
+Message request_when_served(Connection& c, const std::string& subject, const std::string& data) {
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    try {
+      return c.request(subject, data, 5'000ms);
+    } catch (const Unavailable&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+    }
+    std::this_thread::sleep_for(20ms);  // pacing only
+  }
+}
+
 TEST_F(NatsTest, RequestIsAnsweredFromAnotherThread) {
-  auto server = connect("server");
-  auto client = connect("client");
+  // The service and its client on different servers: the request travels over a route.
+  Connection server(ConnectOptions{{cluster_->url(0)}, "server", 5'000ms});
+  Connection client(ConnectOptions{{cluster_->url(1)}, "client", 5'000ms});
   std::vector<std::thread> workers;
   std::mutex mu;
-  auto service = server->serve("test.echo", [&](Message request, Connection::Reply reply) {
+  auto service = server.serve("test.echo", [&](Message request, Connection::Reply reply) {
     // The handler must not block: the answer is given later, by another thread.
     std::lock_guard lock(mu);
     workers.emplace_back([request = std::move(request), reply = std::move(reply)] {
       reply("echo:" + request.data);
     });
   });
-  auto answer = client->request("test.echo", "hello", 5'000ms);
+  auto answer = request_when_served(client, "test.echo", "hello");
   EXPECT_EQ(answer.data, "echo:hello");
-  auto second = client->request("test.echo", std::string("\0x", 2), 5'000ms);
+  auto second = client.request("test.echo", std::string("\0x", 2), 5'000ms);
   EXPECT_EQ(second.data, std::string("echo:\0x", 7));
   service.reset();
-  EXPECT_THROW(client->request("test.echo", "gone", 2'000ms), Unavailable);
+  EXPECT_THROW(client.request("test.echo", "gone", 2'000ms), Unavailable);
   std::lock_guard lock(mu);
   for (auto& w : workers) w.join();
 }
@@ -244,8 +259,9 @@ TEST_F(NatsTest, ARequestNobodyServesIsUnavailable) {
 
 TEST_F(NatsTest, AReplyOutlivesItsConnection) {
   std::promise<Connection::Reply> handed;
-  auto client = connect("client");
-  auto server = connect("server");
+  // Both on one server: the service is known there once serve() returns.
+  auto client = std::make_unique<Connection>(ConnectOptions{{cluster_->url(2)}, "client", 5'000ms});
+  auto server = std::make_unique<Connection>(ConnectOptions{{cluster_->url(2)}, "server", 5'000ms});
   auto service = server->serve("test.later", [&](Message, Connection::Reply reply) {
     handed.set_value(std::move(reply));
   });
@@ -255,6 +271,33 @@ TEST_F(NatsTest, AReplyOutlivesItsConnection) {
   server.reset();  // the reply keeps what it needs
   reply("late");
   EXPECT_EQ(answer.get().data, "late");
+}
+
+TEST_F(NatsTest, AServerStoppedAndStartedAgainCatchesUp) {
+  auto c = connect();
+  c->ensure_stream(stream("RESTART"));
+  std::uint64_t last = 0;
+  auto publish = [&](int i) {
+    const auto r = publish_retrying(*c, "test.RESTART", "m" + std::to_string(i), last, "restart-" + std::to_string(i));
+    ASSERT_TRUE(std::holds_alternative<Published>(r));
+    last = std::get<Published>(r).seq;
+  };
+  for (int i = 1; i <= 3; ++i) publish(i);
+  cluster_->stop(2);  // SIGTERM
+  EXPECT_FALSE(cluster_->running(2));
+  for (int i = 4; i <= 6; ++i) publish(i);
+  cluster_->start(2);
+  // Through the restarted server alone, the whole stream.
+  Connection through(ConnectOptions{{cluster_->url(2)}, "restarted", 5'000ms});
+  EXPECT_EQ(through.server(), cluster_->url(2));
+  auto reader = through.read("RESTART", "test.RESTART", 1);
+  for (int i = 1; i <= 6; ++i) {
+    auto m = reader->next(10s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->seq, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(m->data, "m" + std::to_string(i));
+  }
+  EXPECT_EQ(through.get("RESTART", 6)->data, "m6");
 }
 
 // The stream's leader, as JetStream names it ("n0".."n2").
