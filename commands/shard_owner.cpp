@@ -169,8 +169,10 @@ void ShardOwnership::step_down(std::uint32_t shard) {
     if (m.phase == Mine::kNone) return;
     // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
     if (m.phase == Mine::kHeld) m.lose_pending = true;
-    m.give_back = Mine::GiveBack{m.epoch, m.revision, Clock::now() + lease_};
+    auto now = Clock::now();
+    m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
     m.phase = Mine::kNone;
+    m.not_before = now + lease_;
     give_back_requested_ = true;
   }
   std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
@@ -409,7 +411,7 @@ std::vector<std::uint32_t> ShardOwnership::due_takes(Clock::time_point now) cons
   std::vector<std::uint32_t> due;
   if (now < started_at_ + renew_interval_) return due;  // let nodes started together see each other
   for (std::uint32_t s = 0; s < shards_; ++s) {
-    if (mine_[s].phase != Mine::kNone || mine_[s].give_back) continue;
+    if (mine_[s].phase != Mine::kNone || mine_[s].give_back || now < mine_[s].not_before) continue;
     const auto& seen = leases_[s];
     // Since when the shard has been free (possibly in the future: not yet).
     auto free_since = seen.since;
@@ -467,8 +469,12 @@ void ShardOwnership::take(std::uint32_t shard) {
       if (ok) {
         m.phase = Mine::kHeld;
       } else {
+        auto now = Clock::now();
         m.phase = Mine::kNone;
-        m.give_back = Mine::GiveBack{m.epoch, m.revision, Clock::now() + lease_};
+        m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
+        // Long enough for the others' "free for two lease times" to come true, so that a shard
+        // this node cannot take up goes elsewhere instead of bouncing back to it.
+        m.not_before = now + 3 * lease_;
         give_back_requested_ = true;
       }
     } else {
@@ -518,10 +524,14 @@ bool ShardOwnership::owns(std::uint32_t shard) const {
 std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) const {
   if (shard >= shards_) return std::nullopt;
   std::lock_guard lock(mu_);
+  return owner_locked(shard, Clock::now());
+}
+
+std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t shard, Clock::time_point now) const {
   const auto& m = mine_[shard];
   if (m.phase != Mine::kNone) return Owner{node_, m.epoch};
   const auto& seen = leases_[shard];
-  if (!seen.entry || expired(seen, Clock::now())) return std::nullopt;
+  if (!seen.entry || expired(seen, now)) return std::nullopt;
   auto lease = parse_lease(seen.entry->value);
   if (lease.node.empty() || lease.node == kFree || lease.node == node_) return std::nullopt;
   return Owner{lease.node, lease.epoch};
@@ -530,9 +540,10 @@ std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) 
 std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
   std::vector<ShardStatus> out;
   out.reserve(shards_);
+  std::lock_guard lock(mu_);
+  auto now = Clock::now();
   for (std::uint32_t s = 0; s < shards_; ++s) {
-    auto who = owner(s);
-    std::lock_guard lock(mu_);
+    auto who = owner_locked(s, now);
     const auto& m = mine_[s];
     const auto& seen = leases_[s];
     ShardStatus status{s, who ? who->node : "", 0, 0, m.phase == Mine::kHeld};

@@ -30,10 +30,11 @@
 //
 // Taking is a compare-and-set to `<me> <epoch+1>`; then on_acquire(shard, epoch) runs: the caller
 // catches its replica up and appends its owner claim, and returns whether it now serves the
-// shard. If it returns false (or throws), the lease is given back at once so another node can
-// try. A lease is lost when its renewal meets a revision moved by someone else, or when
+// shard. If it returns false (or throws), the lease is given back at once and this node leaves
+// the shard alone for three lease times, so another node takes it. A lease is lost when its renewal meets a revision moved by someone else, or when
 // step_down(shard) is called; on_lose(shard) then runs once and the lease is no longer renewed
-// (after step_down it is also given back). stop() runs on_lose for every held shard, then gives
+// (after step_down it is also given back, and this node takes the shard again, if it is still
+// the preferred node, after a lease time). stop() runs on_lose for every held shard, then gives
 // the leases and the registry entry back, so after a clean shutdown other nodes take over at
 // their next poll instead of after a lease time.
 //
@@ -161,6 +162,7 @@ class ShardOwnership {
       Clock::time_point deadline;
     };
     std::optional<GiveBack> give_back;
+    Clock::time_point not_before{};  // no take before (after a refusal or a step-down)
   };
 
   void renew_loop();
@@ -174,6 +176,7 @@ class ShardOwnership {
   void register_node();
   void write_give_backs(bool final);
   std::vector<std::string> live_nodes(Clock::time_point now) const;  // with mu_ held
+  std::optional<Owner> owner_locked(std::uint32_t shard, Clock::time_point now) const;
   std::string preferred_locked(std::uint32_t shard, Clock::time_point now) const;
   bool expired(const Seen& seen, Clock::time_point now) const;
 
