@@ -112,6 +112,7 @@ void ShardOwnership::start() {
     started_ = true;
     started_at_ = Clock::now();
     for (auto& seen : leases_) seen.since = started_at_;
+    next_discovery_ = started_at_;
     blind_ = true;
   }
   renewer_ = std::thread([this] { renew_loop(); });
@@ -325,14 +326,13 @@ void ShardOwnership::own_loop() {
       if (stopping_) return;
     }
     deliver_losses();
-    auto now = Clock::now();
-    if (now < next_poll) continue;  // woken for a loss
-    next_poll = now + poll_interval_;
-    if (!poll(now)) continue;
+    if (Clock::now() < next_poll) continue;  // woken for a loss
+    next_poll = Clock::now() + poll_interval_;
+    if (!poll()) continue;
     std::vector<std::uint32_t> takes;
     {
       std::lock_guard lock(mu_);
-      takes = due_takes(now);
+      takes = due_takes(Clock::now());
     }
     for (auto s : takes) {
       {
@@ -347,11 +347,35 @@ void ShardOwnership::own_loop() {
   }
 }
 
-bool ShardOwnership::poll(Clock::time_point now) {
-  std::map<std::string, nats::KvEntry> owners, nodes;
+bool ShardOwnership::poll() {
+  // The leases are read one get per key: a get is answered by the bucket's stream leader alone,
+  // whereas listing a bucket creates a consumer each time (through the meta leader), which is
+  // heavier and, on nats-server 2.9.10, failed for tens of seconds after the server that led the
+  // bucket's stream was killed while gets and updates worked again after the election. The
+  // registry is listed only to discover nodes, once per lease time; known nodes are read by get.
+  std::vector<std::optional<nats::KvEntry>> owners(shards_);
+  std::map<std::string, nats::KvEntry> nodes;
+  std::vector<std::string> known;
+  bool discover = false;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [name, seen] : registry_) known.push_back(name);
+    discover = Clock::now() >= next_discovery_;
+  }
   try {
-    owners = nats_.kv_all(kOwnersBucket);
-    nodes = nats_.kv_all(kNodesBucket);
+    for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = nats_.kv_get(kOwnersBucket, lease_key(s));
+    if (discover) {
+      try {
+        nodes = nats_.kv_all(kNodesBucket);
+        known.clear();
+      } catch (const std::exception& e) {
+        warn("listing the node registry", e);
+      }
+      std::lock_guard lock(mu_);
+      next_discovery_ = Clock::now() + lease_;
+    }
+    for (auto& name : known)
+      if (auto entry = nats_.kv_get(kNodesBucket, name)) nodes.emplace(name, std::move(*entry));
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
     if (!blind_) warn("reading the ownership buckets", e);
@@ -359,10 +383,11 @@ bool ShardOwnership::poll(Clock::time_point now) {
     return false;
   }
   std::lock_guard lock(mu_);
+  // Taken after the reads: a revision is "seen since" no earlier than it surely existed.
+  auto now = Clock::now();
   for (std::uint32_t s = 0; s < shards_; ++s) {
     auto& seen = leases_[s];
-    std::optional<nats::KvEntry> entry;
-    if (auto it = owners.find(lease_key(s)); it != owners.end()) entry = it->second;
+    auto& entry = owners[s];
     bool same = seen.entry.has_value() == entry.has_value() &&
                 (!entry || seen.entry->revision == entry->revision);
     if (!same || blind_) seen.since = now;

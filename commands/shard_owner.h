@@ -167,7 +167,7 @@ class ShardOwnership {
 
   void renew_loop();
   void own_loop();
-  bool poll(Clock::time_point now);  // reads both buckets; false when it could not
+  bool poll();  // reads both buckets; false when it could not
   std::vector<std::uint32_t> due_takes(Clock::time_point now) const;  // with mu_ held
   // Tries to take the shard; on success runs on_acquire and settles the outcome.
   void take(std::uint32_t shard);
@@ -201,6 +201,7 @@ class ShardOwnership {
   Clock::time_point started_at_{};
   std::vector<Seen> leases_;            // per shard
   std::map<std::string, Seen> registry_;  // per node name
+  Clock::time_point next_discovery_{};    // of nodes, by listing the registry
   bool give_back_requested_ = false;   // wakes the renewer
   bool blind_ = false;                  // the last poll failed: revisions are to be seen anew
   std::vector<Mine> mine_;              // per shard
