@@ -145,12 +145,12 @@ TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
                                              {"node-b", "http://node-b.test:8080"}};
   ASSERT_TRUE(eventually([&] { return a->nodes() == expected && b->nodes() == expected; }));
 
-  // Started together, each took the shards it is preferred for.
+  // Both prefer the same node for each shard: the one with the highest weight. (Which node took
+  // which shard depends on how far apart they started, so it is not checked here.)
   for (std::uint32_t s = 0; s < kShards; ++s) {
     EXPECT_EQ(a->preferred(s), b->preferred(s));
     auto want = ShardOwnership::weight("node-a", s) > ShardOwnership::weight("node-b", s) ? "node-a" : "node-b";
     EXPECT_EQ(a->preferred(s), want);
-    EXPECT_EQ(a->owner(s)->node, want) << "shard " << s;
   }
 
   // status() agrees with owner() and owns(); the epochs are the ones on_acquire was given.
@@ -246,7 +246,8 @@ TEST(ShardOwnership, StepDownGivesTheShardBack) {
   holder->step_down(shard);
   EXPECT_FALSE(holder->owns(shard));  // at once
   ASSERT_TRUE(eventually([&] { return holder.losses(shard) == 1; }));
-  // Given back, and taken again with the next epoch (by its preferred node, after a lease time).
+  // Given back, and taken again with the next epoch by its preferred node (at once if that is the
+  // other node; the stepping-down node waits a lease time first).
   ASSERT_TRUE(eventually([&] { return settled({&a, &b}) && a->owner(shard)->epoch > epoch; }));
   EXPECT_EQ(a->owner(shard)->epoch, epoch + 1);
   EXPECT_EQ(a->owner(shard)->node, a->preferred(shard));
