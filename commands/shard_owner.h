@@ -11,7 +11,12 @@
 // fenced by the stream's last sequence, so the stale owner's next fenced append fails, and its
 // writer then calls step_down(). The lease's epoch increases by one with every take, and is kept
 // when a lease is given back (`- <epoch>`), so epochs of a shard never decrease while the bucket
-// exists.
+// exists. On nats-server 2.9.10 with replicated buckets the compare-and-set is not
+// exclusive (nats.h, kv_update): two nodes may take one lease at once, with the same epoch. The
+// first renewal settles it (one meets a moved revision: on_lose), and meanwhile the stream
+// decides — only one owner claim of an epoch is stored (docs/cluster.md) — so the loser's
+// on_acquire fails and it gives the lease back (which may make the winner lose it too: a retake
+// with the next epoch follows; slower, never unsafe).
 //
 // Expiry without comparing clocks: a node holding a lease rewrites it (compare-and-set on its
 // revision) every renew interval. Another node deems a lease expired when the key's revision has
