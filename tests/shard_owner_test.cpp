@@ -1,0 +1,358 @@
+// Shard ownership (commands/shard_owner.h) against a real nats-server: leases, the node registry,
+// failover, lost leases and step-down.
+#include "commands/shard_owner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "eventlog/nats.h"
+#include "tests/support/nats_cluster.h"
+
+namespace eventsd {
+namespace {
+
+using namespace std::chrono_literals;
+using test::NatsCluster;
+
+constexpr std::uint32_t kShards = 4;
+
+ShardOwnership::Options short_leases() {
+  ShardOwnership::Options options;
+  options.lease = 600ms;  // renewals every 200 ms, polls every 100 ms
+  options.replicas = 1;
+  return options;
+}
+
+// Polls `condition` until it holds or `limit` passed; the condition is the synchronisation.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 15s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return condition();
+}
+
+std::unique_ptr<nats::Connection> connect(const NatsCluster& cluster, const std::string& name) {
+  nats::ConnectOptions options;
+  options.urls = cluster.urls();
+  options.name = name;
+  return std::make_unique<nats::Connection>(options);
+}
+
+// Every take of every node, in the order they happened, to check that epochs only grow.
+struct History {
+  std::mutex mu;
+  std::map<std::uint32_t, std::vector<std::uint64_t>> epochs;  // per shard
+  void acquired(std::uint32_t shard, std::uint64_t epoch) {
+    std::lock_guard lock(mu);
+    epochs[shard].push_back(epoch);
+  }
+  void expect_increasing() {
+    std::lock_guard lock(mu);
+    for (auto& [shard, list] : epochs)
+      for (std::size_t i = 1; i < list.size(); ++i)
+        EXPECT_LT(list[i - 1], list[i]) << "shard " << shard << " take " << i;
+  }
+};
+
+// One eventsd node's ownership, with what its callbacks saw.
+struct Node {
+  std::unique_ptr<nats::Connection> connection;
+  std::unique_ptr<ShardOwnership> ownership;
+  std::mutex mu;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> acquired;
+  std::vector<std::uint32_t> lost;
+  std::function<bool(std::uint32_t)> accept = [](std::uint32_t) { return true; };
+
+  Node(const NatsCluster& cluster, const std::string& name, History* history = nullptr,
+       ShardOwnership::Options options = short_leases()) {
+    connection = connect(cluster, name);
+    ownership = std::make_unique<ShardOwnership>(*connection, name, "http://" + name + ".test:8080", kShards,
+                                                 options);
+    ownership->on_acquire([this, history](std::uint32_t shard, std::uint64_t epoch) {
+      if (!accept(shard)) return false;
+      if (history) history->acquired(shard, epoch);
+      std::lock_guard lock(mu);
+      acquired.emplace_back(shard, epoch);
+      return true;
+    });
+    ownership->on_lose([this](std::uint32_t shard) {
+      std::lock_guard lock(mu);
+      lost.push_back(shard);
+    });
+  }
+  // Stopped first: stop() runs on_lose, which uses the members below `ownership`.
+  ~Node() { ownership.reset(); }
+  ShardOwnership& operator*() { return *ownership; }
+  ShardOwnership* operator->() { return ownership.get(); }
+  std::size_t losses(std::uint32_t shard) {
+    std::lock_guard lock(mu);
+    return static_cast<std::size_t>(std::count(lost.begin(), lost.end(), shard));
+  }
+  std::size_t owned() {
+    std::size_t n = 0;
+    for (std::uint32_t s = 0; s < kShards; ++s) n += ownership->owns(s);
+    return n;
+  }
+};
+
+// Every shard owned by exactly one of the nodes, and every node names the same owner.
+bool settled(const std::vector<Node*>& nodes) {
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    int holders = 0;
+    std::optional<ShardOwnership::Owner> seen;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      auto& own = *nodes[i]->ownership;
+      holders += own.owns(s);
+      auto owner = own.owner(s);
+      if (!owner) return false;
+      if (i > 0 && owner != seen) return false;
+      seen = owner;
+    }
+    if (holders != 1) return false;
+    bool named_holder = false;
+    for (auto* node : nodes) named_holder |= node->ownership->node() == seen->node && node->ownership->owns(s);
+    if (!named_holder) return false;
+  }
+  return true;
+}
+
+std::string lease_value(const std::string& node, std::uint64_t epoch) { return node + " " + std::to_string(epoch); }
+
+TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  a->start();
+  b->start();
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+  EXPECT_EQ(a.owned() + b.owned(), kShards);
+
+  // Both see both nodes alive, with what each advertises.
+  std::vector<ShardOwnership::Node> expected{{"node-a", "http://node-a.test:8080"},
+                                             {"node-b", "http://node-b.test:8080"}};
+  ASSERT_TRUE(eventually([&] { return a->nodes() == expected && b->nodes() == expected; }));
+
+  // Both prefer the same node for each shard: the one with the highest weight. (Which node took
+  // which shard depends on how far apart they started, so it is not checked here.)
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    EXPECT_EQ(a->preferred(s), b->preferred(s));
+    auto want = ShardOwnership::weight("node-a", s) > ShardOwnership::weight("node-b", s) ? "node-a" : "node-b";
+    EXPECT_EQ(a->preferred(s), want);
+  }
+
+  // status() agrees with owner() and owns(); the epochs are the ones on_acquire was given.
+  auto status = a->status();
+  ASSERT_EQ(status.size(), kShards);
+  for (auto& st : status) {
+    EXPECT_EQ(st.owner, a->owner(st.shard)->node);
+    EXPECT_EQ(st.epoch, a->owner(st.shard)->epoch);
+    EXPECT_EQ(st.mine, a->owns(st.shard));
+    EXPECT_GT(st.revision, 0u);
+    Node& holder = st.owner == "node-a" ? a : b;
+    std::lock_guard lock(holder.mu);
+    ASSERT_FALSE(holder.acquired.empty());
+    EXPECT_NE(std::find(holder.acquired.begin(), holder.acquired.end(), std::pair{st.shard, st.epoch}),
+              holder.acquired.end());
+  }
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, CleanStopHandsEveryShardToTheOtherNode) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  a->start();
+  b->start();
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+  std::map<std::uint32_t, std::uint64_t> before;
+  std::set<std::uint32_t> held_by_a;
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    before[s] = a->owner(s)->epoch;
+    if (a->owns(s)) held_by_a.insert(s);
+  }
+
+  a->stop();
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    EXPECT_FALSE(a->owns(s));
+    EXPECT_EQ(a.losses(s), held_by_a.count(s)) << "on_lose once for every shard held at stop, shard " << s;
+  }
+  ASSERT_TRUE(eventually([&] { return b.owned() == kShards; }));
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    auto owner = b->owner(s);
+    ASSERT_TRUE(owner);
+    EXPECT_EQ(owner->node, "node-b");
+    if (held_by_a.count(s))
+      EXPECT_GT(owner->epoch, before[s]) << "shard " << s;
+    else
+      EXPECT_EQ(owner->epoch, before[s]) << "shard " << s;
+  }
+  // node-a left the registry.
+  ASSERT_TRUE(eventually([&] { return b->nodes().size() == 1; }));
+  EXPECT_EQ(b->nodes()[0].name, "node-b");
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history);
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+
+  // Someone else takes shard 2 (as a node paused past its lease would find on waking up).
+  auto other = connect(cluster, "intruder");
+  auto entry = other->kv_get(ShardOwnership::kOwnersBucket, "s2");
+  ASSERT_TRUE(entry);
+  auto epoch = a->owner(2)->epoch;
+  auto written = other->kv_update(ShardOwnership::kOwnersBucket, "s2",
+                                  lease_value("intruder", epoch + 1), entry->revision);
+  ASSERT_TRUE(std::holds_alternative<std::uint64_t>(written));
+
+  ASSERT_TRUE(eventually([&] { return a.losses(2) == 1; }));
+  EXPECT_FALSE(a->owns(2));
+  for (std::uint32_t s : {0u, 1u, 3u}) EXPECT_TRUE(a->owns(s)) << "shard " << s;
+
+  // The intruder never renews: its lease expires on node-a's clock, and node-a takes it back.
+  ASSERT_TRUE(eventually([&] { return a->owns(2); }));
+  EXPECT_EQ(a->owner(2)->epoch, epoch + 2);
+  EXPECT_EQ(a.losses(2), 1u);
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, StepDownGivesTheShardBack) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  a->start();
+  b->start();
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+  const std::uint32_t shard = 0;
+  Node& holder = a->owns(shard) ? a : b;
+  auto epoch = holder->owner(shard)->epoch;
+
+  holder->step_down(shard);
+  EXPECT_FALSE(holder->owns(shard));  // at once
+  ASSERT_TRUE(eventually([&] { return holder.losses(shard) == 1; }));
+  // Given back, and taken again with the next epoch by its preferred node (at once if that is the
+  // other node; the stepping-down node waits a lease time first).
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}) && a->owner(shard)->epoch > epoch; }));
+  EXPECT_EQ(a->owner(shard)->epoch, epoch + 1);
+  EXPECT_EQ(a->owner(shard)->node, a->preferred(shard));
+  EXPECT_EQ(holder.losses(shard), 1u);
+  history.expect_increasing();
+
+  // Stepping down from a shard not held does nothing.
+  Node& other = &holder == &a ? b : a;
+  other->step_down(shard);
+  EXPECT_TRUE(holder->owns(shard));
+  EXPECT_EQ(other.losses(shard), 0u);
+}
+
+TEST(ShardOwnership, AShardRefusedByOnAcquireGoesToAnotherNode) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  // A shard node-a is the preferred node for, which it cannot take up (e.g. its catch-up fails).
+  std::uint32_t refused = 0;
+  while (refused < kShards && ShardOwnership::weight("node-a", refused) < ShardOwnership::weight("node-b", refused))
+    ++refused;
+  ASSERT_LT(refused, kShards) << "node-b is preferred for every shard: rename the nodes";
+  std::atomic<int> refusals{0};
+  a.accept = [&](std::uint32_t shard) {
+    if (shard != refused) return true;
+    ++refusals;
+    return false;
+  };
+  a->start();
+  b->start();
+  // node-a gives it back and leaves it alone long enough for node-b to take it.
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}) && b->owns(refused); }));
+  EXPECT_GE(refusals.load(), 1);
+  EXPECT_FALSE(a->owns(refused));
+  EXPECT_EQ(a.losses(refused), 0u);
+  EXPECT_EQ(a->preferred(refused), "node-a");
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, LeasesOfADeadNodeExpireAndItsStaleLeasesAreTakenOverOnRestart) {
+  NatsCluster cluster(1);
+  {
+    // A node that died holding every lease: its registry entry and leases are never renewed.
+    auto ghost = connect(cluster, "ghost");
+    ghost->ensure_bucket(ShardOwnership::kOwnersBucket, 1);
+    ghost->ensure_bucket(ShardOwnership::kNodesBucket, 1);
+    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
+        ghost->kv_create(ShardOwnership::kNodesBucket, "ghost", "http://ghost.test:8080")));
+    for (std::uint32_t s = 0; s < kShards; ++s)
+      ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
+          ghost->kv_create(ShardOwnership::kOwnersBucket, "s" + std::to_string(s),
+                           lease_value(s == 3 ? "node-a" : "ghost", 7))));
+  }
+  History history;
+  Node a(cluster, "node-a", &history);
+  a->start();
+  // Shard 3's lease names node-a itself (left by its previous run): it counts as free.
+  ASSERT_TRUE(eventually([&] { return a->owns(3); }));
+  EXPECT_EQ(a->owner(3)->epoch, 8u);
+  // The ghost's leases expire on node-a's clock, then node-a takes them, each with the next epoch.
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  for (std::uint32_t s = 0; s < kShards; ++s) EXPECT_EQ(a->owner(s)->epoch, 8u) << "shard " << s;
+  ASSERT_TRUE(eventually([&] { return a->nodes().size() == 1; }));
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, ReplicatedBucketsOnThreeServersSurviveAServerKilled) {
+  NatsCluster cluster(3);
+  auto options = short_leases();
+  options.replicas = 3;
+  History history;
+  Node a(cluster, "node-a", &history, options), b(cluster, "node-b", &history, options);
+  a->start();
+  b->start();
+  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+
+  // A server dies (its buckets' replicas elect new leaders meanwhile): leases may move while
+  // nobody can renew, but afterwards every shard is owned once again, and no epoch went back.
+  cluster.kill(0);
+  ASSERT_TRUE(eventually([&] { return a->nodes().size() == 2 && b->nodes().size() == 2 && settled({&a, &b}); }, 60s));
+  history.expect_increasing();
+
+  a->stop();
+  ASSERT_TRUE(eventually([&] { return b.owned() == kShards; }, 60s));
+  history.expect_increasing();
+}
+
+TEST(ShardOwnership, RefusesBadArguments) {
+  NatsCluster cluster(1);
+  auto connection = connect(cluster, "x");
+  auto make = [&](std::string node, std::string info, std::uint32_t shards, ShardOwnership::Options o) {
+    ShardOwnership own(*connection, std::move(node), std::move(info), shards, o);
+  };
+  EXPECT_THROW(make("", "i", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make("-", "i", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make("a.b", "i", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make(std::string(65, 'a'), "i", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make("a", "", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make("a", "-", 4, short_leases()), std::invalid_argument);
+  EXPECT_THROW(make("a", "i", 0, short_leases()), std::invalid_argument);
+  auto slow_renewal = short_leases();
+  slow_renewal.renew_interval = slow_renewal.lease;
+  EXPECT_THROW(make("a", "i", 4, slow_renewal), std::invalid_argument);
+  EXPECT_NO_THROW(make("node_A-1", "i", 4, short_leases()));  // never started: stop() is a no-op
+}
+
+}  // namespace
+}  // namespace eventsd
