@@ -73,7 +73,8 @@ class Node {
     auto r = c.get("/healthz");
     std::vector<std::string> out;
     if (r.status != 200) return out;
-    for (const auto& s : r.json().at("shards").as_array()) {
+    const auto health = r.json();
+    for (const auto& s : health.at("shards").as_array()) {
       const auto& o = s.as_object().at("owner");
       out.push_back(o.is_null() ? "" : std::string(o.as_string()));
     }
@@ -142,7 +143,8 @@ std::map<std::string, int> markers(const Node& node, const std::string& token) {
     auto r = c.get("/v1/events?limit=100" + (cursor.empty() ? "" : "&cursor=" + cursor));
     EXPECT_EQ(r.status, 200) << r.body;
     if (r.status != 200) return out;
-    const auto& o = r.json().as_object();
+    const auto page = r.json();
+    const auto& o = page.as_object();
     for (const auto& e : o.at("events").as_array()) {
       const auto& data = e.as_object().at("data").as_object();
       out[std::string(data.at("marker").as_string())] += 1;
@@ -229,7 +231,8 @@ TEST_F(ClusterTest, AnyNodeTakesAnyWriteAndEveryNodeServesIt) {
       auto r = other->client(tokens_[tenant]).get("/v1/events?min_position=" + position);
       ASSERT_EQ(r.status, 200) << r.body;
       bool found = false;
-      for (const auto& e : r.json().at("events").as_array()) {
+      const auto listed = r.json();
+      for (const auto& e : listed.at("events").as_array()) {
         found = found || e.at("data").at("marker").as_string() == tenant + "/" + via->name();
       }
       EXPECT_TRUE(found) << tenant << " via " << via->name() << " not on " << other->name();
