@@ -197,9 +197,15 @@ void ShardReplica::publish(lmdb::Txn& txn, std::uint64_t first, const std::vecto
   const std::uint64_t expected = stored_seq(txn);
   nats::Headers headers{{kPositionHeader, std::to_string(first)}, {kEpochHeader, std::to_string(epoch)}};
   const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(first);
+  const std::string body = encode_records(records);
+  if (const std::size_t limit = nats_.max_payload(); limit && body.size() + 1024 > limit) {
+    // Nothing was published: the shard is still this node's. (The writer bounds a commit's size
+    // well below the limit; one command alone is at most a request body.)
+    throw NotReplicated("the batch (" + std::to_string(body.size()) + " bytes) is larger than the NATS servers accept");
+  }
   nats::PublishResult result;
   try {
-    result = nats_.publish(subject(shard_), headers, encode_records(records), expected, id, options_.publish_wait);
+    result = nats_.publish(subject(shard_), headers, body, expected, id, options_.publish_wait);
   } catch (const nats::Error& e) {
     // No answer: the batch may or may not be in the stream. Only a catch-up can tell.
     lost(std::string("no acknowledgement from the stream: ") + e.what());
@@ -248,7 +254,9 @@ bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within
         [this, epoch](lmdb::Txn& txn, Log::Appender&) {
           const std::uint64_t stored = stored_seq(txn);
           nats::Headers headers{{kClaimHeader, std::to_string(epoch)}, {kEpochHeader, std::to_string(epoch)}};
-          const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-claim";
+          // (The node is in the id: a second node that took the lease with the same epoch — a
+          // compare-and-set is not exclusive on every nats-server — is fenced, not deduplicated.)
+          const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-" + options_.node + "-claim";
           auto result = nats_.publish(subject(shard_), headers, "", stored, id, options_.publish_wait);
           if (std::holds_alternative<nats::WrongLastSequence>(result)) throw ClaimFenced("the stream moved on");
           const auto& published = std::get<nats::Published>(result);

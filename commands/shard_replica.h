@@ -53,6 +53,7 @@ class ShardReplica {
     std::chrono::milliseconds publish_wait{5'000};  // for a publish's acknowledgement
     std::size_t max_in_flight = 64;                 // messages handed to the writer, not yet applied
     int replicas = 3;                               // of the shard's stream
+    std::string node;                               // this node's name (in its claims' ids)
   };
 
   static std::string stream_name(unsigned shard);  // "EVENTSD_S<n>"

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdint>
 #include <cstdlib>
 
 #include "commands/decide.h"
@@ -145,12 +146,14 @@ void Writer::run() {
     if (throttle_) throttle_(log_.head().position);
     {
       std::lock_guard lock(mutex_);
-      std::size_t events = 0;
+      std::size_t events = 0, bytes = 0;
       // Commands and tasks never share a transaction.
       const bool tasks = static_cast<bool>(queue_.front().task);
+      const std::size_t max_bytes = limits_.max_commit_bytes ? limits_.max_commit_bytes : SIZE_MAX;
       while (!queue_.empty() && static_cast<bool>(queue_.front().task) == tasks &&
-             (batch.empty() || events < kMaxEventsPerCommit)) {
+             (batch.empty() || (events < kMaxEventsPerCommit && bytes + queue_.front().bytes <= max_bytes))) {
         events += event_count(queue_.front().command);
+        bytes += queue_.front().bytes;
         dequeued(queue_.front());
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();

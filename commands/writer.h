@@ -71,6 +71,9 @@ struct NotReplicated : std::runtime_error {
 struct WriterLimits {
   std::size_t max_queued_events = 200'000;
   std::size_t max_queued_bytes = std::size_t{64} << 20;  // of request bodies
+  // Request-body bytes decided in one transaction, at most (one command alone always fits);
+  // 0: no bound. Cluster mode bounds it so that a group commit fits one stream message.
+  std::size_t max_commit_bytes = 0;
 };
 
 class Writer {
@@ -91,6 +94,8 @@ class Writer {
   using TaskDone = std::function<void(std::exception_ptr)>;
 
   Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits = {});
+  // Before start().
+  void set_max_commit_bytes(std::size_t bytes) { limits_.max_commit_bytes = bytes; }
   ~Writer();
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;

@@ -339,6 +339,12 @@ std::string Connection::server() const {
   return buffer;
 }
 
+std::size_t Connection::max_payload() const {
+  if (!connected()) return 0;
+  const int64_t n = natsConnection_GetMaxPayload(impl_->link->nc);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
+}
+
 void Connection::ensure_stream(const StreamConfig& config) {
   Link& l = *impl_->link;
   std::vector<const char*> subjects;

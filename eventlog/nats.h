@@ -106,6 +106,8 @@ class Connection {
   bool connected() const;
   // The URL of the server currently connected to ("" while reconnecting).
   std::string server() const;
+  // The largest message the connected server accepts (its max_payload); 0 while reconnecting.
+  std::size_t max_payload() const;
 
   // --- JetStream streams ---
   // Creates the stream, or checks that the existing one has this configuration's subjects and

@@ -51,6 +51,12 @@ ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions o
       tokens_(system_),
       users_(system_),
       system_log_(nats_, system_, SystemLogOptions{.replicas = options_.replicas}) {
+  const std::size_t payload = nats_.max_payload();
+  if (payload < kMinMaxPayload) {
+    throw std::runtime_error("the NATS server accepts messages of at most " + std::to_string(payload) +
+                             " bytes (max_payload); cluster mode needs at least " +
+                             std::to_string(kMinMaxPayload >> 20) + " MiB: set max_payload: 8MB in its configuration");
+  }
   const unsigned shards = cluster_shards(nats_, options_.shards, options_.replicas);
   report_.push_back("cluster node " + options_.node + ", " + std::to_string(shards) + " shards, NATS " +
                     nats_.server());
@@ -58,10 +64,13 @@ ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions o
     const auto dir = data_dir / "shards" / std::to_string(n);
     Shard shard;
     shard.engine = std::make_unique<LogEngine>(dir / "log", dir / "read", map_size);
+    // A group commit is one stream message: its records (about as large as the request bodies
+    // they came from, up to twice for many small fields) must fit the servers' max_payload.
+    shard.engine->writer.set_max_commit_bytes(payload / 4);
     for (const auto& line : shard.engine->report()) report_.push_back("shard " + std::to_string(n) + ": " + line);
     shard.replica = std::make_unique<ShardReplica>(nats_, n, shard.engine->store, shard.engine->log,
                                                    shard.engine->writer,
-                                                   ShardReplica::Options{.replicas = options_.replicas});
+                                                   ShardReplica::Options{.replicas = options_.replicas, .node = options_.node});
     engines_.push_back(std::move(shard));
   }
 }

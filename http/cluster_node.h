@@ -52,6 +52,9 @@ class ClusterNode : public WriteRouting {
   static constexpr unsigned kDefaultShards = 4;
   static constexpr unsigned kMaxShards = 1024;
   static constexpr const char* kClusterBucket = "eventsd_cluster";
+  // The NATS servers' max_payload must be at least this: a forwarded request carries a whole
+  // request body (up to 1 MiB), and a group commit is one stream message (docs/cluster.md).
+  static constexpr std::size_t kMinMaxPayload = std::size_t{4} << 20;
 
   // Throws std::invalid_argument when `shards` differs from the cluster's, nats::Unavailable when
   // no NATS server answers.

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "http/fd_limit.h"
+#include "http/forward.h"
 #include "http/gzip.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -452,6 +453,9 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
       co_return;
     }
     RawRequest req = parser.release();
+    // Only another node marks a request as forwarded, over NATS (http/forward.h): a client's
+    // mark would only make a node refuse to forward its write.
+    req.erase(kForwardedBy);
     const bool head = req.method() == bhttp::verb::head;
     const auto started = std::chrono::steady_clock::now();
     std::optional<Response> refused = decode_body(router_, req, opt.body_limit);
