@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 #include <variant>
@@ -178,6 +179,11 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
     throw std::runtime_error("stream sequence " + std::to_string(message.seq) + " does not follow " +
                              std::to_string(stored));
   }
+  // While this node owns the shard, only its own publishes extend the stream, and those are
+  // applied by the writer as they are acknowledged: a message this replica has not applied was
+  // appended by another node (its claim, then its batches). This node's fence would now expect
+  // that message, so it must stop deciding here, before its next publish could pass.
+  if (owns_.load()) lost("another node appended to the shard's stream");
   if (!message.headers.contains(kClaimHeader)) {
     auto it = message.headers.find(kPositionHeader);
     if (it == message.headers.end()) throw std::runtime_error("a stream message without Eventsd-Position");
@@ -203,25 +209,42 @@ void ShardReplica::publish(lmdb::Txn& txn, std::uint64_t first, const std::vecto
     // well below the limit; one command alone is at most a request body.)
     throw NotReplicated("the batch (" + std::to_string(body.size()) + " bytes) is larger than the NATS servers accept");
   }
-  nats::PublishResult result;
-  try {
-    result = nats_.publish(subject(shard_), headers, body, expected, id, options_.publish_wait);
-  } catch (const nats::Error& e) {
-    // No answer: the batch may or may not be in the stream. Only a catch-up can tell.
-    lost(std::string("no acknowledgement from the stream: ") + e.what());
-    throw NotReplicated(std::string("the shard's stream did not answer: ") + e.what());
+  // A publish that gets no answer (a leader election, a lost connection) is sent again with the
+  // same id, with growing pauses, until the stream answers or the retry time runs out: within the
+  // duplicate window, a batch stored by an earlier attempt is answered "duplicate" with its
+  // sequence rather than stored twice, so the outcome becomes known.
+  const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
+  auto pause = std::chrono::milliseconds(50);
+  bool retried = false;
+  for (;;) {
+    nats::PublishResult result;
+    try {
+      result = nats_.publish(subject(shard_), headers, body, expected, id, options_.publish_wait);
+    } catch (const nats::Error& e) {
+      if (std::chrono::steady_clock::now() + pause < give_up) {
+        std::this_thread::sleep_for(pause);  // backoff between attempts, not synchronisation
+        pause = std::min(pause * 2, std::chrono::milliseconds(1'000));
+        retried = true;
+        continue;
+      }
+      // Still no answer: the batch may or may not be in the stream. Only a catch-up can tell.
+      lost(std::string("no acknowledgement from the stream: ") + e.what());
+      throw NotReplicated(std::string("the shard's stream did not answer (the write may have been recorded; "
+                                      "retrying with the same event ids is safe): ") + e.what());
+    }
+    if (std::holds_alternative<nats::WrongLastSequence>(result)) {
+      lost("the stream moved on (another node claimed the shard)");
+      throw NotReplicated("another node took shard " + std::to_string(shard_) + " over");
+    }
+    const auto& published = std::get<nats::Published>(result);
+    if (published.duplicate && !retried) {
+      // A message with this id is stored already, and not by an attempt of this publish.
+      lost("a message with the batch's id is in the stream already");
+      throw NotReplicated("the shard's stream holds another batch at this position");
+    }
+    store_seq(txn, published.seq);
+    return;
   }
-  if (std::holds_alternative<nats::WrongLastSequence>(result)) {
-    lost("the stream moved on (another node claimed the shard)");
-    throw NotReplicated("another node took shard " + std::to_string(shard_) + " over");
-  }
-  const auto& published = std::get<nats::Published>(result);
-  if (published.duplicate) {
-    // A message with this id is stored already: not this batch (its records would be applied).
-    lost("a message with the batch's id is in the stream already");
-    throw NotReplicated("the shard's stream holds another batch at this position");
-  }
-  store_seq(txn, published.seq);
 }
 
 void ShardReplica::lost(const std::string& why) {
@@ -262,12 +285,14 @@ bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within
           const auto& published = std::get<nats::Published>(result);
           if (published.duplicate) throw ClaimFenced("this epoch's claim is in the stream already");
           store_seq(txn, published.seq);
-          epoch_ = epoch;
-          owns_ = true;  // the writer thread publishes next; nothing can come between
         },
         [&done](std::exception_ptr e) { done.set_value(e); });
     auto failure = done.get_future().get();
     if (!failure) {
+      // Committed with the claim's sequence. A message another node appended after the claim
+      // would end this at once (apply()); until then the fence is this node's.
+      epoch_ = epoch;
+      owns_ = true;
       std::fprintf(stderr, "eventsd: shard %u: owned from epoch %llu\n", shard_, static_cast<unsigned long long>(epoch));
       return true;
     }

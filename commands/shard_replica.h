@@ -15,10 +15,13 @@
 //
 // Ownership: acquire() (called once the lease is held, shard_owner.h) catches up with the stream
 // and appends an owner claim fenced with its last sequence; from then on the hook publishes. A
-// publish that finds the stream moved (another node claimed it), or that gets no answer (the
+// publish that gets no answer is sent again with the same message id (so that it is stored once)
+// until the stream answers, for up to Options::retry_for — a leader election takes seconds. One
+// that finds the stream moved (another node claimed it), or that never gets an answer (the
 // message may or may not be stored), ends ownership at once: the batch's commands fail with 503
 // and on_lost runs, so the owner module gives the lease up; whoever takes the shard next starts
-// from what the stream holds.
+// from what the stream holds. And a message this replica receives from the stream that it did not
+// publish itself (another node's claim) ends ownership too, before this node could publish again.
 //
 // Thread safety: owns(), epoch(), applied_seq() from any thread; acquire() and release() from the
 // ownership thread; the setter before start().
@@ -50,8 +53,11 @@ std::vector<std::string_view> decode_records(std::string_view body);
 class ShardReplica {
  public:
   struct Options {
-    std::chrono::milliseconds publish_wait{5'000};  // for a publish's acknowledgement
-    std::size_t max_in_flight = 64;                 // messages handed to the writer, not yet applied
+    std::chrono::milliseconds publish_wait{5'000};  // for one attempt's acknowledgement
+    // How long a publish without an answer is tried again (same message id) before the outcome
+    // is given up as unknown; well inside the stream's duplicate window (2 minutes).
+    std::chrono::milliseconds retry_for{30'000};
+    std::size_t max_in_flight = 16;                 // messages handed to the writer, not yet applied
     int replicas = 3;                               // of the shard's stream
     std::string node;                               // this node's name (in its claims' ids)
   };

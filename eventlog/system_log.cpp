@@ -215,8 +215,13 @@ void SystemLog::follow() {
     try {
       if (!reader) reader = nats_.read(kSystemStream, kSystemSubject, applied_seq() + 1);
       auto message = reader->next(std::chrono::milliseconds{200});
-      // An ordered consumer delivers each sequence once; one already applied is skipped anyway.
-      if (message && message->seq > applied_seq()) apply(*message);
+      // One already applied is skipped. One that does not follow the last applied means the
+      // client dropped messages (its pending limit): read again from where this node is.
+      if (message && message->seq == applied_seq() + 1) {
+        apply(*message);
+      } else if (message && message->seq > applied_seq() + 1) {
+        reader.reset();
+      }
     } catch (const nats::Error&) {
       // No server or leader for now: read again from where this node is, after a pause.
       reader.reset();

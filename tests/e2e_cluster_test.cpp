@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "eventlog/nats.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
@@ -156,6 +157,33 @@ std::map<std::string, int> markers(const Node& node, const std::string& token) {
   return out;
 }
 
+// One owner at a time, read from the streams themselves: every batch of a shard carries the epoch
+// of the last owner claim before it (a stale owner's append would carry an older one), and the
+// claims' epochs increase.
+void expect_fenced_streams(const NatsCluster& nats) {
+  nats::Connection c(nats::ConnectOptions{nats.urls(), "test-check"});
+  for (int shard = 0; shard < kShards; ++shard) {
+    const std::string stream = "EVENTSD_S" + std::to_string(shard);
+    const std::uint64_t last = c.last_seq(stream).value_or(0);
+    std::uint64_t claimed = 0;
+    std::uint64_t batches = 0;
+    for (std::uint64_t seq = 1; seq <= last; ++seq) {
+      auto m = c.get(stream, seq);
+      ASSERT_TRUE(m.has_value()) << stream << " lacks " << seq;
+      const std::uint64_t epoch = std::stoull(m->headers.at("Eventsd-Epoch"));
+      if (m->headers.contains("Eventsd-Claim")) {
+        EXPECT_GT(epoch, claimed) << stream << " claim at " << seq;
+        claimed = epoch;
+      } else {
+        EXPECT_EQ(epoch, claimed) << stream << ": a batch of epoch " << epoch << " at " << seq
+                                  << " after the claim of epoch " << claimed;
+        ++batches;
+      }
+    }
+    EXPECT_GT(batches, 0u) << stream << " holds no batch: the test wrote nothing there";
+  }
+}
+
 class ClusterTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -260,6 +288,7 @@ TEST_F(ClusterTest, AKilledOwnersShardsAreTakenOverAndNothingAcknowledgedIsLost)
   expect_complete(b, ledger);
   a.start();  // catches up from the streams
   expect_complete(a, ledger);
+  expect_fenced_streams(nats_);
 }
 
 TEST_F(ClusterTest, AnOwnerPausedPastItsLeaseNeverWritesAgain) {
@@ -267,14 +296,18 @@ TEST_F(ClusterTest, AnOwnerPausedPastItsLeaseNeverWritesAgain) {
   ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
   Ledger ledger;
   ingest({&a, &b}, 10, ledger);
+  // Requests in flight at a (the owner of every shard, having started first) when it stops.
+  std::thread through_a([&] { ingest({&a}, 40, ledger, 300); });
   a.pause();
   ASSERT_TRUE(eventually([&] { return all_owned({&b}); })) << "b did not take over from the paused a";
   ingest({&b}, 20, ledger, 100);
   a.resume();
-  // What a resumed a still had queued fails its fenced append; writes through it go to b again.
+  through_a.join();
+  // What a resumed a still had under way fails its fenced append; writes through it go to b.
   ingest({&a, &b}, 20, ledger, 200);
   expect_complete(a, ledger);
   expect_complete(b, ledger);
+  expect_fenced_streams(nats_);
 }
 
 TEST_F(ClusterTest, WritesResumeAfterANatsServerDies) {
@@ -289,6 +322,7 @@ TEST_F(ClusterTest, WritesResumeAfterANatsServerDies) {
   nats_.start(0);
   expect_complete(a, ledger);
   expect_complete(b, ledger);
+  expect_fenced_streams(nats_);
 }
 
 }  // namespace

@@ -1,0 +1,105 @@
+// ShardReplica against a real nats-server: an owner's group commits reach every replica byte for
+// byte, and an owner that another node fenced out stops deciding before it could append again.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "commands/shard_replica.h"
+#include "eventlog/nats.h"
+#include "eventlog/time.h"
+#include "tests/support/in_process.h"
+#include "tests/support/nats_cluster.h"
+#include "tests/support/temp_dir.h"
+
+namespace eventsd {
+namespace {
+
+using namespace std::chrono_literals;
+
+Command one_event(const std::string& marker) {
+  IngestEvents ingest;
+  EventInput e;
+  e.event = "view";
+  e.data = R"({"marker":")" + marker + R"("})";
+  ingest.events.push_back(e);
+  ingest.received_at = now_millis();
+  return Command{"t0", "test", ingest};
+}
+
+// Polls a condition until it holds or the deadline passes.
+bool eventually(const std::function<bool()>& f, std::chrono::milliseconds limit = 20s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (f()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return f();
+}
+
+// A node's replica of shard 0: its own store, writer and projector, and its NATS connection.
+struct Node {
+  Node(const test::NatsCluster& cluster, const std::string& name)
+      : nats(nats::ConnectOptions{cluster.urls(), name, 5000ms}), p(dir.path(), {}, false),
+        replica(nats, 0, p.store, p.log, p.writer, ShardReplica::Options{.replicas = 1, .node = name}) {
+    p.writer.start();
+    replica.start();
+  }
+  ~Node() { replica.stop(); }
+  test::TempDir dir;
+  nats::Connection nats;
+  test::InProcess p;
+  ShardReplica replica;
+};
+
+TEST(ShardReplica, EveryReplicaHoldsTheOwnersLogByteForByte) {
+  test::NatsCluster cluster(1);
+  Node a(cluster, "a"), b(cluster, "b");
+  ASSERT_TRUE(a.replica.acquire(1, 20s));
+  EXPECT_TRUE(a.replica.owns());
+  EXPECT_FALSE(b.replica.owns());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(std::holds_alternative<Ingested>(a.p.submit(one_event(std::to_string(i)))));
+  // b decides nothing: it does not own the shard.
+  auto refused = b.p.submit(one_event("b"));
+  ASSERT_TRUE(std::holds_alternative<Rejection>(refused));
+  EXPECT_EQ(std::get<Rejection>(refused).status, 503);
+  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == a.replica.applied_seq(); }));
+  EXPECT_EQ(b.p.log.head(), a.p.log.head());  // same positions, same hash chain
+  EXPECT_EQ(b.p.log.head().position, 5u);
+}
+
+TEST(ShardReplica, AnOwnerFencedOutByANewClaimStopsDecidingBeforeItsNextAppend) {
+  test::NatsCluster cluster(1);
+  Node a(cluster, "a"), b(cluster, "b");
+  ASSERT_TRUE(a.replica.acquire(1, 20s));
+  ASSERT_TRUE(std::holds_alternative<Ingested>(a.p.submit(one_event("a-1"))));
+
+  // b takes the shard over (as after a's lease expired while a was paused), and a's follower
+  // applies b's claim before a decides anything more: a's fence now expects b's claim.
+  ASSERT_TRUE(b.replica.acquire(2, 20s));
+  const auto claimed = b.replica.applied_seq();
+  ASSERT_TRUE(eventually([&] { return a.replica.applied_seq() >= claimed; }));
+  EXPECT_FALSE(a.replica.owns());
+
+  // a, whose lease renewal has not failed yet, is asked to write: refused, nothing appended.
+  auto stale = a.p.submit(one_event("a-stale"));
+  ASSERT_TRUE(std::holds_alternative<Rejection>(stale));
+  EXPECT_EQ(std::get<Rejection>(stale).status, 503);
+  // The new owner appends.
+  ASSERT_TRUE(std::holds_alternative<Ingested>(b.p.submit(one_event("b-1"))));
+
+  nats::Connection reader(nats::ConnectOptions{cluster.urls(), "reader", 5000ms});
+  const auto last = reader.last_seq(ShardReplica::stream_name(0)).value_or(0);
+  std::uint64_t claimed_epoch = 0;
+  for (std::uint64_t seq = 1; seq <= last; ++seq) {
+    auto m = reader.get(ShardReplica::stream_name(0), seq);
+    ASSERT_TRUE(m.has_value());
+    const auto epoch = std::stoull(m->headers.at("Eventsd-Epoch"));
+    if (m->headers.contains("Eventsd-Claim")) claimed_epoch = epoch;
+    else EXPECT_EQ(epoch, claimed_epoch) << "a batch of epoch " << epoch << " after the claim of " << claimed_epoch;
+  }
+  EXPECT_EQ(claimed_epoch, 2u);
+}
+
+}  // namespace
+}  // namespace eventsd
