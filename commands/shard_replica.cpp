@@ -117,9 +117,13 @@ std::uint64_t ShardReplica::applied_seq() const {
 }
 
 void ShardReplica::follow() {
+  bool first = true;
   while (true) {
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
+      // After a failure, a pause: a message that cannot be applied must not spin the thread.
+      if (!first) changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      first = false;
       if (stopping_) return;
       resync_ = false;
     }
@@ -128,8 +132,6 @@ void ShardReplica::follow() {
       reader = nats_.read(stream_name(shard_), subject(shard_), applied_seq() + 1);
     } catch (const nats::Error& e) {
       std::fprintf(stderr, "eventsd: shard %u: cannot read its stream: %s\n", shard_, e.what());
-      std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
       continue;
     }
     while (true) {
