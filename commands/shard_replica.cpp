@@ -185,17 +185,44 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
   // applied by the writer as they are acknowledged: a message this replica has not applied was
   // appended by another node (its claim, then its batches). This node's fence would now expect
   // that message, so it must stop deciding here, before its next publish could pass.
-  if (owns_.load()) lost("another node appended to the shard's stream");
-  if (!message.headers.contains(kClaimHeader)) {
-    auto it = message.headers.find(kPositionHeader);
-    if (it == message.headers.end()) throw std::runtime_error("a stream message without Eventsd-Position");
-    const std::uint64_t first = parse_u64(it->second, kPositionHeader);
-    if (first != appender.head().position + 1) {
-      throw std::runtime_error("a stream message starts at position " + std::to_string(first) +
-                               ", the local log ends at " + std::to_string(appender.head().position));
-    }
-    for (auto record : decode_records(message.data)) appender.append_copy(record);
+  auto foreign = [&] {
+    if (owns_.load()) lost("another node appended to the shard's stream");
+  };
+  if (message.headers.contains(kClaimHeader)) {
+    foreign();
+    store_seq(txn, message.seq);
+    return;
   }
+  auto it = message.headers.find(kPositionHeader);
+  if (it == message.headers.end()) throw std::runtime_error("a stream message without Eventsd-Position");
+  const std::uint64_t first = parse_u64(it->second, kPositionHeader);
+  const auto records = decode_records(message.data);
+  if (records.empty()) throw std::runtime_error("a stream message without records or a claim");
+  const std::uint64_t head = appender.head().position;
+  if (first <= head) {
+    // Records this replica holds already: a batch stored twice (a publish retried across a
+    // leader change, whose first attempt the new leader did not know of yet). Skipped — if it
+    // is the same batch; anything else means the stream and this replica disagree.
+    if (first + records.size() - 1 > head) {
+      throw std::runtime_error("a stream message overlaps the end of the local log (positions " +
+                               std::to_string(first) + ".., the log ends at " + std::to_string(head) + ")");
+    }
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      std::string_view held;
+      if (!log_.read(txn, first + i, held) || held != records[i]) {
+        throw std::runtime_error("stream message " + std::to_string(message.seq) + " differs from the local log at position " +
+                                 std::to_string(first + i));
+      }
+    }
+    store_seq(txn, message.seq);
+    return;
+  }
+  if (first != head + 1) {
+    throw std::runtime_error("a stream message starts at position " + std::to_string(first) +
+                             ", the local log ends at " + std::to_string(head));
+  }
+  foreign();
+  for (auto record : records) appender.append_copy(record);
   store_seq(txn, message.seq);
 }
 

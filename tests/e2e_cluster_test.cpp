@@ -325,5 +325,28 @@ TEST_F(ClusterTest, WritesResumeAfterANatsServerDies) {
   expect_fenced_streams(nats_);
 }
 
+TEST_F(ClusterTest, ANatsServerStoppedUnderLoadThenEverythingRestarted) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
+  Ledger ledger;
+  std::thread writer([&] { ingest({&a, &b}, 40, ledger); });
+  nats_.stop(1);  // SIGTERM: a clean shutdown of one server, leader or not
+  writer.join();
+  nats_.start(1);
+  // Everything down and up again: the nodes cleanly, the servers one after another.
+  EXPECT_EQ(a.terminate(), 0);
+  EXPECT_EQ(b.terminate(), 0);
+  for (int i = 0; i < nats_.size(); ++i) nats_.stop(i);
+  nats_.start_all();
+  a.start();
+  b.start();
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); })) << "shards not owned after the restart";
+  ingest({&a, &b}, 10, ledger, 100);
+  EXPECT_GT(ledger.acked.size(), 80u);
+  expect_complete(a, ledger);
+  expect_complete(b, ledger);
+  expect_fenced_streams(nats_);
+}
+
 }  // namespace
 }  // namespace eventsd::test

@@ -140,6 +140,13 @@ void NatsCluster::start(int i) {
   wait_ready(i);
 }
 
+void NatsCluster::start_all() {
+  for (int i = 0; i < size(); ++i) {
+    if (!running(i)) launch(i);
+  }
+  for (int i = 0; i < size(); ++i) wait_ready(i);
+}
+
 void NatsCluster::wait_ready(int i, std::chrono::milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   std::string last = "not tried";

@@ -43,6 +43,9 @@ class NatsCluster {
   // Starts a stopped or killed server again on the same ports and store, and waits until it is
   // ready.
   void start(int i);
+  // Starts every stopped server at once, then waits until each is ready (a clustered server
+  // alone cannot elect a JetStream leader: after all were stopped, start them together).
+  void start_all();
   // Polls until a client connected to server i alone gets an answer from JetStream with a
   // meta leader ($JS.API.INFO without an error); throws after `deadline`, or at once when the
   // server has exited (a bad configuration).
