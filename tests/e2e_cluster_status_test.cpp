@@ -7,11 +7,13 @@
 
 #include <boost/json.hpp>
 
+#include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "commands/node_status.h"
 #include "eventlog/shard.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/nats_cluster.h"
@@ -52,21 +54,25 @@ const json::object* node_of(const json::value& doc, const std::string& name) {
 }
 
 // Why `s` does not (yet) show every shard owned by one of `owners`, each owner confirming, the
-// nodes `answering` answering with lag 0 and their read models folded up to their logs; "" when
-// it does.
-std::string not_settled(const Status& s, const std::set<std::string>& owners, const std::set<std::string>& answering) {
+// nodes `answering` answering with lag 0, their read models folded up to their logs and their
+// /healthz naming the same owners (so each forwards writes to them); "" when it does.
+std::string not_settled(const Status& s, const std::set<std::string>& owners, const std::vector<Node*>& answering) {
   if (!s.doc.is_object()) return "not JSON: " + s.out;
   if (s.exit != 0) return "exit " + std::to_string(s.exit) + ": " + s.out;
   const auto& shards = s.doc.at("shards").as_array();
   if (shards.size() != kShards) return "shards: " + std::to_string(shards.size());
+  std::vector<std::string> listed;
   for (const auto& shard : shards) {
     const auto& owner = shard.at("owner");
     if (!owner.is_string() || !owners.contains(std::string(owner.as_string()))) {
       return "shard " + json::serialize(shard) + " not owned by an expected node";
     }
     if (shard.at("owner_confirms") != json::value(true)) return "owner does not confirm: " + json::serialize(shard);
+    listed.emplace_back(owner.as_string());
   }
-  for (const auto& name : answering) {
+  for (const Node* n : answering) {
+    const std::string& name = n->name();
+    if (n->owners() != listed) return name + "'s /healthz names other owners";
     const auto* node = node_of(s.doc, name);
     if (!node) return name + " not listed";
     if (node->at("answering") != json::value(true)) return name + " not answering: " + json::serialize(*node);
@@ -103,18 +109,18 @@ TEST_F(ClusterStatusTest, ReportsOwnersStreamsAndEveryNodesLagThroughAFailover) 
   Status s;
   ASSERT_TRUE(eventually([&] {
     s = cluster_status(nats_);
-    return not_settled(s, {"a", "b"}, {}).empty();
-  })) << not_settled(s, {"a", "b"}, {});
+    return not_settled(s, {"a", "b"}, {&a, &b}).empty();
+  })) << not_settled(s, {"a", "b"}, {&a, &b});
 
-  write(a, b, 3);
+  ASSERT_NO_FATAL_FAILURE(write(a, b, 3));
   std::set<unsigned> written;
   for (const auto& t : kTenants) written.insert(shard_of(t, kShards));
 
   // Once both nodes have applied everything: lag 0 on both, and the figures agree.
   ASSERT_TRUE(eventually([&] {
     s = cluster_status(nats_);
-    return not_settled(s, {"a", "b"}, {"a", "b"}).empty();
-  })) << not_settled(s, {"a", "b"}, {"a", "b"});
+    return not_settled(s, {"a", "b"}, {&a, &b}).empty();
+  })) << not_settled(s, {"a", "b"}, {&a, &b});
   std::map<std::string, int> owned;
   for (const auto& shard : s.doc.at("shards").as_array()) {
     const auto n = static_cast<unsigned>(shard.at("shard").to_number<std::uint64_t>());
@@ -132,8 +138,12 @@ TEST_F(ClusterStatusTest, ReportsOwnersStreamsAndEveryNodesLagThroughAFailover) 
       EXPECT_EQ(st.at("owns").as_bool(), owner == name) << name << " shard " << n;
       // A position names the same record on every node; a written shard's log is not empty.
       EXPECT_EQ(st.at("log_position"), node_of(s.doc, "a")->at("shards").as_array().at(n).at("log_position"));
-      if (written.contains(n)) EXPECT_GT(st.at("log_position").to_number<std::uint64_t>(), 0u) << name;
-      if (owner == name) EXPECT_EQ(st.at("epoch"), shard.at("epoch")) << name;
+      if (written.contains(n)) {
+        EXPECT_GT(st.at("log_position").to_number<std::uint64_t>(), 0u) << name;
+      }
+      if (owner == name) {
+        EXPECT_EQ(st.at("epoch"), shard.at("epoch")) << name;
+      }
     }
   }
   EXPECT_EQ(owned["a"] + owned["b"], static_cast<int>(kShards));
@@ -151,16 +161,18 @@ TEST_F(ClusterStatusTest, ReportsOwnersStreamsAndEveryNodesLagThroughAFailover) 
   a.kill9();
   ASSERT_TRUE(eventually([&] {
     s = cluster_status(nats_);
-    return not_settled(s, {"b"}, {"b"}).empty();
-  })) << not_settled(s, {"b"}, {"b"});
+    return not_settled(s, {"b"}, {&b}).empty();
+  })) << not_settled(s, {"b"}, {&b});
   const auto* gone = node_of(s.doc, "a");
-  if (gone) EXPECT_EQ(gone->at("answering"), json::value(false)) << json::serialize(*gone);
+  if (gone) {
+    EXPECT_EQ(gone->at("answering"), json::value(false)) << json::serialize(*gone);
+  }
   for (const auto& st : node_of(s.doc, "b")->at("shards").as_array()) EXPECT_TRUE(st.at("owns").as_bool());
-  write(b, b, 1);
+  ASSERT_NO_FATAL_FAILURE(write(b, b, 1));
   ASSERT_TRUE(eventually([&] {
     s = cluster_status(nats_);
-    return not_settled(s, {"b"}, {"b"}).empty();
-  })) << not_settled(s, {"b"}, {"b"});
+    return not_settled(s, {"b"}, {&b}).empty();
+  })) << not_settled(s, {"b"}, {&b});
 
   // b stops cleanly: it gives its leases back (epochs kept) and leaves; no shard has an owner.
   EXPECT_EQ(b.terminate(), 0);
@@ -178,6 +190,25 @@ TEST_F(ClusterStatusTest, ReportsOwnersStreamsAndEveryNodesLagThroughAFailover) 
   const Status table_after = cluster_status(nats_, false);
   EXPECT_EQ(table_after.exit, 1);
   EXPECT_NE(table_after.out.find("no owner"), std::string::npos) << table_after.out;
+}
+
+TEST(ClusterStatus, ANodesStatusDocumentRoundTripsAndBadOnesAreRefused) {
+  const NodeStatus status{.node = "node-1",
+                          .shards = {{.shard = 0, .owns = true, .epoch = 7, .applied_seq = 12, .log_position = 40,
+                                      .read_position = 39},
+                                     {.shard = 1, .owns = false, .epoch = 0, .applied_seq = UINT64_MAX,
+                                      .log_position = 0, .read_position = 0}}};
+  const std::string text = encode_node_status(status);
+  EXPECT_EQ(decode_node_status(text), status) << text;
+  EXPECT_EQ(node_status_subject("node-1"), "eventsd.node.node-1.status");
+  for (const char* bad : {"", "[]", "{\"node\":1,\"shards\":[]}", "{\"node\":\"a\"}",
+                          "{\"node\":\"a\",\"shards\":[{\"shard\":0}]}",
+                          "{\"node\":\"a\",\"shards\":[{\"shard\":-1,\"owns\":true,\"epoch\":0,"
+                          "\"applied_seq\":0,\"log_position\":0,\"read_position\":0}]}",
+                          "{\"node\":\"a\",\"shards\":[{\"shard\":0,\"owns\":1,\"epoch\":0,"
+                          "\"applied_seq\":0,\"log_position\":0,\"read_position\":0}]}"}) {
+    EXPECT_THROW(decode_node_status(bad), std::runtime_error) << bad;
+  }
 }
 
 TEST(ClusterStatus, NatsWithoutAClusterAndBadCommandLines) {

@@ -73,12 +73,12 @@ std::optional<std::int64_t> age_ms(const nats::KvEntry& entry) {
 
 struct ShardRow {
   std::uint32_t shard = 0;
-  std::optional<std::uint64_t> last_seq;  // nullopt: no such stream
-  std::optional<std::string> owner;       // nullopt: free, missing or unreadable
-  std::optional<std::uint64_t> epoch;
-  std::string lease;                      // the value as stored ("" when missing)
-  std::optional<std::int64_t> lease_age_ms;
-  std::optional<bool> owner_confirms;     // the owner answered and says it owns the shard
+  std::optional<std::uint64_t> last_seq{};  // nullopt: no such stream
+  std::optional<std::string> owner{};       // nullopt: free, missing or unreadable
+  std::optional<std::uint64_t> epoch{};
+  std::string lease{};                      // the value as stored ("" when missing)
+  std::optional<std::int64_t> lease_age_ms{};
+  std::optional<bool> owner_confirms{};     // the owner answered and says it owns the shard
 };
 
 struct NodeRow {
@@ -164,8 +164,8 @@ ClusterStatus gather(nats::Connection& nats) {
       try {
         const nats::Message answer = nats.request(node_status_subject(node.name), "", kAnswerWait);
         node.status = decode_node_status(answer.data);
-      } catch (const nats::Unavailable&) {
-        node.error = "no answer within 2 s";
+      } catch (const nats::Unavailable& e) {
+        node.error = e.what();  // no answer within kAnswerWait, or nobody serves the subject
       } catch (const std::exception& e) {
         node.error = e.what();
       }
