@@ -264,18 +264,20 @@ std::string as_json(const ClusterStatus& status) {
   return out;
 }
 
-// Rows of cells, each column as wide as its widest cell, two spaces apart.
+// Rows of cells, each column as wide as its widest cell, two spaces apart. The last cell of a row
+// shorter than the first (the header) runs on over the columns it lacks and widens none.
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
+  std::vector<std::size_t> width(rows.empty() ? 0 : rows.front().size(), 0);
   for (const auto& row : rows) {
-    if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    const std::size_t sized = row.size() < width.size() ? row.size() - 1 : row.size();
+    for (std::size_t i = 0; i < sized && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
   for (const auto& row : rows) {
     std::string line;
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      const std::size_t w = i < width.size() ? width[i] : 0;
+      if (i + 1 < row.size()) line += std::string(std::max(w, row[i].size()) - row[i].size() + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
@@ -330,9 +332,9 @@ void print_human(std::ostream& out, const ClusterStatus& status) {
     for (const auto& name : status.left) out << " " << name;
     out << "\n";
   }
-  out << "\nA lease is the owners bucket's word: its owner renews it every third of the lease time "
-         "(--lease-ms, 6 s by default);\none written longer ago than that has expired and the shard "
-         "is about to move. Ages compare this machine's clock with the NATS server's.\n";
+  out << "\nLeases as the bucket eventsd_owners holds them: an owner rewrites its lease every third of\n"
+         "the lease time (--lease-ms, 6 s by default); one written longer ago than that has expired.\n"
+         "Ages compare this machine's clock with the NATS server's.\n";
 }
 
 }  // namespace
