@@ -99,6 +99,17 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     s.engine->start();
     s.replica->start();
   }
+  // Answered on a cnats thread: atomics and one LMDB read transaction per shard, nothing blocks.
+  // Should a read fail, the empty answer is reported by the asker as not a status.
+  status_service_ =
+      nats_.serve(node_status_subject(options_.node), [this](nats::Message, nats::Connection::Reply reply) {
+        std::string answer;
+        try {
+          answer = encode_node_status(status());
+        } catch (const std::exception&) {
+        }
+        reply(std::move(answer));
+      });
   forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor);
   forwarder_->serve();
   ownership_ = std::make_unique<ShardOwnership>(
@@ -115,11 +126,6 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     });
   }
   ownership_->start();
-  // Answered on a cnats thread: atomics and one LMDB read transaction per shard, nothing blocks.
-  status_service_ = nats_.serve(node_status_subject(options_.node),
-                                [this](nats::Message, nats::Connection::Reply reply) {
-                                  reply(encode_node_status(status()));
-                                });
   started_ = true;
 }
 
