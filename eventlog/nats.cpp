@@ -124,6 +124,12 @@ std::uint64_t parse_last_seq(const std::string& text) {
   return ec == std::errc() ? value : 0;
 }
 
+// When the server stored the entry: cnats gives nanoseconds since the epoch, UTC.
+std::chrono::system_clock::time_point written(kvEntry* entry) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(kvEntry_Created(entry))));
+}
+
 bool wrong_last_sequence_error() {
   const char* text = nats_GetLastError(nullptr);
   return text && std::strstr(text, "wrong last sequence") != nullptr;
@@ -491,7 +497,7 @@ std::optional<KvEntry> Connection::kv_get(const std::string& bucket, const std::
   check(s, "reading key " + key + " of bucket " + bucket);
   const auto* value = static_cast<const char*>(kvEntry_Value(entry.get()));
   return KvEntry{std::string(value ? value : "", static_cast<std::size_t>(kvEntry_ValueLen(entry.get()))),
-                 kvEntry_Revision(entry.get())};
+                 kvEntry_Revision(entry.get()), written(entry.get())};
 }
 
 KvWrite Connection::kv_create(const std::string& bucket, const std::string& key, std::string_view value) {
@@ -541,7 +547,7 @@ std::map<std::string, KvEntry> Connection::kv_all(const std::string& bucket) {
     const auto* value = static_cast<const char*>(kvEntry_Value(entry.get()));
     all[kvEntry_Key(entry.get())] =
         KvEntry{std::string(value ? value : "", static_cast<std::size_t>(kvEntry_ValueLen(entry.get()))),
-                kvEntry_Revision(entry.get())};
+                kvEntry_Revision(entry.get()), written(entry.get())};
   }
   return all;
 }

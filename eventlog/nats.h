@@ -71,6 +71,9 @@ using PublishResult = std::variant<Published, WrongLastSequence>;
 struct KvEntry {
   std::string value;
   std::uint64_t revision;
+  // When a server stored this revision, by that server's clock (the epoch when not known). For
+  // display only: expiry never compares clocks (commands/shard_owner.h).
+  std::chrono::system_clock::time_point written{};
 };
 struct Exists {};
 struct Conflict {};

@@ -99,6 +99,17 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     s.engine->start();
     s.replica->start();
   }
+  // Answered on a cnats thread: atomics and one LMDB read transaction per shard, nothing blocks.
+  // Should a read fail, the empty answer is reported by the asker as not a status.
+  status_service_ =
+      nats_.serve(node_status_subject(options_.node), [this](nats::Message, nats::Connection::Reply reply) {
+        std::string answer;
+        try {
+          answer = encode_node_status(status());
+        } catch (const std::exception&) {
+        }
+        reply(std::move(answer));
+      });
   forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor);
   forwarder_->serve();
   ownership_ = std::make_unique<ShardOwnership>(
@@ -121,11 +132,25 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
 void ClusterNode::stop() {
   if (!started_) return;
   started_ = false;
+  status_service_.reset();
   ownership_->stop();  // gives the leases back: other nodes take over at once
   forwarder_.reset();
   for (auto& s : engines_) s.replica->stop();
   for (auto& s : engines_) s.engine->stop();
   system_log_.stop();
+}
+
+NodeStatus ClusterNode::status() const {
+  NodeStatus out{.node = options_.node, .shards = {}};
+  for (const auto& s : engines_) {
+    out.shards.push_back(NodeShardStatus{.shard = s.replica->shard(),
+                                         .owns = s.replica->owns(),
+                                         .epoch = s.replica->epoch(),
+                                         .applied_seq = s.replica->applied_seq(),
+                                         .log_position = s.engine->writer.stats().head.load(),
+                                         .read_position = s.engine->projector.applied()});
+  }
+  return out;
 }
 
 bool ClusterNode::decides(std::string_view tenant) const {

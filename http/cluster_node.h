@@ -8,7 +8,9 @@
 //
 // Every node folds every shard, so reads are served where they arrive. Writes are decided by the
 // shard's owner (commands/shard_owner.h): a node that does not own a tenant's shard forwards the
-// request to the owner (http/forward.h) — this object is the App's WriteRouting.
+// request to the owner (http/forward.h) — this object is the App's WriteRouting. While started, it
+// answers its status (commands/node_status.h) on `eventsd.node.<name>.status`, for
+// `eventctl cluster status`.
 //
 // Lifetime: construct (connects to NATS, learns or sets the number of shards, opens every store),
 // start() once the server exists (the forwarder serves through its router and executor), stop()
@@ -24,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "commands/node_status.h"
 #include "commands/shard_owner.h"
 #include "commands/shard_replica.h"
 #include "eventlog/nats.h"
@@ -81,6 +84,8 @@ class ClusterNode : public WriteRouting {
   // and the ownership of shards; `advertised` is what other nodes see of this one (its address).
   void start(const Router& router, App& app, boost::asio::any_io_executor executor, std::string advertised);
   void stop();
+  // What this node answers on its status subject.
+  NodeStatus status() const;
 
   bool decides(std::string_view tenant) const override;
   boost::asio::awaitable<Response> forward(std::string_view tenant, const RawRequest& raw) override;
@@ -103,6 +108,7 @@ class ClusterNode : public WriteRouting {
   std::vector<Shard> engines_;
   std::unique_ptr<ShardOwnership> ownership_;
   std::unique_ptr<Forwarder> forwarder_;
+  std::unique_ptr<nats::Connection::Service> status_service_;
   const Router* router_ = nullptr;
   bool started_ = false;
 };

@@ -16,10 +16,9 @@
 #include <thread>
 
 #include "eventlog/nats.h"
+#include "tests/support/cluster_nodes.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
-#include "tests/support/server_process.h"
-#include "tests/support/temp_dir.h"
 
 namespace eventsd::test {
 namespace {
@@ -27,78 +26,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr int kShards = 4;
-constexpr const char* kLeaseMs = "1500";
 const std::vector<std::string> kTenants = {"t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7"};
-
-std::string joined(const std::vector<std::string>& urls) {
-  std::string out;
-  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
-  return out;
-}
-
-// `eventctl token create --nats`: a token every node knows.
-std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
-  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--tenant", tenant,
-                        "--scopes", "events:read,events:write,admin"});
-  EXPECT_EQ(r.status, 0) << r.out;
-  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
-  return r.out;
-}
-
-class Node {
- public:
-  Node(const NatsCluster& nats, std::string name) : nats_(nats), name_(std::move(name)) { start(); }
-  void start() {
-    process_ = std::make_unique<ServerProcess>(
-        dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--node", name_, "--shards",
-                                              std::to_string(kShards), "--lease-ms", kLeaseMs, "--threads", "2"});
-  }
-  void kill9() {
-    process_->kill9();
-    process_.reset();
-  }
-  int terminate() {
-    const int status = process_->terminate();
-    process_.reset();
-    return status;
-  }
-  void pause() { ASSERT_EQ(::kill(process_->pid(), SIGSTOP), 0); }
-  void resume() { ASSERT_EQ(::kill(process_->pid(), SIGCONT), 0); }
-  bool running() const { return process_ != nullptr; }
-  HttpClient client(const std::string& token) const { return HttpClient(process_->port(), token); }
-  const std::string& name() const { return name_; }
-
-  // Shard owners as this node's /healthz shows them ("" for none).
-  std::vector<std::string> owners() const {
-    HttpClient c(process_->port());
-    auto r = c.get("/healthz");
-    std::vector<std::string> out;
-    if (r.status != 200) return out;
-    const auto health = r.json();
-    for (const auto& s : health.at("shards").as_array()) {
-      const auto& o = s.as_object().at("owner");
-      out.push_back(o.is_null() ? "" : std::string(o.as_string()));
-    }
-    return out;
-  }
-
- private:
-  const NatsCluster& nats_;
-  std::string name_;
-  TempDir dir_;
-  std::unique_ptr<ServerProcess> process_;
-};
-
-// Polls `done` until it holds or `deadline` passes (conditions, not time, synchronise the test).
-template <class F>
-bool eventually(F done, std::chrono::milliseconds deadline = 60s) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
 
 // Every shard owned by one of `alive`, as every node in `alive` sees it.
 bool all_owned(const std::vector<Node*>& alive) {

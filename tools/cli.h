@@ -68,5 +68,6 @@ int verify(const Args& args);
 int dump(const Args& args);
 int audit(const Args& args);
 int import(const Args& args);
+int cluster(const std::string& verb, const Args& args);
 
 }  // namespace eventsd::cli

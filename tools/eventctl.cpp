@@ -43,6 +43,9 @@ const char* kHelp =
     "                   the records that touched an event or a contact, as JSON lines\n"
     "  import --data DIR [--tenant T] [--create] FILE\n"
     "                   JSON lines (dump records or events) as commands (server stopped)\n"
+    "  cluster status --nats URL,... [--json]\n"
+    "                   each shard's owner, epoch and stream sequence, each live node's lag (as\n"
+    "                   a table, or one JSON document); exit 1 when a shard has no owner\n"
     "  --version\n"
     "                   print the version and the git revision it was built from\n"
     "  --help\n"
@@ -74,6 +77,10 @@ int main(int argc, char** argv) {
     if (command == "user") {
       if (argc < 3) throw Usage("user needs create, list, delete, passwd or revoke-sessions");
       return users(argv[2], parse(argc, argv, 3, {"create"}));
+    }
+    if (command == "cluster") {
+      if (argc < 3) throw Usage("cluster needs status");
+      return cluster(argv[2], parse(argc, argv, 3, {"json"}));
     }
     const Args args = parse(argc, argv, 2, {"create"});
     if (command == "rebuild" || command == "replay") return rebuild(args);

@@ -1,0 +1,61 @@
+#include "tests/support/cluster_nodes.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+namespace eventsd::test {
+
+std::string joined(const std::vector<std::string>& urls) {
+  std::string out;
+  for (const auto& u : urls) out += (out.empty() ? "" : ",") + u;
+  return out;
+}
+
+std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
+  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--tenant", tenant,
+                        "--scopes", "events:read,events:write,admin"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
+Node::Node(const NatsCluster& nats, std::string name, int shards, int lease_ms)
+    : nats_(nats), name_(std::move(name)), shards_(shards), lease_ms_(lease_ms) {
+  start();
+}
+
+void Node::start() {
+  process_ = std::make_unique<ServerProcess>(
+      dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--node", name_, "--shards",
+                                            std::to_string(shards_), "--lease-ms", std::to_string(lease_ms_),
+                                            "--threads", "2"});
+}
+
+void Node::kill9() {
+  process_->kill9();
+  process_.reset();
+}
+
+int Node::terminate() {
+  const int status = process_->terminate();
+  process_.reset();
+  return status;
+}
+
+void Node::pause() { ASSERT_EQ(::kill(process_->pid(), SIGSTOP), 0); }
+void Node::resume() { ASSERT_EQ(::kill(process_->pid(), SIGCONT), 0); }
+
+std::vector<std::string> Node::owners() const {
+  HttpClient c(process_->port());
+  auto r = c.get("/healthz");
+  std::vector<std::string> out;
+  if (r.status != 200) return out;
+  const auto health = r.json();
+  for (const auto& s : health.at("shards").as_array()) {
+    const auto& o = s.as_object().at("owner");
+    out.push_back(o.is_null() ? "" : std::string(o.as_string()));
+  }
+  return out;
+}
+
+}  // namespace eventsd::test

@@ -1,0 +1,355 @@
+// eventctl cluster status: a cluster's shards, their owners and each live node's lag, from NATS
+// alone (docs/cluster.md, "Status"; docs/operations.md, "Cluster").
+//
+// What it reads, in this order: the number of shards (bucket eventsd_cluster), the leases (bucket
+// eventsd_owners) and the node registry (bucket eventsd_nodes); then every registered node's own
+// status (commands/node_status.h), asked of all nodes at once; then each shard stream's last
+// sequence. The streams are read last so that a lag (last sequence minus what the node applied)
+// is never below what it was when the node answered.
+//
+// A lease names the node that last took or renewed it; whether that node still renews it is not
+// in the bucket. What is shown is the bucket's word, the age of the lease's last write (by this
+// machine's clock against the NATS server's), and whether the node it names answers and says it
+// owns the shard.
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands/node_status.h"
+#include "commands/shard_owner.h"
+#include "commands/shard_replica.h"
+#include "eventlog/json_writer.h"
+#include "eventlog/nats.h"
+#include "tools/cli.h"
+
+namespace eventsd::cli {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// The bucket where the first node of a cluster stored the number of shards (http/cluster_node.h).
+constexpr const char* kClusterBucket = "eventsd_cluster";
+// How long a node has to answer.
+constexpr auto kAnswerWait = 2s;
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view s) {
+  std::uint64_t v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+// A node name as ShardOwnership accepts it: also what keeps a name from being a subject wildcard.
+bool valid_node_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "-") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+// Milliseconds since a server wrote an entry (by this machine's clock); nullopt when unknown.
+std::optional<std::int64_t> age_ms(const nats::KvEntry& entry) {
+  if (entry.written == std::chrono::system_clock::time_point{}) return std::nullopt;
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now() - entry.written)
+      .count();
+}
+
+struct ShardRow {
+  std::uint32_t shard = 0;
+  std::optional<std::uint64_t> last_seq{};  // nullopt: no such stream
+  std::optional<std::string> owner{};       // nullopt: free, missing or unreadable
+  std::optional<std::uint64_t> epoch{};
+  std::string lease{};                      // the value as stored ("" when missing)
+  std::optional<std::int64_t> lease_age_ms{};
+  std::optional<bool> owner_confirms{};     // the owner answered and says it owns the shard
+};
+
+struct NodeRow {
+  std::string name;
+  std::string address;
+  std::optional<std::int64_t> entry_age_ms;
+  std::optional<NodeStatus> status;  // nullopt: not answering
+  std::string error;                 // why not
+};
+
+struct ClusterStatus {
+  std::string server;
+  std::vector<ShardRow> shards;
+  std::vector<NodeRow> nodes;
+  std::vector<std::string> left;  // registered once, gone since
+};
+
+unsigned shard_count(nats::Connection& nats) {
+  std::optional<nats::KvEntry> entry;
+  try {
+    entry = nats.kv_get(kClusterBucket, "shards");
+  } catch (const nats::Unavailable&) {
+    throw;
+  } catch (const nats::Error& e) {
+    throw std::runtime_error(std::string("no eventsd cluster at these NATS servers: ") + e.what());
+  }
+  const auto n = entry ? parse_u64(entry->value) : std::nullopt;
+  if (!n || *n == 0 || *n > 1024) throw std::runtime_error("the cluster's number of shards is missing or unreadable");
+  return static_cast<unsigned>(*n);
+}
+
+// A bucket's entries; empty when the bucket does not exist yet (no node got that far): a bucket
+// is the stream KV_<name>.
+std::map<std::string, nats::KvEntry> bucket(nats::Connection& nats, const char* name) {
+  try {
+    return nats.kv_all(name);
+  } catch (const nats::Unavailable&) {
+    throw;
+  } catch (const nats::Error&) {
+    if (!nats.last_seq(std::string("KV_") + name)) return {};
+    throw;
+  }
+}
+
+ClusterStatus gather(nats::Connection& nats) {
+  ClusterStatus out;
+  out.server = nats.server();
+  const unsigned shards = shard_count(nats);
+  const auto leases = bucket(nats, ShardOwnership::kOwnersBucket);
+  const auto registry = bucket(nats, ShardOwnership::kNodesBucket);
+
+  for (std::uint32_t n = 0; n < shards; ++n) {
+    ShardRow row{.shard = n};
+    if (auto it = leases.find("s" + std::to_string(n)); it != leases.end()) {
+      row.lease = it->second.value;
+      row.lease_age_ms = age_ms(it->second);
+      const auto space = row.lease.find(' ');
+      if (space != std::string::npos) {
+        row.epoch = parse_u64(std::string_view(row.lease).substr(space + 1));
+        const std::string node = row.lease.substr(0, space);
+        if (row.epoch && node != "-") row.owner = node;
+      }
+    }
+    out.shards.push_back(std::move(row));
+  }
+
+  for (const auto& [name, entry] : registry) {
+    if (entry.value == "-") {
+      out.left.push_back(name);
+      continue;
+    }
+    out.nodes.push_back(NodeRow{.name = name, .address = entry.value, .entry_age_ms = age_ms(entry),
+                                .status = std::nullopt, .error = {}});
+  }
+  // Every node is asked at once: a node that does not answer costs kAnswerWait, not one each.
+  std::vector<std::thread> askers;
+  for (auto& node : out.nodes) {
+    askers.emplace_back([&nats, &node] {
+      if (!valid_node_name(node.name)) {
+        node.error = "not a valid node name";
+        return;
+      }
+      try {
+        const nats::Message answer = nats.request(node_status_subject(node.name), "", kAnswerWait);
+        node.status = decode_node_status(answer.data);
+      } catch (const nats::Unavailable& e) {
+        node.error = e.what();  // no answer within kAnswerWait, or nobody serves the subject
+      } catch (const std::exception& e) {
+        node.error = e.what();
+      }
+    });
+  }
+  for (auto& t : askers) t.join();
+
+  for (auto& row : out.shards) {
+    row.last_seq = nats.last_seq(ShardReplica::stream_name(row.shard));
+    if (!row.owner) continue;
+    for (const auto& node : out.nodes) {
+      if (node.name != *row.owner || !node.status) continue;
+      row.owner_confirms = false;
+      for (const auto& s : node.status->shards) {
+        if (s.shard == row.shard) row.owner_confirms = s.owns;
+      }
+    }
+  }
+  return out;
+}
+
+// The stream's last sequence minus what the node applied; nullopt when the stream is unknown.
+std::optional<std::int64_t> lag(const ClusterStatus& status, const NodeShardStatus& s) {
+  if (s.shard >= status.shards.size() || !status.shards[s.shard].last_seq) return std::nullopt;
+  return static_cast<std::int64_t>(*status.shards[s.shard].last_seq - s.applied_seq);
+}
+
+// 0 when every shard has an owner and every answering node's lag is known, else 1.
+int outcome(const ClusterStatus& status) {
+  for (const auto& row : status.shards) {
+    if (!row.owner) return kFailed;
+  }
+  for (const auto& node : status.nodes) {
+    if (!node.status) continue;
+    for (const auto& s : node.status->shards) {
+      if (!lag(status, s)) return kFailed;
+    }
+  }
+  return kOk;
+}
+
+std::string as_json(const ClusterStatus& status) {
+  std::string out;
+  JsonWriter w(out);
+  auto opt_number = [&w](const auto& v) {
+    if (v) w.number(*v);
+    else w.null();
+  };
+  w.begin_object().key("nats").string(status.server).key("shards").begin_array();
+  for (const auto& row : status.shards) {
+    w.begin_object().key("shard").number(row.shard);
+    w.key("stream").string(ShardReplica::stream_name(row.shard));
+    w.key("last_seq");
+    opt_number(row.last_seq);
+    w.key("owner");
+    if (row.owner) w.string(*row.owner);
+    else w.null();
+    w.key("epoch");
+    opt_number(row.epoch);
+    w.key("lease").string(row.lease);
+    w.key("lease_age_ms");
+    opt_number(row.lease_age_ms);
+    w.key("owner_confirms");
+    if (row.owner_confirms) w.boolean(*row.owner_confirms);
+    else w.null();
+    w.end_object();
+  }
+  w.end_array().key("nodes").begin_array();
+  for (const auto& node : status.nodes) {
+    w.begin_object().key("node").string(node.name).key("address").string(node.address);
+    w.key("entry_age_ms");
+    opt_number(node.entry_age_ms);
+    w.key("answering").boolean(node.status.has_value());
+    if (!node.status) {
+      w.key("error").string(node.error).end_object();
+      continue;
+    }
+    w.key("shards").begin_array();
+    for (const auto& s : node.status->shards) {
+      w.begin_object()
+          .key("shard").number(s.shard)
+          .key("owns").boolean(s.owns)
+          .key("epoch").number(s.epoch)
+          .key("applied_seq").number(s.applied_seq)
+          .key("log_position").number(s.log_position)
+          .key("read_position").number(s.read_position)
+          .key("lag");
+      opt_number(lag(status, s));
+      w.end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array().key("left").begin_array();
+  for (const auto& name : status.left) w.string(name);
+  w.end_array().key("ok").boolean(outcome(status) == kOk).end_object();
+  return out;
+}
+
+// Rows of cells, each column as wide as its widest cell, two spaces apart. The last cell of a row
+// shorter than the first (the header) runs on over the columns it lacks and widens none.
+void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(rows.empty() ? 0 : rows.front().size(), 0);
+  for (const auto& row : rows) {
+    const std::size_t sized = row.size() < width.size() ? row.size() - 1 : row.size();
+    for (std::size_t i = 0; i < sized && i < width.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  for (const auto& row : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      const std::size_t w = i < width.size() ? width[i] : 0;
+      if (i + 1 < row.size()) line += std::string(std::max(w, row[i].size()) - row[i].size() + 2, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+}
+
+std::string seconds(std::int64_t ms) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(1);
+  s << static_cast<double>(ms) / 1000.0 << " s";
+  return s.str();
+}
+
+void print_human(std::ostream& out, const ClusterStatus& status) {
+  out << status.shards.size() << " shards, " << status.nodes.size() << " registered node"
+      << (status.nodes.size() == 1 ? "" : "s") << " (NATS " << status.server << ")\n\n";
+  std::vector<std::vector<std::string>> shards{{"SHARD", "OWNER", "EPOCH", "LEASE WRITTEN", "STREAM LAST SEQ", ""}};
+  for (const auto& row : status.shards) {
+    std::string note;
+    if (!row.owner) note = row.lease.empty() ? "no owner (no lease)" : "no owner";
+    else if (!row.owner_confirms) note = "owner not answering";
+    else if (!*row.owner_confirms) note = "owner does not hold it (yet)";
+    if (!row.last_seq) note += std::string(note.empty() ? "" : "; ") + "no stream";
+    shards.push_back({std::to_string(row.shard), row.owner.value_or("-"),
+                      row.epoch ? std::to_string(*row.epoch) : "-",
+                      row.lease_age_ms ? seconds(*row.lease_age_ms) + " ago" : "-",
+                      row.last_seq ? std::to_string(*row.last_seq) : "-", note});
+  }
+  print_table(out, shards);
+  out << "\n";
+  std::vector<std::vector<std::string>> nodes{
+      {"NODE", "ADDRESS", "SHARD", "OWNS", "EPOCH", "APPLIED SEQ", "LAG", "LOG POSITION", "READ POSITION"}};
+  for (const auto& node : status.nodes) {
+    if (!node.status) {
+      nodes.push_back({node.name, node.address, "not answering: " + node.error});
+      continue;
+    }
+    bool first = true;
+    for (const auto& s : node.status->shards) {
+      const auto l = lag(status, s);
+      nodes.push_back({first ? node.name : "", first ? node.address : "", std::to_string(s.shard),
+                       s.owns ? "yes" : "no", std::to_string(s.epoch), std::to_string(s.applied_seq),
+                       l ? std::to_string(*l) : "-", std::to_string(s.log_position),
+                       std::to_string(s.read_position)});
+      first = false;
+    }
+  }
+  print_table(out, nodes);
+  if (!status.left.empty()) {
+    out << "\nleft the cluster:";
+    for (const auto& name : status.left) out << " " << name;
+    out << "\n";
+  }
+  out << "\nLeases as the bucket eventsd_owners holds them: an owner rewrites its lease every third of\n"
+         "the lease time (--lease-ms, 6 s by default); one written longer ago than that has expired.\n"
+         "Ages compare this machine's clock with the NATS server's.\n";
+}
+
+}  // namespace
+
+int cluster(const std::string& verb, const Args& args) {
+  args.only({"nats", "json"});
+  if (verb != "status") throw Usage("cluster needs status");
+  if (!args.positional.empty()) throw Usage("cluster status takes no arguments");
+  const auto urls = split_commas(args.need("nats"));
+  if (urls.empty()) throw Usage("--nats needs nats://host:port,...");
+  nats::Connection nats(nats::ConnectOptions{urls, "eventctl"});
+  const ClusterStatus status = gather(nats);
+  if (args.get("json")) std::cout << as_json(status) << "\n";
+  else print_human(std::cout, status);
+  return outcome(status);
+}
+
+}  // namespace eventsd::cli
