@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,9 @@
 #include <thread>
 #include <vector>
 
+#include "eventlog/lmdb.h"
 #include "eventlog/shard.h"
+#include "eventlog/store.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
@@ -139,25 +142,32 @@ struct ShardVerdict {
   std::string status;
   std::uint64_t position = 0;
   std::string digest;
+  unsigned shard = 0;
+  std::vector<std::string> differ;  // read models
 };
 
-std::vector<ShardVerdict> verify(const fs::path& dir) {
-  auto r = eventctl({"verify", "--data", dir.string(), "--json"});
-  EXPECT_EQ(r.status, 0) << r.out;
+std::vector<ShardVerdict> verify(const fs::path& dir, int expected_status = 0,
+                                 std::vector<std::string> extra = {}) {
+  std::vector<std::string> args = {"verify", "--data", dir.string(), "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = eventctl(args);
+  EXPECT_EQ(r.status, expected_status) << r.out;
   std::vector<ShardVerdict> out;
   const auto doc = json::parse(r.out);
   for (const auto& s : doc.at("shards").as_array()) {
-    EXPECT_EQ(s.at("shard").to_number<unsigned>(), out.size());
-    out.push_back({std::string(s.at("status").as_string()), s.at("position").to_number<std::uint64_t>(),
-                   std::string(s.at("digest").as_string())});
+    ShardVerdict v{std::string(s.at("status").as_string()), s.at("position").to_number<std::uint64_t>(),
+                   std::string(s.at("digest").as_string()), s.at("shard").to_number<unsigned>(), {}};
+    for (const auto& n : s.at("read_models_differ").as_array()) v.differ.emplace_back(n.as_string());
+    out.push_back(std::move(v));
   }
-  EXPECT_EQ(out.size(), kShards) << r.out;
   return out;
 }
 
 std::vector<std::string> digests(const std::vector<ShardVerdict>& verdicts) {
+  EXPECT_EQ(verdicts.size(), kShards);
   std::vector<std::string> out;
   for (const auto& v : verdicts) {
+    EXPECT_EQ(v.shard, out.size());
     EXPECT_EQ(v.status, "ok");
     EXPECT_EQ(v.digest.size(), 64u);
     out.push_back(v.digest);
@@ -262,15 +272,59 @@ TEST_F(ClusterToolsTest, VerifyAndRebuildPerShardAndDigestsAreEqualAcrossNodesAn
 
   // A rebuild of the stopped node: a new generation per shard, the same digests.
   ASSERT_EQ(eventctl({"rebuild", "--data", a.dir().string()}).status, 0);
+  EXPECT_NE(served_generations(a), adopted);
   EXPECT_EQ(digests(verify(a.dir())), digests_a);
 
-  // b loses its data directory: started again, it folds every shard from its stream.
+  // A read-model row of shard 1 changed behind the log's back: verify names that shard (exit 4),
+  // its digest is no longer the others'; a rebuild of that shard alone mends it.
+  {
+    const auto read_dir = a.dir() / "shards" / "1" / "read";
+    Store store(read_dir / served_generations(a)[1]);
+    const MDB_dbi counts = store.db("rm_counts");
+    store.write([&](lmdb::Txn& txn) {
+      lmdb::Cursor cursor(txn, counts);
+      ASSERT_TRUE(cursor.first());
+      std::string value(cursor.value());
+      value[0] ^= 0x01;
+      txn.put(counts, std::string(cursor.key()), value);
+    });
+  }
+  const auto damaged = verify(a.dir(), 4);
+  ASSERT_EQ(damaged.size(), kShards);
+  for (unsigned n = 0; n < kShards; ++n) {
+    EXPECT_EQ(damaged[n].status, n == 1 ? "models_differ" : "ok") << "shard " << n;
+    EXPECT_EQ(damaged[n].digest == digests_a[n], n != 1) << "shard " << n;
+  }
+  EXPECT_EQ(damaged[1].differ, std::vector<std::string>{"rm_counts"});
+  const auto before_mend = served_generations(a);
+  ASSERT_EQ(eventctl({"rebuild", "--data", a.dir().string(), "--shard", "1"}).status, 0);
+  const auto mended = served_generations(a);
+  for (unsigned n = 0; n < kShards; ++n) EXPECT_EQ(mended[n] == before_mend[n], n != 1) << "shard " << n;
+  EXPECT_EQ(digests(verify(a.dir())), digests_a);
+
+  // dump reads one shard's log; audit finds a tenant's records in its shard.
+  EXPECT_EQ(eventctl({"dump", "--data", a.dir().string()}).status, 2);
+  auto dumped = eventctl({"dump", "--data", a.dir().string(), "--shard", "3"});
+  EXPECT_EQ(dumped.status, 0);
+  EXPECT_EQ(std::count(dumped.out.begin(), dumped.out.end(), '\n'), static_cast<long>(folded[3]));
+  const std::string& tenant = tenants_.back();
+  auto audited = eventctl({"audit", "--data", a.dir().string(), "--tenant", tenant, "--event", "r1-4"});
+  EXPECT_EQ(audited.status, 0);
+  EXPECT_NE(audited.out.find("\"tenant\":\"" + tenant + "\""), std::string::npos) << audited.out;
+
+  // b loses its data directory: started again, it folds every shard from its stream (and the
+  // tokens from the system stream).
   fs::remove_all(b.dir());
   b.start();
   ASSERT_TRUE(eventually([&] {
     std::vector<std::uint64_t> now;
     return caught_up({&b}, &now) && now == folded;
   })) << "b did not fold the streams back";
+  for (const auto& t : tenants_) {
+    auto listed = b.client(tokens_[t]).get("/v1/events?limit=100");
+    ASSERT_EQ(listed.status, 200) << listed.body;
+    EXPECT_EQ(listed.json().at("events").as_array().size(), 12u) << t;
+  }
   ASSERT_EQ(b.terminate(), 0);
   const auto recovered = verify(b.dir());
   for (unsigned n = 0; n < kShards; ++n) EXPECT_EQ(recovered[n].position, folded[n]) << "shard " << n;
