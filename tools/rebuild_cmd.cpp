@@ -10,13 +10,13 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <vector>
 #include <thread>
+#include <vector>
 
 #include "commands/write_model.h"
-#include "eventlog/json_writer.h"
 #include "eventlog/data_dir.h"
 #include "eventlog/dir_lock.h"
+#include "eventlog/json_writer.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "projections/bulk_fold.h"
