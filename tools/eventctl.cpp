@@ -32,14 +32,15 @@ const char* kHelp =
     "                   the console users\n"
     "  user delete | passwd | revoke-sessions --data DIR --email E\n"
     "                   remove a user, set a new password, or end the user's sessions\n"
-    "  rebuild --data DIR\n"
+    "  rebuild --data DIR [--shard N]\n"
     "                   fold the log into a new read-model generation and switch to it (while\n"
     "                   eventsd serves, or not; `replay` is the same)\n"
-    "  verify --data DIR [--scratch DIR]\n"
-    "                   check the hash chain and every read model against a replay\n"
-    "  dump --data DIR [--from POSITION]\n"
+    "  verify --data DIR [--shard N] [--json] [--scratch DIR]\n"
+    "                   check the hash chain and every read model against a replay; print the\n"
+    "                   read models' position and digest (equal on nodes at the same position)\n"
+    "  dump --data DIR [--shard N] [--from POSITION]\n"
     "                   the log as JSON lines\n"
-    "  audit --data DIR (--event ID | --contact ID) [--tenant T] [--from TIME] [--to TIME]\n"
+    "  audit --data DIR (--event ID | --contact ID) [--tenant T] [--shard N] [--from TIME] [--to TIME]\n"
     "                   the records that touched an event or a contact, as JSON lines\n"
     "  import --data DIR [--tenant T] [--create] FILE\n"
     "                   JSON lines (dump records or events) as commands (server stopped)\n"
@@ -52,6 +53,9 @@ const char* kHelp =
     "                   print this help\n"
     "\n"
     "Scopes: events:read events:write campaigns:read admin\n"
+    "\n"
+    "A cluster node's DIR (DIR/shards/N) holds a log per shard: rebuild, verify and audit work on\n"
+    "every shard (--shard N: one), dump on the one --shard names.\n"
     "\n"
     "Exit status: 0 ok, 1 failed, 2 usage, 3 hash chain broken, 4 read model differs,\n"
     "5 data dir busy\n";
@@ -82,7 +86,7 @@ int main(int argc, char** argv) {
       if (argc < 3) throw Usage("cluster needs status");
       return cluster(argv[2], parse(argc, argv, 3, {"json"}));
     }
-    const Args args = parse(argc, argv, 2, {"create"});
+    const Args args = parse(argc, argv, 2, {"create", "json"});
     if (command == "rebuild" || command == "replay") return rebuild(args);
     if (command == "verify") return verify(args);
     if (command == "dump") return dump(args);

@@ -1,5 +1,7 @@
 // eventctl dump: the log as JSON lines.
 // eventctl audit: the records that touched one event, or one contact, as JSON lines.
+// On a cluster node's directory (tools/data_parts.h) dump reads one shard's log (--shard N:
+// positions are per shard); audit reads the tenant's shard, or every shard.
 #include <cstdio>
 #include <iostream>
 
@@ -12,7 +14,9 @@
 #include "projections/fact_json.h"
 #include "projections/read_models.h"
 #include "projections/stored_event.h"
+#include "eventlog/shard.h"
 #include "tools/cli.h"
+#include "tools/data_parts.h"
 
 namespace eventsd::cli {
 
@@ -38,8 +42,12 @@ std::optional<Millis> time_option(const Args& args, const char* name) {
 }  // namespace
 
 int dump(const Args& args) {
-  args.only({"data", "from"});
-  auto store = open_log_store(args.need("data"), false);
+  args.only({"data", "from", "shard"});
+  const auto parts = data_parts(args);
+  if (parts.size() != 1) {
+    throw Usage(args.need("data") + " is a cluster node's: give --shard N (each shard has a log of its own)");
+  }
+  auto store = open_log_store(parts.front().dir, false);
   Log log(*store);
   std::uint64_t from = 1;
   if (auto f = args.get("from")) {
@@ -60,75 +68,84 @@ int dump(const Args& args) {
 }
 
 int audit(const Args& args) {
-  args.only({"data", "event", "contact", "tenant", "from", "to"});
+  args.only({"data", "event", "contact", "tenant", "from", "to", "shard"});
   const auto event = args.get("event");
   const auto contact = args.get("contact");
   if (event.has_value() == contact.has_value()) throw Usage("give --event ID or --contact ID");
   const auto from = time_option(args, "from");
   const auto to = time_option(args, "to");
   const auto tenant = args.get("tenant");
-  const std::filesystem::path dir = args.need("data");
-  auto store = open_log_store(dir, false);
-  Log log(*store);
-  auto reader = store->read();
+  auto parts = data_parts(args);
+  if (tenant && parts.size() > 1) {
+    // A tenant's records are all in its shard.
+    const auto shards = static_cast<unsigned>(shard_numbers(args.need("data")).size());
+    const unsigned shard = shard_of(*tenant, shards);
+    std::erase_if(parts, [&](const DataPart& p) { return p.shard != shard; });
+  }
   auto in_time = [&](schema::LogRecord::Reader r) {
     return (!from || r.getRecordedAt() >= *from) && (!to || r.getRecordedAt() <= *to);
   };
   std::size_t found = 0;
-  if (event) {
-    // The audit index of the served read models names the records; every tenant unless one is given.
-    const auto read_dir = data_dir::read_dir(dir);
-    const auto number = generations::current(read_dir);
-    if (!number) throw std::runtime_error("no read models yet (start eventsd, or run eventctl rebuild)");
-    Generation generation(read_dir, *number, log, false, true);
-    auto models_reader = generation.store().read();
-    const ReadModels& models = generation.models();
-    std::vector<std::uint32_t> tenants;
-    lmdb::Cursor cursor(models_reader.txn(), models.dbs().tenants);
-    for (bool ok = cursor.first(); ok; ok = cursor.next()) {
-      if (!tenant || cursor.key() == *tenant) tenants.push_back(keys::read_u32(cursor.value(), 0));
-    }
-    // The log snapshot after the models' one: it holds every record they name.
-    auto log_reader = store->read();
-    for (auto tno : tenants) {
-      audit_event({models, models_reader.txn(), log_reader.txn()}, tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
-        if (!in_time(r)) return;
-        ++found;
-        print_record(position, r, [&](schema::Event::Reader e) { return text_view(e.getId()) == *event; });
-      });
-    }
-  } else {
-    // A contact's history is read from the log itself: its events (as recorded, or as first
-    // recorded before an alias redirected them), the merges it took part in, its profile.
-    auto about = [&](schema::Event::Reader e) {
-      return (e.hasContactId() && text_view(e.getContactId()) == *contact) ||
-             (e.hasOriginalContactId() && text_view(e.getOriginalContactId()) == *contact);
-    };
-    LogCursor cursor(reader.txn(), log);
-    for (bool ok = cursor.seek(1); ok; ok = cursor.next()) {
-      RecordView view(cursor.bytes());
-      const auto r = view.root();
-      if ((tenant && text_view(r.getTenant()) != *tenant) || !in_time(r)) continue;
-      const auto fact = r.getFact();
-      bool relevant = false;
-      switch (fact.which()) {
-        case schema::LogRecord::Fact::EVENTS_INGESTED:
-          for (auto e : fact.getEventsIngested().getEvents()) relevant = relevant || about(e);
-          break;
-        case schema::LogRecord::Fact::CONTACTS_MERGED:
-          relevant = text_view(fact.getContactsMerged().getFrom()) == *contact ||
-                     text_view(fact.getContactsMerged().getInto()) == *contact;
-          break;
-        case schema::LogRecord::Fact::CONTACT_UPSERTED:
-          relevant = text_view(fact.getContactUpserted().getContactId()) == *contact;
-          break;
-        default:
-          break;
+  for (const auto& part : parts) {
+    const std::filesystem::path& dir = part.dir;
+    auto store = open_log_store(dir, false);
+    Log log(*store);
+    auto reader = store->read();
+    if (event) {
+      // The audit index of the served read models names the records; every tenant unless one is given.
+      const auto read_dir = data_dir::read_dir(dir);
+      const auto number = generations::current(read_dir);
+      if (!number) throw std::runtime_error(part.prefix() + "no read models yet (start eventsd, or run eventctl rebuild)");
+      Generation generation(read_dir, *number, log, false, true);
+      auto models_reader = generation.store().read();
+      const ReadModels& models = generation.models();
+      std::vector<std::uint32_t> tenants;
+      lmdb::Cursor cursor(models_reader.txn(), models.dbs().tenants);
+      for (bool ok = cursor.first(); ok; ok = cursor.next()) {
+        if (!tenant || cursor.key() == *tenant) tenants.push_back(keys::read_u32(cursor.value(), 0));
       }
-      if (!relevant) continue;
-      ++found;
-      print_record(cursor.position(), r, fact.isEventsIngested() ? std::function<bool(schema::Event::Reader)>(about)
-                                                                 : std::function<bool(schema::Event::Reader)>());
+      // The log snapshot after the models' one: it holds every record they name.
+      auto log_reader = store->read();
+      for (auto tno : tenants) {
+        audit_event({models, models_reader.txn(), log_reader.txn()}, tno, *event, [&](std::uint64_t position, schema::LogRecord::Reader r) {
+          if (!in_time(r)) return;
+          ++found;
+          print_record(position, r, [&](schema::Event::Reader e) { return text_view(e.getId()) == *event; });
+        });
+      }
+    } else {
+      // A contact's history is read from the log itself: its events (as recorded, or as first
+      // recorded before an alias redirected them), the merges it took part in, its profile.
+      auto about = [&](schema::Event::Reader e) {
+        return (e.hasContactId() && text_view(e.getContactId()) == *contact) ||
+               (e.hasOriginalContactId() && text_view(e.getOriginalContactId()) == *contact);
+      };
+      LogCursor cursor(reader.txn(), log);
+      for (bool ok = cursor.seek(1); ok; ok = cursor.next()) {
+        RecordView view(cursor.bytes());
+        const auto r = view.root();
+        if ((tenant && text_view(r.getTenant()) != *tenant) || !in_time(r)) continue;
+        const auto fact = r.getFact();
+        bool relevant = false;
+        switch (fact.which()) {
+          case schema::LogRecord::Fact::EVENTS_INGESTED:
+            for (auto e : fact.getEventsIngested().getEvents()) relevant = relevant || about(e);
+            break;
+          case schema::LogRecord::Fact::CONTACTS_MERGED:
+            relevant = text_view(fact.getContactsMerged().getFrom()) == *contact ||
+                       text_view(fact.getContactsMerged().getInto()) == *contact;
+            break;
+          case schema::LogRecord::Fact::CONTACT_UPSERTED:
+            relevant = text_view(fact.getContactUpserted().getContactId()) == *contact;
+            break;
+          default:
+            break;
+        }
+        if (!relevant) continue;
+        ++found;
+        print_record(cursor.position(), r, fact.isEventsIngested() ? std::function<bool(schema::Event::Reader)>(about)
+                                                                   : std::function<bool(schema::Event::Reader)>());
+      }
     }
   }
   std::fflush(stdout);

@@ -1,15 +1,22 @@
 // eventctl rebuild (replay): fold the log into a new read-model generation and switch to it.
-// eventctl verify: the hash chain, the write model and the served read models against fresh folds.
+// eventctl verify: the hash chain, the write model and the served read models against fresh folds,
+// and one digest of the served read models to compare between nodes.
+// Both work on each part of a data directory (tools/data_parts.h): a single node's log, or each
+// shard of a cluster node.
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "commands/write_model.h"
 #include "eventlog/data_dir.h"
 #include "eventlog/dir_lock.h"
+#include "eventlog/json_writer.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "projections/bulk_fold.h"
@@ -17,6 +24,7 @@
 #include "projections/fold.h"
 #include "projections/generations.h"
 #include "tools/cli.h"
+#include "tools/data_parts.h"
 
 namespace eventsd::cli {
 
@@ -62,76 +70,98 @@ void write_offer(const fs::path& read_dir, std::uint64_t number) {
   fs::rename(tmp, read_dir / "OFFER");
 }
 
-}  // namespace
-
-int rebuild(const Args& args) {
-  args.only({"data"});
-  const fs::path dir = args.need("data");
+// Folds a new generation of one part and switches to it: this process when no eventsd holds the
+// node, else the running eventsd (the projector of the part's read directory adopts what is named
+// in its OFFER file).
+int rebuild_part(const DataPart& part) {
+  const fs::path& dir = part.dir;
+  const std::string& prefix = part.prefix();
   auto store = open_log_store(dir, false);
   const fs::path read_dir = data_dir::read_dir(dir);
   if (!Store::exists(data_dir::log_dir(dir))) throw Usage("start eventsd once to upgrade " + dir.string() + " first");
   fs::create_directories(read_dir);
   auto rebuilding = DirLock::try_acquire(read_dir, "rebuild.lock");
   if (!rebuilding) {
-    std::cerr << "eventctl: a rebuild of " << dir << " is under way already\n";
+    std::cerr << "eventctl: " << prefix << "a rebuild of " << dir << " is under way already\n";
     return kBusy;
   }
   Log log(*store);
   const std::uint64_t number = generations::next_number(read_dir);
   auto generation = std::make_unique<Generation>(read_dir, number, log, true);
-  fold_all(*generation, *store, log, "rebuild");
+  fold_all(*generation, *store, log, (prefix + "rebuild").c_str());
   generation->flush();
   for (;;) {
-    if (auto server = DirLock::try_acquire(dir)) {
+    if (auto server = DirLock::try_acquire(part.node_dir)) {
       // No server: this process switches (and nothing writes the log meanwhile).
       Log now(*store);
-      fold_all(*generation, *store, now, "rebuild: catch up");
+      fold_all(*generation, *store, now, (prefix + "rebuild: catch up").c_str());
       generation->flush();
       generations::make_current(read_dir, number);
       generation.reset();
       generations::remove_all_but(read_dir, number);
       std::error_code ec;
       fs::remove(read_dir / "OFFER", ec);
-      std::cerr << "read models: generation " << number << " is served from now on\n";
+      std::cerr << prefix << "read models: generation " << number << " is served from now on\n";
       return kOk;
     }
     // A running eventsd adopts the generation: it catches it up to its head and switches.
     generation.reset();
     write_offer(read_dir, number);
-    std::cerr << "read models: generation " << number << " offered to the running eventsd\n";
+    std::cerr << prefix << "read models: generation " << number << " offered to the running eventsd\n";
     while (generations::current(read_dir) != number) {
       if (!fs::exists(read_dir / "OFFER")) {
         if (generations::current(read_dir) == number) break;
-        std::cerr << "eventctl: eventsd refused generation " << number << " (see its log)\n";
+        std::cerr << "eventctl: " << prefix << "eventsd refused generation " << number << " (see its log)\n";
         return kFailed;
       }
-      if (auto server = DirLock::try_acquire(dir)) break;  // it stopped before adopting
+      if (auto server = DirLock::try_acquire(part.node_dir)) break;  // it stopped before adopting
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (generations::current(read_dir) == number) {
-      std::cerr << "read models: generation " << number << " is served from now on\n";
+      std::cerr << prefix << "read models: generation " << number << " is served from now on\n";
       return kOk;
     }
     generation = std::make_unique<Generation>(read_dir, number, log, false);
   }
 }
 
-int verify(const Args& args) {
-  args.only({"data", "scratch"});
-  const fs::path dir = args.need("data");
+// What verify found in one part.
+struct Verified {
+  std::uint64_t records = 0;                   // in the log
+  std::optional<std::uint64_t> broken_at;      // where the hash chain breaks
+  std::vector<std::string> write_model_differs;
+  std::optional<std::uint64_t> generation;     // the served one (none yet: nullopt)
+  std::uint64_t position = 0;                  // its checkpoint
+  Sha256 digest{};                             // of its databases at the checkpoint
+  std::vector<std::string> read_models_differ;
+  std::string error;                           // verify itself failed
+
+  int status() const {
+    if (!error.empty()) return kFailed;
+    if (broken_at) return kChainBroken;
+    if (!write_model_differs.empty() || !read_models_differ.empty()) return kModelsDiffer;
+    return kOk;
+  }
+};
+
+Verified verify_part(const DataPart& part, const fs::path& scratch) {
+  const fs::path& dir = part.dir;
+  const std::string& prefix = part.prefix();
+  Verified out;
   auto store = open_log_store(dir, false);
   Log log(*store);
   {
     auto reader = store->read();
     const ChainCheck chain = verify_chain(reader.txn(), log);
+    out.records = chain.records;
     if (!chain.ok) {
-      std::cerr << "eventctl: log: hash chain broken at position " << chain.bad_position << ": "
+      std::cerr << "eventctl: " << prefix << "log: hash chain broken at position " << chain.bad_position << ": "
                 << chain.problem << "\n";
-      return kChainBroken;
+      out.broken_at = chain.bad_position;
+      return out;
     }
-    std::cerr << "log: " << chain.records << " records, hash chain intact\n";
+    std::cerr << prefix << "log: " << chain.records << " records, hash chain intact\n";
   }
-  const fs::path scratch = args.get("scratch").value_or((dir / "verify.scratch").string());
   fs::remove_all(scratch);
   fs::create_directories(scratch);
   struct Cleanup {
@@ -141,7 +171,6 @@ int verify(const Args& args) {
       fs::remove_all(p, ec);
     }
   } cleanup{scratch};
-  int differing = 0;
 
   // The write model: a consistent copy of the log's environment (a read snapshot, so a running
   // server is no obstacle), its write model digested, folded again from its own log, and compared.
@@ -165,40 +194,148 @@ int verify(const Args& args) {
     auto reader = copy.read();
     for (std::size_t i = 0; i < dbs.size(); ++i) {
       if (digest_db(reader.txn(), dbs[i]) != before[i]) {
-        std::cerr << "eventctl: write model " << model.db_names()[i] << " differs from a fresh fold\n";
-        ++differing;
+        std::cerr << "eventctl: " << prefix << "write model " << model.db_names()[i] << " differs from a fresh fold\n";
+        out.write_model_differs.push_back(model.db_names()[i]);
       }
     }
-    if (!differing) std::cerr << "write model: " << dbs.size() << " databases equal a fresh fold\n";
+    if (out.write_model_differs.empty()) {
+      std::cerr << prefix << "write model: " << dbs.size() << " databases equal a fresh fold\n";
+    }
   }
 
-  // The served read models, in one snapshot, against a fresh fold of the log up to their checkpoint.
+  // The served read models, in one snapshot, against a fresh fold of the log up to their
+  // checkpoint. Their digest is the served one's: everything in a generation is folded from the
+  // log alone (read_models.h: apply() is a pure fold; rm_meta holds the checkpoint, the layout
+  // version and the next tenant number, all given by the log), so nodes that folded the same log
+  // to the same position print the same digest. What is node-specific (the generation's number,
+  // its sidecar with the boot id, its path) is outside its databases and not digested.
   const fs::path read_dir = data_dir::read_dir(dir);
   if (auto number = generations::current(read_dir)) {
     Generation live(read_dir, *number, log, false, true);
     auto reader = live.store().read();
-    const std::uint64_t checkpoint = live.models().checkpoint(reader.txn());
+    out.generation = *number;
+    out.position = live.models().checkpoint(reader.txn());
     Generation fresh(scratch / "read", 1, log, true);
-    fold_all(fresh, *store, log, "verify: fold", checkpoint);
+    fold_all(fresh, *store, log, (prefix + "verify: fold").c_str(), out.position);
     auto fresh_reader = fresh.store().read();
     const auto& names = live.models().db_names();
-    int models_differing = 0;
+    std::vector<Sha256> served;
     for (std::size_t i = 0; i < names.size(); ++i) {
-      if (digest_db(reader.txn(), live.models().all_dbs()[i]) !=
-          digest_db(fresh_reader.txn(), fresh.models().all_dbs()[i])) {
-        std::cerr << "eventctl: read model " << names[i] << " differs from a fresh fold\n";
-        ++models_differing;
+      served.push_back(digest_db(reader.txn(), live.models().all_dbs()[i]));
+      if (served.back() != digest_db(fresh_reader.txn(), fresh.models().all_dbs()[i])) {
+        std::cerr << "eventctl: " << prefix << "read model " << names[i] << " differs from a fresh fold\n";
+        out.read_models_differ.push_back(names[i]);
       }
     }
-    if (!models_differing) {
-      std::cerr << "read models: generation " << *number << ", " << names.size()
-                << " databases equal a fresh fold of the log up to position " << checkpoint << "\n";
+    out.digest = combine_digests(names, served);
+    if (out.read_models_differ.empty()) {
+      std::cerr << prefix << "read models: generation " << *number << ", " << names.size()
+                << " databases equal a fresh fold of the log up to position " << out.position << "\n";
     }
-    differing += models_differing;
   } else {
-    std::cerr << "read models: none yet\n";
+    std::cerr << prefix << "read models: none yet\n";
   }
-  return differing ? kModelsDiffer : kOk;
+  return out;
+}
+
+void write_json(JsonWriter& w, const DataPart& part, const Verified& v) {
+  w.begin_object();
+  if (part.shard) w.key("shard").number(*part.shard);
+  if (!v.error.empty()) {
+    w.key("status").string("failed").key("error").string(v.error);
+    w.end_object();
+    return;
+  }
+  w.key("status").string(v.status() == kOk ? "ok" : v.status() == kChainBroken ? "chain_broken" : "models_differ");
+  w.key("records").number(v.records);
+  w.key("chain").string(v.broken_at ? "broken" : "intact");
+  if (v.broken_at) {
+    w.key("broken_at").number(*v.broken_at);
+    w.end_object();
+    return;
+  }
+  auto names = [&w](const char* key, const std::vector<std::string>& list) {
+    w.key(key).begin_array();
+    for (const auto& n : list) w.string(n);
+    w.end_array();
+  };
+  names("write_model_differs", v.write_model_differs);
+  if (v.generation) {
+    w.key("generation").number(*v.generation);
+    w.key("position").number(v.position);
+    w.key("digest").string(to_hex(v.digest));
+    names("read_models_differ", v.read_models_differ);
+  } else {
+    w.key("generation").null().key("position").null().key("digest").null();
+  }
+  w.end_object();
+}
+
+std::string human_line(const DataPart& part, const Verified& v) {
+  std::string line = part.prefix();
+  if (!v.error.empty()) return line + "verify failed: " + v.error;
+  if (v.broken_at) return line + "hash chain broken at position " + std::to_string(*v.broken_at);
+  line += v.status() == kOk ? "ok" : "DIFFERS";
+  line += ", " + std::to_string(v.records) + " records";
+  if (!v.generation) return line + ", no read models yet";
+  return line + ", read models at position " + std::to_string(v.position) + ", digest " + to_hex(v.digest);
+}
+
+}  // namespace
+
+int rebuild(const Args& args) {
+  args.only({"data", "shard"});
+  int status = kOk;
+  for (const auto& part : data_parts(args)) {
+    const int s = rebuild_part(part);
+    if (status == kOk) status = s;
+  }
+  return status;
+}
+
+int verify(const Args& args) {
+  args.only({"data", "scratch", "shard", "json"});
+  const auto parts = data_parts(args);
+  const auto scratch_base = args.get("scratch");
+  const bool json = args.get("json").has_value();
+  std::vector<Verified> results;
+  for (const auto& part : parts) {
+    fs::path scratch = part.dir / "verify.scratch";
+    if (scratch_base) scratch = part.shard ? fs::path(*scratch_base) / ("shard-" + std::to_string(*part.shard))
+                                           : fs::path(*scratch_base);
+    try {
+      results.push_back(verify_part(part, scratch));
+    } catch (const Usage&) {
+      throw;
+    } catch (const std::exception& e) {
+      std::cerr << "eventctl: " << part.prefix() << e.what() << "\n";
+      Verified failed;
+      failed.error = e.what();
+      results.push_back(std::move(failed));
+    }
+  }
+  // Each part's result on stdout, one line each, or one JSON document: {"shards":[...]} for a
+  // cluster node, the part's object for a single node.
+  if (json) {
+    std::string out;
+    JsonWriter w(out);
+    const bool cluster = parts.front().shard.has_value();
+    if (cluster) w.begin_object().key("shards").begin_array();
+    for (std::size_t i = 0; i < parts.size(); ++i) write_json(w, parts[i], results[i]);
+    if (cluster) w.end_array().end_object();
+    std::cout << out << "\n";
+  } else {
+    for (std::size_t i = 0; i < parts.size(); ++i) std::cout << human_line(parts[i], results[i]) << "\n";
+  }
+  // The gravest finding decides the exit status.
+  int status = kOk;
+  for (int grave : {kChainBroken, kModelsDiffer, kFailed}) {
+    for (const auto& r : results) {
+      if (status == kOk && r.status() == grave) status = grave;
+    }
+  }
+  std::cout.flush();
+  return status;
 }
 
 }  // namespace eventsd::cli

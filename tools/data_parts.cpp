@@ -1,0 +1,68 @@
+#include "tools/data_parts.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace eventsd::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<unsigned> number(const std::string& text) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::string DataPart::prefix() const { return shard ? "shard " + std::to_string(*shard) + ": " : ""; }
+
+bool is_cluster_dir(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir / "shards", ec);
+}
+
+std::vector<unsigned> shard_numbers(const fs::path& dir) {
+  std::vector<unsigned> out;
+  for (const auto& entry : fs::directory_iterator(dir / "shards")) {
+    if (!entry.is_directory()) continue;
+    if (auto n = number(entry.path().filename().string())) out.push_back(*n);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<DataPart> data_parts(const Args& args) {
+  const fs::path dir = fs::path(args.need("data")).lexically_normal();
+  const auto shard_option = args.get("shard");
+  std::optional<unsigned> wanted;
+  if (shard_option) {
+    wanted = number(*shard_option);
+    if (!wanted) throw Usage("--shard needs a shard number");
+  }
+  if (!is_cluster_dir(dir)) {
+    // DIR/shards/<n> of a cluster node: that shard, with its node's lock.
+    const fs::path trimmed = dir.has_filename() ? dir : dir.parent_path();
+    const fs::path parent = trimmed.parent_path();
+    const auto own = number(trimmed.filename().string());
+    if (own && parent.filename() == "shards" && is_cluster_dir(parent.parent_path())) {
+      if (wanted && *wanted != *own) throw Usage("--shard " + *shard_option + " does not name " + dir.string());
+      return {DataPart{own, trimmed, parent.parent_path()}};
+    }
+    if (wanted) throw Usage(dir.string() + " is not a cluster node's data directory: --shard does not apply");
+    return {DataPart{std::nullopt, dir, dir}};
+  }
+  std::vector<DataPart> parts;
+  for (unsigned n : shard_numbers(dir)) {
+    if (!wanted || *wanted == n) parts.push_back(DataPart{n, dir / "shards" / std::to_string(n), dir});
+  }
+  if (parts.empty()) {
+    throw Usage(wanted ? dir.string() + " has no shard " + *shard_option : dir.string() + " has no shards yet");
+  }
+  return parts;
+}
+
+}  // namespace eventsd::cli

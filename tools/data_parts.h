@@ -1,0 +1,36 @@
+// What eventctl's log commands (rebuild, verify, dump, audit) work on in a data directory.
+//
+// A single node's directory (DIR/log, DIR/read: eventlog/data_dir.h) is one part. A cluster
+// node's (http/cluster_node.h: DIR/system, DIR/shards/<n>/log, DIR/shards/<n>/read) has one part
+// per shard, each laid out as a single node's directory. Either way DIR/eventsd.lock is the whole
+// node's: the running eventsd holds it (eventlog/dir_lock.h), so a tool asks it there, never in
+// a shard's directory. A shard's directory given as --data is taken as that shard of its node.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/cli.h"
+
+namespace eventsd::cli {
+
+struct DataPart {
+  std::optional<unsigned> shard;   // nullopt: a single node's directory
+  std::filesystem::path dir;       // holds log/ and read/
+  std::filesystem::path node_dir;  // holds eventsd.lock
+  // "shard 3: " for a shard, "" for a single node: what the part's messages start with.
+  std::string prefix() const;
+};
+
+// Whether `dir` is a cluster node's data directory (DIR/shards exists).
+bool is_cluster_dir(const std::filesystem::path& dir);
+// The shards present in a cluster node's directory, in order.
+std::vector<unsigned> shard_numbers(const std::filesystem::path& dir);
+
+// The parts named by --data DIR and --shard N (a cluster node's shard; without it, every shard).
+// Throws Usage for --shard on a single node's directory, or a shard the directory lacks.
+std::vector<DataPart> data_parts(const Args& args);
+
+}  // namespace eventsd::cli
