@@ -184,6 +184,37 @@ TEST_F(NatsTest, AReaderReadsInOrderFromItsStart) {
   EXPECT_EQ(m->data, "m21");
 }
 
+TEST_F(NatsTest, LargeMessagesGoThroughAndTooLargeOnesAreRefused) {
+  auto c = connect();
+  c->ensure_stream(stream("LARGE"));
+  std::string big(6 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 131 % 251);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    big[0] = static_cast<char>('a' + i);
+    auto r = c->publish("test.LARGE", {}, big, i, "", 10'000ms);
+    ASSERT_TRUE(std::holds_alternative<Published>(r));
+  }
+  auto reader = c->read("LARGE", "test.LARGE", 1);
+  for (std::uint64_t i = 0; i < 3; ++i) {
+    auto m = reader->next(10s);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->seq, i + 1);
+    big[0] = static_cast<char>('a' + i);
+    EXPECT_TRUE(m->data == big) << "message " << i + 1 << " differs";
+  }
+  EXPECT_TRUE(c->get("LARGE", 3)->data == big);
+  // Beyond the servers' max_payload (8MB): refused by the client, not Unavailable.
+  const std::string too_big(9 * 1024 * 1024, 'x');
+  try {
+    c->publish("test.LARGE", {}, too_big, 3, "", 10'000ms);
+    FAIL() << "a message beyond max_payload was published";
+  } catch (const Unavailable& e) {
+    FAIL() << e.what();
+  } catch (const Error&) {
+  }
+  EXPECT_EQ(c->last_seq("LARGE"), 3u);
+}
+
 TEST_F(NatsTest, KeyValueCreateUpdateAndRead) {
   auto c = connect();
   c->ensure_bucket("test_kv", 3);
