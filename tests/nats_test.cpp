@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <atomic>
 #include <future>
 #include <memory>
 #include <thread>
@@ -346,11 +345,10 @@ TEST_F(NatsTest, NothingIsSkippedOrRepeatedAcrossALeadersDeath) {
 
   std::vector<std::string> seen;
   std::vector<std::uint64_t> seqs;
-  std::atomic<bool> stop{false};
   auto reader = reading->read("FAILOVER", "test.FAILOVER", 1);
   std::thread read_thread([&] {
     const auto deadline = std::chrono::steady_clock::now() + 90s;
-    while (!stop && static_cast<int>(seen.size()) < kTotal && std::chrono::steady_clock::now() < deadline) {
+    while (static_cast<int>(seen.size()) < kTotal && std::chrono::steady_clock::now() < deadline) {
       if (auto m = reader->next(500ms)) {
         seqs.push_back(m->seq);
         seen.push_back(m->data);
@@ -396,7 +394,6 @@ TEST_F(NatsTest, NothingIsSkippedOrRepeatedAcrossALeadersDeath) {
     EXPECT_EQ(m->data, "m" + std::to_string(i));
   }
   EXPECT_EQ(again->next(200ms), std::nullopt);
-  stop = true;
 }
 
 }  // namespace
