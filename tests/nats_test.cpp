@@ -238,11 +238,27 @@ TEST_F(NatsTest, KeyValueCreateUpdateAndRead) {
   EXPECT_TRUE(std::holds_alternative<Conflict>(c->kv_update("test_kv", "s0", "node-b 2", rev)));
   EXPECT_EQ(c->kv_get("test_kv", "s0")->value, "node-a 2");
 
+  // Every acknowledged update is what the next read sees (not an older value from a replica
+  // that is behind).
+  std::uint64_t revision = rev2;
+  for (int i = 3; i < 23; ++i) {
+    const std::string value = "node-a " + std::to_string(i);
+    const KvWrite w = c->kv_update("test_kv", "s0", value, revision);
+    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(w));
+    revision = std::get<std::uint64_t>(w);
+    const auto read = c->kv_get("test_kv", "s0");
+    ASSERT_TRUE(read);
+    EXPECT_EQ(read->value, value);
+    EXPECT_EQ(read->revision, revision);
+  }
+  ASSERT_TRUE(std::holds_alternative<std::uint64_t>(c->kv_update("test_kv", "s0", "node-a 2", revision)));
+  const auto rev_last = c->kv_get("test_kv", "s0")->revision;
+
   ASSERT_TRUE(std::holds_alternative<std::uint64_t>(c->kv_create("test_kv", "s1", std::string("\0bin", 4))));
   const auto all = c->kv_all("test_kv");
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all.at("s0").value, "node-a 2");
-  EXPECT_EQ(all.at("s0").revision, rev2);
+  EXPECT_EQ(all.at("s0").revision, rev_last);
   EXPECT_EQ(all.at("s1").value, std::string("\0bin", 4));
 }
 
