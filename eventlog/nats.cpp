@@ -489,15 +489,30 @@ void Connection::ensure_bucket(const std::string& bucket, int replicas) {
 }
 
 std::optional<KvEntry> Connection::kv_get(const std::string& bucket, const std::string& key) {
-  kvStore* kv = impl_->link->bucket(bucket);
-  kvEntry* raw = nullptr;
-  const natsStatus s = kvStore_Get(&raw, kv, key.c_str());
-  EntryPtr entry(raw);
-  if (s == NATS_NOT_FOUND) return std::nullopt;
-  check(s, "reading key " + key + " of bucket " + bucket);
-  const auto* value = static_cast<const char*>(kvEntry_Value(entry.get()));
-  return KvEntry{std::string(value ? value : "", static_cast<std::size_t>(kvEntry_ValueLen(entry.get()))),
-                 kvEntry_Revision(entry.get()), written(entry.get())};
+  Link& l = *impl_->link;
+  l.bucket(bucket);  // the bucket must exist
+  // Not kvStore_Get: it reads with JetStream's direct get, which any replica answers, so a
+  // follower behind the leader answers with a value older than a write already acknowledged.
+  // The stream's leader answers $JS.API.STREAM.MSG.GET.
+  const std::string stream = "KV_" + bucket;
+  const std::string subject = "$KV." + bucket + "." + key;
+  jsOptions jo = l.api_options();
+  natsMsg* raw = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetLastMsg(&raw, l.js, stream.c_str(), subject.c_str(), &jo, &code);
+  MsgPtr msg(raw);
+  if (code == JSNoMessageFoundErr || (s == NATS_NOT_FOUND && code != JSStreamNotFoundErr)) return std::nullopt;
+  if (s != NATS_OK) fail(s, "reading key " + key + " of bucket " + bucket, code);
+  const char* operation = nullptr;
+  if (natsMsgHeader_Get(msg.get(), "KV-Operation", &operation) == NATS_OK && operation &&
+      (std::strcmp(operation, "DEL") == 0 || std::strcmp(operation, "PURGE") == 0)) {
+    return std::nullopt;  // deleted
+  }
+  const char* data = natsMsg_GetData(msg.get());
+  return KvEntry{std::string(data ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(msg.get()))),
+                 natsMsg_GetSequence(msg.get()),
+                 std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                     std::chrono::nanoseconds(natsMsg_GetTime(msg.get()))))};
 }
 
 KvWrite Connection::kv_create(const std::string& bucket, const std::string& key, std::string_view value) {
