@@ -22,7 +22,8 @@
 #    FAILOVER_RUNS rounds (medians).
 #
 # usage: bench/cluster.sh   (RUNS=3 SECONDS_EACH=10 TENANTS=8 LEASES="6000 1500" RATE=50
-#                            FAILOVER_RUNS=3 SKIP_INGEST= SKIP_FAILOVER=)
+#                            FAILOVER_RUNS=3 FAILOVER_KINDS="kill-a term-a kill-nats-leader"
+#                            SKIP_INGEST= SKIP_FAILOVER= KEEP=: keep the last cluster's logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,7 +48,7 @@ pids=()  # every process this script started and has not reaped
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$work"
+  if [[ -n ${KEEP:-} ]]; then echo "kept: $work (logs of the last cluster)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 forget() { # $1: pid, reaped
@@ -133,9 +134,12 @@ start_nats() {
     nats-server -c "$work/nats/n$i/conf" &
     nats_pid[$i]=$!; pids+=($!)
   done
+  # Ready: every server answers and knows the JetStream meta leader.
   for i in 0 1 2; do
-    for _ in $(seq 600); do
-      curl -sf "http://127.0.0.1:${nats_mon[$i]}/healthz" >/dev/null 2>&1 && break
+    for _ in $(seq 1200); do
+      curl -sf "http://127.0.0.1:${nats_mon[$i]}/jsz" 2>/dev/null |
+        python3 -c 'import json, sys; sys.exit(0 if (json.load(sys.stdin).get("meta_cluster") or {}).get("leader") else 1)' \
+        2>/dev/null && break
       sleep 0.05
     done
   done
@@ -154,16 +158,27 @@ stop_nats() {
 declare -A node_pid node_port
 start_node() {
   local name=$1 dir=$work/node-$1 args=()
-  rm -rf "$dir"; mkdir -p "$dir"
+  [[ $name != single ]] && rm -rf "$dir"  # (a single node's directory holds its tokens already)
+  mkdir -p "$dir"
   [[ $name != single ]] && args=(--nats "$nats_urls" --node "$name" --shards "$SHARDS" --lease-ms "$2")
   "$EVENTSD" --data "$dir/data" --listen 127.0.0.1:0 "${args[@]}" >"$dir/out" 2>"$dir/err" &
   node_pid[$name]=$!; pids+=($!)
 }
-wait_node() { # $1 name: until it listens
-  local dir=$work/node-$1
-  for _ in $(seq 1200); do grep -q listening "$dir/out" 2>/dev/null && break; sleep 0.05; done
-  node_port[$1]=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$dir/out" | head -1)
-  [[ -n ${node_port[$1]} ]] || { echo "eventsd $1 did not start:" >&2; cat "$dir/err" >&2; exit 1; }
+wait_node() { # $1 name, $2 lease: until it listens; a node that exited is started again (twice)
+  local dir=$work/node-$1 attempt
+  for attempt in 1 2 3; do
+    for _ in $(seq 1200); do
+      grep -q listening "$dir/out" 2>/dev/null && break
+      kill -0 "${node_pid[$1]}" 2>/dev/null || break
+      sleep 0.05
+    done
+    node_port[$1]=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$dir/out" | head -1)
+    [[ -n ${node_port[$1]} ]] && return 0
+    echo "eventsd $1 did not start (attempt $attempt): $(tail -1 "$dir/err")" >&2
+    wait "${node_pid[$1]}" 2>/dev/null || true; forget "${node_pid[$1]}"
+    start_node "$1" "${2:-0}"
+  done
+  exit 1
 }
 stop_node() { # $1 name
   [[ -n ${node_pid[$1]:-} ]] || return 0
@@ -184,10 +199,17 @@ start_cluster() {
   local lease=$1 t o
   start_nats
   for t in "${tenants[@]}"; do
-    token[$t]=$("$EVENTCTL" token create --nats "$nats_urls" --tenant "$t" --scopes events:write,events:read)
+    # (a JetStream API call may time out while the servers are still settling: tried again)
+    for _ in 1 2 3; do
+      token[$t]=$("$EVENTCTL" token create --nats "$nats_urls" --tenant "$t" --scopes events:write,events:read) && break
+    done
   done
+  # Node a alone first creates the cluster's buckets and streams, then stops (giving its leases
+  # back): two nodes started together on a new cluster race to create them, and the loser may
+  # time out reading the bucket and exit (docs/performance.md, "Cluster mode").
+  start_node a "$lease"; wait_node a "$lease"; stop_node a
   start_node a "$lease"; start_node b "$lease"
-  wait_node a; wait_node b
+  wait_node a "$lease"; wait_node b "$lease"
   for _ in $(seq 1200); do
     o=$(owners a)
     [[ -n $o && $o != *-* && $o == "$(owners b)" ]] && break
@@ -289,7 +311,7 @@ EOF
 if [[ -z ${SKIP_FAILOVER:-} ]]; then
   tenant_args=()
   for lease in $LEASES; do
-    for what in kill-a term-a kill-nats-leader; do
+    for what in ${FAILOVER_KINDS:-kill-a term-a kill-nats-leader}; do
       for round in $(seq "$FAILOVER_RUNS"); do
         start_cluster "$lease"
         tenant_args=()

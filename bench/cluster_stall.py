@@ -32,7 +32,7 @@ import time
 def summarize(path):
     values = collections.defaultdict(lambda: collections.defaultdict(list))
     for line in open(path):
-        if line.startswith("RESULT "):
+        if line.startswith("RESULT\t"):
             _, label, key, value = line.split("\t")
             values[label][key].append(float(value))
     for label, keys in values.items():
