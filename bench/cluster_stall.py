@@ -191,8 +191,9 @@ def main():
             ", victim's" if kind == "victim" else "", gap,
             " from t%+.2f s" % (at - signalled) if at is not None else "", base,
             sum(len(t.acks) for t in group), dict(refused) or "none"))
+    kinds = {"victim" if t.shard in victim_shards else "others" for t in tenants} | {"baseline"}
     for kind, gap in worst.items():
-        if kind != "victim" or victim_shards:
+        if kind in kinds:
             print("RESULT\t%s\tgap_%s_ms\t%.0f" % (args.label, kind, gap))
 
 
