@@ -17,12 +17,12 @@
 #      - node a (owner of some shards) killed with SIGKILL,
 #      - node a stopped with SIGTERM (a fresh cluster again),
 #      - one nats-server killed with SIGKILL: the one leading the most shard streams;
-#    printing the longest gap between two successive acknowledged writes of each tenant (per shard)
+#    each client gives a request up after CLIENT_TIMEOUT seconds (and sends the next); printing the longest gap between two successive acknowledged writes of each tenant (per shard)
 #    and, for the nodes, how long until node b's /healthz showed every shard owned by b.
 #    FAILOVER_RUNS rounds (medians).
 #
 # usage: bench/cluster.sh   (RUNS=3 SECONDS_EACH=10 TENANTS=8 LEASES="6000 1500" RATE=50
-#                            FAILOVER_RUNS=3 FAILOVER_KINDS="kill-a term-a kill-nats-leader"
+#                            CLIENT_TIMEOUT=5 FAILOVER_RUNS=3 FAILOVER_KINDS="kill-a term-a kill-nats-leader"
 #                            SKIP_INGEST= SKIP_FAILOVER= KEEP=: keep the last cluster's logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,7 @@ TENANTS=${TENANTS:-8}
 SHARDS=4
 LEASES=${LEASES:-"6000 1500"}
 RATE=${RATE:-50}
+CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-5}
 FAILOVER_RUNS=${FAILOVER_RUNS:-$RUNS}
 
 for tool in nats-server wrk curl python3; do
@@ -326,7 +327,7 @@ if [[ -z ${SKIP_FAILOVER:-} ]]; then
         echo
         echo "== lease ${lease} ms, $what, round $round/$FAILOVER_RUNS: owners before [$cluster_owners]," \
              "load $(load)${leaders:+, stream leaders $leaders, killing n$idx}"
-        python3 bench/cluster_stall.py --port "${node_port[b]}" --rate "$RATE" --pid "$target" --signal "$sig" \
+        python3 bench/cluster_stall.py --port "${node_port[b]}" --rate "$RATE" --timeout "$CLIENT_TIMEOUT" --pid "$target" --signal "$sig" \
           ${expect:+--owner "$expect"} --owners-before "$cluster_owners" \
           --victim "$victim" --leaders "${leaders:-}" "${tenant_args[@]}" \
           --label "lease=$lease $what" | tee -a "$work/stall.txt"

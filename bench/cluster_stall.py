@@ -3,7 +3,8 @@
 
 Paced single-event ingest, one thread per tenant, all through one eventsd node (--port): each
 thread sends one event every 1/--rate seconds on a kept-alive connection (retrying at the same pace
-after a refusal or an error), and records when each write was acknowledged (201). After --before
+after a refusal or an error; a request unanswered after --timeout seconds is given up, as a
+client with a timeout would), and records when each write was acknowledged (201). After --before
 seconds, the process --pid is sent --signal (KILL or TERM). Meanwhile the node's /healthz is polled
 every 20 ms.
 
@@ -43,11 +44,12 @@ def summarize(path):
 
 
 class Tenant(threading.Thread):
-    def __init__(self, port, name, shard, token, period, stop):
+    def __init__(self, port, name, shard, token, period, timeout, stop):
         super().__init__(daemon=True)
         self.port, self.name, self.shard, self.token = port, name, shard, token
-        self.period, self.stop = period, stop
+        self.period, self.timeout, self.stop = period, timeout, stop
         self.acks = []
+        self.slowest = 0.0  # seconds, the longest request answered or abandoned
         self.refused = collections.Counter()
 
     def run(self):
@@ -62,9 +64,10 @@ class Tenant(threading.Thread):
             n += 1
             body = json.dumps({"event": "page_view", "contact_id": "ct_%d" % (n % 1000),
                                "url": "https://site.example.com/p/%d" % (n % 50), "data": {"n": n}})
+            sent = time.monotonic()
             try:
                 if conn is None:
-                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                    conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
                 conn.request("POST", "/v1/events", body, {"Authorization": "Bearer " + self.token,
                                                           "Content-Type": "application/json"})
                 answer = conn.getresponse()
@@ -74,8 +77,9 @@ class Tenant(threading.Thread):
                 else:
                     self.refused[str(answer.status)] += 1
             except (OSError, http.client.HTTPException) as e:
-                self.refused[type(e).__name__] += 1
+                self.refused["timeout" if isinstance(e, TimeoutError) else type(e).__name__] += 1
                 conn = None
+            self.slowest = max(self.slowest, time.monotonic() - sent)
 
 
 def owners(port):
@@ -94,6 +98,8 @@ def main():
     p.add_argument("--port", type=int)
     p.add_argument("--tenant", action="append", default=[], help="NAME:SHARD:TOKEN")
     p.add_argument("--rate", type=float, default=50, help="requests/s per tenant")
+    p.add_argument("--timeout", type=float, default=5,
+                   help="seconds a client waits for an answer before it gives up and sends the next")
     p.add_argument("--pid", type=int)
     p.add_argument("--signal", choices=["KILL", "TERM"], default="KILL")
     p.add_argument("--owner", help="wait until every shard is owned by this node")
@@ -113,7 +119,7 @@ def main():
     tenants = []
     for spec in args.tenant:
         name, shard, token = spec.split(":", 2)
-        tenants.append(Tenant(args.port, name, int(shard), token, 1 / args.rate, stop))
+        tenants.append(Tenant(args.port, name, int(shard), token, 1 / args.rate, args.timeout, stop))
     for t in tenants:
         t.start()
 
@@ -186,11 +192,11 @@ def main():
         kind = "victim" if s in victim_shards else "others"
         worst[kind] = max(worst[kind], gap)
         worst["baseline"] = max(worst["baseline"], base)
-        print("shard %d (%s%s): longest gap %6.0f ms%s; before the signal %4.0f ms; acks %d; refused %s" % (
+        print("shard %d (%s%s): longest gap %6.0f ms%s; before the signal %4.0f ms; acks %d; slowest request %.0f ms; not acknowledged %s" % (
             s, "owner " + owners_before[s] if s < len(owners_before) else "",
             ", victim's" if kind == "victim" else "", gap,
             " from t%+.2f s" % (at - signalled) if at is not None else "", base,
-            sum(len(t.acks) for t in group), dict(refused) or "none"))
+            sum(len(t.acks) for t in group), max(t.slowest for t in group) * 1000, dict(refused) or "none"))
     kinds = {"victim" if t.shard in victim_shards else "others" for t in tenants} | {"baseline"}
     for kind, gap in worst.items():
         if kind in kinds:
