@@ -232,6 +232,19 @@ start_single() {
 
 # ---- 1. ingest ---------------------------------------------------------------------------------
 
+cpu_seconds() { # pids: their CPU time (user + system), in seconds
+  local p t=0
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", t/hz}'
+}
+stream_messages() { # messages in the shards' streams (nats-server n0 holds a replica of each)
+  curl -sf "http://127.0.0.1:${nats_mon[0]}/jsz?accounts=true&streams=true" | python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+print(sum(st["state"]["messages"] for acc in doc.get("account_details") or []
+          for st in acc.get("stream_detail") or [] if st["name"][len("EVENTSD_S"):].isdigit()))'
+}
+
 # Two wrk processes at once, one per port given; prints "requests/s non_2xx p50_ms".
 wrk_pair() { # $1 batch, $2 connections in all, $3 seconds, $4 port, $5 port
   local tokens t
@@ -265,12 +278,26 @@ if [[ -z ${SKIP_INGEST:-} ]]; then
           start_single; ports=("${node_port[single]}" "${node_port[single]}"); extra=
         fi
         wrk_pair "$batch" "$conns" 2 "${ports[@]}" >/dev/null
+        # Where the CPU goes (seconds of CPU during the measured run), and for the cluster, how
+        # many requests each stream message (one group commit of an owner) carried.
+        if [[ $mode == cluster ]]; then
+          servers=("${nats_pid[@]}"); nodes=("${node_pid[a]}" "${node_pid[b]}"); m0=$(stream_messages)
+        else
+          servers=(); nodes=("${node_pid[single]}"); m0=0
+        fi
+        c0=$(cpu_seconds "${nodes[@]}"); n0=$(cpu_seconds "${servers[@]}")
         read -r r e p <<<"$(wrk_pair "$batch" "$conns" "$SECONDS_EACH" "${ports[@]}")"
+        cpu="eventsd $(awk -v a="$(cpu_seconds "${nodes[@]}")" -v b="$c0" 'BEGIN {printf "%.1f", a-b}') s"
+        if [[ $mode == cluster ]]; then
+          cpu+=", nats-server $(awk -v a="$(cpu_seconds "${servers[@]}")" -v b="$n0" 'BEGIN {printf "%.1f", a-b}') s"
+          cpu+=", $(awk -v m="$(stream_messages)" -v m0="$m0" -v r="$r" -v s="$SECONDS_EACH" \
+                    'BEGIN {printf "%.1f requests/commit", r*s/(m-m0)}')"
+        fi
         l=$(load)
         if [[ $mode == cluster ]]; then stop_cluster; else stop_node single; fi
         rps[$mode]+="$r "
         printf "%-22s %-8s %-12s %12.0f %12.0f %9s %7s  %s\n" "batch=$batch conns=$conns" "$mode" "$run/$RUNS" \
-          "$r" "$(awk -v r="$r" -v b="$batch" 'BEGIN {print r*b}')" "$p" "$e" "load $l${extra:+ / owners $extra}"
+          "$r" "$(awk -v r="$r" -v b="$batch" 'BEGIN {print r*b}')" "$p" "$e" "load $l${extra:+ / owners $extra} / cpu $cpu"
       done
     done
     c=$(tr ' ' '\n' <<<"${rps[cluster]}" | grep . | median)
@@ -301,7 +328,7 @@ for path in sys.argv[1:]:
     for acc in doc.get("account_details") or []:
         for st in acc.get("stream_detail") or []:
             lead = (st.get("cluster") or {}).get("leader")
-            if st["name"].startswith("EVENTSD_S") and lead:
+            if st["name"][len("EVENTSD_S"):].isdigit() and lead:
                 leaders[st["name"]] = lead
 count = collections.Counter(leaders.values())
 best = max(sorted(count), key=lambda n: count[n]) if count else "n0"
