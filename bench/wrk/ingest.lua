@@ -1,7 +1,8 @@
 -- wrk script for durable ingest: POST /v1/events, one event or {"batch": [BATCH_SIZE events]}.
 --
 -- Environment:
---   EVENTSD_TOKEN  a token with events:write (required)
+--   EVENTSD_TOKEN  a token with events:write (required unless EVENTSD_TOKENS is set)
+--   EVENTSD_TOKENS tokens separated by commas (several tenants): requests take them in turn
 --   BATCH_SIZE     events per request (default 100; 1 sends a bare event object)
 --   WORKLOAD       "sessions" (default): a batch holds visits of 10 events each; 40% of visits
 --                  are anonymous, the others belong to a contact drawn from 100,000 - how a
@@ -11,7 +12,11 @@
 -- Bodies are made once, at start-up, and cycled, so wrk spends its time on the wire; each pass
 -- over them renames the contacts (a generation number in the id), so contacts do not come back
 -- every half second as no real visitor would.
-local token = os.getenv("EVENTSD_TOKEN")
+local tokens = {}
+for t in string.gmatch(os.getenv("EVENTSD_TOKENS") or os.getenv("EVENTSD_TOKEN") or "", "[^,]+") do
+  tokens[#tokens + 1] = t
+end
+local next_token = 1
 local batch_size = tonumber(os.getenv("BATCH_SIZE") or "100")
 local workload = os.getenv("WORKLOAD") or "sessions"
 local types = {"page_view", "page_view", "page_view", "email_open", "form_submit",
@@ -54,6 +59,8 @@ function request()
   local body = bodies[next_body]:gsub("#", generation)
   next_body = next_body % #bodies + 1
   if next_body == 1 then generation = generation + 1 end
+  local token = tokens[next_token]
+  next_token = next_token % #tokens + 1
   return wrk.format("POST", "/v1/events",
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
