@@ -84,6 +84,10 @@ class ClusterNode : public WriteRouting {
   // and the ownership of shards; `advertised` is what other nodes see of this one (its address).
   void start(const Router& router, App& app, boost::asio::any_io_executor executor, std::string advertised);
   void stop();
+  // The server started draining: stop answering requests other nodes forward here.
+  void draining() {
+    if (forwarder_) forwarder_->stop_serving();
+  }
   // What this node answers on its status subject.
   NodeStatus status() const;
 

@@ -97,6 +97,9 @@ class Forwarder {
   // export, an event stream: reads, which are served where they arrive) cannot be relayed and
   // is answered 502 `not_forwardable`. Throws nats::Error when the subscription fails.
   void serve();
+  // Stops serving forwarded requests (the server is draining): other nodes' requests then fail
+  // at once (no responders) instead of waiting for an answer that will not come.
+  void stop_serving() { service_.reset(); }
 
   // Sends `raw` to `node` and returns its answer as the node produced it. When no answer comes
   // within the timeout (the node is down, or nobody serves its subject): 503 `unavailable` with

@@ -238,7 +238,20 @@ int main(int argc, char** argv) {
     std::optional<UserStore> single_users;
     std::optional<http::ClusterNode> cluster;
     if (clustered) {
-      cluster.emplace(data_dir, cluster_options, map_size);
+      // A cluster still forming (or recovering) may not answer JetStream requests for a while:
+      // try again, with a pause, for up to a minute.
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+      for (;;) {
+        try {
+          cluster.emplace(data_dir, cluster_options, map_size);
+          break;
+        } catch (const nats::Unavailable& e) {
+          cluster.reset();
+          if (std::chrono::steady_clock::now() > give_up) throw;
+          std::cerr << "eventsd: NATS is not ready (" << e.what() << "); trying again\n";
+          std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+      }
       for (const auto& line : cluster->report()) std::cerr << "eventsd: " << line << "\n";
     } else {
       single.emplace(data_dir::log_dir(data_dir), data_dir::read_dir(data_dir), map_size);
@@ -292,7 +305,8 @@ int main(int argc, char** argv) {
       cluster->start(server.router(), app, server.executor(), options.host + ":" + std::to_string(server.port()));
     }
     server.drain_on_signals();
-    server.on_drain([&app] {
+    server.on_drain([&app, &cluster] {
+      if (cluster) cluster->draining();
       for (auto& e : app.engines) e.commits->close();
     });
     server.every(retention_interval, [&] {
