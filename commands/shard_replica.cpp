@@ -301,7 +301,8 @@ bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within
       if (stopping_) return false;
     }
     // The claim, fenced with what this replica holds: it fails if anything was appended since.
-    std::promise<std::exception_ptr> done;
+    auto done = std::make_shared<std::promise<std::exception_ptr>>();
+    auto claimed = done->get_future();
     writer_.submit_task(
         [this, epoch](lmdb::Txn& txn, Log::Appender&) {
           const std::uint64_t stored = stored_seq(txn);
@@ -315,8 +316,15 @@ bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within
           if (published.duplicate) throw ClaimFenced("this epoch's claim is in the stream already");
           store_seq(txn, published.seq);
         },
-        [&done](std::exception_ptr e) { done.set_value(e); });
-    auto failure = done.get_future().get();
+        [done](std::exception_ptr e) { done->set_value(e); });
+    // Bounded: the writer may be busy for a while (a publish being retried). A claim that lands
+    // after this gave up is harmless: it ends whoever owns the shard then, who takes it again.
+    if (claimed.wait_until(std::max(deadline, std::chrono::steady_clock::now() + options_.publish_wait)) !=
+        std::future_status::ready) {
+      std::fprintf(stderr, "eventsd: shard %u: the owner claim did not complete in time\n", shard_);
+      return false;
+    }
+    auto failure = claimed.get();
     if (!failure) {
       // Committed with the claim's sequence. A message another node appended after the claim
       // would end this at once (apply()); until then the fence is this node's.
