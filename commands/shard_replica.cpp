@@ -82,7 +82,6 @@ ShardReplica::ShardReplica(nats::Connection& nats, unsigned shard, Store& store,
 ShardReplica::~ShardReplica() { stop(); }
 
 void ShardReplica::start() {
-  nats_.ensure_stream({stream_name(shard_), {subject(shard_)}, options_.replicas, std::chrono::seconds(120)});
   follower_ = std::thread([this] {
     pthread_setname_np(pthread_self(), ("follow-" + std::to_string(shard_)).substr(0, 15).c_str());
     follow();
@@ -129,6 +128,8 @@ void ShardReplica::follow() {
     }
     std::unique_ptr<nats::StreamReader> reader;
     try {
+      // Created here, not at start: a cluster restarting may not answer JetStream requests yet.
+      nats_.ensure_stream({stream_name(shard_), {subject(shard_)}, options_.replicas, std::chrono::seconds(120)});
       reader = nats_.read(stream_name(shard_), subject(shard_), applied_seq() + 1);
     } catch (const nats::Error& e) {
       std::fprintf(stderr, "eventsd: shard %u: cannot read its stream: %s\n", shard_, e.what());

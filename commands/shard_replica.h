@@ -73,7 +73,8 @@ class ShardReplica {
 
   // Called (on the writer thread) when ownership ended because a publish failed.
   void set_on_lost(std::function<void()> on_lost) { on_lost_ = std::move(on_lost); }
-  // Creates the stream when missing and starts the follower.
+  // Starts the follower, which creates the stream when missing (trying again while NATS does
+  // not answer).
   void start();
   void stop();
 

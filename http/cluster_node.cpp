@@ -1,6 +1,8 @@
 #include "http/cluster_node.h"
 
 #include <charconv>
+#include <cstdio>
+#include <thread>
 #include <stdexcept>
 #include <variant>
 
@@ -125,7 +127,18 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
       if (ownership_) ownership_->step_down(shard);
     });
   }
-  ownership_->start();
+  // A cluster restarting may not answer JetStream requests for a while: try again, with a pause.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  for (;;) {
+    try {
+      ownership_->start();
+      break;
+    } catch (const nats::Unavailable& e) {
+      if (std::chrono::steady_clock::now() > give_up) throw;
+      std::fprintf(stderr, "eventsd: NATS is not ready (%s); trying again\n", e.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
   started_ = true;
 }
 
