@@ -13,19 +13,23 @@ std::string node_status_subject(std::string_view node) {
   return "eventsd.node." + std::string(node) + ".status";
 }
 
+void write_shard_status(JsonWriter& w, const NodeShardStatus& s) {
+  w.key("shard").number(s.shard)
+      .key("owns").boolean(s.owns)
+      .key("epoch").number(s.epoch)
+      .key("applied_seq").number(s.applied_seq)
+      .key("log_position").number(s.log_position)
+      .key("read_position").number(s.read_position);
+}
+
 std::string encode_node_status(const NodeStatus& status) {
   std::string out;
   JsonWriter w(out);
   w.begin_object().key("node").string(status.node).key("shards").begin_array();
   for (const auto& s : status.shards) {
-    w.begin_object()
-        .key("shard").number(s.shard)
-        .key("owns").boolean(s.owns)
-        .key("epoch").number(s.epoch)
-        .key("applied_seq").number(s.applied_seq)
-        .key("log_position").number(s.log_position)
-        .key("read_position").number(s.read_position)
-        .end_object();
+    w.begin_object();
+    write_shard_status(w, s);
+    w.end_object();
   }
   w.end_array().end_object();
   return out;

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "eventlog/json_writer.h"
+
 namespace eventsd {
 
 struct NodeShardStatus {
@@ -40,6 +42,8 @@ struct NodeStatus {
 // The subject a node answers its status on.
 std::string node_status_subject(std::string_view node);
 std::string encode_node_status(const NodeStatus& status);
+// One shard's fields, inside an object the caller opened (eventctl adds its own beside them).
+void write_shard_status(JsonWriter& w, const NodeShardStatus& s);
 // Throws std::runtime_error when `json` is not such a document (a field missing or of the wrong
 // type, a number that is not an unsigned 64-bit integer).
 NodeStatus decode_node_status(std::string_view json);

@@ -1,5 +1,7 @@
 #include "tools/cli.h"
 
+#include <sstream>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -97,6 +99,15 @@ void Progress::finish(const std::string& summary) {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   std::fprintf(stderr, "%s%s: %s in %.2fs\n", tty_ ? "\r\033[K" : "", what_.c_str(), summary.c_str(), elapsed);
+}
+
+std::vector<std::string> split_commas(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  for (std::string part; std::getline(in, part, ',');) {
+    if (!part.empty()) out.push_back(part);
+  }
+  return out;
 }
 
 }  // namespace eventsd::cli

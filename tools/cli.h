@@ -44,6 +44,9 @@ Args parse(int argc, char** argv, int from, std::initializer_list<const char*> f
 // A directory that holds no eventsd data is refused (Usage) unless `create`, so a mistyped --data
 // never makes a new store. A directory of the old layout is upgraded when writable and no server
 // holds it; read-only, it is read where it is.
+// "a,b,,c" -> {"a", "b", "c"}: a flag's comma-separated list, empty parts dropped.
+std::vector<std::string> split_commas(const std::string& s);
+
 std::unique_ptr<Store> open_log_store(const std::filesystem::path& dir, bool writable, bool create = false);
 
 // Progress of a long operation on stderr: a redrawn bar on a terminal, a plain line every two

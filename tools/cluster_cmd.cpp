@@ -40,14 +40,6 @@ constexpr const char* kClusterBucket = "eventsd_cluster";
 // How long a node has to answer.
 constexpr auto kAnswerWait = 2s;
 
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, ',');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
 
 std::optional<std::uint64_t> parse_u64(std::string_view s) {
   std::uint64_t v = 0;
@@ -245,14 +237,9 @@ std::string as_json(const ClusterStatus& status) {
     }
     w.key("shards").begin_array();
     for (const auto& s : node.status->shards) {
-      w.begin_object()
-          .key("shard").number(s.shard)
-          .key("owns").boolean(s.owns)
-          .key("epoch").number(s.epoch)
-          .key("applied_seq").number(s.applied_seq)
-          .key("log_position").number(s.log_position)
-          .key("read_position").number(s.read_position)
-          .key("lag");
+      w.begin_object();
+      write_shard_status(w, s);
+      w.key("lag");
       opt_number(lag(status, s));
       w.end_object();
     }

@@ -15,14 +15,6 @@
 namespace eventsd::cli {
 
 namespace {
-std::vector<std::string> split_commas(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, ',');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
 
 // token create's work in the caller's write transaction: a publishable key or a token with scopes.
 std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const Args& args) {
