@@ -73,7 +73,7 @@ std::string ShardReplica::subject(unsigned shard) { return "eventsd.log." + std:
 ShardReplica::ShardReplica(nats::Connection& nats, unsigned shard, Store& store, Log& log, Writer& writer,
                            Options options)
     : nats_(nats), shard_(shard), store_(store), log_(log), writer_(writer), options_(options),
-      meta_(store.db("replica")) {
+      meta_(store.db("replica")), publisher_(nats.publisher(subject(shard), options.max_pending)) {
   writer_.set_replication([this](lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records) {
     publish(txn, first, records);
   });
@@ -227,53 +227,107 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
   store_seq(txn, message.seq);
 }
 
+std::vector<nats::Outgoing> ShardReplica::messages_of(std::uint64_t first, const std::vector<std::string_view>& records,
+                                                      std::uint64_t expected) const {
+  const std::uint64_t epoch = epoch_.load();
+  // Room for the headers (a few hundred bytes) under the servers' max_payload.
+  const std::size_t payload = nats_.max_payload();
+  const std::size_t limit = std::min(options_.max_message_bytes, payload > 4096 ? payload - 4096 : 0);
+  std::vector<nats::Outgoing> out;
+  std::uint64_t position = first;
+  for (std::size_t i = 0; i < records.size();) {
+    std::vector<std::string_view> part;
+    std::size_t size = 0;
+    while (i < records.size() && (part.empty() || size + 4 + records[i].size() <= limit)) {
+      size += 4 + records[i].size();
+      part.push_back(records[i++]);
+    }
+    if (size > limit) {
+      // Nothing was published: the shard is still this node's. (One command alone is at most a
+      // request body, which cluster mode's minimum max_payload leaves room for.)
+      throw NotReplicated("a record (" + std::to_string(size) + " bytes) is larger than the NATS servers accept");
+    }
+    // Chained to the message before it by its id too (nats.h: Publisher): should one be refused
+    // and another node's message take its sequence, the next one is refused as well.
+    out.push_back({{{kPositionHeader, std::to_string(position)}, {kEpochHeader, std::to_string(epoch)}},
+                   encode_records(part), expected + out.size(),
+                   "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(position),
+                   out.empty() ? "" : out.back().msg_id});
+    position += part.size();
+  }
+  return out;
+}
+
 void ShardReplica::publish(lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records) {
   if (!owns_.load()) throw NotReplicated("this node does not own shard " + std::to_string(shard_));
-  const std::uint64_t epoch = epoch_.load();
   const std::uint64_t expected = stored_seq(txn);
-  nats::Headers headers{{kPositionHeader, std::to_string(first)}, {kEpochHeader, std::to_string(epoch)}};
-  const std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(first);
-  const std::string body = encode_records(records);
-  if (const std::size_t limit = nats_.max_payload(); limit && body.size() + 1024 > limit) {
-    // Nothing was published: the shard is still this node's. (The writer bounds a commit's size
-    // well below the limit; one command alone is at most a request body.)
-    throw NotReplicated("the batch (" + std::to_string(body.size()) + " bytes) is larger than the NATS servers accept");
+  // A group commit larger than one message is several, each fenced with the sequence of the one
+  // before it, sent without waiting for each acknowledgement (at most max_pending unanswered).
+  const auto messages = messages_of(first, records, expected);
+  const auto outcomes = publisher_->publish(messages, options_.publish_wait);
+  std::uint64_t seq = expected;
+  for (std::size_t k = 0; k < messages.size(); ++k) {
+    // What clients are told when ownership ends here: whether some of the commit is stored.
+    const std::string partly = k > 0 ? " (part of the batch may have been recorded; retrying with the same event ids is safe)" : "";
+    if (const auto* published = std::get_if<nats::Published>(&outcomes[k])) {
+      if (published->duplicate || published->seq != expected + k + 1) {
+        // A message with this id is stored already, and not by this publish; or the stream
+        // numbered it otherwise than the fence allows.
+        lost("the stream holds another batch at position " + messages[k].headers.at(kPositionHeader));
+        throw NotReplicated("the shard's stream holds another batch at this position" + partly);
+      }
+      seq = published->seq;
+      continue;
+    }
+    if (std::holds_alternative<nats::WrongLastSequence>(outcomes[k])) {
+      // Every message before this one is stored (in order): the stream moved on since.
+      lost("the stream moved on (another node claimed the shard)");
+      throw NotReplicated("another node took shard " + std::to_string(shard_) + " over" + partly);
+    }
+    // No answer for this one (and what follows may have failed only for want of it): send the
+    // rest again, one by one, with the same ids.
+    for (; k < messages.size(); ++k) seq = publish_again(messages[k], std::get_if<nats::UnknownOutcome>(&outcomes[k]));
+    break;
   }
-  // A publish that gets no answer (a leader election, a lost connection) is sent again with the
-  // same id, with growing pauses, until the stream answers or the retry time runs out: within the
-  // duplicate window, a batch stored by an earlier attempt is answered "duplicate" with its
-  // sequence rather than stored twice, so the outcome becomes known.
+  store_seq(txn, seq);
+}
+
+std::uint64_t ShardReplica::publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure) {
+  // Sent again with the same id, with growing pauses, until the stream answers or the retry
+  // time runs out: within the duplicate window, a batch stored by an earlier attempt is answered
+  // "duplicate" with its sequence rather than stored twice, so the outcome becomes known.
   const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
   auto pause = std::chrono::milliseconds(50);
-  bool retried = false;
+  std::string why = first_failure ? first_failure->why : "";
   for (;;) {
+    if (std::chrono::steady_clock::now() + pause >= give_up) {
+      // Still no answer: the batch may or may not be in the stream. Only a catch-up can tell.
+      lost("no acknowledgement from the stream: " + why);
+      throw NotReplicated("the shard's stream did not answer (the write may have been recorded; "
+                          "retrying with the same event ids is safe): " + why);
+    }
+    std::this_thread::sleep_for(pause);  // backoff between attempts, not synchronisation
+    pause = std::min(pause * 2, std::chrono::milliseconds(1'000));
     nats::PublishResult result;
     try {
-      result = nats_.publish(subject(shard_), headers, body, expected, id, options_.publish_wait);
+      result = nats_.publish(subject(shard_), message, options_.publish_wait);
     } catch (const nats::Error& e) {
-      if (std::chrono::steady_clock::now() + pause < give_up) {
-        std::this_thread::sleep_for(pause);  // backoff between attempts, not synchronisation
-        pause = std::min(pause * 2, std::chrono::milliseconds(1'000));
-        retried = true;
-        continue;
-      }
-      // Still no answer: the batch may or may not be in the stream. Only a catch-up can tell.
-      lost(std::string("no acknowledgement from the stream: ") + e.what());
-      throw NotReplicated(std::string("the shard's stream did not answer (the write may have been recorded; "
-                                      "retrying with the same event ids is safe): ") + e.what());
+      why = e.what();
+      continue;
     }
     if (std::holds_alternative<nats::WrongLastSequence>(result)) {
+      // The one before it is stored (its answer came, or this is the first): the stream moved on.
       lost("the stream moved on (another node claimed the shard)");
-      throw NotReplicated("another node took shard " + std::to_string(shard_) + " over");
+      throw NotReplicated("another node took shard " + std::to_string(shard_) +
+                          " over (the write may have been recorded; retrying with the same event ids is safe)");
     }
+    // Stored — now, or by an earlier attempt (then answered duplicate with its sequence).
     const auto& published = std::get<nats::Published>(result);
-    if (published.duplicate && !retried) {
-      // A message with this id is stored already, and not by an attempt of this publish.
-      lost("a message with the batch's id is in the stream already");
-      throw NotReplicated("the shard's stream holds another batch at this position");
+    if (published.seq != *message.expect_last_seq + 1) {
+      lost("the stream numbered a batch otherwise than its fence allows");
+      throw NotReplicated("the shard's stream holds another batch at this position (the write may have been recorded)");
     }
-    store_seq(txn, published.seq);
-    return;
+    return published.seq;
   }
 }
 

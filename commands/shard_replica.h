@@ -32,6 +32,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -58,6 +59,10 @@ class ShardReplica {
     // is given up as unknown; well inside the stream's duplicate window (2 minutes).
     std::chrono::milliseconds retry_for{30'000};
     std::size_t max_in_flight = 16;                 // messages handed to the writer, not yet applied
+    // A group commit is published as messages of at most this many bytes (and under the
+    // servers' max_payload), at most max_pending of them unanswered at a time.
+    std::size_t max_message_bytes = std::size_t{1} << 20;
+    std::size_t max_pending = 8;
     int replicas = 3;                               // of the shard's stream
     std::string node;                               // this node's name (in its claims' ids)
   };
@@ -94,6 +99,12 @@ class ShardReplica {
   void follow();
   // The writer's replication hook.
   void publish(lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records);
+  // A commit's records as messages, the first fenced with `expected`, each next one with the
+  // sequence of the one before it.
+  std::vector<nats::Outgoing> messages_of(std::uint64_t first, const std::vector<std::string_view>& records,
+                                          std::uint64_t expected) const;
+  // Sends a message whose first attempt got no answer again until it does; its sequence.
+  std::uint64_t publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure);
   void apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Message& message);
   std::uint64_t stored_seq(const lmdb::Txn& txn) const;
   void store_seq(lmdb::Txn& txn, std::uint64_t seq) const;
@@ -106,6 +117,7 @@ class ShardReplica {
   Writer& writer_;
   Options options_;
   MDB_dbi meta_;
+  std::unique_ptr<nats::Publisher> publisher_;  // the writer thread's
   std::function<void()> on_lost_;
 
   std::atomic<bool> owns_{false};

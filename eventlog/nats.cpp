@@ -1,10 +1,10 @@
 // eventlog/nats.h over cnats 3.4.1 (Debian's libnats-dev).
 //
 // Ownership: every cnats object is owned by one RAII holder here. The natsConnection and its
-// JetStream context live in a `Link` held by shared_ptr: by the Connection, and by everything that
-// may still use the connection after the Connection is gone (StreamReaders, Services and the Reply
-// functions they handed out). The link closes when the last of them lets go.
+// JetStream context live in a `Link` (nats_link.h) held by shared_ptr. Publisher is in
+// nats_publisher.cpp.
 #include "eventlog/nats.h"
+#include "eventlog/nats_link.h"
 
 #include <nats/nats.h>
 
@@ -20,6 +20,8 @@ namespace eventsd::nats {
 
 namespace {
 
+using namespace detail;
+
 // cnats' library state is opened once per process (thread-safe static initialisation) and never
 // closed: connections may outlive any one owner, and nats_Close must not race nats_Open.
 void open_library() {
@@ -29,14 +31,6 @@ void open_library() {
     return true;
   }();
   (void)opened;
-}
-
-// The text of the last cnats error on this thread (cnats keeps it per thread), or the status'
-// name.
-std::string error_text(natsStatus s) {
-  const char* text = nats_GetLastError(nullptr);
-  if (text && *text) return text;
-  return natsStatus_GetText(s);
 }
 
 bool unavailable_status(natsStatus s) {
@@ -69,24 +63,6 @@ bool unavailable_code(jsErrCode code) {
   }
 }
 
-[[noreturn]] void fail(natsStatus s, const std::string& what, jsErrCode code = static_cast<jsErrCode>(0)) {
-  std::string message = what + ": " + error_text(s);
-  if (code != 0) message += " (JetStream error " + std::to_string(static_cast<int>(code)) + ")";
-  if (unavailable_status(s) || unavailable_code(code)) throw Unavailable(message);
-  throw Error(message);
-}
-
-void check(natsStatus s, const std::string& what) {
-  if (s != NATS_OK) fail(s, what);
-}
-
-std::int64_t millis(std::chrono::milliseconds d) { return d.count() > 0 ? d.count() : 1; }
-
-template <class T, void (*Destroy)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Destroy(p); }
-};
-using MsgPtr = std::unique_ptr<natsMsg, Deleter<natsMsg, natsMsg_Destroy>>;
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, Deleter<jsStreamInfo, jsStreamInfo_Destroy>>;
 using PubAckPtr = std::unique_ptr<jsPubAck, Deleter<jsPubAck, jsPubAck_Destroy>>;
 using EntryPtr = std::unique_ptr<kvEntry, Deleter<kvEntry, kvEntry_Destroy>>;
@@ -112,18 +88,6 @@ Message to_message(natsMsg* msg) {
   return m;
 }
 
-// The last sequence named in JetStream's "wrong last sequence: N" answer, 0 when absent.
-std::uint64_t parse_last_seq(const std::string& text) {
-  const auto at = text.rfind(':');
-  if (at == std::string::npos) return 0;
-  std::size_t i = at + 1;
-  while (i < text.size() && text[i] == ' ') ++i;
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
-  (void)end;
-  return ec == std::errc() ? value : 0;
-}
-
 // When the server stored the entry: cnats gives nanoseconds since the epoch, UTC.
 std::chrono::system_clock::time_point written(kvEntry* entry) {
   return std::chrono::system_clock::time_point(
@@ -137,42 +101,86 @@ bool wrong_last_sequence_error() {
 
 }  // namespace
 
-// The connection and its JetStream context, shared by everything that may use them.
-struct Link {
-  natsConnection* nc = nullptr;
-  jsCtx* js = nullptr;
-  std::chrono::milliseconds timeout{};
+namespace detail {
 
-  std::mutex kv_mu;
-  std::map<std::string, kvStore*> buckets;  // opened key-value buckets, by name
+std::string error_text(natsStatus s) {
+  const char* text = nats_GetLastError(nullptr);
+  if (text && *text) return text;
+  return natsStatus_GetText(s);
+}
 
-  Link() = default;
-  Link(const Link&) = delete;
-  Link& operator=(const Link&) = delete;
-  ~Link() {
-    for (auto& [name, kv] : buckets) kvStore_Destroy(kv);
-    jsCtx_Destroy(js);
-    natsConnection_Destroy(nc);  // closes the connection: joins cnats' I/O threads
+bool unavailable(natsStatus s, jsErrCode code) { return unavailable_status(s) || unavailable_code(code); }
+
+void fail(natsStatus s, const std::string& what, jsErrCode code) {
+  std::string message = what + ": " + error_text(s);
+  if (code != 0) message += " (JetStream error " + std::to_string(static_cast<int>(code)) + ")";
+  if (unavailable(s, code)) throw Unavailable(message);
+  throw Error(message);
+}
+
+void check(natsStatus s, const std::string& what) {
+  if (s != NATS_OK) fail(s, what);
+}
+
+std::int64_t millis(std::chrono::milliseconds d) { return d.count() > 0 ? d.count() : 1; }
+
+std::uint64_t parse_last_seq(const std::string& text) {
+  const auto at = text.rfind(':');
+  if (at == std::string::npos) return 0;
+  std::size_t i = at + 1;
+  while (i < text.size() && text[i] == ' ') ++i;
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data() + i, text.data() + text.size(), value);
+  (void)end;
+  return ec == std::errc() ? value : 0;
+}
+
+bool fenced(jsErrCode code) { return code == JSStreamWrongLastSequenceErr || code == JSStreamWrongLastMsgIDErr; }
+
+MsgPtr make_message(const std::string& subject, const Headers& headers, std::string_view data,
+                    std::optional<std::uint64_t> expect_last_seq, const std::string& expect_last_msg_id) {
+  natsMsg* raw = nullptr;
+  check(natsMsg_Create(&raw, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
+        "creating a message");
+  MsgPtr msg(raw);
+  for (const auto& [key, value] : headers) {
+    check(natsMsgHeader_Set(msg.get(), key.c_str(), value.c_str()), "message header " + key);
   }
-
-  jsOptions api_options() const {
-    jsOptions o;
-    jsOptions_Init(&o);
-    o.Wait = millis(timeout);
-    return o;
+  if (expect_last_seq) {
+    const std::string value = std::to_string(*expect_last_seq);
+    check(natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", value.c_str()), "message header");
   }
-
-  kvStore* bucket(const std::string& name) {
-    std::lock_guard lock(kv_mu);
-    if (auto it = buckets.find(name); it != buckets.end()) return it->second;
-    kvStore* kv = nullptr;
-    const natsStatus s = js_KeyValue(&kv, js, name.c_str());
-    if (s == NATS_NOT_FOUND) throw Error("no key-value bucket " + name);
-    check(s, "opening key-value bucket " + name);
-    buckets.emplace(name, kv);
-    return kv;
+  if (!expect_last_msg_id.empty()) {
+    check(natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Msg-Id", expect_last_msg_id.c_str()), "message header");
   }
-};
+  return msg;
+}
+
+}  // namespace detail
+
+Link::~Link() {
+  for (auto& [name, kv] : buckets) kvStore_Destroy(kv);
+  jsCtx_Destroy(js);
+  natsConnection_Destroy(nc);  // closes the connection: joins cnats' I/O threads
+}
+
+jsOptions Link::api_options() const {
+  jsOptions o;
+  jsOptions_Init(&o);
+  o.Wait = millis(timeout);
+  return o;
+}
+
+kvStore* Link::bucket(const std::string& name) {
+  std::lock_guard lock(kv_mu);
+  if (auto it = buckets.find(name); it != buckets.end()) return it->second;
+  kvStore* kv = nullptr;
+  const natsStatus s = js_KeyValue(&kv, js, name.c_str());
+  if (s == NATS_NOT_FOUND) throw Error("no key-value bucket " + name);
+  check(s, "opening key-value bucket " + name);
+  buckets.emplace(name, kv);
+  return kv;
+}
 
 // ---------------------------------------------------------------------------------------------
 // StreamReader
@@ -298,10 +306,6 @@ Connection::Service::~Service() = default;
 // ---------------------------------------------------------------------------------------------
 // Connection
 
-struct Connection::Impl {
-  std::shared_ptr<Link> link;
-};
-
 Connection::Connection(ConnectOptions options) : impl_(std::make_unique<Impl>()) {
   open_library();
   if (options.urls.empty()) throw Error("no NATS server URL given");
@@ -407,30 +411,23 @@ std::optional<std::uint64_t> Connection::last_seq(const std::string& stream) {
 PublishResult Connection::publish(const std::string& subject, const Headers& headers, std::string_view data,
                                   std::optional<std::uint64_t> expect_last_seq, const std::string& msg_id,
                                   std::chrono::milliseconds max_wait) {
+  return publish(subject, Outgoing{headers, std::string(data), expect_last_seq, msg_id, ""}, max_wait);
+}
+
+PublishResult Connection::publish(const std::string& subject, const Outgoing& message,
+                                  std::chrono::milliseconds max_wait) {
   Link& l = *impl_->link;
-  natsMsg* raw = nullptr;
-  check(natsMsg_Create(&raw, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size())),
-        "creating a message");
-  MsgPtr msg(raw);
-  for (const auto& [key, value] : headers) {
-    check(natsMsgHeader_Set(msg.get(), key.c_str(), value.c_str()), "message header " + key);
-  }
-  if (expect_last_seq) {
-    // Set by hand, not through jsPubOptions.ExpectLastSeq: cnats leaves 0 out ("unset"), and 0
-    // is the fence of an empty stream.
-    const std::string value = std::to_string(*expect_last_seq);
-    check(natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", value.c_str()), "message header");
-  }
+  MsgPtr msg = make_message(subject, message.headers, message.data, message.expect_last_seq, message.expect_last_msg_id);
   jsPubOptions po;
   jsPubOptions_Init(&po);
-  if (!msg_id.empty()) po.MsgId = msg_id.c_str();
+  if (!message.msg_id.empty()) po.MsgId = message.msg_id.c_str();
   po.MaxWait = millis(max_wait);
   jsPubAck* ack_raw = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
   const natsStatus s = js_PublishMsg(&ack_raw, l.js, msg.get(), &po, &code);
   PubAckPtr ack(ack_raw);
   if (s == NATS_OK) return Published{ack->Sequence, ack->Duplicate};
-  if (code == JSStreamWrongLastSequenceErr) return WrongLastSequence{parse_last_seq(error_text(s))};
+  if (fenced(code)) return WrongLastSequence{parse_last_seq(error_text(s))};
   fail(s, "publishing to " + subject, code);
 }
 

@@ -63,10 +63,29 @@ struct Published {
   std::uint64_t seq;
   bool duplicate;  // a message with this id was already stored (within the duplicate window)
 };
+// The fence refused the message: the stream's last sequence (or last message id) is not the
+// one it expected.
 struct WrongLastSequence {
   std::uint64_t last_seq;  // what the stream's last sequence is (0 when the server did not say)
 };
 using PublishResult = std::variant<Published, WrongLastSequence>;
+
+// One message of a pipelined publish (Publisher).
+struct Outgoing {
+  Headers headers;
+  std::string data;
+  std::optional<std::uint64_t> expect_last_seq;  // the fence, as in Connection::publish
+  std::string msg_id;
+  // With it, stored only if the stream's last message has this id (checked after the
+  // sequence): the fence that chains a message to the one sent before it.
+  std::string expect_last_msg_id;
+};
+// No answer came within the wait (a leader election, a lost connection), or an error that does
+// not say what happened: the message may or may not be stored.
+struct UnknownOutcome {
+  std::string why;
+};
+using PublishOutcome = std::variant<Published, WrongLastSequence, UnknownOutcome>;
 
 struct KvEntry {
   std::string value;
@@ -80,6 +99,32 @@ struct Conflict {};
 using KvWrite = std::variant<std::uint64_t /* new revision */, Exists, Conflict>;
 
 class Connection;
+
+// Publishes messages to one subject asynchronously (cnats' js_PublishMsgAsync on a JetStream
+// context of its own): a call sends its messages one after the other without waiting for each
+// acknowledgement — at most `max_pending` unanswered at a time — and returns once every one has
+// an outcome. The stream checks each message's fences when it stores it, in the order sent; a
+// message fenced with both the sequence and the id of the one before it is stored only if that
+// one was (the sequence alone is not enough: after a refused message, another writer's could
+// bring the stream to the sequence a later one expects). One call at a time.
+class Publisher {
+ public:
+  ~Publisher();
+  Publisher(const Publisher&) = delete;
+  Publisher& operator=(const Publisher&) = delete;
+  // The outcome of each of `messages`, in their order. Each waits at most `max_wait` for its
+  // acknowledgement (then UnknownOutcome); a message that cannot even be sent (no room after
+  // max_wait, no connection) is UnknownOutcome too. Throws Error only for a message cnats refuses to
+  // build.
+  std::vector<PublishOutcome> publish(const std::vector<Outgoing>& messages, std::chrono::milliseconds max_wait);
+
+  struct Impl;  // (public for cnats' callback; defined in nats_publisher.cpp)
+
+ private:
+  friend class Connection;
+  explicit Publisher(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
 
 // Reads a stream in sequence order from a given sequence on, through an ordered consumer (cnats
 // recreates it after a server or leader change, so nothing is skipped or repeated).
@@ -125,6 +170,10 @@ class Connection {
   PublishResult publish(const std::string& subject, const Headers& headers, std::string_view data,
                         std::optional<std::uint64_t> expect_last_seq, const std::string& msg_id,
                         std::chrono::milliseconds max_wait);
+  // The same, for a message as a Publisher takes it (with its fences).
+  PublishResult publish(const std::string& subject, const Outgoing& message, std::chrono::milliseconds max_wait);
+  // A pipelined publisher to `subject` (above).
+  std::unique_ptr<Publisher> publisher(const std::string& subject, std::size_t max_pending);
   // The message at `seq` of `stream`; nullopt when there is none.
   std::optional<Message> get(const std::string& stream, std::uint64_t seq);
   // Reads `stream` (its subject `subject`) from `start_seq` (>= 1) on.

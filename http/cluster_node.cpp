@@ -66,13 +66,14 @@ ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions o
     const auto dir = data_dir / "shards" / std::to_string(n);
     Shard shard;
     shard.engine = std::make_unique<LogEngine>(dir / "log", dir / "read", map_size);
-    // A group commit is one stream message: its records (about as large as the request bodies
-    // they came from, up to twice for many small fields) must fit the servers' max_payload.
-    shard.engine->writer.set_max_commit_bytes(payload / 4);
+    ShardReplica::Options replica{.replicas = options_.replicas, .node = options_.node};
+    // A group commit is published as messages of up to max_message_bytes, max_pending of them in
+    // flight at once. Its records are about as large as the request bodies they came from (up to
+    // twice for many small fields): bounded so, one commit is about one window of messages.
+    shard.engine->writer.set_max_commit_bytes(replica.max_pending * replica.max_message_bytes / 2);
     for (const auto& line : shard.engine->report()) report_.push_back("shard " + std::to_string(n) + ": " + line);
     shard.replica = std::make_unique<ShardReplica>(nats_, n, shard.engine->store, shard.engine->log,
-                                                   shard.engine->writer,
-                                                   ShardReplica::Options{.replicas = options_.replicas, .node = options_.node});
+                                                   shard.engine->writer, replica);
     engines_.push_back(std::move(shard));
   }
 }

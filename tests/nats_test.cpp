@@ -158,6 +158,68 @@ TEST_F(NatsTest, AMessageIdIsStoredOnce) {
   EXPECT_EQ(c->last_seq("DEDUP"), 2u);
 }
 
+// Messages of a pipelined publish, the first fenced with `expect`, each next one with the
+// sequence and id of the one before it; ids "<prefix><i>".
+std::vector<Outgoing> chained(std::size_t count, std::uint64_t expect, const std::string& prefix) {
+  std::vector<Outgoing> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out.push_back({{{"Eventsd-Position", std::to_string(i + 1)}}, "m" + std::to_string(i), expect + i,
+                   prefix + std::to_string(i), i ? prefix + std::to_string(i - 1) : ""});
+  }
+  return out;
+}
+
+TEST_F(NatsTest, APipelinedPublishStoresEveryFencedMessageInOrder) {
+  auto c = connect();
+  c->ensure_stream(stream("PIPE"));
+  // More messages than may be unanswered at once: the publisher waits for room.
+  auto publisher = c->publisher("test.PIPE", 4);
+  const auto messages = chained(25, 0, "pipe-");
+  const auto outcomes = publisher->publish(messages, 5'000ms);
+  ASSERT_EQ(outcomes.size(), messages.size());
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    ASSERT_TRUE(std::holds_alternative<Published>(outcomes[i])) << i;
+    EXPECT_EQ(std::get<Published>(outcomes[i]).seq, i + 1);
+    EXPECT_FALSE(std::get<Published>(outcomes[i]).duplicate);
+  }
+  EXPECT_EQ(c->last_seq("PIPE"), 25u);
+  for (std::uint64_t seq = 1; seq <= 25; ++seq) {
+    auto m = c->get("PIPE", seq);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->data, "m" + std::to_string(seq - 1));
+    EXPECT_EQ(m->headers["Eventsd-Position"], std::to_string(seq));
+  }
+
+  // The same messages again: each answered duplicate with its sequence, nothing stored twice.
+  const auto again = publisher->publish(messages, 5'000ms);
+  for (std::size_t i = 0; i < again.size(); ++i) {
+    ASSERT_TRUE(std::holds_alternative<Published>(again[i])) << i;
+    EXPECT_TRUE(std::get<Published>(again[i]).duplicate) << i;
+    EXPECT_EQ(std::get<Published>(again[i]).seq, i + 1);
+  }
+  EXPECT_EQ(c->last_seq("PIPE"), 25u);
+}
+
+TEST_F(NatsTest, APipelinedPublishFencedOutStoresNothingAfterTheFence) {
+  auto c = connect();
+  c->ensure_stream(stream("PIPEFENCE"));
+  auto publisher = c->publisher("test.PIPEFENCE", 8);
+  ASSERT_TRUE(std::holds_alternative<Published>(c->publish("test.PIPEFENCE", {}, "a", 0, "a", 5'000ms)));
+  // Fenced with 1: the first three are stored. Then another writer appends one message (the
+  // stream is at 5 before the next window, fenced with 4): the whole window is refused — the
+  // second message too, which expects 5 but not after another writer's message.
+  auto first = publisher->publish(chained(3, 1, "w1-"), 5'000ms);
+  for (const auto& o : first) ASSERT_TRUE(std::holds_alternative<Published>(o));
+  ASSERT_TRUE(std::holds_alternative<Published>(c->publish("test.PIPEFENCE", {}, "b", 4, "b", 5'000ms)));
+  const auto second = publisher->publish(chained(5, 4, "w2-"), 5'000ms);
+  for (std::size_t i = 0; i < second.size(); ++i) {
+    ASSERT_TRUE(std::holds_alternative<WrongLastSequence>(second[i])) << i;
+  }
+  EXPECT_EQ(std::get<WrongLastSequence>(second[0]).last_seq, 5u);
+  EXPECT_EQ(c->last_seq("PIPEFENCE"), 5u);
+  EXPECT_EQ(c->get("PIPEFENCE", 5)->data, "b");
+}
+
 TEST_F(NatsTest, AReaderReadsInOrderFromItsStart) {
   auto c = connect();
   c->ensure_stream(stream("READ"));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "commands/shard_replica.h"
@@ -39,13 +40,18 @@ bool eventually(const std::function<bool()>& f, std::chrono::milliseconds limit 
 
 // A node's replica of shard 0: its own store, writer and projector, and its NATS connection.
 struct Node {
-  Node(const test::NatsCluster& cluster, const std::string& name)
+  Node(const test::NatsCluster& cluster, const std::string& name, ShardReplica::Options options = {})
       : nats(nats::ConnectOptions{cluster.urls(), name, 5000ms}), p(dir.path(), {}, false),
-        replica(nats, 0, p.store, p.log, p.writer, ShardReplica::Options{.replicas = 1, .node = name}) {
+        replica(nats, 0, p.store, p.log, p.writer, with_name(options, name)) {
     p.writer.start();
     replica.start();
   }
   ~Node() { replica.stop(); }
+  static ShardReplica::Options with_name(ShardReplica::Options o, const std::string& name) {
+    o.replicas = 1;
+    o.node = name;
+    return o;
+  }
   test::TempDir dir;
   nats::Connection nats;
   test::InProcess p;
@@ -66,6 +72,59 @@ TEST(ShardReplica, EveryReplicaHoldsTheOwnersLogByteForByte) {
   ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == a.replica.applied_seq(); }));
   EXPECT_EQ(b.p.log.head(), a.p.log.head());  // same positions, same hash chain
   EXPECT_EQ(b.p.log.head().position, 5u);
+}
+
+TEST(ShardReplica, AGroupCommitLargerThanAMessageIsPublishedAsSeveralChainedMessages) {
+  test::NatsCluster cluster(1);
+  // Messages of at most ~3 records, at most 2 unanswered at a time.
+  ShardReplica::Options small;
+  small.max_message_bytes = 1'000;
+  small.max_pending = 2;
+  Node a(cluster, "a", small);
+  Node b(cluster, "b");
+  ASSERT_TRUE(a.replica.acquire(1, 20s));
+  const std::uint64_t claim_seq = a.replica.applied_seq();
+
+  // Hold the writer while 30 commands queue, so that they are decided in one transaction.
+  std::promise<void> gate;
+  std::promise<void> held;
+  a.p.writer.submit_task([&](lmdb::Txn&, Log::Appender&) {
+    held.set_value();
+    gate.get_future().wait();
+  }, [](std::exception_ptr) {});
+  held.get_future().wait();
+  const auto commits_before = a.p.writer.stats().commits.load();
+  std::vector<std::future<Outcome>> answers;
+  std::vector<std::shared_ptr<std::promise<Outcome>>> promises;
+  for (int i = 0; i < 30; ++i) {
+    auto promise = std::make_shared<std::promise<Outcome>>();
+    answers.push_back(promise->get_future());
+    ASSERT_TRUE(a.p.writer.submit(one_event("batch-" + std::to_string(i)), [promise](Outcome o) { promise->set_value(std::move(o)); }));
+  }
+  gate.set_value();
+  for (auto& f : answers) ASSERT_TRUE(std::holds_alternative<Ingested>(f.get()));
+  EXPECT_EQ(a.p.writer.stats().commits.load(), commits_before + 1);
+
+  // The one commit is several stream messages: consecutive positions, each within the bound,
+  // each (after the first) fenced by the id of the one before it.
+  nats::Connection reader(nats::ConnectOptions{cluster.urls(), "reader", 5000ms});
+  const auto last = reader.last_seq(ShardReplica::stream_name(0)).value_or(0);
+  EXPECT_GE(last - claim_seq, 10u);
+  std::uint64_t next_position = 1;
+  for (std::uint64_t seq = claim_seq + 1; seq <= last; ++seq) {
+    auto m = reader.get(ShardReplica::stream_name(0), seq);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_LE(m->data.size(), 1'000u);
+    EXPECT_EQ(std::stoull(m->headers.at("Eventsd-Position")), next_position);
+    if (seq > claim_seq + 1) {
+      EXPECT_TRUE(m->headers.contains("Nats-Expected-Last-Msg-Id")) << seq;
+    }
+    next_position += decode_records(m->data).size();
+  }
+  EXPECT_EQ(next_position, 31u);
+  EXPECT_EQ(a.p.log.head().position, 30u);
+  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == last; }));
+  EXPECT_EQ(b.p.log.head(), a.p.log.head());
 }
 
 TEST(ShardReplica, AnOwnerFencedOutByANewClaimStopsDecidingBeforeItsNextAppend) {
