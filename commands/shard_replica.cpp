@@ -230,15 +230,16 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
 std::vector<nats::Outgoing> ShardReplica::messages_of(std::uint64_t first, const std::vector<std::string_view>& records,
                                                       std::uint64_t expected) const {
   const std::uint64_t epoch = epoch_.load();
-  // Room for the headers (a few hundred bytes) under the servers' max_payload.
+  // A record larger than max_message_bytes goes alone, if it fits the servers' max_payload with
+  // room for the headers (a few hundred bytes).
   const std::size_t payload = nats_.max_payload();
-  const std::size_t limit = std::min(options_.max_message_bytes, payload > 4096 ? payload - 4096 : 0);
+  const std::size_t limit = payload > 4096 ? payload - 4096 : 0;
   std::vector<nats::Outgoing> out;
   std::uint64_t position = first;
   for (std::size_t i = 0; i < records.size();) {
     std::vector<std::string_view> part;
     std::size_t size = 0;
-    while (i < records.size() && (part.empty() || size + 4 + records[i].size() <= limit)) {
+    while (i < records.size() && (part.empty() || size + 4 + records[i].size() <= options_.max_message_bytes)) {
       size += 4 + records[i].size();
       part.push_back(records[i++]);
     }

@@ -7,20 +7,24 @@
 //     as a task, which appends its records byte for byte (Log::Appender::append_copy) at the
 //     positions the message names;
 //   - while this node owns the shard, the writer's replication hook: each group commit's records
-//     are published to the stream as one message, fenced with the stream's expected last sequence
-//     (the last sequence this replica applied), before the local transaction commits.
+//     are published to the stream before the local transaction commits — as one message, or as
+//     several (up to Options::max_message_bytes each) sent without waiting for each answer
+//     (nats::Publisher, at most Options::max_pending unanswered). The first is fenced with the
+//     stream's expected last sequence (the last sequence this replica applied), each next one
+//     with the sequence and the message id of the one before it.
 // The last stream sequence applied is kept in the shard's log environment (database "replica"),
 // in the same transaction as the records, so a restart resumes exactly where it stopped; a
 // message already applied (this node's own publish, seen again by the follower) is skipped.
 //
 // Ownership: acquire() (called once the lease is held, shard_owner.h) catches up with the stream
 // and appends an owner claim fenced with its last sequence; from then on the hook publishes. A
-// publish that gets no answer is sent again with the same message id (so that it is stored once)
-// until the stream answers, for up to Options::retry_for — a leader election takes seconds. One
-// that finds the stream moved (another node claimed it), or that never gets an answer (the
-// message may or may not be stored), ends ownership at once: the batch's commands fail with 503
-// and on_lost runs, so the owner module gives the lease up; whoever takes the shard next starts
-// from what the stream holds. And a message this replica receives from the stream that it did not
+// message that gets no answer is sent again (it and those after it, one at a time) with the same
+// message id (so that it is stored once) until the stream answers, for up to Options::retry_for —
+// a leader election takes seconds. One that finds the stream moved (another node claimed it), or
+// that never gets an answer (the message may or may not be stored), ends ownership at once: the
+// commit's commands fail with 503 (saying that part of it may be recorded when an earlier message
+// of it was stored) and on_lost runs, so the owner module gives the lease up; whoever takes the
+// shard next starts from what the stream holds. And a message this replica receives from the stream that it did not
 // publish itself (another node's claim) ends ownership too, before this node could publish again.
 //
 // Thread safety: owns(), epoch(), applied_seq() from any thread; acquire() and release() from the
@@ -59,8 +63,8 @@ class ShardReplica {
     // is given up as unknown; well inside the stream's duplicate window (2 minutes).
     std::chrono::milliseconds retry_for{30'000};
     std::size_t max_in_flight = 16;                 // messages handed to the writer, not yet applied
-    // A group commit is published as messages of at most this many bytes (and under the
-    // servers' max_payload), at most max_pending of them unanswered at a time.
+    // A group commit is published as messages of at most this many bytes (a larger record goes
+    // alone, under the servers' max_payload), at most max_pending of them unanswered at a time.
     std::size_t max_message_bytes = std::size_t{1} << 20;
     std::size_t max_pending = 8;
     int replicas = 3;                               // of the shard's stream

@@ -123,7 +123,15 @@ TEST(ShardReplica, AGroupCommitLargerThanAMessageIsPublishedAsSeveralChainedMess
   }
   EXPECT_EQ(next_position, 31u);
   EXPECT_EQ(a.p.log.head().position, 30u);
-  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == last; }));
+
+  // One record larger than the bound goes alone, in one message.
+  ASSERT_TRUE(std::holds_alternative<Ingested>(a.p.submit(one_event(std::string(3'000, 'x')))));
+  const auto big = reader.get(ShardReplica::stream_name(0), last + 1);
+  ASSERT_TRUE(big.has_value());
+  EXPECT_GT(big->data.size(), 3'000u);
+  EXPECT_EQ(decode_records(big->data).size(), 1u);
+  EXPECT_EQ(big->headers.at("Eventsd-Position"), "31");
+  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == last + 1; }));
   EXPECT_EQ(b.p.log.head(), a.p.log.head());
 }
 
