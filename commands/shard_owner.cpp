@@ -166,19 +166,23 @@ void ShardOwnership::step_down(std::uint32_t shard) {
   if (shard >= shards_) return;
   {
     std::lock_guard lock(mu_);
-    auto& m = mine_[shard];
-    if (m.phase == Mine::kNone) return;
-    // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
-    if (m.phase == Mine::kHeld) m.lose_pending = true;
+    if (mine_[shard].phase == Mine::kNone) return;
     auto now = Clock::now();
-    m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
-    m.phase = Mine::kNone;
-    m.not_before = now + lease_;
-    give_back_requested_ = true;
+    give_up_locked(shard, now, now + lease_);
   }
   std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
   renew_wake_.notify_all();
   own_wake_.notify_all();
+}
+
+void ShardOwnership::give_up_locked(std::uint32_t shard, Clock::time_point now, Clock::time_point not_before) {
+  auto& m = mine_[shard];
+  // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
+  if (m.phase == Mine::kHeld) m.lose_pending = true;
+  m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
+  m.phase = Mine::kNone;
+  m.not_before = not_before;
+  give_back_requested_ = true;
 }
 
 // --- the renewer ---
@@ -344,7 +348,40 @@ void ShardOwnership::own_loop() {
       // After a long on_acquire what was polled is stale: poll again before taking more.
       if (Clock::now() >= next_poll) break;
     }
+    if (takes.empty()) hand_over();
   }
+}
+
+void ShardOwnership::hand_over() {
+  std::string to;
+  std::optional<std::uint32_t> shard;
+  {
+    std::lock_guard lock(mu_);
+    auto now = Clock::now();
+    shard = due_hand_over(now);
+    if (!shard) return;
+    to = preferred_locked(*shard, now);
+    // Not taken again before the others' "free for two lease times": the preferred node takes
+    // it at its next poll, or, failing that, any node does.
+    give_up_locked(*shard, now, now + 3 * lease_);
+    mine_[*shard].handed_over = now;
+  }
+  std::fprintf(stderr, "eventsd: cluster ownership: handing shard %u over to %s, its preferred node\n", *shard,
+               to.c_str());
+  renew_wake_.notify_all();
+  deliver_losses();
+}
+
+std::optional<std::uint32_t> ShardOwnership::due_hand_over(Clock::time_point now) const {
+  for (std::uint32_t s = 0; s < shards_; ++s) {
+    const auto& m = mine_[s];
+    if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
+    const auto to = preferred_locked(s, now);
+    if (to == node_) continue;
+    auto live = live_since_.find(to);
+    if (live != live_since_.end() && now >= live->second + 2 * lease_) return s;
+  }
+  return std::nullopt;
 }
 
 bool ShardOwnership::poll() {
@@ -403,6 +440,14 @@ bool ShardOwnership::poll() {
   }
   registry_ = std::move(registry);
   blind_ = false;
+  // Since when each other node has been live, as seen here (for handing shards over).
+  std::map<std::string, Clock::time_point> live_since;
+  for (auto& name : live_nodes(now)) {
+    if (name == node_) continue;
+    auto it = live_since_.find(name);
+    live_since.emplace(name, it != live_since_.end() ? it->second : now);
+  }
+  live_since_ = std::move(live_since);
   return true;
 }
 
@@ -493,6 +538,10 @@ void ShardOwnership::take(std::uint32_t shard) {
     if (m.phase == Mine::kAcquiring && m.epoch == epoch) {
       if (ok) {
         m.phase = Mine::kHeld;
+        auto now = Clock::now();
+        m.held_since = now;
+        // Back soon after it was handed over: its preferred node did not take it up.
+        if (m.handed_over && now < *m.handed_over + 6 * lease_) m.hand_over_not_before = now + 30 * lease_;
       } else {
         auto now = Clock::now();
         m.phase = Mine::kNone;

@@ -28,10 +28,15 @@
 // hash(node, shard) — takes a free or expired shard at once; any other node only after the shard
 // stayed free or expired for two more lease times, so a shard never stays unowned because its
 // preferred node cannot take it. A node that just started takes nothing during its first renew
-// interval, so that nodes started together see each other before they choose. Shards are not
-// moved to a node that joins later (no rebalancing): a lease stays where it is until its holder
-// stops, dies or steps down. A lease that names this node but is not held by this object (left
-// by a previous run of the node) counts as free.
+// interval, so that nodes started together see each other before they choose. A lease that names
+// this node but is not held by this object (left by a previous run of the node) counts as free.
+//
+// Handing over (so that shards spread over nodes started together, or to a node that joins
+// later): a node that has held a shard for a lease time, whose preferred node is another node
+// live for two lease times, gives that shard back — one shard per poll, like a step-down — and
+// the preferred node takes it at its next poll. Should the shard come back to this node within
+// six lease times (the preferred node did not take it up), it is not handed over again for 30
+// lease times.
 //
 // Taking is a compare-and-set to `<me> <epoch+1>`; then on_acquire(shard, epoch) runs: the caller
 // catches its replica up and appends its owner claim, and returns whether it now serves the
@@ -168,14 +173,23 @@ class ShardOwnership {
     };
     std::optional<GiveBack> give_back;
     Clock::time_point not_before{};  // no take before (after a refusal or a step-down)
+    Clock::time_point held_since{};  // when on_acquire last returned true
+    std::optional<Clock::time_point> handed_over;  // when this node last handed it over
+    Clock::time_point hand_over_not_before{};
   };
 
   void renew_loop();
   void own_loop();
   bool poll();  // reads both buckets; false when it could not
   std::vector<std::uint32_t> due_takes(Clock::time_point now) const;  // with mu_ held
+  // A held shard to hand over to its preferred node now, if any (with mu_ held).
+  std::optional<std::uint32_t> due_hand_over(Clock::time_point now) const;
+  // Stops owning the shard and queues its give-back; no take before `not_before` (mu_ held).
+  void give_up_locked(std::uint32_t shard, Clock::time_point now, Clock::time_point not_before);
   // Tries to take the shard; on success runs on_acquire and settles the outcome.
   void take(std::uint32_t shard);
+  // Hands one held shard over to its preferred node, when one is due.
+  void hand_over();
   void deliver_losses();
   void renew_registry();
   void register_node();
@@ -206,6 +220,7 @@ class ShardOwnership {
   Clock::time_point started_at_{};
   std::vector<Seen> leases_;            // per shard
   std::map<std::string, Seen> registry_;  // per node name
+  std::map<std::string, Clock::time_point> live_since_;  // other live nodes: since when, as seen here
   Clock::time_point next_discovery_{};    // of nodes, by listing the registry
   bool give_back_requested_ = false;   // wakes the renewer
   bool blind_ = false;                  // the last poll failed: revisions are to be seen anew

@@ -110,6 +110,8 @@ class WriteRouting {
   // none does).
   virtual const std::string& node() const = 0;
   virtual std::string owner(unsigned shard) const = 0;
+  // The node that should own it (docs/cluster.md, "Ownership"), as this node sees the live nodes.
+  virtual std::string preferred(unsigned shard) const = 0;
 };
 
 struct App {

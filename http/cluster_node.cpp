@@ -177,6 +177,10 @@ std::string ClusterNode::owner(unsigned shard) const {
   return owner ? owner->node : std::string();
 }
 
+std::string ClusterNode::preferred(unsigned shard) const {
+  return ownership_ ? ownership_->preferred(shard) : std::string();
+}
+
 boost::asio::awaitable<Response> ClusterNode::forward(std::string_view tenant, const RawRequest& raw) {
   const Dialect dialect = router_->dialect_of(raw.target());
   // A request forwarded once is never forwarded again: the owner changed on the way.

@@ -95,6 +95,7 @@ class ClusterNode : public WriteRouting {
   boost::asio::awaitable<Response> forward(std::string_view tenant, const RawRequest& raw) override;
   const std::string& node() const override { return options_.node; }
   std::string owner(unsigned shard) const override;
+  std::string preferred(unsigned shard) const override;
 
  private:
   struct Shard {

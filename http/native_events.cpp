@@ -167,6 +167,8 @@ asio::awaitable<Reply> healthz(App& app, Request&) {
         w.key("owner");
         if (owner.empty()) w.null();
         else w.string(owner);
+        // The node it is handed over to when another one owns it.
+        w.key("preferred").string(app.routing->preferred(static_cast<unsigned>(i)));
       }
       w.end_object();
     }

@@ -224,7 +224,7 @@ TEST_F(ClusterTest, AnOwnerPausedPastItsLeaseNeverWritesAgain) {
   ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));
   Ledger ledger;
   ingest({&a, &b}, 10, ledger);
-  // Requests in flight at a (the owner of every shard, having started first) when it stops.
+  // Requests in flight at a (the owner of its preferred shards, forwarding the others) when it stops.
   std::thread through_a([&] { ingest({&a}, 40, ledger, 300); });
   a.pause();
   ASSERT_TRUE(eventually([&] { return all_owned({&b}); })) << "b did not take over from the paused a";

@@ -97,10 +97,11 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> positions(const Node& node)
   return out;
 }
 
+// Every shard owned, by the node it should be (nothing is about to be handed over).
 bool all_owned(const Node& node) {
   const auto health = node.health();
   for (const auto& s : health.at("shards").as_array()) {
-    if (s.at("owner").is_null()) return false;
+    if (s.at("owner").is_null() || s.at("owner") != s.at("preferred")) return false;
   }
   return health.at("shards").as_array().size() == kShards;
 }

@@ -129,6 +129,17 @@ bool settled(const std::vector<Node*>& nodes) {
   return true;
 }
 
+// Settled, and every shard owned by its preferred node (nothing left to hand over).
+bool balanced(const std::vector<Node*>& nodes) {
+  if (!settled(nodes)) return false;
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    for (auto* node : nodes) {
+      if (node->ownership->owner(s)->node != node->ownership->preferred(s)) return false;
+    }
+  }
+  return true;
+}
+
 std::string lease_value(const std::string& node, std::uint64_t epoch) { return node + " " + std::to_string(epoch); }
 
 TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
@@ -232,13 +243,37 @@ TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
   history.expect_increasing();
 }
 
+TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
+  NatsCluster cluster(1);
+  History history;
+  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  std::set<std::uint32_t> for_b;
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    if (ShardOwnership::weight("node-b", s) > ShardOwnership::weight("node-a", s)) for_b.insert(s);
+  }
+  ASSERT_FALSE(for_b.empty()) << "node-a is preferred for every shard: rename the nodes";
+  ASSERT_LT(for_b.size(), kShards) << "node-b is preferred for every shard: rename the nodes";
+
+  b->start();
+  // node-a hands node-b its preferred shards, one at a time, and keeps the others.
+  ASSERT_TRUE(eventually([&] { return balanced({&a, &b}); }, 30s));
+  for (std::uint32_t s = 0; s < kShards; ++s) {
+    EXPECT_EQ(b->owns(s), for_b.contains(s)) << "shard " << s;
+    EXPECT_EQ(a.losses(s), for_b.contains(s) ? 1u : 0u) << "shard " << s;
+  }
+  history.expect_increasing();
+}
+
 TEST(ShardOwnership, StepDownGivesTheShardBack) {
   NatsCluster cluster(1);
   History history;
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
   a->start();
   b->start();
-  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+  // (Balanced first: a hand-over under way would move the shard below.)
+  ASSERT_TRUE(eventually([&] { return balanced({&a, &b}); }, 30s));
   const std::uint32_t shard = 0;
   Node& holder = a->owns(shard) ? a : b;
   auto epoch = holder->owner(shard)->epoch;

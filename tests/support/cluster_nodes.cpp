@@ -53,7 +53,8 @@ std::vector<std::string> Node::owners() const {
   const auto health = r.json();
   for (const auto& s : health.at("shards").as_array()) {
     const auto& o = s.as_object().at("owner");
-    out.push_back(o.is_null() ? "" : std::string(o.as_string()));
+    const auto& preferred = s.as_object().at("preferred");
+    out.push_back(o.is_null() || o != preferred ? "" : std::string(o.as_string()));
   }
   return out;
 }

@@ -38,7 +38,8 @@ class Node {
   HttpClient client(const std::string& token) const { return HttpClient(process_->port(), token); }
   const std::string& name() const { return name_; }
 
-  // Shard owners as this node's /healthz shows them ("" for none; empty when it does not answer).
+  // Shard owners as this node's /healthz shows them ("" for none, and for an owner that is not
+  // the shard's preferred node: about to hand it over; empty when it does not answer).
   std::vector<std::string> owners() const;
 
  private:
