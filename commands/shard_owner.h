@@ -137,7 +137,8 @@ class ShardOwnership {
   // This node holds the shard's lease and its on_acquire returned true (and it was not lost since).
   bool owns(std::uint32_t shard) const;
   // The shard's owner as last seen: this node while it owns it, else the node the lease names
-  // unless it is free, expired or left by this node's previous run.
+  // unless it is free, expired or left by this node's previous run. (While the buckets cannot be
+  // read, expiry is not judged: the holder last seen is named.)
   std::optional<Owner> owner(std::uint32_t shard) const;
   std::vector<ShardStatus> status() const;
   // Live nodes (this one included once started), by name.

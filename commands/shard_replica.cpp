@@ -231,9 +231,9 @@ std::vector<nats::Outgoing> ShardReplica::messages_of(std::uint64_t first, const
                                                       std::uint64_t expected) const {
   const std::uint64_t epoch = epoch_.load();
   // A record larger than max_message_bytes goes alone, if it fits the servers' max_payload with
-  // room for the headers (a few hundred bytes).
+  // room for the headers (a few hundred bytes). (0 while reconnecting: not known, not checked.)
   const std::size_t payload = nats_.max_payload();
-  const std::size_t limit = payload > 4096 ? payload - 4096 : 0;
+  const std::size_t limit = payload == 0 ? SIZE_MAX : payload > 4096 ? payload - 4096 : 0;
   std::vector<nats::Outgoing> out;
   std::uint64_t position = first;
   for (std::size_t i = 0; i < records.size();) {
