@@ -106,6 +106,7 @@ void ShardOwnership::start() {
   }
   nats_.ensure_bucket(kOwnersBucket, replicas_);
   nats_.ensure_bucket(kNodesBucket, replicas_);
+  refuse_a_namesake();
   register_node();
   {
     std::lock_guard lock(mu_);
@@ -186,6 +187,21 @@ void ShardOwnership::give_up_locked(std::uint32_t shard, Clock::time_point now, 
 }
 
 // --- the renewer ---
+
+void ShardOwnership::refuse_a_namesake() {
+  // A running node renews its registry entry every renew interval; one left by this node's own
+  // previous run (a crash) is not renewed. So an entry that changes while this node watches it
+  // for longer than that belongs to another node with the same name. (A wait at start-up only
+  // when the previous run did not stop cleanly: a clean stop leaves "-".)
+  auto entry = nats_.kv_get(kNodesBucket, node_);
+  if (!entry || entry->value == kFree) return;
+  std::this_thread::sleep_for(renew_interval_ * 3 / 2);
+  auto again = nats_.kv_get(kNodesBucket, node_);
+  if (again && again->value != kFree && again->revision != entry->revision) {
+    throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
+                             "\", was renewed meanwhile); every node needs a name of its own");
+  }
+}
 
 void ShardOwnership::register_node() {
   // Over whatever is there (this node's entry from a previous run, or "-"): the registry entry is

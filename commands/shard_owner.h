@@ -124,7 +124,9 @@ class ShardOwnership {
   void on_lose(std::function<void(std::uint32_t shard)> callback);
 
   // Creates the buckets when missing, registers this node, then starts the threads. Throws
-  // nats::Unavailable / nats::Error when NATS cannot be used. Called once.
+  // nats::Unavailable / nats::Error when NATS cannot be used, std::runtime_error when another
+  // running node has this node's name (found by watching its registry entry for 1.5 renew
+  // intervals, when the entry is there: after a crash of this node's previous run). Called once.
   void start();
   // Ends the threads (waiting for a running callback), runs on_lose for every held shard on the
   // calling thread, gives the leases and the registry entry back. Idempotent.
@@ -193,6 +195,8 @@ class ShardOwnership {
   void hand_over();
   void deliver_losses();
   void renew_registry();
+  // Throws std::runtime_error when another live node has this node's name.
+  void refuse_a_namesake();
   void register_node();
   void write_give_backs(bool final);
   std::vector<std::string> live_nodes(Clock::time_point now) const;  // with mu_ held

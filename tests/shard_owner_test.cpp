@@ -370,6 +370,28 @@ TEST(ShardOwnership, ReplicatedBucketsOnThreeServersSurviveAServerKilled) {
   history.expect_increasing();
 }
 
+TEST(ShardOwnership, ASecondNodeWithARunningNodesNameRefusesToStart) {
+  NatsCluster cluster(1);
+  Node a(cluster, "node-a");
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  Node namesake(cluster, "node-a");
+  try {
+    namesake->start();
+    FAIL() << "a second node-a started";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("another node named node-a is running"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(a.owned(), kShards);
+  EXPECT_EQ(a.losses(0) + a.losses(1) + a.losses(2) + a.losses(3), 0u);
+
+  // Once node-a has stopped cleanly, the name is free again.
+  a->stop();
+  Node again(cluster, "node-a");
+  again->start();
+  ASSERT_TRUE(eventually([&] { return again.owned() == kShards; }));
+}
+
 TEST(ShardOwnership, RefusesBadArguments) {
   NatsCluster cluster(1);
   auto connection = connect(cluster, "x");
