@@ -1,4 +1,5 @@
 #include "http/auth.h"
+#include "http/forward.h"
 
 #include <openssl/crypto.h>
 
@@ -72,8 +73,12 @@ ApiError limited(unsigned wait) {
   return e;
 }
 
-void take_token_rate(App& app, const std::string& id) {
-  if (!app.limiter) return;
+// Rate limits are taken where a request arrives: a write forwarded to its shard's owner (cluster
+// mode; the mark is removed from what clients send) was counted by the node that forwarded it.
+bool counted_elsewhere(const RawRequest& raw) { return forwarded_by(raw).has_value(); }
+
+void take_token_rate(App& app, const RawRequest& raw, const std::string& id) {
+  if (!app.limiter || counted_elsewhere(raw)) return;
   if (auto wait = app.limiter->take(id)) throw limited(*wait);
 }
 
@@ -160,7 +165,7 @@ void as_publishable(App& app, const Route& route, Request& req, const TokenInfo&
                           : "a publishable key is accepted only from a web page on one of its origins "
                             "(the Origin header)");
   }
-  if (Auth* auth = app.auth) {
+  if (Auth* auth = app.auth; auth && !counted_elsewhere(req.raw)) {
     const auto& o = auth->options;
     if (auto wait = auth->key_limiter.take(key.id, key.rate > 0 ? key.rate : o.publishable_rate)) {
       throw limited(*wait);
@@ -260,7 +265,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
       throw ApiError(403, "insufficient_permissions", "this token lacks the " + route.scope + " scope");
     }
     request.principal = {info->id, info->tenant};
-    take_token_rate(app, info->id);
+    take_token_rate(app, raw, info->id);
     return;
   }
   if (accepts_publishable(route)) {
@@ -294,7 +299,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
     }
     if (!ctx->user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to this tenant");
     request.principal = {ctx->user.id, tenant};
-    take_token_rate(app, ctx->user.id);
+    take_token_rate(app, raw, ctx->user.id);
     return;
   }
   throw unauthorized(route.dialect, "missing bearer token");

@@ -20,6 +20,7 @@
 #include "eventlog/tokens.h"
 #include "http/forward.h"
 #include "http/metrics.h"
+#include "http/rate_limit.h"
 #include "http/router.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
@@ -430,6 +431,24 @@ TEST_F(ForwardOverNats, AWriteIsAnsweredByTheOwnerAndReadsBackTheSame) {
   EXPECT_EQ(fields_of(forwarded, {"Date", "Content-Length"}), fields_of(at_owner, {"Date", "Content-Length"}));
   EXPECT_TRUE(forwarded.count(field::date));
   EXPECT_EQ(forwarded[field::content_length], std::to_string(at_owner.body().size()));
+}
+
+TEST_F(ForwardOverNats, AForwardedWriteIsNotRateLimitedAgainByTheOwner) {
+  // One request per second per token at the owner: its own clients feel it...
+  http::RateLimiter limiter(1);
+  owner.app.limiter = &limiter;
+  const std::string token = owner.tokens.create("acme", {"events:read", "events:write"});
+  auto write = [&](int n) {
+    return with_token(post("/v1/events", R"({"event":"view","data":{"n":)" + std::to_string(n) + "}}"), token);
+  };
+  EXPECT_EQ(owner.local(write(0)).result_int(), 201u);
+  const Response limited = owner.local(write(1));
+  EXPECT_EQ(limited.result_int(), 429u) << limited.body();
+  // ...but writes forwarded to it were counted by the node they arrived at, not again here.
+  for (int n = 2; n < 6; ++n) {
+    const Response forwarded = edge.forward("owner", write(n));
+    EXPECT_EQ(forwarded.result_int(), 201u) << forwarded.body();
+  }
 }
 
 TEST_F(ForwardOverNats, TheAnswerComesBackByteForByte) {
