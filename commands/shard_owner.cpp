@@ -82,6 +82,7 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, s
       replicas_(options.replicas),
       on_acquire_([](std::uint32_t, std::uint64_t) { return true; }),
       on_lose_([](std::uint32_t) {}),
+      ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
       leases_(shards),
       mine_(shards) {
   if (!valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
@@ -98,6 +99,9 @@ void ShardOwnership::on_acquire(std::function<bool(std::uint32_t, std::uint64_t)
   on_acquire_ = std::move(callback);
 }
 void ShardOwnership::on_lose(std::function<void(std::uint32_t)> callback) { on_lose_ = std::move(callback); }
+void ShardOwnership::ready_to_take(std::function<bool(const std::string&, std::uint32_t)> callback) {
+  ready_to_take_ = std::move(callback);
+}
 
 void ShardOwnership::start() {
   {
@@ -191,11 +195,11 @@ void ShardOwnership::give_up_locked(std::uint32_t shard, Clock::time_point now, 
 void ShardOwnership::refuse_a_namesake() {
   // A running node renews its registry entry every renew interval; one left by this node's own
   // previous run (a crash) is not renewed. So an entry that changes while this node watches it
-  // for longer than that belongs to another node with the same name. (A wait at start-up only
+  // for two renew intervals belongs to another node with the same name. (A wait at start-up only
   // when the previous run did not stop cleanly: a clean stop leaves "-".)
   auto entry = nats_.kv_get(kNodesBucket, node_);
   if (!entry || entry->value == kFree) return;
-  std::this_thread::sleep_for(renew_interval_ * 3 / 2);
+  std::this_thread::sleep_for(renew_interval_ * 2);
   auto again = nats_.kv_get(kNodesBucket, node_);
   if (again && again->value != kFree && again->revision != entry->revision) {
     throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
@@ -371,16 +375,34 @@ void ShardOwnership::own_loop() {
 void ShardOwnership::hand_over() {
   std::string to;
   std::optional<std::uint32_t> shard;
+  std::uint64_t epoch = 0;
   {
     std::lock_guard lock(mu_);
     auto now = Clock::now();
     shard = due_hand_over(now);
     if (!shard) return;
     to = preferred_locked(*shard, now);
+    epoch = mine_[*shard].epoch;
+  }
+  bool ready = false;
+  try {
+    ready = ready_to_take_(to, *shard);
+  } catch (const std::exception& e) {
+    warn("asking whether a node is ready to take a shard", e);
+  }
+  {
+    std::lock_guard lock(mu_);
+    auto now = Clock::now();
+    auto& m = mine_[*shard];
+    if (m.phase != Mine::kHeld || m.epoch != epoch) return;  // lost meanwhile
+    if (!ready) {
+      m.hand_over_not_before = now + lease_;  // ask again later (it is catching up)
+      return;
+    }
     // Not taken again before the others' "free for two lease times": the preferred node takes
     // it at its next poll, or, failing that, any node does.
     give_up_locked(*shard, now, now + 3 * lease_);
-    mine_[*shard].handed_over = now;
+    m.handed_over = now;
   }
   std::fprintf(stderr, "eventsd: cluster ownership: handing shard %u over to %s, its preferred node\n", *shard,
                to.c_str());
@@ -557,7 +579,7 @@ void ShardOwnership::take(std::uint32_t shard) {
         auto now = Clock::now();
         m.held_since = now;
         // Back soon after it was handed over: its preferred node did not take it up.
-        if (m.handed_over && now < *m.handed_over + 6 * lease_) m.hand_over_not_before = now + 30 * lease_;
+        if (m.handed_over && now < *m.handed_over + 10 * lease_) m.hand_over_not_before = now + 30 * lease_;
       } else {
         auto now = Clock::now();
         m.phase = Mine::kNone;

@@ -33,10 +33,10 @@
 //
 // Handing over (so that shards spread over nodes started together, or to a node that joins
 // later): a node that has held a shard for a lease time, whose preferred node is another node
-// live for two lease times, gives that shard back — one shard per poll, like a step-down — and
-// the preferred node takes it at its next poll. Should the shard come back to this node within
-// six lease times (the preferred node did not take it up), it is not handed over again for 30
-// lease times.
+// live for two lease times and ready to take it (ready_to_take(): e.g. its replica caught up),
+// gives that shard back — one shard per poll, like a step-down — and the preferred node takes it
+// at its next poll. Should the shard come back to this node within ten lease times (the
+// preferred node did not take it up), it is not handed over again for 30 lease times.
 //
 // Taking is a compare-and-set to `<me> <epoch+1>`; then on_acquire(shard, epoch) runs: the caller
 // catches its replica up and appends its owner claim, and returns whether it now serves the
@@ -122,10 +122,13 @@ class ShardOwnership {
   // Callbacks, set before start(). Defaults: on_acquire returns true, on_lose does nothing.
   void on_acquire(std::function<bool(std::uint32_t shard, std::uint64_t epoch)> callback);
   void on_lose(std::function<void(std::uint32_t shard)> callback);
+  // Asked (on the ownership thread, may block briefly) before a shard is handed over to `node`:
+  // whether it could take the shard up now. Default: yes.
+  void ready_to_take(std::function<bool(const std::string& node, std::uint32_t shard)> callback);
 
   // Creates the buckets when missing, registers this node, then starts the threads. Throws
   // nats::Unavailable / nats::Error when NATS cannot be used, std::runtime_error when another
-  // running node has this node's name (found by watching its registry entry for 1.5 renew
+  // running node has this node's name (found by watching its registry entry for two renew
   // intervals, when the entry is there: after a crash of this node's previous run). Called once.
   void start();
   // Ends the threads (waiting for a running callback), runs on_lose for every held shard on the
@@ -215,6 +218,7 @@ class ShardOwnership {
 
   std::function<bool(std::uint32_t, std::uint64_t)> on_acquire_;
   std::function<void(std::uint32_t)> on_lose_;
+  std::function<bool(const std::string&, std::uint32_t)> ready_to_take_;
 
   mutable std::mutex mu_;
   std::condition_variable renew_wake_;

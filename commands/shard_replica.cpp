@@ -33,6 +33,18 @@ std::uint64_t parse_u64(const std::string& text, const char* what) {
   return v;
 }
 
+// 16 hex digits of FNV-1a (64-bit) over a message's body: tells two batches at one position apart.
+std::string content_digest(std::string_view body) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : body) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
 // The claim could not be appended because the stream moved on while it was being made.
 struct ClaimFenced : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -248,12 +260,15 @@ std::vector<nats::Outgoing> ShardReplica::messages_of(std::uint64_t first, const
       // request body, which cluster mode's minimum max_payload leaves room for.)
       throw NotReplicated("a record (" + std::to_string(size) + " bytes) is larger than the NATS servers accept");
     }
-    // Chained to the message before it by its id too (nats.h: Publisher): should one be refused
-    // and another node's message take its sequence, the next one is refused as well.
+    // The id names the content too: a batch decided again at the same position (after a local
+    // commit failed) is another message, refused by the fence, not taken for the stored one.
+    // Chained to the message before it by its id as well (nats.h: Publisher): should one be
+    // refused and another node's message take its sequence, the next one is refused too.
+    std::string body = encode_records(part);
+    std::string id = "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(position) +
+                     "-" + content_digest(body);
     out.push_back({{{kPositionHeader, std::to_string(position)}, {kEpochHeader, std::to_string(epoch)}},
-                   encode_records(part), expected + out.size(),
-                   "s" + std::to_string(shard_) + "-e" + std::to_string(epoch) + "-p" + std::to_string(position),
-                   out.empty() ? "" : out.back().msg_id});
+                   std::move(body), expected + out.size(), std::move(id), out.empty() ? "" : out.back().msg_id});
     position += part.size();
   }
   return out;
@@ -286,18 +301,21 @@ void ShardReplica::publish(lmdb::Txn& txn, std::uint64_t first, const std::vecto
       throw NotReplicated("another node took shard " + std::to_string(shard_) + " over" + partly);
     }
     // No answer for this one (and what follows may have failed only for want of it): send the
-    // rest again, one by one, with the same ids.
-    for (; k < messages.size(); ++k) seq = publish_again(messages[k], std::get_if<nats::UnknownOutcome>(&outcomes[k]));
+    // rest again, one by one, with the same ids, within one retry time for the whole commit.
+    const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
+    for (; k < messages.size(); ++k) {
+      seq = publish_again(messages[k], std::get_if<nats::UnknownOutcome>(&outcomes[k]), give_up);
+    }
     break;
   }
   store_seq(txn, seq);
 }
 
-std::uint64_t ShardReplica::publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure) {
+std::uint64_t ShardReplica::publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure,
+                                          std::chrono::steady_clock::time_point give_up) {
   // Sent again with the same id, with growing pauses, until the stream answers or the retry
   // time runs out: within the duplicate window, a batch stored by an earlier attempt is answered
   // "duplicate" with its sequence rather than stored twice, so the outcome becomes known.
-  const auto give_up = std::chrono::steady_clock::now() + options_.retry_for;
   auto pause = std::chrono::milliseconds(50);
   std::string why = first_failure ? first_failure->why : "";
   for (;;) {

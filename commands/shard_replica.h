@@ -107,8 +107,10 @@ class ShardReplica {
   // sequence of the one before it.
   std::vector<nats::Outgoing> messages_of(std::uint64_t first, const std::vector<std::string_view>& records,
                                           std::uint64_t expected) const;
-  // Sends a message whose first attempt got no answer again until it does; its sequence.
-  std::uint64_t publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure);
+  // Sends a message whose first attempt got no answer again until it does (or `give_up`); its
+  // sequence.
+  std::uint64_t publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure,
+                              std::chrono::steady_clock::time_point give_up);
   void apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Message& message);
   std::uint64_t stored_seq(const lmdb::Txn& txn) const;
   void store_seq(lmdb::Txn& txn, std::uint64_t seq) const;

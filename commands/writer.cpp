@@ -259,8 +259,18 @@ std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_
         records.push_back(bytes);
       }
       replication_(txn, log_.head().position + 1, records);
+      try {
+        txn.commit();
+      } catch (const lmdb::Error& e) {
+        if (e.code() == MDB_PANIC) fatal_(e.what());
+        // The records are in the shard's stream already: not "nothing recorded", and not to be
+        // decided again here (the replica applies them from the stream once it can).
+        throw NotReplicated(std::string("the write was stored in the shard's stream, but this node could not "
+                                        "commit it (") + e.what() + "); it may be recorded");
+      }
+    } else {
+      txn.commit();
     }
-    txn.commit();
     if (written) log_.advance(*written);
   } catch (const lmdb::Error& e) {
     if (e.code() == MDB_PANIC) fatal_(e.what());

@@ -114,8 +114,8 @@ class Publisher {
   Publisher& operator=(const Publisher&) = delete;
   // The outcome of each of `messages`, in their order. Each waits at most `max_wait` for its
   // acknowledgement (then UnknownOutcome); a message that cannot even be sent (no room after
-  // max_wait, no connection) is UnknownOutcome too. Throws Error only for a message cnats refuses to
-  // build.
+  // max_wait, no connection, one cnats cannot build) is UnknownOutcome too, and so is every
+  // message after it. Returns only once every message sent has its answer.
   std::vector<PublishOutcome> publish(const std::vector<Outgoing>& messages, std::chrono::milliseconds max_wait);
 
   struct Impl;  // (public for cnats' callback; defined in nats_publisher.cpp)

@@ -96,7 +96,13 @@ std::vector<PublishOutcome> Publisher::publish(const std::vector<Outgoing>& mess
   }
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Outgoing& m = messages[i];
-    MsgPtr msg = make_message(p.subject, m.headers, m.data, m.expect_last_seq, m.expect_last_msg_id);
+    MsgPtr msg;
+    natsStatus s = NATS_OK;
+    try {
+      msg = make_message(p.subject, m.headers, m.data, m.expect_last_seq, m.expect_last_msg_id);
+    } catch (const Error&) {
+      s = NATS_NO_MEMORY;  // (what cnats refuses a message for; the messages sent are still awaited)
+    }
     jsPubOptions po;
     jsPubOptions_Init(&po);
     if (!m.msg_id.empty()) po.MsgId = m.msg_id.c_str();
@@ -104,11 +110,11 @@ std::vector<PublishOutcome> Publisher::publish(const std::vector<Outgoing>& mess
     natsMsg* sent = msg.get();
     // (StallWait, the wait for room below MaxPending, is the context's: its default, 200 ms,
     // then again until max_wait has passed.)
-    natsStatus s = NATS_OK;
     const auto give_up = std::chrono::steady_clock::now() + max_wait;
-    do {
+    while (msg) {
       s = js_PublishMsgAsync(p.js, &sent, &po);
-    } while (s == NATS_TIMEOUT && std::chrono::steady_clock::now() < give_up);
+      if (s != NATS_TIMEOUT || std::chrono::steady_clock::now() >= give_up) break;
+    }
     if (s == NATS_OK) {
       (void)msg.release();  // cnats took it (and cleared `sent`)
       continue;

@@ -102,19 +102,6 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     s.engine->start();
     s.replica->start();
   }
-  // Answered on a cnats thread: atomics and one LMDB read transaction per shard, nothing blocks.
-  // Should a read fail, the empty answer is reported by the asker as not a status.
-  status_service_ =
-      nats_.serve(node_status_subject(options_.node), [this](nats::Message, nats::Connection::Reply reply) {
-        std::string answer;
-        try {
-          answer = encode_node_status(status());
-        } catch (const std::exception&) {
-        }
-        reply(std::move(answer));
-      });
-  forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor);
-  forwarder_->serve();
   ownership_ = std::make_unique<ShardOwnership>(
       nats_, options_.node, std::move(advertised), shards(),
       ShardOwnership::Options{.lease = options_.lease, .replicas = options_.replicas});
@@ -123,6 +110,15 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     return engines_[shard].replica->acquire(epoch, options_.lease * 5);
   });
   ownership_->on_lose([this](std::uint32_t shard) { engines_[shard].replica->release(); });
+  // A shard is handed over only to a node whose replica of it is caught up (within a few
+  // messages of this one's): else its claim would wait for the catch-up while writes stall.
+  ownership_->ready_to_take([this](const std::string& node, std::uint32_t shard) {
+    const auto answer = nats_.request(node_status_subject(node), "", std::chrono::seconds(1));
+    for (const auto& s : decode_node_status(answer.data).shards) {
+      if (s.shard == shard) return s.applied_seq + kHandOverSlack >= engines_[shard].replica->applied_seq();
+    }
+    return false;
+  });
   for (auto& s : engines_) {
     s.replica->set_on_lost([this, shard = s.replica->shard()] {
       if (ownership_) ownership_->step_down(shard);
@@ -140,6 +136,21 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
       std::this_thread::sleep_for(std::chrono::seconds(1));
     }
   }
+  // Served once the ownership started, which refuses a second node with this node's name: that
+  // one must not answer what is sent to this name.
+  // Answered on a cnats thread: atomics and one LMDB read transaction per shard, nothing blocks.
+  // Should a read fail, the empty answer is reported by the asker as not a status.
+  status_service_ =
+      nats_.serve(node_status_subject(options_.node), [this](nats::Message, nats::Connection::Reply reply) {
+        std::string answer;
+        try {
+          answer = encode_node_status(status());
+        } catch (const std::exception&) {
+        }
+        reply(std::move(answer));
+      });
+  forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor);
+  forwarder_->serve();
   started_ = true;
 }
 

@@ -58,6 +58,8 @@ class ClusterNode : public WriteRouting {
   // The NATS servers' max_payload must be at least this: a forwarded request carries a whole
   // request body (up to 1 MiB), and a group commit is one stream message (docs/cluster.md).
   static constexpr std::size_t kMinMaxPayload = std::size_t{4} << 20;
+  // How many stream messages a node may lag behind on a shard and still be handed it.
+  static constexpr std::uint64_t kHandOverSlack = 64;
 
   // Throws std::invalid_argument when `shards` differs from the cluster's, nats::Unavailable when
   // no NATS server answers.

@@ -247,8 +247,6 @@ TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
   NatsCluster cluster(1);
   History history;
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
-  a->start();
-  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
   std::set<std::uint32_t> for_b;
   for (std::uint32_t s = 0; s < kShards; ++s) {
     if (ShardOwnership::weight("node-b", s) > ShardOwnership::weight("node-a", s)) for_b.insert(s);
@@ -256,8 +254,30 @@ TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
   ASSERT_FALSE(for_b.empty()) << "node-a is preferred for every shard: rename the nodes";
   ASSERT_LT(for_b.size(), kShards) << "node-b is preferred for every shard: rename the nodes";
 
+  // node-b will not be ready for one of its shards (as while its replica of it catches up).
+  const std::uint32_t held_back = *for_b.begin();
+  std::atomic<bool> ready{false};
+  std::atomic<int> asked{0};
+  a->ready_to_take([&](const std::string& node, std::uint32_t shard) {
+    EXPECT_EQ(node, "node-b");
+    if (shard != held_back) return true;
+    ++asked;
+    return ready.load();
+  });
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
   b->start();
-  // node-a hands node-b its preferred shards, one at a time, and keeps the others.
+  // node-a hands node-b its other preferred shards, one at a time, and keeps the rest.
+  ASSERT_TRUE(eventually([&] {
+    for (auto s : for_b) {
+      if (s != held_back && !b->owns(s)) return false;
+    }
+    return asked.load() >= 2;
+  }, 30s));
+  EXPECT_TRUE(a->owns(held_back));
+  EXPECT_EQ(a.losses(held_back), 0u);
+  // Ready now: handed over too.
+  ready = true;
   ASSERT_TRUE(eventually([&] { return balanced({&a, &b}); }, 30s));
   for (std::uint32_t s = 0; s < kShards; ++s) {
     EXPECT_EQ(b->owns(s), for_b.contains(s)) << "shard " << s;
@@ -372,10 +392,13 @@ TEST(ShardOwnership, ReplicatedBucketsOnThreeServersSurviveAServerKilled) {
 
 TEST(ShardOwnership, ASecondNodeWithARunningNodesNameRefusesToStart) {
   NatsCluster cluster(1);
-  Node a(cluster, "node-a");
+  // Renewals every second: the namesake watches two of them (a late one still leaves one).
+  ShardOwnership::Options options = short_leases();
+  options.lease = 3'000ms;
+  Node a(cluster, "node-a", nullptr, options);
   a->start();
   ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
-  Node namesake(cluster, "node-a");
+  Node namesake(cluster, "node-a", nullptr, options);
   try {
     namesake->start();
     FAIL() << "a second node-a started";
@@ -387,7 +410,7 @@ TEST(ShardOwnership, ASecondNodeWithARunningNodesNameRefusesToStart) {
 
   // Once node-a has stopped cleanly, the name is free again.
   a->stop();
-  Node again(cluster, "node-a");
+  Node again(cluster, "node-a", nullptr, options);
   again->start();
   ASSERT_TRUE(eventually([&] { return again.owned() == kShards; }));
 }

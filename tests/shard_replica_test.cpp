@@ -111,14 +111,18 @@ TEST(ShardReplica, AGroupCommitLargerThanAMessageIsPublishedAsSeveralChainedMess
   const auto last = reader.last_seq(ShardReplica::stream_name(0)).value_or(0);
   EXPECT_GE(last - claim_seq, 10u);
   std::uint64_t next_position = 1;
+  std::string previous_id;
   for (std::uint64_t seq = claim_seq + 1; seq <= last; ++seq) {
     auto m = reader.get(ShardReplica::stream_name(0), seq);
     ASSERT_TRUE(m.has_value());
     EXPECT_LE(m->data.size(), 1'000u);
     EXPECT_EQ(std::stoull(m->headers.at("Eventsd-Position")), next_position);
     if (seq > claim_seq + 1) {
-      EXPECT_TRUE(m->headers.contains("Nats-Expected-Last-Msg-Id")) << seq;
+      ASSERT_TRUE(m->headers.contains("Nats-Expected-Last-Msg-Id")) << seq;
+      EXPECT_EQ(m->headers.at("Nats-Expected-Last-Msg-Id"), previous_id) << seq;
     }
+    previous_id = m->headers.at("Nats-Msg-Id");
+    EXPECT_TRUE(previous_id.starts_with("s0-e1-p" + std::to_string(next_position) + "-")) << previous_id;
     next_position += decode_records(m->data).size();
   }
   EXPECT_EQ(next_position, 31u);
