@@ -265,5 +265,17 @@ TEST_F(RateLimited, EachTokenHasItsBucketAndEachDialectItsError) {
   EXPECT_EQ(HttpClient(server_->port()).get("/healthz").status, 200);
 }
 
+TEST_F(RateLimited, AClientCannotPassAsAForwardedRequest) {
+  // Only another cluster node marks a request as forwarded (over NATS), and such a request was
+  // counted where it arrived; a client's own mark is removed, so it is counted like any other.
+  auto c = client();
+  const std::vector<std::pair<std::string, std::string>> mark{{"Eventsd-Forwarded-By", "some-node"}};
+  int refused = 0;
+  for (int i = 0; i < 6 && refused == 0; ++i) {
+    refused += c.request(boost::beast::http::verb::get, "/v1/events", "", mark).status == 429;
+  }
+  EXPECT_EQ(refused, 1);
+}
+
 }  // namespace
 }  // namespace eventsd
