@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 
 namespace eventsd {
@@ -112,6 +113,16 @@ void ShardOwnership::start() {
   nats_.ensure_bucket(kNodesBucket, replicas_);
   refuse_a_namesake();
   register_node();
+  // Another node that just freed a lease this node should take (a hand-over, a clean stop)
+  // says so here, so that this node polls now rather than at its next poll.
+  poke_service_ = nats_.serve(poke_subject(node_), [this](nats::Message, nats::Connection::Reply reply) {
+    {
+      std::lock_guard lock(mu_);
+      poked_ = true;
+    }
+    own_wake_.notify_all();
+    reply("");
+  });
   {
     std::lock_guard lock(mu_);
     started_ = true;
@@ -130,6 +141,7 @@ void ShardOwnership::stop() {
     if (!started_ || stopping_) return;
     stopping_ = true;
   }
+  poke_service_.reset();
   renew_wake_.notify_all();
   own_wake_.notify_all();
   if (renewer_.joinable()) renewer_.join();
@@ -163,8 +175,27 @@ void ShardOwnership::stop() {
   } catch (const std::exception& e) {
     warn("leaving the node registry", e);
   }
+  // The others take over at once if they poll now: the leases are free, this node has left.
+  std::vector<std::string> others;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& name : live_nodes(Clock::now())) {
+      if (name != node_) others.push_back(name);
+    }
+  }
+  for (const auto& name : others) poke(name);
   std::lock_guard lock(mu_);
   stopped_ = true;
+}
+
+std::string ShardOwnership::poke_subject(const std::string& node) { return "eventsd.owners.poke." + node; }
+
+void ShardOwnership::poke(const std::string& node) {
+  try {
+    nats_.request(poke_subject(node), "", std::chrono::milliseconds(200));
+  } catch (const std::exception&) {
+    // It polls soon anyway.
+  }
 }
 
 void ShardOwnership::step_down(std::uint32_t shard) {
@@ -323,6 +354,7 @@ void ShardOwnership::write_give_backs(bool final) {
       nats_.kv_update(kOwnersBucket, lease_key(g.shard), lease_value(kFree, g.what.epoch), g.what.revision);
       std::fprintf(stderr, "eventsd: cluster ownership: gave back shard %u (epoch %llu)\n", g.shard,
                    static_cast<unsigned long long>(g.what.epoch));
+      if (!g.what.to.empty() && !final) poke(g.what.to);
     } catch (const std::exception& e) {
       warn("giving a lease back", e);
       // Past the deadline the lease has expired for everyone anyway.
@@ -344,10 +376,11 @@ void ShardOwnership::own_loop() {
     {
       std::unique_lock lock(mu_);
       own_wake_.wait_until(lock, next_poll, [&] {
-        return stopping_ ||
+        return stopping_ || poked_ ||
                std::any_of(mine_.begin(), mine_.end(), [](const Mine& m) { return m.lose_pending; });
       });
       if (stopping_) return;
+      if (std::exchange(poked_, false)) next_poll = Clock::now();
     }
     deliver_losses();
     if (Clock::now() < next_poll) continue;  // woken for a loss
@@ -402,6 +435,7 @@ void ShardOwnership::hand_over() {
     // Not taken again before the others' "free for two lease times": the preferred node takes
     // it at its next poll, or, failing that, any node does.
     give_up_locked(*shard, now, now + 3 * lease_);
+    m.give_back->to = to;
     m.handed_over = now;
   }
   std::fprintf(stderr, "eventsd: cluster ownership: handing shard %u over to %s, its preferred node\n", *shard,

@@ -28,14 +28,16 @@
 // hash(node, shard) — takes a free or expired shard at once; any other node only after the shard
 // stayed free or expired for two more lease times, so a shard never stays unowned because its
 // preferred node cannot take it. A node that just started takes nothing during its first renew
-// interval, so that nodes started together see each other before they choose. A lease that names
+// interval, so that nodes started together see each other before they choose. A node that frees
+// a lease another node should take (handing it over, stopping) asks that node to poll at once
+// (a request on `eventsd.owners.poke.<node>`). A lease that names
 // this node but is not held by this object (left by a previous run of the node) counts as free.
 //
 // Handing over (so that shards spread over nodes started together, or to a node that joins
 // later): a node that has held a shard for a lease time, whose preferred node is another node
 // live for two lease times and ready to take it (ready_to_take(): e.g. its replica caught up),
 // gives that shard back — one shard per poll, like a step-down — and the preferred node takes it
-// at its next poll. Should the shard come back to this node within ten lease times (the
+// at once (it is asked to poll). Should the shard come back to this node within ten lease times (the
 // preferred node did not take it up), it is not handed over again for 30 lease times.
 //
 // Taking is a compare-and-set to `<me> <epoch+1>`; then on_acquire(shard, epoch) runs: the caller
@@ -46,7 +48,7 @@
 // (after step_down it is also given back, and this node takes the shard again, if it is still
 // the preferred node, after a lease time). stop() runs on_lose for every held shard, then gives
 // the leases and the registry entry back, so after a clean shutdown other nodes take over at
-// their next poll instead of after a lease time.
+// once (it asks them to poll) instead of after a lease time.
 //
 // Threads. Two threads: the renewer only writes leases (renewals, give-backs) and the registry
 // entry, and never runs a callback, so a long on_acquire (a catch-up) never starves the renewal
@@ -69,6 +71,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -176,6 +179,7 @@ class ShardOwnership {
       std::uint64_t epoch;
       std::uint64_t revision;
       Clock::time_point deadline;
+      std::string to = {};  // a hand-over: the node told to poll once it is written
     };
     std::optional<GiveBack> give_back;
     Clock::time_point not_before{};  // no take before (after a refusal or a step-down)
@@ -198,6 +202,9 @@ class ShardOwnership {
   void hand_over();
   void deliver_losses();
   void renew_registry();
+  // Tells `node` to poll now (bounded: 200 ms; a node that does not answer polls soon anyway).
+  void poke(const std::string& node);
+  static std::string poke_subject(const std::string& node);
   // Throws std::runtime_error when another live node has this node's name.
   void refuse_a_namesake();
   void register_node();
@@ -235,6 +242,8 @@ class ShardOwnership {
   bool blind_ = false;                  // the last poll failed: revisions are to be seen anew
   std::vector<Mine> mine_;              // per shard
   std::uint64_t registry_revision_ = 0;
+  bool poked_ = false;  // mu_: another node asked this one to poll now
+  std::unique_ptr<nats::Connection::Service> poke_service_;
   std::thread renewer_;
   std::thread owning_;
 };

@@ -216,6 +216,24 @@ TEST(ShardOwnership, CleanStopHandsEveryShardToTheOtherNode) {
   history.expect_increasing();
 }
 
+TEST(ShardOwnership, AStoppingNodeTellsTheOthersToPollNow) {
+  NatsCluster cluster(1);
+  Node a(cluster, "node-a");
+  // node-b polls once a minute: it can take node-a's shards soon only because node-a tells it to.
+  ShardOwnership::Options slow;
+  slow.lease = 120'000ms;
+  slow.renew_interval = 200ms;
+  slow.poll_interval = 60'000ms;
+  slow.replicas = 1;
+  Node b(cluster, "node-b", nullptr, slow);
+  a->start();
+  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  b->start();
+  ASSERT_TRUE(eventually([&] { return a->nodes().size() == 2; }));
+  a->stop();
+  ASSERT_TRUE(eventually([&] { return b.owned() == kShards; }));
+}
+
 TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
   NatsCluster cluster(1);
   History history;
