@@ -433,7 +433,7 @@ void ShardOwnership::hand_over() {
       return;
     }
     // Not taken again before the others' "free for two lease times": the preferred node takes
-    // it at its next poll, or, failing that, any node does.
+    // it at once (asked to poll once the give-back is written), or, failing that, any node does.
     give_up_locked(*shard, now, now + 3 * lease_);
     m.give_back->to = to;
     m.handed_over = now;
