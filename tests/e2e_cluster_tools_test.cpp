@@ -18,12 +18,11 @@
 #include <thread>
 #include <vector>
 
-#include "eventlog/lmdb.h"
 #include "eventlog/shard.h"
-#include "eventlog/store.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
+#include "tests/support/tamper.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd::test {
@@ -278,18 +277,7 @@ TEST_F(ClusterToolsTest, VerifyAndRebuildPerShardAndDigestsAreEqualAcrossNodesAn
 
   // A read-model row of shard 1 changed behind the log's back: verify names that shard (exit 4),
   // its digest is no longer the others'; a rebuild of that shard alone mends it.
-  {
-    const auto read_dir = a.dir() / "shards" / "1" / "read";
-    Store store(read_dir / served_generations(a)[1]);
-    const MDB_dbi counts = store.db("rm_counts");
-    store.write([&](lmdb::Txn& txn) {
-      lmdb::Cursor cursor(txn, counts);
-      ASSERT_TRUE(cursor.first());
-      std::string value(cursor.value());
-      value[0] ^= 0x01;
-      txn.put(counts, std::string(cursor.key()), value);
-    });
-  }
+  test::flip_a_counter(a.dir() / "shards" / "1" / "read" / served_generations(a)[1]);
   const auto damaged = verify(a.dir(), 4);
   ASSERT_EQ(damaged.size(), kShards);
   for (unsigned n = 0; n < kShards; ++n) {

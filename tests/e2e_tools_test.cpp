@@ -16,6 +16,7 @@
 #include "projections/generations.h"
 #include "tests/support/e2e.h"
 #include "tests/support/sse_client.h"
+#include "tests/support/tamper.h"
 
 namespace eventsd {
 namespace {
@@ -149,15 +150,7 @@ TEST_F(Tools, VerifyDetectsAFlippedLogByteAndAChangedReadModelRow) {
   {
     // A read model row changed behind the log's back: a counter.
     const auto read_dir = data_dir::read_dir(dir_.path());
-    Store store(generations::dir_of(read_dir, *generations::current(read_dir)));
-    const MDB_dbi counts = store.db("rm_counts");
-    store.write([&](lmdb::Txn& txn) {
-      lmdb::Cursor cursor(txn, counts);
-      ASSERT_TRUE(cursor.first());
-      std::string value(cursor.value());
-      value[0] ^= 0x01;
-      txn.put(counts, std::string(cursor.key()), value);
-    });
+    test::flip_a_counter(generations::dir_of(read_dir, *generations::current(read_dir)));
   }
   EXPECT_EQ(eventctl({"verify", "--data", data}).status, 4);
   EXPECT_EQ(eventctl({"replay", "--data", data}).status, 0);
