@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <iostream>
-#include <sstream>
 
 #include "eventlog/store.h"
 #include "eventlog/time.h"
@@ -13,15 +12,6 @@
 namespace eventsd::cli {
 
 namespace {
-
-std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  for (std::string part; std::getline(in, part, ',');) {
-    if (!part.empty()) out.push_back(part);
-  }
-  return out;
-}
 
 // One line from the terminal without echo.
 std::string prompt_hidden(const char* prompt) {
@@ -62,7 +52,7 @@ int users(const std::string& verb, const Args& args) {
   try {
     if (verb == "create") {
       const auto user = users.create_user(args.need("email"), read_password(),
-                                          split_list(args.need("tenants")), args.get("role").value_or("member"));
+                                          split_commas(args.need("tenants")), args.get("role").value_or("member"));
       std::cout << user.id << "\n";
       return kOk;
     }
