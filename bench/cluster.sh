@@ -70,7 +70,7 @@ EOF
 }
 
 # Tenant names: TENANTS of them, the same number on every shard (FNV-1a 64 of the name modulo
-# the shards, as eventlog/shard.h), so that every shard takes its share of the load.
+# the shards, as cluster/placement.h), so that every shard takes its share of the load.
 read -r -a tenants <<<"$(python3 - "$TENANTS" "$SHARDS" <<'EOF'
 import sys
 n, shards = int(sys.argv[1]), int(sys.argv[2])

@@ -9,7 +9,7 @@
 
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "projections/generations.h"
 #include "projections/read_models.h"
 

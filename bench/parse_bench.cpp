@@ -25,7 +25,7 @@
 #include <random>
 
 #include "commands/event_input.h"
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 
 namespace eventsd {
 namespace {

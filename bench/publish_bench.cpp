@@ -1,4 +1,4 @@
-// The owner's publish of a group commit (commands/shard_replica.h): a window of 8 messages to a
+// The owner's publish of a group commit (cluster/shard_replica.h): a window of 8 messages to a
 // 3-replica JetStream stream, each fenced by the sequence (and id) of the one before it — sent
 // one at a time, each waiting for its acknowledgement (how a commit was published before
 // nats::Publisher), against pipelined through nats::Publisher (at most 8 unanswered). Both in the
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 #include "tests/support/nats_cluster.h"
 
 namespace {

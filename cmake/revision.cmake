@@ -1,4 +1,4 @@
-# Run at build time (cmake -P): writes OUT, the C++ source of eventlog/version.h, with the project
+# Run at build time (cmake -P): writes OUT, the C++ source of common/version.h, with the project
 # version (VERSION) and the git revision of SOURCE_DIR. configure_file rewrites OUT only when its
 # text changes, so an unchanged revision rebuilds nothing.
 set(revision "unknown")

@@ -8,7 +8,7 @@
 #include <variant>
 #include <vector>
 
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "commands/rules.h"
 #include "eventlog/log_events.h"
 

@@ -6,7 +6,7 @@
 #include <array>
 #include <unordered_set>
 
-#include "eventlog/json_writer.h"
+#include "common/json_writer.h"
 
 namespace eventsd {
 

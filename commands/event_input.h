@@ -9,7 +9,7 @@
 #include <variant>
 
 #include "commands/command.h"
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 
 namespace eventsd {
 

@@ -9,7 +9,7 @@
 #include <random>
 #include <string>
 
-#include "eventlog/time.h"
+#include "common/time.h"
 
 namespace eventsd {
 

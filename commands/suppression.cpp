@@ -1,6 +1,6 @@
 #include "commands/suppression.h"
 
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 
 #include <algorithm>
 #include <cctype>

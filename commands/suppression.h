@@ -3,7 +3,7 @@
 //
 // Rules are evaluated in order, metadata rules first; the first rule that fires gives the reason.
 //  * metadata: the event's data has the key, and its value equals the rule's JSON value (numbers
-//    by value: 1, 1.0 and 1e0 are equal; see same_value in eventlog/json_reader.h), or is a
+//    by value: 1, 1.0 and 1e0 are equal; see same_value in common/json_reader.h), or is a
 //    string containing the rule's text (ASCII case-insensitive) -> metadata_filter.
 //  * velocity (identified events only): the events of the same contact (and, if the rule names
 //    one, of the same event name) whose timestamps fall in the window (t - window, t] are counted,
@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "eventlog/log.capnp.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "commands/rules.h"
 
 namespace eventsd {

@@ -32,7 +32,7 @@
 #include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/store.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 
 namespace eventsd {
 

@@ -13,6 +13,10 @@
 
 #include <filesystem>
 
+namespace eventsd {
+class Store;
+}
+
 namespace eventsd::data_dir {
 
 namespace fs = std::filesystem;
@@ -26,5 +30,9 @@ bool holds_data(const fs::path& dir);
 // Moves a single-environment directory to the current layout; a no-op for any other. Safe to
 // repeat after a crash at any point. The caller holds the directory lock.
 void upgrade(const fs::path& dir);
+
+// Versions before the split kept the read models in the log's environment: their databases
+// (rm_*) are dead weight there now. Drops them; a no-op when there are none. Start-up only.
+void drop_legacy_read_models(Store& log_store);
 
 }  // namespace eventsd::data_dir

@@ -96,7 +96,7 @@ struct Change {
 };
 // The changes of a write transaction, in the order they were made (Txn::record_to). Cluster mode
 // replicates the system databases by shipping a journal instead of committing it
-// (eventlog/system_log.h).
+// (cluster/system_log.h).
 using Journal = std::vector<Change>;
 
 class Txn {

@@ -17,7 +17,7 @@
 
 #include "eventlog/lmdb.h"
 #include "eventlog/log.capnp.h"
-#include "eventlog/sha256.h"
+#include "common/hash.h"
 #include "eventlog/store.h"
 
 namespace eventsd {

@@ -11,7 +11,7 @@
 #include "eventlog/lmdb.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/log.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 
 namespace eventsd {
 

@@ -13,7 +13,7 @@
 #include "eventlog/keys.h"
 #include "eventlog/log_events.h"
 #include "projections/read_models.h"
-#include "projections/sessions.h"
+#include "projections/visitor_sessions.h"
 
 namespace eventsd {
 

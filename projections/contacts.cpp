@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "eventlog/keys.h"
-#include "eventlog/sha256.h"
-#include "projections/sessions.h"
+#include "common/hash.h"
+#include "projections/visitor_sessions.h"
 
 namespace eventsd {
 

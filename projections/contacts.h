@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "eventlog/lmdb.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
@@ -48,7 +48,7 @@ struct Lead {
   bool has_profile = false;
   std::int64_t score = 0;
   std::uint64_t event_count = 0;  // unsuppressed events
-  std::uint64_t session_count = 0;  // sessions (projections/sessions.h)
+  std::uint64_t session_count = 0;  // sessions (projections/visitor_sessions.h)
   std::optional<Millis> first_seen, last_seen;
   std::vector<std::string> merged_from;
 };

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "eventlog/lmdb.h"
-#include "eventlog/sha256.h"
+#include "common/hash.h"
 
 namespace eventsd {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "eventlog/lmdb.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "projections/read_models.h"
 #include "projections/stored_event.h"
 

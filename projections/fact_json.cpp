@@ -1,7 +1,7 @@
 #include "projections/fact_json.h"
 
-#include "eventlog/sha256.h"
-#include "eventlog/time.h"
+#include "common/hash.h"
+#include "common/time.h"
 #include "projections/rules.h"
 #include "projections/stored_event.h"
 

@@ -13,7 +13,7 @@
 #include <functional>
 #include <string_view>
 
-#include "eventlog/json_writer.h"
+#include "common/json_writer.h"
 #include "eventlog/log.capnp.h"
 
 namespace eventsd {

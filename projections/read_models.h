@@ -22,7 +22,7 @@
 #include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/store.h"
-#include "projections/sessions.h"
+#include "projections/visitor_sessions.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {

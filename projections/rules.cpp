@@ -1,6 +1,6 @@
 #include "projections/rules.h"
 
-#include "eventlog/json_writer.h"
+#include "common/json_writer.h"
 #include "eventlog/keys.h"
 #include "projections/stored_event.h"
 

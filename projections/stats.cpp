@@ -5,7 +5,7 @@
 #include <map>
 
 #include "eventlog/keys.h"
-#include "projections/sessions.h"
+#include "projections/visitor_sessions.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "eventlog/lmdb.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
@@ -39,7 +39,7 @@ struct Stats {
   std::vector<std::pair<std::string, std::uint64_t>> by_domain;
   // Days (UTC day start) of the calendar window with unsuppressed events, newest first.
   std::vector<std::pair<Millis, std::uint64_t>> by_day;
-  // Sessions (projections/sessions.h) that started within the date bounds; event_type and domain
+  // Sessions (projections/visitor_sessions.h) that started within the date bounds; event_type and domain
   // do not narrow it (a session is not of one type), identified_only keeps contacts' sessions.
   std::uint64_t sessions = 0;
 };

@@ -13,7 +13,7 @@
 #include "eventlog/log.h"
 #include "eventlog/log_events.h"
 #include "eventlog/log.capnp.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 
 namespace eventsd {
 

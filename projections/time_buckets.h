@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-#include "eventlog/time.h"
+#include "common/time.h"
 
 namespace date {
 class time_zone;

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 #include "eventlog/store.h"
-#include "eventlog/tokens.h"
-#include "eventlog/users.h"
-#include "http/auth.h"
+#include "accounts/tokens.h"
+#include "accounts/users.h"
+#include "http/api/auth.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {

@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "eventlog/sha256.h"
+#include "common/hash.h"
 #include "projections/bulk_fold.h"
 #include "projections/digest.h"
 #include "projections/fold.h"

@@ -4,7 +4,7 @@
 
 #include "commands/event_input.h"
 #include "commands/ids.h"
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "tests/support/bad_inputs.h"
 
 namespace eventsd {

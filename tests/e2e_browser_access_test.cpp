@@ -11,8 +11,9 @@
 #include <iterator>
 #include <thread>
 
-#include "eventlog/time.h"
-#include "http/router.h"
+#include "common/time.h"
+#include "http/api/router.h"
+#include "http/dialects/routes.h"
 #include "tests/support/e2e.h"
 
 namespace eventsd {

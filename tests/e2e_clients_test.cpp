@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "eventlog/time.h"
+#include "common/time.h"
 #include "tests/support/e2e.h"
 #include "tests/support/sse_client.h"
 

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "commands/node_status.h"
-#include "eventlog/shard.h"
+#include "cluster/node_status.h"
+#include "cluster/placement.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"

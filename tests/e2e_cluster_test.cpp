@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"

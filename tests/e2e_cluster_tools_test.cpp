@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "eventlog/shard.h"
+#include "cluster/placement.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"

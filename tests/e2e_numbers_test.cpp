@@ -3,7 +3,7 @@
 // data and read back through every route that shows data or metadata (the organizational-unit
 // dialect's export and stream included). Each comes back spelled as
 // sent, and so as the very same double (compared bit for bit, -0.0 included). Responses are read
-// with the service's own exact reader (eventlog/json_reader.h), never with a parser that could
+// with the service's own exact reader (common/json_reader.h), never with a parser that could
 // itself round a number.
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@
 #include <sstream>
 #include <tuple>
 
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 #include "tests/support/e2e.h"
 #include "tests/support/sse_client.h"
 

@@ -11,7 +11,7 @@
 #include <regex>
 #include <sstream>
 
-#include "eventlog/version.h"
+#include "common/version.h"
 #include "tests/support/e2e.h"
 
 namespace eventsd {

@@ -8,7 +8,7 @@
 #include "eventlog/keys.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "eventlog/tokens.h"
+#include "accounts/tokens.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {

@@ -1,4 +1,4 @@
-// Forwarding between nodes (http/forward.h): requests and responses as bytes and back, and two
+// Forwarding between nodes (cluster/forward.h): requests and responses as bytes and back, and two
 // Forwarders on two NATS connections to a real nats-server, one serving through a router over a
 // real write path, the other forwarding to it.
 #include <gtest/gtest.h>
@@ -16,12 +16,13 @@
 #include <utility>
 #include <vector>
 
-#include "eventlog/nats.h"
-#include "eventlog/tokens.h"
-#include "http/forward.h"
-#include "http/metrics.h"
-#include "http/rate_limit.h"
-#include "http/router.h"
+#include "cluster/nats.h"
+#include "accounts/tokens.h"
+#include "cluster/forward.h"
+#include "http/api/metrics.h"
+#include "http/api/rate_limit.h"
+#include "http/api/router.h"
+#include "http/dialects/routes.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/temp_dir.h"
@@ -331,8 +332,7 @@ struct Node {
   explicit Node(const std::vector<std::string>& urls, std::string name, http::Router router_in,
                 http::ForwarderOptions options = {})
       : p(dir.path()), tokens(p.store), router(std::move(router_in)),
-        app{p.store, tokens, http::ServerOptions{}, {http::Engine{p.store, p.log, p.projector, p.writer}}, nullptr,
-            &metrics},
+        app{.store = p.store, .tokens = tokens, .options = {}, .engines = {&p.engine}, .metrics = &metrics},
         nats(nats::ConnectOptions{urls, name}),
         forwarder(nats, name, router, app, io.get_executor(), options),
         thread([this] { io.run(); }) {}
@@ -467,7 +467,7 @@ TEST_F(ForwardOverNats, TheAnswerComesBackByteForByte) {
 
 TEST_F(ForwardOverNats, ABodyAsLargeAsTheServerTakesTravelsBothWays) {
   std::mt19937 rng(5);
-  std::string body(http::ServerOptions{}.body_limit, '\0');
+  std::string body(http::ApiOptions{}.body_limit, '\0');
   for (auto& c : body) c = static_cast<char>(rng());
   const Response res = edge.forward("owner", post("/v1/test/echo", body));
   ASSERT_EQ(res.result_int(), 200u) << res.body().substr(0, 200);

@@ -1,4 +1,4 @@
-// gzip both ways: the module (http/gzip.h) checked against zlib used directly, and the server's
+// gzip both ways: the module (http/server/gzip.h) checked against zlib used directly, and the server's
 // use of it over real HTTP — compressed answers on every kind of read, streamed exports and
 // event streams decodable as they arrive, compressed ingest bodies, bombs and corrupt bodies.
 #include <gtest/gtest.h>
@@ -18,8 +18,8 @@
 #include <random>
 #include <thread>
 
-#include "http/gzip.h"
-#include "http/stream_slots.h"
+#include "http/server/gzip.h"
+#include "http/api/stream_slots.h"
 #include "tests/support/e2e.h"
 
 namespace eventsd {

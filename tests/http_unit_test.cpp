@@ -3,9 +3,10 @@
 
 #include <boost/json.hpp>
 
-#include "eventlog/json_writer.h"
-#include "http/rate_limit.h"
-#include "http/router.h"
+#include "common/json_writer.h"
+#include "http/api/rate_limit.h"
+#include "http/api/router.h"
+#include "http/dialects/routes.h"
 
 namespace eventsd::http {
 namespace {

@@ -1,7 +1,7 @@
-// eventlog/nats.h against real nats-server processes (tests/support/nats_cluster.h): a cluster of
+// cluster/nats.h against real nats-server processes (tests/support/nats_cluster.h): a cluster of
 // three, shared by the tests of this file (each uses streams and buckets of its own); the last
 // test kills a stream's leader.
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 
 #include <gtest/gtest.h>
 

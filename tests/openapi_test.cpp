@@ -4,7 +4,8 @@
 #include <set>
 #include <sstream>
 
-#include "http/router.h"
+#include "http/api/router.h"
+#include "http/dialects/routes.h"
 
 namespace eventsd::http {
 

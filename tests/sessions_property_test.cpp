@@ -11,7 +11,7 @@
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "projections/read_models.h"
-#include "projections/sessions.h"
+#include "projections/visitor_sessions.h"
 #include "tests/support/append_record.h"
 #include "tests/support/temp_dir.h"
 

@@ -1,6 +1,6 @@
-// Shard ownership (commands/shard_owner.h) against a real nats-server: leases, the node registry,
+// Shard ownership (cluster/shard_ownership.h) against a real nats-server: leases, the node registry,
 // failover, lost leases and step-down.
-#include "commands/shard_owner.h"
+#include "cluster/shard_ownership.h"
 
 #include <gtest/gtest.h>
 
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 #include "tests/support/nats_cluster.h"
 
 namespace eventsd {

@@ -6,9 +6,9 @@
 #include <future>
 #include <thread>
 
-#include "commands/shard_replica.h"
-#include "eventlog/nats.h"
-#include "eventlog/time.h"
+#include "cluster/shard_replica.h"
+#include "cluster/nats.h"
+#include "common/time.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/temp_dir.h"

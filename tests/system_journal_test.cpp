@@ -1,4 +1,4 @@
-// The change journal of lmdb::Txn and the system log's message encoding (eventlog/system_log.h).
+// The change journal of lmdb::Txn and the system log's message encoding (cluster/system_log.h).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -6,7 +6,7 @@
 
 #include "eventlog/lmdb.h"
 #include "eventlog/store.h"
-#include "eventlog/system_log.h"
+#include "cluster/system_log.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {

@@ -1,8 +1,8 @@
-// SystemLog (eventlog/system_log.h) against real nats-server processes (tests/support/nats_cluster.h):
+// SystemLog (cluster/system_log.h) against real nats-server processes (tests/support/nats_cluster.h):
 // two nodes, each with a system store of its own and a connection to a different server, see each
 // other's tokens, users and sessions; a restarted node resumes where it stopped; a write with no
 // server to take it fails in bounded time.
-#include "eventlog/system_log.h"
+#include "cluster/system_log.h"
 
 #include <gtest/gtest.h>
 
@@ -11,9 +11,9 @@
 #include <optional>
 #include <string>
 
-#include "eventlog/time.h"
-#include "eventlog/tokens.h"
-#include "eventlog/users.h"
+#include "common/time.h"
+#include "accounts/tokens.h"
+#include "accounts/users.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"

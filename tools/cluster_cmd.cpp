@@ -3,7 +3,7 @@
 //
 // What it reads, in this order: the number of shards (bucket eventsd_cluster), the leases (bucket
 // eventsd_owners) and the node registry (bucket eventsd_nodes); then every registered node's own
-// status (commands/node_status.h), asked of all nodes at once; then each shard stream's last
+// status (cluster/node_status.h), asked of all nodes at once; then each shard stream's last
 // sequence. The streams are read last so that a lag (last sequence minus what the node applied)
 // is never below what it was when the node answered.
 //
@@ -22,11 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "commands/node_status.h"
-#include "commands/shard_owner.h"
-#include "commands/shard_replica.h"
-#include "eventlog/json_writer.h"
-#include "eventlog/nats.h"
+#include "cluster/node_status.h"
+#include "cluster/shard_ownership.h"
+#include "cluster/shard_replica.h"
+#include "common/json_writer.h"
+#include "cluster/nats.h"
 #include "tools/cli.h"
 
 namespace eventsd::cli {
@@ -35,7 +35,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The bucket where the first node of a cluster stored the number of shards (http/cluster_node.h).
+// The bucket where the first node of a cluster stored the number of shards (cluster/cluster_node.h).
 constexpr const char* kClusterBucket = "eventsd_cluster";
 // How long a node has to answer.
 constexpr auto kAnswerWait = 2s;

@@ -1,7 +1,7 @@
 // What eventctl's log commands (rebuild, verify, dump, audit) work on in a data directory.
 //
 // A single node's directory (DIR/log, DIR/read: eventlog/data_dir.h) is one part. A cluster
-// node's (http/cluster_node.h: DIR/system, DIR/shards/<n>/log, DIR/shards/<n>/read) has one part
+// node's (cluster/cluster_node.h: DIR/system, DIR/shards/<n>/log, DIR/shards/<n>/read) has one part
 // per shard, each laid out as a single node's directory. Either way DIR/eventsd.lock is the whole
 // node's: the running eventsd holds it (eventlog/dir_lock.h), so a tool asks it there, never in
 // a shard's directory. A shard's directory given as --data is taken as that shard of its node.

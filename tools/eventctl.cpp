@@ -1,7 +1,7 @@
 // eventctl: the operator's and auditor's tool (docs/operations.md).
 #include <iostream>
 
-#include "eventlog/version.h"
+#include "common/version.h"
 #include "tools/cli.h"
 
 namespace {

@@ -14,7 +14,7 @@
 #include "projections/fact_json.h"
 #include "projections/read_models.h"
 #include "projections/stored_event.h"
-#include "eventlog/shard.h"
+#include "cluster/placement.h"
 #include "tools/cli.h"
 #include "tools/data_parts.h"
 

@@ -11,10 +11,10 @@
 
 #include "commands/writer.h"
 #include "eventlog/dir_lock.h"
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "eventlog/tokens.h"
+#include "accounts/tokens.h"
 #include "commands/write_model.h"
 #include "eventlog/data_dir.h"
 #include "projections/read_models.h"

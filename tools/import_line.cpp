@@ -2,8 +2,8 @@
 
 #include "commands/contact_input.h"
 #include "commands/rules_input.h"
-#include "eventlog/json_reader.h"
-#include "eventlog/tokens.h"
+#include "common/json_reader.h"
+#include "accounts/tokens.h"
 
 namespace eventsd::cli {
 

@@ -16,7 +16,7 @@
 #include "commands/write_model.h"
 #include "eventlog/data_dir.h"
 #include "eventlog/dir_lock.h"
-#include "eventlog/json_writer.h"
+#include "common/json_writer.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 #include "projections/bulk_fold.h"

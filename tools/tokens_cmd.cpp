@@ -5,11 +5,11 @@
 #include <iostream>
 #include <sstream>
 
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 #include "eventlog/store.h"
-#include "eventlog/system_log.h"
-#include "eventlog/time.h"
-#include "eventlog/tokens.h"
+#include "cluster/system_log.h"
+#include "common/time.h"
+#include "accounts/tokens.h"
 #include "tools/cli.h"
 
 namespace eventsd::cli {

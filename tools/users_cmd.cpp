@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "eventlog/store.h"
-#include "eventlog/time.h"
-#include "eventlog/users.h"
+#include "common/time.h"
+#include "accounts/users.h"
 #include "tools/cli.h"
 
 namespace eventsd::cli {

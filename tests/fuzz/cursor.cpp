@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "http/view.h"
+#include "http/api/view.h"
 #include "projections/event_queries.h"
 #include "tests/fuzz/checks.h"
 

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "eventlog/tokens.h"
+#include "accounts/tokens.h"
 #include "tests/fuzz/checks.h"
 #include "tools/import_line.h"
 

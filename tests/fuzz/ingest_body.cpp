@@ -9,8 +9,8 @@
 #include <cstdint>
 
 #include "commands/event_input.h"
-#include "eventlog/json_reader.h"
-#include "eventlog/time.h"
+#include "common/json_reader.h"
+#include "common/time.h"
 #include "tests/fuzz/checks.h"
 
 namespace {

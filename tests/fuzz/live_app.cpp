@@ -9,15 +9,11 @@
 #include <future>
 #include <optional>
 
-#include "commands/write_model.h"
-#include "commands/writer.h"
+#include "accounts/tokens.h"
+#include "engine/engine.h"
 #include "eventlog/data_dir.h"
-#include "eventlog/log.h"
-#include "eventlog/store.h"
-#include "eventlog/tokens.h"
-#include "http/broadcaster.h"
-#include "http/metrics.h"
-#include "projections/projector.h"
+#include "http/api/metrics.h"
+#include "http/dialects/routes.h"
 
 namespace eventsd::fuzz {
 
@@ -26,49 +22,18 @@ namespace bhttp = boost::beast::http;
 
 struct LiveApp::Parts {
   explicit Parts(const std::filesystem::path& dir)
-      : store(data_dir::log_dir(dir)), log(store), model(store, log), tokens(store),
-        projector(store, log, data_dir::read_dir(dir)) {}
-  ~Parts() {
-    if (writer) writer->stop();
-    projector.stop();
-  }
-  Store store;
-  Log log;
-  WriteModel model;
+      : engine(data_dir::log_dir(dir), data_dir::read_dir(dir)), tokens(engine.store),
+        app{.store = engine.store, .tokens = tokens, .options = {}, .engines = {&engine}, .metrics = &metrics} {}
+  Engine engine;
   TokenStore tokens;
-  Projector projector;
   http::Metrics metrics;
-  std::optional<Writer> writer;
-  std::optional<http::App> app;
+  http::App app;
 };
 
-// The write path and the read side wired as eventsd's main() wires them (http/main.cpp), without
-// the server: the one place to adapt when that wiring changes.
-std::unique_ptr<LiveApp::Parts> LiveApp::open(const std::filesystem::path& dir, LiveApp& owner) {
+// The engine wired as eventsd's main() wires it (engine/engine.h), without the server.
+std::unique_ptr<LiveApp::Parts> LiveApp::open(const std::filesystem::path& dir) {
   auto p = std::make_unique<Parts>(dir);
-  {
-    auto reader = p->store.read();
-    p->log.check_tail(reader.txn());
-  }
-  p->model.catch_up(p->store);
-  p->projector.open();
-  owner.head_ = p->projector.applied();
-  p->projector.set_applied_listener([&owner](std::uint64_t applied) { owner.published(applied); });
-  p->writer.emplace(p->store, p->log, p->model);
-  Projector& projector = p->projector;
-  p->writer->set_delivery([&projector](std::uint64_t head, std::vector<Writer::Completion> completions) {
-    auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
-    projector.when_applied(head, [shared] {
-      for (auto& c : *shared) c.done(std::move(c.outcome));
-    });
-  });
-  p->writer->set_commit_listener([&projector](std::uint64_t head) { projector.notify(head); });
-  p->writer->set_throttle([&projector](std::uint64_t head) { projector.wait_for_room(head); });
-  projector.start();
-  p->writer->start();
-  p->app.emplace(http::App{p->store, p->tokens, http::ServerOptions{},
-                           {http::Engine{p->store, p->log, p->projector, *p->writer, nullptr}}, nullptr,
-                           &p->metrics});
+  p->engine.start();
   return p;
 }
 
@@ -111,7 +76,7 @@ constexpr std::pair<const char*, const char*> kHistory[] = {
 
 LiveApp::LiveApp() : dir_(make_temp_dir()), router_(http::make_router()) {
   try {
-    parts_ = open(dir_, *this);
+    parts_ = open(dir_);
     token_all_ = parts_->tokens.create(kTenant, {"events:read", "events:write", "campaigns:read", "admin"});
     token_read_ = parts_->tokens.create(kTenant, {"events:read"});
     token_other_ = parts_->tokens.create(kOtherTenant, {"events:read", "events:write", "campaigns:read", "admin"});
@@ -141,7 +106,7 @@ void LiveApp::ingest_history() {
   run("POST /v1/events", R"({"id":"e1","event":"view","contact_id":"ct_9","campaign_id":"cmp_9"})", token_other_);
 }
 
-http::App& LiveApp::app() { return *parts_->app; }
+http::App& LiveApp::app() { return parts_->app; }
 
 std::uintmax_t LiveApp::data_bytes() const {
   std::uintmax_t n = 0;
@@ -173,7 +138,7 @@ std::string LiveApp::with_tokens(std::string_view text) const {
 }
 
 bool LiveApp::parse(std::string_view raw, http::RawRequest& out) const {
-  const auto& options = parts_->app->options;
+  const auto& options = parts_->app.options;
   bhttp::request_parser<bhttp::string_body> parser;
   parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
   parser.body_limit(options.body_limit);
@@ -190,21 +155,9 @@ bool LiveApp::parse(std::string_view raw, http::RawRequest& out) const {
   return true;
 }
 
-void LiveApp::published(std::uint64_t head) {
-  std::lock_guard lock(mutex_);
-  head_ = head;
-  if (commits_) commits_->published(head);
-}
-
 Answer LiveApp::handle(const http::RawRequest& request, std::size_t max_pieces) {
-  std::optional<http::CommitBroadcaster> commits;
-  {
-    std::lock_guard lock(mutex_);
-    commits.emplace(head_);
-    commits_ = &*commits;
-  }
-  http::App app = *parts_->app;
-  app.engines.front().commits = &*commits;
+  http::App& app = parts_->app;
+  CommitBroadcaster& commits = parts_->engine.commits;
   Answer answer;
   std::exception_ptr failure;
   asio::co_spawn(
@@ -231,13 +184,10 @@ Answer LiveApp::handle(const http::RawRequest& request, std::size_t max_pieces) 
   }
   // What is left waits for the writer, which will answer, or for commits, which will not come:
   // closing the broadcaster ends those waits as a draining server does.
-  commits->close();
+  commits.close();
   io_.run();
   io_.restart();
-  {
-    std::lock_guard lock(mutex_);
-    commits_ = nullptr;
-  }
+  commits.reopen();
   if (failure) std::rethrow_exception(failure);
   return answer;
 }
@@ -245,7 +195,7 @@ Answer LiveApp::handle(const http::RawRequest& request, std::size_t max_pieces) 
 Outcome LiveApp::submit(Command command) {
   std::promise<Outcome> promise;
   auto future = promise.get_future();
-  parts_->writer->submit(std::move(command), [&promise](Outcome o) { promise.set_value(std::move(o)); });
+  parts_->engine.writer.submit(std::move(command), [&promise](Outcome o) { promise.set_value(std::move(o)); });
   return future.get();
 }
 

@@ -16,8 +16,8 @@
 #include <string_view>
 
 #include "commands/command.h"
-#include "http/api.h"
-#include "http/router.h"
+#include "http/api/api.h"
+#include "http/api/router.h"
 
 namespace eventsd::fuzz {
 
@@ -65,16 +65,12 @@ class LiveApp {
 
  private:
   struct Parts;
-  static std::unique_ptr<Parts> open(const std::filesystem::path& dir, LiveApp& owner);
-  void published(std::uint64_t head);
+  static std::unique_ptr<Parts> open(const std::filesystem::path& dir);
   void ingest_history();
 
   std::filesystem::path dir_;
   http::Router router_;
   boost::asio::io_context io_;
-  std::mutex mutex_;                       // guards head_ and commits_ (the writer's thread)
-  std::uint64_t head_ = 0;                 // the position the read models last reached
-  http::CommitBroadcaster* commits_ = nullptr;  // the broadcaster of the request being handled
   std::unique_ptr<Parts> parts_;
   std::string token_all_, token_read_, token_other_;
 };

@@ -10,7 +10,7 @@
 
 #include "commands/contact_input.h"
 #include "commands/rules_input.h"
-#include "eventlog/json_reader.h"
+#include "common/json_reader.h"
 #include "tests/fuzz/checks.h"
 
 namespace {

@@ -1,48 +1,33 @@
-// The write path without HTTP, wired as eventsd wires it: the log's store, the write model, the
-// writer, and the projector folding the live read-model generation behind it, in one object, with
-// a blocking submit (answered once the read models hold the command, as the server answers) and
-// consistent reads for tests and benchmarks.
+// The write path without HTTP, wired as eventsd wires it (engine/engine.h): the log's store, the
+// write model, the writer, and the projector folding the live read-model generation behind it,
+// with a blocking submit (answered once the read models hold the command, as the server answers)
+// and consistent reads for tests and benchmarks.
 #pragma once
 
 #include <condition_variable>
 #include <future>
-#include <mutex>
 #include <memory>
+#include <mutex>
 
-#include "commands/write_model.h"
-#include "commands/writer.h"
+#include "engine/engine.h"
 #include "eventlog/data_dir.h"
-#include "eventlog/log.h"
-#include "eventlog/store.h"
-#include "projections/projector.h"
 #include "projections/read_models.h"
 
 namespace eventsd::test {
 
 struct InProcess {
+  // `start`: start the writer too (a test that queues commands first, or sets a hook, starts it
+  // itself with writer.start()).
   explicit InProcess(const std::filesystem::path& dir, StoreOptions options = {}, bool start = true)
-      : store(data_dir::log_dir(dir), options), log(store), model(store, log),
-        projector(store, log, data_dir::read_dir(dir)), writer(store, log, model) {
-    model.catch_up(store);
-    projector.open();
-    writer.set_delivery([this](std::uint64_t head, std::vector<Writer::Completion> completions) {
-      auto shared = std::make_shared<std::vector<Writer::Completion>>(std::move(completions));
-      projector.when_applied(head, [shared] {
-        for (auto& c : *shared) c.done(std::move(c.outcome));
-      });
-    });
-    writer.set_commit_listener([this](std::uint64_t head) { projector.notify(head); });
-    writer.set_throttle([this](std::uint64_t head) { projector.wait_for_room(head); });
-    projector.set_applied_listener([this](std::uint64_t) {
+      : engine(data_dir::log_dir(dir), data_dir::read_dir(dir), EngineOptions{.map_size = options.map_size}),
+        store(engine.store), log(engine.log), model(engine.model), projector(engine.projector),
+        writer(engine.writer) {
+    engine.on_applied([this](std::uint64_t) {
       std::lock_guard lock(applied_mutex);
       applied_cv.notify_all();
     });
     projector.start();
     if (start) writer.start();
-  }
-  ~InProcess() {
-    writer.stop();
-    projector.stop();
   }
 
   Outcome submit(Command command) {
@@ -74,13 +59,14 @@ struct InProcess {
   };
   Snapshot read() { return Snapshot(*this); }
 
-  Store store;
-  Log log;
-  WriteModel model;
   std::mutex applied_mutex;
   std::condition_variable applied_cv;
-  Projector projector;
-  Writer writer;
+  Engine engine;
+  Store& store;
+  Log& log;
+  WriteModel& model;
+  Projector& projector;
+  Writer& writer;
 };
 
 inline EventInput event(std::string name, Millis ts, std::optional<std::string> contact = {}) {

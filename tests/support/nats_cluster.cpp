@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "eventlog/nats.h"
+#include "cluster/nats.h"
 #include "tests/support/server_process.h"
 
 namespace eventsd::test {

@@ -1,0 +1,76 @@
+// Inside cluster/nats.*: what the files implementing nats.h share — the connection with its
+// JetStream context (Link), the error translation and cnats' object holders. Not for use
+// outside cluster/nats*.cpp.
+#pragma once
+
+#include <nats/nats.h>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "cluster/nats.h"
+
+namespace eventsd::nats {
+
+// The connection and its JetStream context, shared (by shared_ptr) by everything that may use
+// them: the Connection, and whatever may outlive it (StreamReaders, Services and their Reply
+// functions, Publishers). The link closes when the last of them lets go.
+struct Link {
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  std::chrono::milliseconds timeout{};
+
+  std::mutex kv_mu;
+  std::map<std::string, kvStore*> buckets;  // opened key-value buckets, by name
+
+  Link() = default;
+  Link(const Link&) = delete;
+  Link& operator=(const Link&) = delete;
+  ~Link();
+
+  jsOptions api_options() const;
+  kvStore* bucket(const std::string& name);
+};
+
+struct Connection::Impl {
+  std::shared_ptr<Link> link;
+};
+
+namespace detail {
+
+template <class T, void (*Destroy)(T*)>
+struct Deleter {
+  void operator()(T* p) const { Destroy(p); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, Deleter<natsMsg, natsMsg_Destroy>>;
+
+// The text of the last cnats error on this thread (cnats keeps it per thread), or the status'
+// name.
+std::string error_text(natsStatus s);
+// Whether a status or a JetStream error code means "no answer now" (Unavailable) rather than
+// a refusal.
+bool unavailable(natsStatus s, jsErrCode code = static_cast<jsErrCode>(0));
+// Throws Unavailable or Error for `s`, its text prefixed with `what`.
+[[noreturn]] void fail(natsStatus s, const std::string& what, jsErrCode code = static_cast<jsErrCode>(0));
+void check(natsStatus s, const std::string& what);
+// A duration as cnats' milliseconds (at least 1: 0 means "the default" to cnats).
+std::int64_t millis(std::chrono::milliseconds d);
+// The last sequence named in JetStream's "wrong last sequence: N" answer, 0 when absent.
+std::uint64_t parse_last_seq(const std::string& text);
+// A message for `subject` with `headers`; with expect_last_seq, the stream-level fence header
+// (set by hand, not through jsPubOptions.ExpectLastSeq: cnats leaves 0 out as "unset", and 0 is
+// the fence of an empty stream).
+// And with expect_last_msg_id, that fence too.
+MsgPtr make_message(const std::string& subject, const Headers& headers, std::string_view data,
+                    std::optional<std::uint64_t> expect_last_seq, const std::string& expect_last_msg_id = "");
+// Whether a JetStream error code is a fence's refusal (last sequence or last message id).
+bool fenced(jsErrCode code);
+
+}  // namespace detail
+}  // namespace eventsd::nats

@@ -1,0 +1,157 @@
+#include "common/time.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace eventsd {
+
+namespace chr = std::chrono;
+
+Millis now_millis() {
+  return chr::duration_cast<chr::milliseconds>(chr::system_clock::now().time_since_epoch()).count();
+}
+
+namespace {
+
+// Reads exactly `n` digits at `pos`, advancing it.
+bool digits(std::string_view s, std::size_t& pos, int n, int& out) {
+  if (pos + n > s.size()) return false;
+  out = 0;
+  for (int i = 0; i < n; ++i) {
+    char c = s[pos + i];
+    if (c < '0' || c > '9') return false;
+    out = out * 10 + (c - '0');
+  }
+  pos += n;
+  return true;
+}
+
+bool take(std::string_view s, std::size_t& pos, char c) {
+  if (pos < s.size() && s[pos] == c) {
+    ++pos;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::optional<Millis> parse_iso8601(std::string_view s) {
+  std::size_t pos = 0;
+  int year, month, day;
+  if (!digits(s, pos, 4, year) || !take(s, pos, '-') || !digits(s, pos, 2, month) ||
+      !take(s, pos, '-') || !digits(s, pos, 2, day)) {
+    return std::nullopt;
+  }
+  if (year < 1970) return std::nullopt;
+  chr::year_month_day ymd{chr::year(year), chr::month(static_cast<unsigned>(month)),
+                          chr::day(static_cast<unsigned>(day))};
+  if (!ymd.ok()) return std::nullopt;
+  Millis t = chr::duration_cast<chr::milliseconds>(chr::sys_days(ymd).time_since_epoch()).count();
+  if (pos == s.size()) return t;
+
+  if (!(take(s, pos, 'T') || take(s, pos, 't') || take(s, pos, ' '))) return std::nullopt;
+  int hour, minute, second = 0, millis = 0;
+  if (!digits(s, pos, 2, hour) || !take(s, pos, ':') || !digits(s, pos, 2, minute)) {
+    return std::nullopt;
+  }
+  if (take(s, pos, ':')) {
+    if (!digits(s, pos, 2, second)) return std::nullopt;
+    if (take(s, pos, '.') || take(s, pos, ',')) {
+      int n = 0;
+      while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+        if (n < 3) millis = millis * 10 + (s[pos] - '0');
+        ++n;
+        ++pos;
+      }
+      if (n == 0 || n > 9) return std::nullopt;
+      for (int i = n; i < 3; ++i) millis *= 10;
+    }
+  }
+  if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  t += ((hour * 60 + minute) * 60 + second) * 1000LL + millis;
+
+  if (pos == s.size() || take(s, pos, 'Z') || take(s, pos, 'z')) {
+    return pos == s.size() ? std::optional<Millis>(t) : std::nullopt;
+  }
+  int sign = 0;
+  if (take(s, pos, '+')) sign = 1;
+  else if (take(s, pos, '-')) sign = -1;
+  else return std::nullopt;
+  int off_h, off_m;
+  if (!digits(s, pos, 2, off_h)) return std::nullopt;
+  take(s, pos, ':');
+  if (!digits(s, pos, 2, off_m) || pos != s.size() || off_h > 23 || off_m > 59) return std::nullopt;
+  t -= sign * (off_h * 60 + off_m) * 60'000LL;
+  // The offset may carry the instant out of the years 1970-9999 (what the formats write back).
+  if (t < 0 || t > kMaxMillis) return std::nullopt;
+  return t;
+}
+
+namespace {
+struct Parts {
+  long long year;
+  unsigned month, day;
+  long long hour, minute, second, millis;
+};
+// Any instant, including the far ones a damaged record may hold: floor division and the civil
+// calendar (H. Hinnant's days_from_civil inverse) in 64-bit arithmetic, which cannot overflow
+// for days within +-1.1e11.
+Parts split(Millis t) {
+  long long days = t / kMillisPerDay;
+  long long rest = t % kMillisPerDay;
+  if (rest < 0) {
+    rest += kMillisPerDay;
+    --days;
+  }
+  const long long z = days + 719'468;
+  const long long era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const long long doe = z - era * 146'097;
+  const long long yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  const auto day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+  const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+  const long long year = yoe + era * 400 + (month <= 2);
+  return {year, month, day, rest / 3'600'000, rest / 60'000 % 60, rest / 1000 % 60, rest % 1000};
+}
+}  // namespace
+
+std::string format_iso8601_ms(Millis t) {
+  auto p = split(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", p.year, p.month,
+                p.day, p.hour, p.minute, p.second, p.millis);
+  return buf;
+}
+
+std::string format_iso8601_s(Millis t) {
+  auto p = split(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", p.year, p.month, p.day,
+                p.hour, p.minute, p.second);
+  return buf;
+}
+
+std::string format_date(Millis t) {
+  auto p = split(t);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", p.year, p.month, p.day);
+  return buf;
+}
+
+std::string format_http_date(Millis t) {
+  const std::time_t secs = static_cast<std::time_t>(t / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char out[32];
+  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return out;
+}
+
+}  // namespace eventsd

@@ -1,0 +1,323 @@
+#include "http/api/auth.h"
+
+#include "http/api/rate_limit.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+
+namespace eventsd::http {
+
+namespace json = boost::json;
+
+std::optional<unsigned> KeyedLimiter::take(const std::string& key, double rate, Clock::time_point now,
+                                           double burst) {
+  if (burst <= 0) burst = std::max(1.0, rate);
+  std::lock_guard lock(mutex_);
+  if (buckets_.size() >= kMaxKeys && !buckets_.contains(key)) {
+    // Forget the buckets that have refilled: they hold no state worth keeping.
+    std::erase_if(buckets_, [&](const auto& entry) {
+      const Bucket& b = entry.second;
+      return b.tokens + std::chrono::duration<double>(now - b.last).count() * b.rate >= b.burst;
+    });
+    if (buckets_.size() >= kMaxKeys) return 1;  // every bucket is busy: an attack; shed load
+  }
+  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, rate, burst, now});
+  Bucket& b = it->second;
+  if (!fresh) {
+    const double elapsed = std::chrono::duration<double>(now - b.last).count();
+    b.rate = rate;
+    b.burst = burst;
+    b.tokens = std::min(burst, b.tokens + elapsed * rate);
+    b.last = now;
+  }
+  if (b.tokens >= 1.0) {
+    b.tokens -= 1.0;
+    return std::nullopt;
+  }
+  return static_cast<unsigned>(std::max(1.0, std::ceil((1.0 - b.tokens) / rate)));
+}
+
+namespace {
+
+// "Bearer <token>": the scheme in any case, then spaces or tabs (RFC 9110 §11.1).
+std::optional<std::string_view> bearer_token(const RawRequest& raw) {
+  auto it = raw.find(bhttp::field::authorization);
+  if (it == raw.end()) return std::nullopt;
+  std::string_view v = it->value();
+  constexpr std::string_view scheme = "bearer";
+  if (v.size() <= scheme.size() || !boost::beast::iequals(v.substr(0, scheme.size()), scheme) ||
+      (v[scheme.size()] != ' ' && v[scheme.size()] != '\t')) {
+    return std::nullopt;
+  }
+  v.remove_prefix(scheme.size());
+  auto blank = [](char c) { return c == ' ' || c == '\t'; };
+  while (!v.empty() && blank(v.front())) v.remove_prefix(1);
+  while (!v.empty() && blank(v.back())) v.remove_suffix(1);
+  if (v.empty()) return std::nullopt;
+  return v;
+}
+
+ApiError unauthorized(Dialect dialect, std::string message) {
+  return ApiError(401, dialect == Dialect::campaign ? "invalid_key" : "unauthorized", std::move(message));
+}
+
+ApiError limited(unsigned wait) {
+  ApiError e(429, "rate_limited", "rate limit exceeded; retry later");
+  e.retry_after = wait;
+  return e;
+}
+
+// Rate limits are taken where a request arrives: a write forwarded to its shard's owner (cluster
+// mode) was counted by the node that forwarded it.
+bool counted_elsewhere(const Request& req) { return req.forwarded_by.has_value(); }
+
+void take_token_rate(App& app, const Request& req, const std::string& id) {
+  if (!app.limiter || counted_elsewhere(req)) return;
+  if (auto wait = app.limiter->take(id)) throw limited(*wait);
+}
+
+bool is_safe_method(bhttp::verb v) {
+  return v == bhttp::verb::get || v == bhttp::verb::head || v == bhttp::verb::options;
+}
+
+// The client's address for per-address limits: the last X-Forwarded-For entry, which the proxy
+// in front of eventsd appends (eventsd has no TLS, so browsers reach it through one); nullopt
+// without the header.
+std::optional<std::string> client_address(const RawRequest& raw) {
+  std::optional<std::string> last;
+  for (auto [it, end] = raw.equal_range("X-Forwarded-For"); it != end; ++it) {
+    std::string_view v = it->value();
+    const auto comma = v.rfind(',');
+    if (comma != std::string_view::npos) v.remove_prefix(comma + 1);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    if (!v.empty() && v.size() <= 64) last = std::string(v);
+  }
+  return last;
+}
+
+// The origin part of an absolute URL (scheme://authority), normalized.
+std::optional<std::string> origin_of_url(std::string_view url) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  const auto end = url.find_first_of("/?#", scheme_end + 3);
+  return normalize_origin(url.substr(0, end == std::string_view::npos ? url.size() : end));
+}
+
+constexpr Millis kBrowserPast = 7 * kMillisPerDay;  // a queued event may wait this long
+constexpr Millis kBrowserFuture = 10 * 60 * 1000;   // clock skew
+
+// One event object from a browser: only the fields a page may set (docs/api.md).
+void check_browser_event(const json::object& e, const std::string& path, std::string_view origin,
+                         Millis received_at) {
+  for (const char* refused : {"created_at", "campaign_id", "step_id", "email"}) {
+    if (e.contains(refused)) {
+      throw bad_param(path + refused, std::string("a publishable key may not set ") + refused);
+    }
+  }
+  if (auto* ts = e.if_contains("timestamp"); ts && ts->is_string()) {
+    if (auto t = parse_iso8601(ts->get_string()); t && (*t < received_at - kBrowserPast || *t > received_at + kBrowserFuture)) {
+      throw bad_param(path + "timestamp",
+                      "a publishable key may set a timestamp from 7 days before to 10 minutes after now");
+    }
+  }
+  if (auto* url = e.if_contains("url"); url && url->is_string() && !url->get_string().empty()) {
+    if (origin_of_url(url->get_string()) != origin) {
+      throw bad_param(path + "url", "a publishable key may only send urls of the page's own origin");
+    }
+  }
+}
+
+void check_browser_body(const Route& route, const Request& req, std::string_view origin) {
+  if (route.name != "POST /v1/events") return;
+  boost::system::error_code ec;
+  const json::value body = json::parse(req.raw.body(), ec);
+  if (ec || !body.is_object()) return;  // the handler answers malformed bodies
+  const auto& obj = body.get_object();
+  if (auto* batch = obj.if_contains("batch"); batch && batch->is_array()) {
+    std::size_t i = 0;
+    for (const auto& e : batch->get_array()) {
+      if (e.is_object()) check_browser_event(e.get_object(), "batch[" + std::to_string(i) + "].", origin, req.received_at);
+      ++i;
+    }
+    return;
+  }
+  check_browser_event(obj, "", origin, req.received_at);
+}
+
+void as_publishable(App& app, const Route& route, Request& req, const TokenInfo& key, Access& access) {
+  access.key = key;
+  if (!accepts_publishable(route)) {
+    throw ApiError(403, "insufficient_permissions",
+                   "a publishable key may only send events (POST /v1/events) and identify contacts "
+                   "(POST /v1/identify)");
+  }
+  const auto origin = request_origin(req.raw);
+  if (!origin || !key.allows_origin(*origin)) {
+    throw ApiError(403, "origin_not_allowed",
+                   origin ? "this publishable key is not allowed from origin " + *origin
+                          : "a publishable key is accepted only from a web page on one of its origins "
+                            "(the Origin header)");
+  }
+  if (Auth* auth = app.auth; auth && !counted_elsewhere(req)) {
+    const auto& o = auth->options;
+    if (auto wait = auth->key_limiter.take(key.id, key.rate > 0 ? key.rate : o.publishable_rate)) {
+      throw limited(*wait);
+    }
+    if (auto address = client_address(req.raw)) {
+      const double rate = key.address_rate > 0 ? key.address_rate : o.publishable_address_rate;
+      if (auto wait = auth->address_limiter.take(key.id + " " + *address, rate)) throw limited(*wait);
+    }
+  }
+  check_browser_body(route, req, *origin);
+  req.principal = {key.id, key.tenant};
+}
+
+}  // namespace
+
+bool accepts_publishable(const Route& route) {
+  return route.name == "POST /v1/events" || route.name == "POST /v1/identify";
+}
+
+bool accepts_session(const Route& route) {
+  return route.dialect == Dialect::native || route.dialect == Dialect::workspace;
+}
+
+std::optional<std::string> request_origin(const RawRequest& raw) {
+  auto it = raw.find(bhttp::field::origin);
+  if (it == raw.end()) return std::nullopt;
+  return normalize_origin(it->value());
+}
+
+bool is_console_origin(const RawRequest& raw, std::string_view origin) {
+  auto host = raw.find(bhttp::field::host);
+  if (host == raw.end() || host->value().empty()) return false;
+  const std::string h(host->value());
+  return normalize_origin("http://" + h) == origin || normalize_origin("https://" + h) == origin;
+}
+
+std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name) {
+  for (auto [it, end] = raw.equal_range(bhttp::field::cookie); it != end; ++it) {
+    std::string_view v = it->value();
+    while (!v.empty()) {
+      auto end = v.find(';');
+      std::string_view pair = v.substr(0, end);
+      v = end == std::string_view::npos ? std::string_view() : v.substr(end + 1);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const auto eq = pair.find('=');
+      if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SessionContext> current_session(App& app, const RawRequest& raw) {
+  if (!app.auth) return std::nullopt;
+  auto secret = cookie(raw, kSessionCookie);
+  if (!secret || secret->empty() || secret->size() > 128) return std::nullopt;
+  auto snapshot = app.store.read();
+  auto session = app.auth->users.find_session(snapshot.txn(), *secret, now_millis());
+  if (!session) return std::nullopt;
+  auto user = app.auth->users.find_user(snapshot.txn(), session->email);
+  if (!user || user->id != session->user_id) return std::nullopt;
+  return SessionContext{std::string(*secret), std::move(*session), std::move(*user)};
+}
+
+bool role_grants(std::string_view role, std::string_view scope) {
+  if (role == "admin") return true;
+  return role == "member" && scope != "admin";
+}
+
+void check_csrf(const RawRequest& raw, const SessionInfo& session) {
+  if (is_safe_method(raw.method())) return;
+  // The Origin header (every browser sends it on these methods), else the Referer's origin.
+  std::optional<std::string> origin = request_origin(raw);
+  if (!origin) {
+    if (auto ref = raw.find(bhttp::field::referer); ref != raw.end()) origin = origin_of_url(ref->value());
+  }
+  if (!origin || !is_console_origin(raw, *origin)) {
+    throw ApiError(403, "csrf_failed", "a cookie-authenticated change must come from the console's own origin");
+  }
+  auto token = raw.find(kCsrfHeader);
+  if (token == raw.end() || token->value().size() != session.csrf.size() ||
+      CRYPTO_memcmp(token->value().data(), session.csrf.data(), session.csrf.size()) != 0) {
+    throw ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header");
+  }
+}
+
+void authenticate(App& app, const Route& route, Request& request, Access& access) {
+  const RawRequest& raw = request.raw;
+  if (auto token = bearer_token(raw)) {
+    std::optional<TokenInfo> info;
+    {
+      auto snapshot = app.store.read();
+      info = app.tokens.find(snapshot.txn(), *token);
+    }
+    if (!info) throw unauthorized(route.dialect, "unknown or revoked token");
+    if (info->publishable) return as_publishable(app, route, request, *info, access);
+    if (!info->has_scope(route.scope)) {
+      throw ApiError(403, "insufficient_permissions", "this token lacks the " + route.scope + " scope");
+    }
+    request.principal = {info->id, info->tenant};
+    take_token_rate(app, request, info->id);
+    return;
+  }
+  if (accepts_publishable(route)) {
+    // Taken out of the query: the handlers accept only their own parameters.
+    if (auto key = request.query.take("key")) {
+      std::optional<TokenInfo> info;
+      {
+        auto snapshot = app.store.read();
+        info = app.tokens.find(snapshot.txn(), *key);
+      }
+      if (!info) throw unauthorized(route.dialect, "unknown or revoked key");
+      if (!info->publishable) {
+        throw unauthorized(route.dialect, "only a publishable key may be given as ?key=; send tokens in "
+                                          "the Authorization header");
+      }
+      return as_publishable(app, route, request, *info, access);
+    }
+  }
+  if (accepts_session(route) && cookie(raw, kSessionCookie)) {
+    auto ctx = current_session(app, raw);
+    if (!ctx) throw unauthorized(route.dialect, "the session expired or was ended; log in again");
+    if (!role_grants(ctx->user.role, route.scope)) {
+      throw ApiError(403, "insufficient_permissions", "your role lacks the " + route.scope + " scope");
+    }
+    check_csrf(raw, ctx->session);
+    std::string tenant = ctx->session.tenant;
+    // Seed 004's routes name the workspace: any of the user's tenants.
+    if (route.dialect == Dialect::workspace && !request.captures.empty() &&
+        ctx->user.has_tenant(request.captures[0])) {
+      tenant = request.captures[0];
+    }
+    if (!ctx->user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to this tenant");
+    request.principal = {ctx->user.id, tenant};
+    take_token_rate(app, request, ctx->user.id);
+    return;
+  }
+  throw unauthorized(route.dialect, "missing bearer token");
+}
+
+void write_beside_log(App& app, const std::function<void(lmdb::Txn&)>& f) {
+  try {
+    if (app.accounts) {
+      app.accounts->write(f);
+    } else {
+      app.store.write(f);
+    }
+  } catch (const lmdb::Error& e) {
+    if (!e.map_full() && e.code() != ENOSPC && e.code() != EDQUOT && e.code() != EFBIG && !app.store.out_of_space()) throw;
+    throw ApiError(507, "storage_full", "the data volume is full; nothing was recorded");
+  }
+}
+
+}  // namespace eventsd::http

@@ -1,0 +1,126 @@
+// Who may call a route, and how (docs/api.md "Authentication"):
+//  * a bearer token (Authorization: Bearer ...) on every route that needs a scope;
+//  * a publishable key (Authorization: Bearer edp_..., or ?key=edp_... so that a page can send
+//    CORS-simple requests and beacons) on the browser ingest routes only, from one of its origins,
+//    with only the fields a browser may set, rate-limited per key and per client address;
+//  * a console session (the eventsd_session cookie) on the native and workspace routes, with the
+//    active tenant as the request's tenant and CSRF protection (Origin check plus the session's
+//    X-CSRF-Token) on every state-changing request.
+// authenticate() decides; the router calls it where a route needs a scope. Failures are thrown as
+// ApiError and rendered in the route's dialect like any other.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/time.h"
+#include "accounts/tokens.h"
+#include "accounts/users.h"
+#include "http/api/api.h"
+#include "http/api/router.h"
+
+namespace eventsd::http {
+
+inline constexpr std::string_view kSessionCookie = "eventsd_session";
+inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
+
+struct AuthOptions {
+  Millis session_lifetime = 12 * 3600 * 1000;  // absolute: a session ends this long after login
+  double publishable_rate = 50;                // requests/s per publishable key (key's own wins)
+  double publishable_address_rate = 10;        // requests/s per client address and key
+  double login_burst = 10;                     // logins per e-mail in a burst,
+  double login_rate = 0.2;                     // then one every 5 s
+  std::size_t max_logins_in_flight = 4;        // Argon2id checks at once (64 MiB each)
+};
+
+// Token buckets keyed by a string, each taken at its own rate and burst (by default one second's
+// worth, at least one request). Memory is bounded: past kMaxKeys buckets, idle (full) ones are
+// forgotten. Thread-safe.
+class KeyedLimiter {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kMaxKeys = 100'000;
+  // nullopt: allowed; otherwise whole seconds to wait (at least 1).
+  std::optional<unsigned> take(const std::string& key, double rate, Clock::time_point now = Clock::now(),
+                               double burst = 0);
+
+ private:
+  struct Bucket {
+    double tokens;
+    double rate;
+    double burst;
+    Clock::time_point last;
+  };
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+// The server's authentication state. Owned by main(); outlives the server.
+class Auth {
+ public:
+  Auth(UserStore& users, AuthOptions options)
+      : users(users), options(std::move(options)), dummy_hash(hash_password("not a password")) {}
+  UserStore& users;
+  const AuthOptions options;
+  KeyedLimiter key_limiter;
+  KeyedLimiter address_limiter;
+  KeyedLimiter login_limiter;  // per e-mail: slows password guessing
+  std::atomic<std::size_t> logins_in_flight{0};
+  // Checked when the e-mail is unknown, so that a failed login takes as long either way.
+  const std::string dummy_hash;
+};
+
+// What authentication learnt about a request, for the CORS headers of its answer (cors.h).
+struct Access {
+  const Route* route = nullptr;  // null: no route matched
+  std::optional<TokenInfo> key;  // the publishable key that authenticated it
+};
+
+// Checks the request's credentials against what `route` needs and sets request.principal.
+// Throws ApiError (401, 403, 400 for a field a browser may not set, 429).
+void authenticate(App& app, const Route& route, Request& request, Access& access);
+
+// The routes a publishable key may call: POST /v1/events and POST /v1/identify.
+bool accepts_publishable(const Route& route);
+// The routes a console session may call: the native and workspace dialects.
+bool accepts_session(const Route& route);
+
+// The request's Origin header, normalized; nullopt when absent or not an origin.
+std::optional<std::string> request_origin(const RawRequest& raw);
+// Whether `origin` is the console's own: the origin the request was sent to (its Host header,
+// over http or https).
+bool is_console_origin(const RawRequest& raw, std::string_view origin);
+
+// The value of cookie `name` in the request's Cookie headers.
+std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name);
+
+// The live session the request's cookie names, with its user (nullopt: none, expired, revoked,
+// or the user is gone).
+struct SessionContext {
+  std::string secret;
+  SessionInfo session;
+  UserInfo user;
+};
+std::optional<SessionContext> current_session(App& app, const RawRequest& raw);
+// The scopes a console role grants: admin every scope, member all but admin.
+bool role_grants(std::string_view role, std::string_view scope);
+// Throws 403 csrf_failed unless a state-changing request comes from the console's origin with
+// the session's CSRF token. Safe methods (GET, HEAD, OPTIONS) pass.
+void check_csrf(const RawRequest& raw, const SessionInfo& session);
+
+// Runs f(txn) in a write transaction beside the log (sessions, tokens) from a request handler.
+// On one node: in the log's environment, which LMDB serialises with the writer's; a full volume
+// is 507 storage_full, as for events. In cluster mode (App::accounts set): through it, so that
+// every node gets the change; it returns once this node applied it (503 when it was not taken in
+// time).
+void write_beside_log(App& app, const std::function<void(lmdb::Txn&)>& f);
+
+}  // namespace eventsd::http

@@ -1,0 +1,92 @@
+// Routing: from a parsed HTTP request to a handler, with authentication and scope checks on the
+// way, and every failure rendered as the JSON error of the route's dialect. The router never
+// touches a socket; the server hands it a request and writes what it returns.
+//
+// What the router does for every route, so handlers need not (RFC 9110):
+// - the most specific pattern wins, whatever the method: a fixed segment beats a {placeholder}
+//   at the first place they differ (PUT /v1/contacts/merge is a 405, not a contact "merge");
+//   a method the winning pattern lacks is a 405 whose Allow lists the pattern's methods;
+// - HEAD is served by the GET route, with GET's headers and no body;
+// - a trailing slash names the same route ("/events/" is "/events");
+// - every answer carries Date; answers of token-protected routes carry Cache-Control
+//   ("private, no-cache" on GET successes, "no-store" otherwise) unless the handler set one;
+// - a GET success of a token-protected route that is not streamed carries an ETag made of the
+//   read models' position, the tenant, the target and (when the answer depends on the clock at a
+//   day's granularity) the day; If-None-Match with a matching tag is answered 304 before the
+//   handler runs. An answer that depends on the clock more finely gets no ETag.
+// - mounts: an operator may serve a dialect under a path prefix as well (eventsd --mount), so a
+//   client keeps its URL with only the host changed; errors under a mount are in its dialect.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/api/api.h"
+
+namespace eventsd::http {
+
+struct Route {
+  bhttp::verb method;
+  std::string pattern;  // "/v1/events/{id}": a {placeholder} matches one segment
+  Dialect dialect;
+  std::string scope;    // the scope a token needs; empty: no token needed
+  Handler handler;
+  std::vector<std::string> segments;  // the pattern split at '/'
+  std::string name;                   // "GET /v1/events/{id}"
+  // The handler submits commands to the tenant's writer. In cluster mode such a request is
+  // served by the node that owns the tenant's shard (App::routing).
+  bool writes_log = false;
+};
+
+struct Access;  // http/api/auth.h
+// A dialect served under a path prefix: "/functions/v1/api-gateway" for the campaign dialect
+// serves /functions/v1/api-gateway/v1/campaigns/{id}/events.
+struct Mount {
+  Dialect dialect;
+  std::string prefix;                 // "/a/b", no trailing slash
+  std::vector<std::string> segments;  // {"a", "b"}
+};
+
+// Parses "DIALECT=/prefix"; throws std::invalid_argument saying what is wrong.
+Mount parse_mount(std::string_view spec);
+
+class Router {
+ public:
+  void add(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+           Handler handler);
+  // A route whose handler submits commands to the writer (Route::writes_log).
+  void add_log_write(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                     Handler handler);
+  // Serves every route of `mount.dialect` under `mount.prefix` too. Throws std::invalid_argument
+  // when the prefix is already mounted.
+  void mount(Mount mount);
+  // The answer to `raw`. `forwarded_by`: the node that forwarded it (cluster mode,
+  // cluster/forward.h); a client's request has none, whatever its headers say.
+  boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw,
+                                       std::optional<std::string> forwarded_by = std::nullopt) const;
+  const std::vector<Route>& routes() const { return routes_; }
+  const std::vector<Mount>& mounts() const { return mounts_; }
+  // The dialect whose error shape a request to `target` gets (before or without a matching
+  // route), mounts included.
+  Dialect dialect_of(std::string_view target) const;
+
+ private:
+  boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, std::optional<std::string> forwarded_by,
+                                         Access& access) const;
+  struct Match;
+  // The route a method and path go to, or why none does.
+  Match find(bhttp::verb method, const std::vector<std::string>& path) const;
+
+  std::vector<Route> routes_;
+  std::vector<Mount> mounts_;
+};
+
+// The dialect whose error shape a request to `target` gets, without mounts.
+Dialect dialect_of_target(std::string_view target);
+
+}  // namespace eventsd::http

@@ -1,0 +1,185 @@
+// Console sessions (docs/api.md "Sessions"): POST /api/auth/login, POST /api/auth/logout,
+// GET /api/auth/session, POST /api/auth/tenant (switch the active tenant).
+#include <boost/beast/http/field.hpp>
+
+#include "common/json_writer.h"
+#include "http/api/auth.h"
+#include "http/api/router.h"
+#include "http/dialects/routes.h"
+
+namespace eventsd::http {
+
+namespace asio = boost::asio;
+
+namespace {
+
+Auth& need_auth(App& app) {
+  if (!app.auth) throw ApiError(404, "not_found", "this server has no console users");
+  return *app.auth;
+}
+
+// The cookie. Secure is always set: browsers keep Secure cookies from http://localhost and
+// http://127.0.0.1 (potentially trustworthy origins), so local development works over plain
+// http, and anywhere else the console must be served over HTTPS.
+std::string session_cookie(std::string_view secret, Millis max_age_ms) {
+  std::string out(kSessionCookie);
+  out.append("=").append(secret).append("; Path=/; Max-Age=").append(std::to_string(max_age_ms / 1000));
+  out.append("; HttpOnly; Secure; SameSite=Lax");
+  return out;
+}
+
+Response session_response(const SessionInfo& s, const UserInfo& user) {
+  std::string body;
+  JsonWriter w(body);
+  w.begin_object().key("status").string("success");
+  w.key("user").begin_object().key("id").string(user.id).key("email").string(user.email);
+  w.key("role").string(user.role).key("tenants").begin_array();
+  for (const auto& t : user.tenants) w.string(t);
+  w.end_array().end_object();
+  w.key("tenant").string(s.tenant);
+  w.key("csrf_token").string(s.csrf);
+  w.key("expires_at").string(format_iso8601_ms(s.expires_at));
+  w.end_object();
+  Response res = json_response(200, std::move(body));
+  res.set(bhttp::field::cache_control, "no-store");
+  return res;
+}
+
+// A string field of a JSON object body: required or optional, 1..max bytes.
+std::optional<std::string> string_field(const JsonValue& obj, std::string_view name, bool required,
+                                        std::size_t max) {
+  auto* v = obj.find(name);
+  if (!v || v->is_null()) {
+    if (required) throw bad_param(std::string(name), std::string(name) + " is required");
+    return std::nullopt;
+  }
+  if (!v->is_string() || v->get_string().empty() || v->get_string().size() > max) {
+    throw bad_param(std::string(name), std::string(name) + " must be a string of 1-" + std::to_string(max) + " bytes");
+  }
+  return std::string(v->get_string());
+}
+
+const JsonValue& object_body(const Request& req, std::initializer_list<std::string_view> allowed,
+                             JsonValue& holder) {
+  holder = json_body(req);
+  if (!holder.is_object()) throw bad_param("body", "the body must be a JSON object");
+  for (const auto& [k, v] : holder.members()) {
+    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
+      throw bad_param(std::string(k), "unknown field '" + std::string(k) + "'");
+    }
+  }
+  return holder;
+}
+
+struct InFlight {
+  std::atomic<std::size_t>& n;
+  ~InFlight() { --n; }
+};
+
+asio::awaitable<Reply> login(App& app, Request& req) {
+  Auth& auth = need_auth(app);
+  req.query.only({});
+  // Login CSRF: a form on another site must not log the browser into an account of its choosing.
+  if (req.raw.find(bhttp::field::origin) != req.raw.end()) {
+    auto origin = request_origin(req.raw);
+    if (!origin || !is_console_origin(req.raw, *origin)) {
+      throw ApiError(403, "csrf_failed", "log in from the console's own origin");
+    }
+  }
+  JsonValue holder;
+  const auto& body = object_body(req, {"email", "password", "tenant"}, holder);
+  const std::string email = *string_field(body, "email", true, 254);
+  const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
+  const auto tenant = string_field(body, "tenant", false, 64);
+
+  if (auto wait = auth.login_limiter.take(lower_ascii(email), auth.options.login_rate, KeyedLimiter::Clock::now(),
+                                          auth.options.login_burst)) {
+    ApiError limited(429, "rate_limited", "too many logins for this e-mail; retry later");
+    limited.retry_after = *wait;
+    throw limited;
+  }
+  if (++auth.logins_in_flight > auth.options.max_logins_in_flight) {
+    --auth.logins_in_flight;
+    ApiError busy(503, "unavailable", "too many logins at once; retry shortly");
+    busy.retry_after = 1;
+    throw busy;
+  }
+  std::optional<UserInfo> user;
+  {
+    InFlight guard{auth.logins_in_flight};
+    {
+      auto snapshot = app.store.read();
+      user = auth.users.find_user(snapshot.txn(), email);
+    }
+    const bool ok = verify_password(user ? user->password_hash : auth.dummy_hash, password);
+    if (!ok) user.reset();
+  }
+  if (!user) throw ApiError(401, "invalid_credentials", "wrong e-mail or password");
+  const std::string active = tenant.value_or(user->tenants.front());
+  if (!user->has_tenant(active)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + active);
+
+  const Millis now = now_millis();
+  SessionInfo session;
+  std::string secret;
+  write_beside_log(app, [&](lmdb::Txn& txn) {
+    auth.users.purge_expired(txn, now);
+    secret = auth.users.create_session(txn, *user, active, now, auth.options.session_lifetime, &session);
+  });
+  Response res = session_response(session, *user);
+  res.set(bhttp::field::set_cookie, session_cookie(secret, auth.options.session_lifetime));
+  co_return res;
+}
+
+asio::awaitable<Reply> logout(App& app, Request& req) {
+  Auth& auth = need_auth(app);
+  req.query.only({});
+  if (auto ctx = current_session(app, req.raw)) {
+    check_csrf(req.raw, ctx->session);
+    write_beside_log(app, [&](lmdb::Txn& txn) { auth.users.delete_session(txn, ctx->secret); });
+  }
+  Response res = json_response(200, R"({"status":"success"})");
+  res.set(bhttp::field::set_cookie, session_cookie("", 0));
+  co_return res;
+}
+
+SessionContext need_session(App& app, const Request& req) {
+  need_auth(app);
+  auto ctx = current_session(app, req.raw);
+  if (!ctx) throw ApiError(401, "unauthorized", "not logged in, or the session expired or was ended");
+  return std::move(*ctx);
+}
+
+asio::awaitable<Reply> get_session(App& app, Request& req) {
+  req.query.only({});
+  const auto ctx = need_session(app, req);
+  co_return session_response(ctx.session, ctx.user);
+}
+
+asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
+  req.query.only({});
+  auto ctx = need_session(app, req);
+  check_csrf(req.raw, ctx.session);
+  JsonValue holder;
+  const auto& body = object_body(req, {"tenant"}, holder);
+  const std::string tenant = *string_field(body, "tenant", true, 64);
+  if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);
+  bool live = false;
+  write_beside_log(app, [&](lmdb::Txn& txn) {
+    live = app.auth->users.set_session_tenant(txn, ctx.secret, tenant);
+  });
+  if (!live) throw ApiError(401, "unauthorized", "the session ended");
+  ctx.session.tenant = tenant;
+  co_return session_response(ctx.session, ctx.user);
+}
+
+}  // namespace
+
+void add_console_login_routes(Router& r) {
+  using V = bhttp::verb;
+  r.add(V::post, "/api/auth/login", Dialect::workspace, "", login);
+  r.add(V::post, "/api/auth/logout", Dialect::workspace, "", logout);
+  r.add(V::get, "/api/auth/session", Dialect::workspace, "", get_session);
+  r.add(V::post, "/api/auth/tenant", Dialect::workspace, "", switch_tenant);
+}
+
+}  // namespace eventsd::http
