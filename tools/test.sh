@@ -11,6 +11,9 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 jobs=$(nproc)
 
+echo "== Include arrows (docs/architecture.md, \"Allowed arrows\")"
+tools/check_includes.py
+
 echo "== Release build, -Werror"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEVENTSD_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
