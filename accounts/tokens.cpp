@@ -1,13 +1,12 @@
 #include "accounts/tokens.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
 #include <stdexcept>
 
-#include "common/hash.h"
+#include "common/encoding.h"
+#include "common/random.h"
 
 namespace eventsd {
 
@@ -129,11 +128,7 @@ TokenInfo decode(std::string_view bytes) {
   return info;
 }
 
-std::string random_secret(std::string_view prefix = "eds_") {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  return std::string(prefix) + to_hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
-}
+std::string random_secret(std::string_view prefix = "eds_") { return std::string(prefix) + random_hex(32); }
 
 void check_tenant(std::string_view tenant) {
   if (!is_valid_tenant(tenant)) {

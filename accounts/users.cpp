@@ -6,7 +6,8 @@
 #include <boost/json.hpp>
 #include <stdexcept>
 
-#include "common/hash.h"
+#include "common/encoding.h"
+#include "common/random.h"
 #include "accounts/tokens.h"
 
 namespace eventsd {
@@ -18,13 +19,6 @@ namespace {
 // libsodium must be initialised before use; sodium_init() is idempotent and thread-safe.
 void need_sodium() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-}
-
-std::string random_hex(std::size_t bytes) {
-  need_sodium();
-  std::string raw(bytes, '\0');
-  randombytes_buf(raw.data(), raw.size());
-  return to_hex(raw);
 }
 
 bool has_control(std::string_view s) {

@@ -1,12 +1,12 @@
 #include "cluster/cluster_node.h"
 
-#include <charconv>
 #include <cstdio>
 #include <thread>
 #include <stdexcept>
 #include <variant>
 
 #include "cluster/placement.h"
+#include "common/parse.h"
 #include "http/api/router.h"
 
 namespace eventsd::http {
@@ -25,12 +25,11 @@ unsigned cluster_shards(nats::Connection& nats, unsigned wanted, int replicas) {
     entry = nats.kv_get(ClusterNode::kClusterBucket, "shards");  // another node was first
     if (!entry) throw nats::Unavailable("the cluster's number of shards cannot be read");
   }
-  unsigned shards = 0;
-  auto [end, ec] = std::from_chars(entry->value.data(), entry->value.data() + entry->value.size(), shards);
-  if (ec != std::errc() || end != entry->value.data() + entry->value.size() || shards == 0 ||
-      shards > ClusterNode::kMaxShards) {
+  const auto parsed = parse_u64(entry->value);
+  if (!parsed || *parsed == 0 || *parsed > ClusterNode::kMaxShards) {
     throw std::runtime_error("the cluster's number of shards is unreadable: '" + entry->value + "'");
   }
+  const auto shards = static_cast<unsigned>(*parsed);
   if (wanted && wanted != shards) {
     throw std::invalid_argument("the cluster has " + std::to_string(shards) + " shards; --shards " +
                                 std::to_string(wanted) + " cannot change that");

@@ -1,12 +1,15 @@
 #include "cluster/shard_ownership.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
 #include <utility>
 #include <variant>
+
+#include "cluster/placement.h"
+#include "common/hash.h"
+#include "common/parse.h"
 
 namespace eventsd {
 namespace {
@@ -29,21 +32,11 @@ Lease parse_lease(std::string_view value) {
   Lease lease;
   auto space = value.find(' ');
   if (space == std::string_view::npos) return lease;
-  auto digits = value.substr(space + 1);
-  std::uint64_t epoch = 0;
-  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), epoch);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) return lease;
+  const auto epoch = parse_u64(value.substr(space + 1));
+  if (!epoch) return lease;
   lease.node = std::string(value.substr(0, space));
-  lease.epoch = epoch;
+  lease.epoch = *epoch;
   return lease;
-}
-
-bool valid_node_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name == kFree) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '-';
-  });
 }
 
 void warn(const char* what, const std::exception& e) {
@@ -55,14 +48,10 @@ void warn(const char* what, const std::exception& e) {
 std::uint64_t ShardOwnership::weight(std::string_view node, std::uint32_t shard) {
   // FNV-1a over the name and the shard (little-endian), then SplitMix64's finalizer so that
   // names differing in one character spread over the whole range.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  auto mix = [&h](unsigned char byte) {
-    h ^= byte;
-    h *= 0x100000001b3ULL;
-  };
-  for (char c : node) mix(static_cast<unsigned char>(c));
-  mix(0);
-  for (int i = 0; i < 4; ++i) mix(static_cast<unsigned char>(shard >> (8 * i)));
+  Fnv1a64 fnv;
+  fnv.add(node).add(0);
+  for (int i = 0; i < 4; ++i) fnv.add(static_cast<unsigned char>(shard >> (8 * i)));
+  std::uint64_t h = fnv.value();
   h ^= h >> 30;
   h *= 0xbf58476d1ce4e5b9ULL;
   h ^= h >> 27;
@@ -86,7 +75,7 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, s
       ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
       leases_(shards),
       mine_(shards) {
-  if (!valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
+  if (!is_valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
   if (info_.empty() || info_ == kFree) throw std::invalid_argument("node info: must be non-empty and not \"-\"");
   if (shards_ == 0) throw std::invalid_argument("shards: at least 1");
   if (lease_.count() <= 0 || renew_interval_.count() <= 0 || poll_interval_.count() <= 0 ||

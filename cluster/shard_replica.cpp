@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <variant>
 
+#include "common/hash.h"
+#include "common/parse.h"
 #include "eventlog/keys.h"
 
 namespace eventsd {
@@ -21,25 +23,14 @@ constexpr const char* kEpochHeader = "Eventsd-Epoch";
 constexpr const char* kClaimHeader = "Eventsd-Claim";
 constexpr auto kReadWait = std::chrono::milliseconds(200);
 
-std::uint64_t parse_u64(const std::string& text, const char* what) {
-  std::size_t used = 0;
-  std::uint64_t v = 0;
-  try {
-    v = std::stoull(text, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (text.empty() || used != text.size()) throw std::runtime_error(std::string("bad ") + what + " header");
-  return v;
+std::uint64_t header_u64(const std::string& text, const char* what) {
+  if (auto v = parse_u64(text)) return *v;
+  throw std::runtime_error(std::string("bad ") + what + " header");
 }
 
 // 16 hex digits of FNV-1a (64-bit) over a message's body: tells two batches at one position apart.
 std::string content_digest(std::string_view body) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : body) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
+  const std::uint64_t h = fnv1a64(body);
   char out[17];
   std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
   return out;
@@ -208,7 +199,7 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
   }
   auto it = message.headers.find(kPositionHeader);
   if (it == message.headers.end()) throw std::runtime_error("a stream message without Eventsd-Position");
-  const std::uint64_t first = parse_u64(it->second, kPositionHeader);
+  const std::uint64_t first = header_u64(it->second, kPositionHeader);
   const auto records = decode_records(message.data);
   if (records.empty()) throw std::runtime_error("a stream message without records or a claim");
   const std::uint64_t head = appender.head().position;

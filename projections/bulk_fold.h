@@ -1,6 +1,6 @@
 // The bulk fold: how a rebuild fills an empty generation fast. It gives the read models that the
 // record-by-record fold (ReadModels::apply) gives for the same log prefix — byte for byte, which
-// tests/bulk_fold_test.cpp checks on random logs — but writes each database once, in key order:
+// tests/projections/bulk_fold_test.cpp checks on random logs — but writes each database once, in key order:
 //
 //   1. one pass over the log collects, in memory, every event's index entries (into groups that
 //      are already in key order, or nearly) and the counters, and notes the records that do more

@@ -3,7 +3,7 @@
 #include <boost/json.hpp>
 
 #include "eventlog/keys.h"
-#include "common/hash.h"
+#include "common/encoding.h"
 #include "projections/visitor_sessions.h"
 
 namespace eventsd {

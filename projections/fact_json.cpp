@@ -1,6 +1,6 @@
 #include "projections/fact_json.h"
 
-#include "common/hash.h"
+#include "common/encoding.h"
 #include "common/time.h"
 #include "projections/rules.h"
 #include "projections/stored_event.h"

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "common/parse.h"
 #include "eventlog/keys.h"
 
 namespace eventsd {
@@ -25,9 +26,8 @@ fs::path sidecar(const fs::path& read_dir, std::uint64_t number) {
 std::optional<std::uint64_t> parse_number(std::string_view name) {
   if (!name.starts_with(kPrefix)) return std::nullopt;
   name.remove_prefix(kPrefix.size());
-  std::uint64_t n = 0;
-  auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), n);
-  if (ec != std::errc() || end != name.data() + name.size() || n == 0) return std::nullopt;
+  const auto n = parse_u64(name);
+  if (!n || *n == 0) return std::nullopt;
   return n;
 }
 
@@ -72,8 +72,9 @@ std::optional<Synced> read_sidecar(const fs::path& path) {
       s.boot = value;
       have_boot = true;
     } else if (key == "txnid") {
-      auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), s.txnid);
-      have_txnid = ec == std::errc() && end == value.data() + value.size();
+      const auto txnid = parse_u64(value);
+      have_txnid = txnid.has_value();
+      s.txnid = txnid.value_or(0);
     }
   }
   if (!have_boot || !have_txnid) return std::nullopt;

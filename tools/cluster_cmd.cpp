@@ -12,7 +12,6 @@
 // machine's clock against the NATS server's), and whether the node it names answers and says it
 // owns the shard.
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <iostream>
 #include <map>
@@ -22,11 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/nats.h"
 #include "cluster/node_status.h"
+#include "cluster/placement.h"
 #include "cluster/shard_ownership.h"
 #include "cluster/shard_replica.h"
 #include "common/json_writer.h"
-#include "cluster/nats.h"
+#include "common/parse.h"
 #include "tools/cli.h"
 
 namespace eventsd::cli {
@@ -41,20 +42,6 @@ constexpr const char* kClusterBucket = "eventsd_cluster";
 constexpr auto kAnswerWait = 2s;
 
 
-std::optional<std::uint64_t> parse_u64(std::string_view s) {
-  std::uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || end != s.data() + s.size() || s.empty()) return std::nullopt;
-  return v;
-}
-
-// A node name as ShardOwnership accepts it: also what keeps a name from being a subject wildcard.
-bool valid_node_name(std::string_view name) {
-  if (name.empty() || name.size() > 64 || name == "-") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
 
 // Milliseconds since a server wrote an entry (by this machine's clock); nullopt when unknown.
 std::optional<std::int64_t> age_ms(const nats::KvEntry& entry) {
@@ -149,7 +136,7 @@ ClusterStatus gather(nats::Connection& nats) {
   std::vector<std::thread> askers;
   for (auto& node : out.nodes) {
     askers.emplace_back([&nats, &node] {
-      if (!valid_node_name(node.name)) {
+      if (!is_valid_node_name(node.name)) {
         node.error = "not a valid node name";
         return;
       }

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
+
+#include "common/parse.h"
 
 namespace eventsd::cli {
 
@@ -10,10 +13,9 @@ namespace fs = std::filesystem;
 namespace {
 
 std::optional<unsigned> number(const std::string& text) {
-  unsigned n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return n;
+  const auto n = parse_u64(text);
+  if (!n || *n > std::numeric_limits<unsigned>::max()) return std::nullopt;
+  return static_cast<unsigned>(*n);
 }
 
 }  // namespace

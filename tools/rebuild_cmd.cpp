@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/encoding.h"
 #include "commands/write_model.h"
 #include "eventlog/data_dir.h"
 #include "eventlog/dir_lock.h"

@@ -9,6 +9,7 @@ packages=(
   liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev zlib1g-dev
   libgtest-dev libbenchmark-dev
   libhowardhinnant-date-dev tzdata  # time zones of aggregates (date/tz.h over the system tzdata)
+  libcli11-dev  # the command lines of eventsd and eventctl (common/flags.h)
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
   libsodium-dev  # Argon2id password hashes of console users
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)

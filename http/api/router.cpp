@@ -12,7 +12,7 @@
 #include <span>
 #include <stdexcept>
 
-#include "common/hash.h"
+#include "common/encoding.h"
 #include "http/api/view.h"
 
 namespace eventsd::http {

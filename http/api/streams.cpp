@@ -7,17 +7,17 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <charconv>
 
 #include "http/api/streams.h"
 
 #include "common/json_writer.h"
 
+#include "common/parse.h"
 #include "engine/commit_broadcaster.h"
 #include "http/api/filters.h"
 #include "http/api/render.h"
-#include "projections/event_queries.h"
 #include "http/api/view.h"
+#include "projections/event_queries.h"
 
 namespace eventsd::http {
 
@@ -92,16 +92,13 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
   if (auto it = req.raw.find("Last-Event-ID"); it != req.raw.end()) last = std::string(it->value());
   std::uint64_t from = commits->head();
   if (last) {
-    std::uint64_t v = 0;
-    auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), v);
-    if (ec != std::errc() || end != last->data() + last->size()) {
-      throw bad_param("Last-Event-ID", "Last-Event-ID must be a log position (the id of an event)");
-    }
-    if (v > from) {
+    const auto v = parse_u64(*last);
+    if (!v) throw bad_param("Last-Event-ID", "Last-Event-ID must be a log position (the id of an event)");
+    if (*v > from) {
       throw bad_param("Last-Event-ID", "Last-Event-ID is beyond the last committed log position (" +
                                            std::to_string(from) + ")");
     }
-    from = v;
+    from = *v;
   }
   // Checked and taken in one step, so that concurrent opens never exceed either cap.
   auto taken = app.stream_slots.take(req.principal.tenant, app.options.max_streams,

@@ -2,8 +2,8 @@
 
 #include <boost/asio/this_coro.hpp>
 
-#include <charconv>
 
+#include "common/parse.h"
 #include "engine/commit_broadcaster.h"
 
 namespace eventsd::http {
@@ -21,11 +21,9 @@ ApiError rebuilding_error(const Engine& engine) {
 }
 
 boost::asio::awaitable<void> await_min_position(Engine& engine, std::string_view value) {
-  std::uint64_t position = 0;
-  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), position);
-  if (ec != std::errc() || end != value.data() + value.size()) {
-    throw bad_param("min_position", "min_position must be a log position (a non-negative integer)");
-  }
+  const auto parsed = parse_u64(value);
+  if (!parsed) throw bad_param("min_position", "min_position must be a log position (a non-negative integer)");
+  const std::uint64_t position = *parsed;
   if (!engine.replica && position > engine.writer.stats().head.load()) {
     throw bad_param("min_position", "min_position is beyond the end of the log");
   }

@@ -169,37 +169,5 @@ TEST(Keys, PreserveOrder) {
   EXPECT_EQ(keys::read_i64(Key().i64(-42).str(), 0), -42);
 }
 
-TEST(Tokens, CreateFindRevoke) {
-  test::TempDir dir;
-  Store store(dir.path());
-  TokenStore tokens(store);
-  const auto secret = tokens.create("acme", {"events:read", "admin"});
-  {
-    auto reader = store.read();
-    auto info = tokens.find(reader.txn(), secret);
-    ASSERT_TRUE(info);
-    EXPECT_EQ(info->tenant, "acme");
-    EXPECT_TRUE(info->has_scope("admin"));
-    EXPECT_FALSE(info->has_scope("events:write"));
-    EXPECT_FALSE(tokens.find(reader.txn(), secret + "x"));
-  }
-  auto listed = tokens.list();
-  ASSERT_EQ(listed.size(), 1u);
-  EXPECT_TRUE(tokens.revoke(listed[0].id));
-  EXPECT_FALSE(tokens.revoke(listed[0].id));
-  auto reader = store.read();
-  EXPECT_FALSE(tokens.find(reader.txn(), secret));
-}
-
-TEST(Tokens, RejectBadTenantsAndScopes) {
-  test::TempDir dir;
-  Store store(dir.path());
-  TokenStore tokens(store);
-  EXPECT_THROW(tokens.create("", {"admin"}), std::invalid_argument);
-  EXPECT_THROW(tokens.create("has space", {"admin"}), std::invalid_argument);
-  EXPECT_THROW(tokens.create("acme", {"root"}), std::invalid_argument);
-  EXPECT_THROW(tokens.create("acme", {}), std::invalid_argument);
-}
-
 }  // namespace
 }  // namespace eventsd

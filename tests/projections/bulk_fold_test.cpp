@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "common/hash.h"
+#include "common/encoding.h"
 #include "projections/bulk_fold.h"
 #include "projections/digest.h"
 #include "projections/fold.h"

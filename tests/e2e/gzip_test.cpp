@@ -1,6 +1,6 @@
-// gzip both ways: the module (http/server/gzip.h) checked against zlib used directly, and the server's
-// use of it over real HTTP — compressed answers on every kind of read, streamed exports and
-// event streams decodable as they arrive, compressed ingest bodies, bombs and corrupt bodies.
+// gzip over real HTTP: compressed answers on every kind of read, streamed exports and event
+// streams decodable as they arrive, compressed ingest bodies, bombs and corrupt bodies — each
+// checked with zlib used directly (tests/support/zlib_reference.h).
 #include <gtest/gtest.h>
 #include <zlib.h>
 
@@ -19,8 +19,8 @@
 #include <thread>
 
 #include "http/server/gzip.h"
-#include "http/api/stream_slots.h"
 #include "tests/support/e2e.h"
+#include "tests/support/zlib_reference.h"
 
 namespace eventsd {
 namespace {
@@ -29,183 +29,10 @@ namespace json = boost::json;
 namespace bhttp = boost::beast::http;
 using test::E2E;
 using test::HttpClient;
-
-// Independent of the code under test: zlib's own gzip reader and writer.
-struct Inflater {
-  Inflater() { EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK); }
-  ~Inflater() { inflateEnd(&z); }
-  // Everything `in` decodes to so far; `ended` tells whether the gzip stream ended.
-  std::string feed(std::string_view in) {
-    std::string out;
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    z.avail_in = static_cast<uInt>(in.size());
-    char buf[16384];
-    do {
-      z.next_out = reinterpret_cast<Bytef*>(buf);
-      z.avail_out = sizeof buf;
-      const int rc = inflate(&z, Z_SYNC_FLUSH);
-      out.append(buf, sizeof buf - z.avail_out);
-      if (rc == Z_STREAM_END) {
-        ended = true;
-        break;
-      }
-      if (rc != Z_OK && rc != Z_BUF_ERROR) {
-        ADD_FAILURE() << "not gzip: " << rc;
-        break;
-      }
-    } while (z.avail_out == 0 || z.avail_in > 0);
-    return out;
-  }
-  z_stream z{};
-  bool ended = false;
-};
-
-std::string inflate_all(std::string_view in) {
-  Inflater i;
-  std::string out = i.feed(in);
-  EXPECT_TRUE(i.ended) << "the gzip stream did not end";
-  return out;
-}
-
-std::string deflate_all(std::string_view in, int level = Z_DEFAULT_COMPRESSION) {
-  z_stream z{};
-  EXPECT_EQ(deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&z, static_cast<uLong>(in.size())) + 32, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(out.size() - z.avail_out);
-  deflateEnd(&z);
-  return out;
-}
-
-std::string sample_json(std::size_t bytes) {
-  std::string s = "[";
-  std::mt19937 rng(7);
-  while (s.size() < bytes) s += R"({"event":"page_view","n":)" + std::to_string(rng() % 1000) + "},";
-  s.back() = ']';
-  return s;
-}
-
-// ------------------------------------------------------------------------------ the module
-
-TEST(Gzip, AcceptEncodingHonoursQValuesIdentityAndTheWildcard) {
-  using http::accepts_gzip;
-  EXPECT_TRUE(accepts_gzip("gzip"));
-  EXPECT_TRUE(accepts_gzip("deflate, GZIP ;Q=0.5, br"));
-  EXPECT_TRUE(accepts_gzip("x-gzip"));
-  EXPECT_TRUE(accepts_gzip("gzip;q=0.001"));
-  EXPECT_TRUE(accepts_gzip("*"));
-  EXPECT_TRUE(accepts_gzip("gzip;q=1, identity;q=0.5"));
-  EXPECT_TRUE(accepts_gzip("gzip, identity;q=0"));
-  EXPECT_FALSE(accepts_gzip(""));
-  EXPECT_FALSE(accepts_gzip("identity"));
-  EXPECT_FALSE(accepts_gzip("br, deflate"));
-  EXPECT_FALSE(accepts_gzip("gzip;q=0"));
-  EXPECT_FALSE(accepts_gzip("gzip;q=0.000"));
-  EXPECT_FALSE(accepts_gzip("*;q=0"));
-  EXPECT_FALSE(accepts_gzip("*, gzip;q=0"));
-  EXPECT_FALSE(accepts_gzip("gzip;q=0.5, identity;q=1"));
-  EXPECT_FALSE(accepts_gzip("gzip;q=2"));     // not a qvalue: the entry is ignored
-  EXPECT_FALSE(accepts_gzip("gzip;q=abc"));
-  EXPECT_FALSE(accepts_gzip("*", false));      // the wildcard alone does not ask for it here
-  EXPECT_TRUE(accepts_gzip("gzip", false));
-}
-
-TEST(Gzip, WholeAndStreamedBodiesAreGzipThatZlibReads) {
-  const std::string body = sample_json(200'000);
-  const std::string whole = http::gzip(body);
-  EXPECT_LT(whole.size(), body.size() / 3);
-  EXPECT_EQ(inflate_all(whole), body);
-  EXPECT_EQ(inflate_all(http::gzip("")), "");
-
-  // Each flushed piece decodes as soon as it arrives, before the stream ends.
-  http::GzipStream stream;
-  Inflater reader;
-  std::string sent;
-  for (int i = 0; i < 50; ++i) {
-    const std::string piece = "data: {\"n\":" + std::to_string(i) + "}\n\n";
-    sent += piece;
-    EXPECT_EQ(reader.feed(stream.flush(piece)), piece);
-  }
-  EXPECT_EQ(reader.feed(stream.finish()), "");
-  EXPECT_TRUE(reader.ended);
-  http::GzipStream small(13, 5);
-  std::string packed = small.flush(body);
-  packed += small.finish();
-  EXPECT_EQ(inflate_all(packed), body);
-}
-
-TEST(Gzip, InflationIsBoundedAndRefusesWhatIsNotGzip) {
-  const std::string body = sample_json(100'000);
-  std::string out;
-  EXPECT_EQ(http::gunzip(deflate_all(body), 1 << 20, out), http::Gunzip::ok);
-  EXPECT_EQ(out, body);
-  // Two members one after the other are one body (RFC 1952 §2.2).
-  EXPECT_EQ(http::gunzip(deflate_all("abc") + deflate_all("def"), 1 << 20, out), http::Gunzip::ok);
-  EXPECT_EQ(out, "abcdef");
-  // A bomb: 50 MB of zeros in about 50 KB. Refused once the output passes the limit, holding no
-  // more than the limit.
-  const std::string zeros(50'000'000, '\0');
-  const std::string bomb = deflate_all(zeros, 9);
-  ASSERT_LT(bomb.size(), 1u << 20);
-  EXPECT_EQ(http::gunzip(bomb, 1 << 20, out), http::Gunzip::too_large);
-  EXPECT_LE(out.capacity(), (1u << 20) + 64);
-  EXPECT_EQ(http::gunzip(deflate_all(std::string(1 << 20, 'a')), 1 << 20, out), http::Gunzip::ok);
-  EXPECT_EQ(http::gunzip(deflate_all(std::string((1 << 20) + 1, 'a')), 1 << 20, out), http::Gunzip::too_large);
-  // Not gzip, truncated, damaged, or followed by garbage.
-  const std::string good = deflate_all(body);
-  EXPECT_EQ(http::gunzip("{\"event\":\"a\"}", 1 << 20, out), http::Gunzip::corrupt);
-  EXPECT_EQ(http::gunzip(good.substr(0, good.size() / 2), 1 << 20, out), http::Gunzip::corrupt);
-  EXPECT_EQ(http::gunzip(good.substr(0, good.size() - 1), 1 << 20, out), http::Gunzip::corrupt);
-  std::string flipped = good;
-  flipped[flipped.size() / 2] ^= 0x55;
-  EXPECT_EQ(http::gunzip(flipped, 1 << 20, out), http::Gunzip::corrupt);
-  EXPECT_EQ(http::gunzip(good + "trailing", 1 << 20, out), http::Gunzip::corrupt);
-  EXPECT_EQ(http::gunzip("", 1 << 20, out), http::Gunzip::corrupt);
-}
-
-TEST(StreamSlots, ConcurrentTakersNeverExceedEitherCap) {
-  std::atomic<std::int64_t> gauge{0};
-  http::StreamSlots slots(&gauge);
-  std::atomic<int> held{0}, most{0}, most_a{0};
-  std::atomic<int> held_a{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&, t] {
-      const std::string tenant = t % 2 ? "a" : "b";
-      for (int i = 0; i < 20'000; ++i) {
-        auto taken = slots.take(tenant, 5, 3);
-        if (!taken.slot) continue;
-        const int now = ++held;
-        int seen = most.load();
-        while (now > seen && !most.compare_exchange_weak(seen, now)) {}
-        if (tenant == "a") {
-          const int mine = ++held_a;
-          int seen_a = most_a.load();
-          while (mine > seen_a && !most_a.compare_exchange_weak(seen_a, mine)) {}
-          --held_a;
-        }
-        --held;
-      }
-    });
-  }
-  for (auto& t : threads) t.join();
-  EXPECT_LE(most.load(), 5);
-  EXPECT_LE(most_a.load(), 3);
-  EXPECT_GE(most.load(), 1);
-  EXPECT_EQ(slots.open(), 0u);
-  EXPECT_EQ(gauge.load(), 0);
-  auto a1 = slots.take("a", 5, 1);
-  ASSERT_TRUE(a1.slot);
-  auto a2 = slots.take("a", 5, 1);
-  EXPECT_FALSE(a2.slot);
-  EXPECT_EQ(a2.refusal, http::StreamSlots::Refusal::tenant);
-  EXPECT_EQ(slots.open("a"), 1u);
-  EXPECT_EQ(gauge.load(), 1);
-}
+using test::deflate_all;
+using test::inflate_all;
+using test::Inflater;
+using test::sample_json;
 
 // ------------------------------------------------------------------------------ over HTTP
 

@@ -1,4 +1,5 @@
-// docs/openapi.yaml (as served at /openapi.yaml) names every route the server has, and no other.
+// The routes table (http/dialects/routes.h): docs/openapi.yaml (as served at /openapi.yaml) names
+// every route the server has, and no other; every route that changes events says it writes the log.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -50,6 +51,23 @@ TEST(OpenApi, DocumentsExactlyTheRoutesTheServerHas) {
   EXPECT_GT(documented.size(), 10u);
   for (const auto& r : served) EXPECT_TRUE(documented.count(r)) << r << " is served but not documented";
   for (const auto& r : documented) EXPECT_TRUE(served.count(r)) << r << " is documented but not served";
+}
+
+// Cluster mode forwards the routes that write the log to the shard's owner: every route that
+// changes events must say so, or a non-owner would try to decide it itself (and answer 503).
+TEST(Routes, EveryRouteThatChangesEventsWritesTheLog) {
+  const Router router = make_router();
+  std::size_t writes = 0;
+  for (const auto& route : router.routes()) {
+    if (route.method != bhttp::verb::get && route.scope == "events:write") {
+      EXPECT_TRUE(route.writes_log) << route.name;
+    }
+    if (route.method == bhttp::verb::get) {
+      EXPECT_FALSE(route.writes_log) << route.name;
+    }
+    writes += route.writes_log;
+  }
+  EXPECT_GE(writes, 10u);
 }
 
 }  // namespace

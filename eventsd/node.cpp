@@ -1,0 +1,94 @@
+#include "eventsd/node.h"
+
+#include <chrono>
+#include <cstdio>
+#include <thread>
+
+#include "eventlog/data_dir.h"
+#include "http/dialects/routes.h"
+
+namespace eventsd {
+
+namespace {
+
+// A cluster still forming (or recovering) may not answer JetStream requests for a while: try
+// again, with a pause, for up to a minute.
+void join(std::optional<http::ClusterNode>& cluster, const NodeOptions& options) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+  for (;;) {
+    try {
+      cluster.emplace(options.data_dir, *options.cluster, options.map_size);
+      return;
+    } catch (const nats::Unavailable& e) {
+      cluster.reset();
+      if (std::chrono::steady_clock::now() > give_up) throw;
+      std::fprintf(stderr, "eventsd: NATS is not ready (%s); trying again\n", e.what());
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+    }
+  }
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, const Clock& clock)
+    : options_(std::move(options)), router_(http::make_router()),
+      retention_(clock, options_.api.campaign_retention_days) {
+  for (const auto& mount : options_.mounts) router_.mount(mount);
+  Store* accounts_store = nullptr;
+  std::vector<Engine*> engines;
+  if (options_.cluster) {
+    join(cluster_, options_);
+    report_ = cluster_->report();
+    accounts_store = &cluster_->system();
+    tokens_ = &cluster_->tokens();
+    users_ = &cluster_->users();
+    engines = cluster_->engines();
+  } else {
+    // The log's environment (the log, the write model, the accounts; durable: every commit is
+    // flushed) and the read side folded behind the writer.
+    single_.emplace(data_dir::log_dir(options_.data_dir), data_dir::read_dir(options_.data_dir),
+                    EngineOptions{.map_size = options_.map_size});
+    report_ = single_->report();
+    accounts_store = &single_->store;
+    tokens_ = &single_tokens_.emplace(single_->store);
+    users_ = &single_users_.emplace(single_->store);
+    engines = {&*single_};
+    single_->start();
+  }
+  if (options_.api.rate_limit > 0) limiter_.emplace(options_.api.rate_limit);
+  auth_.emplace(*users_, options_.auth);
+  app_.emplace(*accounts_store, *tokens_, options_.api, std::move(engines), limiter_ ? &*limiter_ : nullptr,
+               &metrics_, &*auth_);
+  if (cluster_) {
+    app_->routing = &*cluster_;
+    app_->accounts = &*cluster_;
+  }
+  service_.emplace(*app_, router_);
+}
+
+Node::~Node() { stop(); }
+
+std::vector<Writer*> Node::retention_writers() const {
+  if (cluster_) return const_cast<http::ClusterNode&>(*cluster_).owned_writers();
+  return {const_cast<Writer*>(&single_->writer)};
+}
+
+void Node::run_retention(const Writer::Done& done) const { retention_.run(retention_writers(), done); }
+
+std::vector<Outcome> Node::run_retention_and_wait() const { return retention_.run_and_wait(retention_writers()); }
+
+void Node::serve(boost::asio::any_io_executor executor, const std::string& advertised) {
+  if (cluster_) cluster_->start(router_, *app_, std::move(executor), advertised);
+}
+
+void Node::draining() {
+  if (cluster_) cluster_->draining();
+  for (Engine* e : app_->engines) e->commits.close();
+}
+
+void Node::stop() {
+  if (cluster_) cluster_->stop();
+  if (single_) single_->stop();
+}
+
+}  // namespace eventsd

@@ -1,0 +1,194 @@
+#include "eventsd/options.h"
+
+#include <boost/asio/ip/address.hpp>
+
+#include <cstdint>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cluster/placement.h"
+#include "common/flags.h"
+#include "common/version.h"
+
+namespace eventsd {
+
+using flags::real;
+using flags::whole;
+
+namespace {
+
+// HOST:PORT, HOST an IP address.
+CLI::Validator listen_address() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto colon = value.rfind(':');
+        if (colon == std::string::npos) return "needs HOST:PORT (got '" + value + "')";
+        boost::system::error_code ec;
+        boost::asio::ip::make_address(value.substr(0, colon), ec);
+        if (ec) return "needs an IP address before the port (got '" + value.substr(0, colon) + "')";
+        std::string port = value.substr(colon + 1);
+        return whole(0, 65535)(port).empty() ? std::string() : "port " + whole(0, 65535)(port);
+      },
+      "", "listen");
+}
+
+CLI::Validator nats_urls() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        const auto urls = flags::split_commas(value);
+        if (urls.empty()) return "needs at least one URL";
+        for (const auto& url : urls) {
+          if (!url.starts_with("nats://") || url.size() <= 7) {
+            return "needs nats://host:port URLs separated by commas (got '" + value + "')";
+          }
+        }
+        return {};
+      },
+      "", "nats");
+}
+
+CLI::Validator node_name() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return is_valid_node_name(value) ? std::string() : "needs 1-64 of A-Z a-z 0-9 _ - (got '" + value + "')";
+      },
+      "", "node");
+}
+
+CLI::Validator mount_spec() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        try {
+          http::parse_mount(value);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          std::string why = e.what();
+          if (why.starts_with("--mount: ")) why.erase(0, 9);
+          return why;
+        }
+      },
+      "", "mount");
+}
+
+}  // namespace
+
+std::variant<Options, int> parse_options(int argc, char** argv) {
+  Options o;
+  auto& api = o.node.api;
+  auto& server = o.server;
+  CLI::App app("eventsd: engagement events service with the APIs of five products (docs/operations.md)",
+               "eventsd");
+  flags::configure(app, "eventsd " + std::string(version()) + " (revision " + std::string(revision()) + ")");
+
+  std::string data, listen = "127.0.0.1:8080";
+  std::uint64_t threads = 0, idle_ms = 30'000, read_ms = 30'000, retention_days = 180, retention_ms = 3'600'000;
+  std::uint64_t map_size = 0, session_s = 43'200, max_connections = 10'000, max_streams = 1'000,
+                max_streams_per_tenant = 100;
+  double rate_limit = 0;
+  std::vector<std::string> mounts;
+  app.add_option("--data", data, "data directory (created if missing)")->type_name("DIR")->required();
+  app.add_option("--listen", listen, "IP address and port to serve on (default 127.0.0.1:8080; port 0 picks one)")
+      ->type_name("HOST:PORT")->check(listen_address());
+  app.add_option("--rate-limit", rate_limit, "requests per second per token, bursts of one second, 0-1000000 "
+                                             "(default 0: off)")
+      ->type_name("RPS")->check(real(0, 1e6));
+  app.add_option("--campaign-retention-days", retention_days,
+                 "campaign events older than N days are not served and are purged, 0-36500 (default 180; 0 "
+                 "keeps them)")
+      ->type_name("N")->check(whole(0, 36'500));
+  app.add_option("--map-size", map_size,
+                 "size of each LMDB memory map, 1048576-70368744177664 (default: the data volume's size; the "
+                 "files grow as data does, the map only reserves address space)")
+      ->type_name("BYTES")->check(whole(std::uint64_t{1} << 20, std::uint64_t{1} << 46));
+  app.add_option("--retention-interval-ms", retention_ms,
+                 "how often the campaign retention runs, 1000-2592000000 (default 3600000: hourly)")
+      ->type_name("N")->check(whole(1'000, 2'592'000'000));
+  app.add_option("--threads", threads, "I/O threads, 1-1024 (default: one per core)")->type_name("N")->check(whole(1, 1024));
+  app.add_option("--idle-timeout-ms", idle_ms, "how long a connection may wait between requests, 100-3600000 "
+                                               "(default 30000)")
+      ->type_name("N")->check(whole(100, 3'600'000));
+  app.add_option("--read-timeout-ms", read_ms, "deadline for one request, from its first byte to its last, "
+                                               "100-3600000 (default 30000)")
+      ->type_name("N")->check(whole(100, 3'600'000));
+  app.add_option("--max-connections", max_connections, "connections served at once, 1-1000000 (default 10000; "
+                                                       "lowered to what the open-file limit allows)")
+      ->type_name("N")->check(whole(1, 1'000'000));
+  app.add_option("--max-streams", max_streams, "event streams open at once, 1-1000000 (default 1000)")
+      ->type_name("N")->check(whole(1, 1'000'000));
+  app.add_option("--max-streams-per-tenant", max_streams_per_tenant,
+                 "event streams open at once for one tenant, 1-1000000 (default 100)")
+      ->type_name("N")->check(whole(1, 1'000'000));
+  app.add_option("--session-ttl-s", session_s, "console sessions end N seconds after login, 1-31622400 "
+                                               "(default 43200: 12 hours)")
+      ->type_name("N")->check(whole(1, 366ull * 86'400));
+  app.add_option("--mount", mounts,
+                 "serve a dialect's routes under PREFIX as well, so a client keeps its URL with only the host "
+                 "changed; repeatable. DIALECT is native, org_unit, campaign or workspace (e.g. "
+                 "campaign=/functions/v1/api-gateway)")
+      ->type_name("DIALECT=/PREFIX")->check(mount_spec());
+
+  http::ClusterOptions cluster;
+  std::string nats, node;
+  std::uint64_t shards = 0, replicas = 3, lease_ms = 6'000;
+  const char* group = "Cluster mode (docs/cluster.md)";
+  auto* nats_flag = app.add_option("--nats", nats, "join a cluster through these NATS servers (nats://host:port, "
+                                                   "JetStream on)")
+                        ->type_name("URL[,URL...]")->check(nats_urls())->group(group);
+  auto* node_flag = app.add_option("--node", node, "this node's name, unique in the cluster: 1-64 of A-Z a-z 0-9 _ -")
+                        ->type_name("NAME")->check(node_name())->group(group);
+  nats_flag->needs(node_flag);
+  node_flag->needs(nats_flag);
+  app.add_option("--shards", shards, "shards of a new cluster, 1-1024 (default 4); must match an existing one's")
+      ->type_name("N")->check(whole(1, http::ClusterNode::kMaxShards))->needs(nats_flag)->group(group);
+  app.add_option("--nats-replicas", replicas, "replicas of the streams and buckets this node creates, 1-5 "
+                                              "(default 3)")
+      ->type_name("N")->check(whole(1, 5))->needs(nats_flag)->group(group);
+  app.add_option("--lease-ms", lease_ms, "how long a shard's owner may go unheard before another node takes the "
+                                         "shard over, 600-600000 (default 6000)")
+      ->type_name("N")->check(whole(600, 600'000))->needs(nats_flag)->group(group);
+
+  if (auto status = flags::parse(app, argc, argv)) return *status;
+
+  using ms = std::chrono::milliseconds;
+  o.node.data_dir = data;
+  o.node.map_size = map_size;
+  const auto colon = listen.rfind(':');
+  server.host = listen.substr(0, colon);
+  server.port = static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)));
+  server.threads = static_cast<unsigned>(threads);
+  server.idle_timeout = ms(idle_ms);
+  server.read_timeout = ms(read_ms);
+  server.max_connections = max_connections;
+  api.rate_limit = rate_limit;
+  api.campaign_retention_days = static_cast<std::int64_t>(retention_days);
+  api.max_streams = max_streams;
+  api.max_streams_per_tenant = max_streams_per_tenant;
+  api.header_limit = server.header_limit;
+  api.body_limit = server.body_limit;
+  o.node.auth.session_lifetime = static_cast<Millis>(session_s) * 1000;
+  o.retention_interval = ms(retention_ms);
+  for (const auto& m : mounts) {
+    o.node.mounts.push_back(http::parse_mount(m));
+    for (std::size_t i = 0; i + 1 < o.node.mounts.size(); ++i) {
+      if (o.node.mounts[i].prefix == o.node.mounts.back().prefix) {
+        std::cerr << "eventsd: --mount: prefix " << o.node.mounts.back().prefix << " is mounted twice\n"
+                  << "Run eventsd --help for the options.\n";
+        return flags::kUsage;
+      }
+    }
+  }
+  if (!nats.empty()) {
+    cluster.nats = flags::split_commas(nats);
+    cluster.node = node;
+    cluster.shards = static_cast<unsigned>(shards);
+    cluster.replicas = static_cast<int>(replicas);
+    cluster.lease = ms(lease_ms);
+    cluster.forward_timeout = server.read_timeout;
+    o.node.cluster = cluster;
+  }
+  return o;
+}
+
+}  // namespace eventsd

@@ -1,0 +1,85 @@
+// API tokens and publishable keys with their origins (accounts/tokens.h).
+#include <gtest/gtest.h>
+
+#include "accounts/tokens.h"
+#include "eventlog/store.h"
+#include "tests/support/temp_dir.h"
+
+namespace eventsd {
+namespace {
+
+TEST(Tokens, CreateFindRevoke) {
+  test::TempDir dir;
+  Store store(dir.path());
+  TokenStore tokens(store);
+  const auto secret = tokens.create("acme", {"events:read", "admin"});
+  {
+    auto reader = store.read();
+    auto info = tokens.find(reader.txn(), secret);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->tenant, "acme");
+    EXPECT_TRUE(info->has_scope("admin"));
+    EXPECT_FALSE(info->has_scope("events:write"));
+    EXPECT_FALSE(tokens.find(reader.txn(), secret + "x"));
+  }
+  auto listed = tokens.list();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_TRUE(tokens.revoke(listed[0].id));
+  EXPECT_FALSE(tokens.revoke(listed[0].id));
+  auto reader = store.read();
+  EXPECT_FALSE(tokens.find(reader.txn(), secret));
+}
+
+TEST(Tokens, RejectBadTenantsAndScopes) {
+  test::TempDir dir;
+  Store store(dir.path());
+  TokenStore tokens(store);
+  EXPECT_THROW(tokens.create("", {"admin"}), std::invalid_argument);
+  EXPECT_THROW(tokens.create("has space", {"admin"}), std::invalid_argument);
+  EXPECT_THROW(tokens.create("acme", {"root"}), std::invalid_argument);
+  EXPECT_THROW(tokens.create("acme", {}), std::invalid_argument);
+}
+
+TEST(Origins, Normalized) {
+  EXPECT_EQ(normalize_origin("https://Shop.Example"), "https://shop.example");
+  EXPECT_EQ(normalize_origin("https://shop.example:443"), "https://shop.example");
+  EXPECT_EQ(normalize_origin("http://shop.example:80"), "http://shop.example");
+  EXPECT_EQ(normalize_origin("http://localhost:3000"), "http://localhost:3000");
+  EXPECT_EQ(normalize_origin("https://shop.example:8443"), "https://shop.example:8443");
+  EXPECT_EQ(normalize_origin("http://[::1]:8080"), "http://[::1]:8080");
+  for (const char* bad : {"", "null", "shop.example", "ftp://shop.example", "https://", "https://shop.example/",
+                          "https://shop.example/path", "https://user@shop.example", "https://shop.example:",
+                          "https://shop.example:99999", "https://shop.example:80a", "https://sh op.example",
+                          "https://shop.example?x", "https://[::1"}) {
+    EXPECT_FALSE(normalize_origin(bad)) << bad;
+  }
+}
+
+TEST(PublishableKeys, StoredWithOriginsAndFoundByOrigin) {
+  test::TempDir dir;
+  Store store(dir.path());
+  TokenStore tokens(store);
+  const auto secret = tokens.create("acme", {"events:read"});
+  const auto key = tokens.create_publishable("acme", {{"https://A.example", "https://a.example:443", "http://b.example"}, 2, 0});
+  EXPECT_EQ(key.rfind("edp_", 0), 0u);
+  auto reader = store.read();
+  auto info = tokens.find(reader.txn(), key);
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->publishable);
+  EXPECT_EQ(info->origins, (std::vector<std::string>{"https://a.example", "http://b.example"}));
+  EXPECT_EQ(info->scopes, std::vector<std::string>{"events:write"});
+  EXPECT_EQ(info->rate, 2);
+  EXPECT_EQ(info->id, TokenStore::id_of(key));
+  EXPECT_TRUE(info->allows_origin("http://b.example"));
+  EXPECT_FALSE(info->allows_origin("https://b.example"));
+  EXPECT_FALSE(tokens.find(reader.txn(), secret)->publishable);
+  EXPECT_FALSE(tokens.find(reader.txn(), secret)->allows_origin("https://a.example"));
+  EXPECT_TRUE(tokens.any_publishable_allows(reader.txn(), "https://a.example"));
+  EXPECT_FALSE(tokens.any_publishable_allows(reader.txn(), "https://c.example"));
+  EXPECT_THROW(tokens.create_publishable("acme", {{}, 0, 0}), std::invalid_argument);
+  EXPECT_THROW(tokens.create_publishable("acme", {{"https://a.example/x"}, 0, 0}), std::invalid_argument);
+  EXPECT_THROW(tokens.create_publishable("acme", {{"https://a.example"}, -1, 0}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace eventsd
