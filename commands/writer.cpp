@@ -62,8 +62,8 @@ void set_position(Outcome& outcome, std::uint64_t position) {
 
 }  // namespace
 
-Writer::Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits)
-    : store_(store), log_(log), model_(model), limits_(limits) {
+Writer::Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits, const Clock& clock)
+    : store_(store), log_(log), model_(model), limits_(limits), clock_(clock) {
   stats_.head = log.head().position;
   fatal_ = [](const std::string& message) {
     std::fprintf(stderr, "eventsd: fatal: %s; exiting so that a supervisor restarts the service\n",
@@ -238,7 +238,7 @@ std::vector<Writer::Step> Writer::commit(std::vector<Pending>& batch, std::size_
   try {
     auto txn = store_.begin_write();
     Log::Appender appender(log_, txn);
-    DecideContext cx{txn, model_, now_millis(), ids_};
+    DecideContext cx{txn, model_, clock_.now_millis(), ids_};
     for (std::size_t i = begin; i < end; ++i) {
       capnp::MallocMessageBuilder message(first_segment_words(batch[i].command));
       Decision d = decide(batch[i].command, cx, message);

@@ -45,6 +45,7 @@
 #include "commands/command.h"
 #include "commands/ids.h"
 #include "commands/write_model.h"
+#include "common/clock.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
 
@@ -93,7 +94,9 @@ class Writer {
   // Called once a task's transaction committed (nullptr), or with what the task threw.
   using TaskDone = std::function<void(std::exception_ptr)>;
 
-  Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits = {});
+  // `clock` is what the deciders see as now (DecideContext::now); it outlives the writer.
+  Writer(Store& store, Log& log, const WriteModel& model, WriterLimits limits = {},
+         const Clock& clock = system_clock());
   // Before start().
   void set_max_commit_bytes(std::size_t bytes) { limits_.max_commit_bytes = bytes; }
   ~Writer();
@@ -161,6 +164,7 @@ class Writer {
   Log& log_;
   const WriteModel& model_;
   WriterLimits limits_;
+  const Clock& clock_;
   IdGenerator ids_;
   Delivery delivery_;
   std::function<void(std::uint64_t)> throttle_;

@@ -23,7 +23,7 @@ Store& checked(Store& store, const Log& log) {
 
 Engine::Engine(const std::filesystem::path& log_dir, const std::filesystem::path& read_dir, EngineOptions options)
     : replica(options.replica), store(log_dir, StoreOptions{.map_size = options.map_size}), log(store),
-      model(checked(store, log), log), projector(store, log, read_dir), writer(store, log, model, options.limits),
+      model(checked(store, log), log), projector(store, log, read_dir), writer(store, log, model, options.limits, *options.clock),
       commits(0) {
   if (auto folded = model.catch_up(store)) {
     report_.push_back("brought the write model up to date (" + std::to_string(folded) + " records)");

@@ -32,6 +32,7 @@ struct EngineOptions {
   // still arrive, so a read waiting for it waits rather than being refused.
   bool replica = false;
   WriterLimits limits = {};
+  const Clock* clock = &system_clock();  // what the deciders see as now; outlives the engine
 };
 
 class Engine {

@@ -34,12 +34,11 @@ int main(int argc, char** argv) {
     Node node(options.node);
     for (const auto& line : node.report()) std::cerr << "eventsd: " << line << "\n";
 
-    // The campaign retention runs once before serving, then periodically, on the writers this
-    // node decides writes for.
+    // The campaign retention ran once as the node opened; it runs again periodically, on the
+    // writers this node decides writes for.
     auto report = [](Outcome outcome) {
       if (auto line = CampaignRetention::describe(outcome); !line.empty()) std::cerr << "eventsd: " << line << "\n";
     };
-    for (const Outcome& outcome : node.run_retention_and_wait()) report(outcome);
 
     http::Server server(node.service(), server_options);
     server.listen();

@@ -31,7 +31,7 @@ void join(std::optional<http::ClusterNode>& cluster, const NodeOptions& options)
 }  // namespace
 
 Node::Node(NodeOptions options, const Clock& clock)
-    : options_(std::move(options)), router_(http::make_router()),
+    : options_(std::move(options)), router_(http::make_router()), clock_(clock),
       retention_(clock, options_.api.campaign_retention_days) {
   for (const auto& mount : options_.mounts) router_.mount(mount);
   Store* accounts_store = nullptr;
@@ -46,8 +46,10 @@ Node::Node(NodeOptions options, const Clock& clock)
   } else {
     // The log's environment (the log, the write model, the accounts; durable: every commit is
     // flushed) and the read side folded behind the writer.
-    single_.emplace(data_dir::log_dir(options_.data_dir), data_dir::read_dir(options_.data_dir),
-                    EngineOptions{.map_size = options_.map_size});
+    EngineOptions engine;
+    engine.map_size = options_.map_size;
+    engine.clock = &clock_;
+    single_.emplace(data_dir::log_dir(options_.data_dir), data_dir::read_dir(options_.data_dir), engine);
     report_ = single_->report();
     accounts_store = &single_->store;
     tokens_ = &single_tokens_.emplace(single_->store);
@@ -55,15 +57,20 @@ Node::Node(NodeOptions options, const Clock& clock)
     engines = {&*single_};
     single_->start();
   }
-  if (options_.api.rate_limit > 0) limiter_.emplace(options_.api.rate_limit);
-  auth_.emplace(*users_, options_.auth);
+  if (options_.api.rate_limit > 0) limiter_.emplace(clock_, options_.api.rate_limit);
+  auth_.emplace(*users_, options_.auth, clock_);
   app_.emplace(*accounts_store, *tokens_, options_.api, std::move(engines), limiter_ ? &*limiter_ : nullptr,
                &metrics_, &*auth_);
+  app_->clock = &clock_;
   if (cluster_) {
     app_->routing = &*cluster_;
     app_->accounts = &*cluster_;
   }
   service_.emplace(*app_, router_);
+  // The campaign retention runs once before the node serves (then periodically: main()).
+  for (const Outcome& outcome : run_retention_and_wait()) {
+    if (auto line = CampaignRetention::describe(outcome); !line.empty()) report_.push_back(line);
+  }
 }
 
 Node::~Node() { stop(); }

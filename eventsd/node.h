@@ -5,7 +5,8 @@
 // process (tests/support/api_test.h).
 //
 // Lifetime: construct (opens the data directory, which the caller has locked and upgraded;
-// starts a single node's engine; connects a cluster node, retrying while NATS is not ready),
+// starts a single node's engine and runs the campaign retention once; connects a cluster node,
+// retrying while NATS is not ready),
 // serve() once the server listens, draining() when it starts to drain, stop() after it stopped.
 // Thread safety: the parts follow their own rules; the member functions from the owner's thread.
 #pragma once
@@ -45,7 +46,8 @@ struct NodeOptions {
 class Node {
  public:
   // Throws what opening the stores or joining the cluster throws (nats::Unavailable when NATS
-  // did not answer within a minute).
+  // did not answer within a minute). `clock` times requests, sessions, rate limits, the
+  // retention and the deciders; it outlives the node.
   explicit Node(NodeOptions options, const Clock& clock = system_clock());
   ~Node();
   Node(const Node&) = delete;
@@ -89,6 +91,7 @@ class Node {
   std::optional<http::App> app_;
   http::Router router_;
   std::optional<http::ApiService> service_;
+  const Clock& clock_;
   CampaignRetention retention_;
 };
 

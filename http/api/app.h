@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "accounts/tokens.h"
+#include "common/clock.h"
 #include "engine/engine.h"
 #include "eventlog/lmdb.h"
 #include "eventlog/store.h"
@@ -80,6 +81,7 @@ struct App {
   WriteRouting* routing = nullptr;   // null: this node decides every write (a single node)
   AccountWriter* accounts = nullptr; // null: account changes go to `store`
   StreamSlots stream_slots{nullptr}; // the event streams open (http/api/streams.h)
+  const Clock* clock = &system_clock();  // what requests, sessions and limits are timed by
 
   // The engine that holds `tenant`'s log.
   Engine& engine(std::string_view tenant) const;

@@ -17,34 +17,6 @@ namespace eventsd::http {
 
 namespace json = boost::json;
 
-std::optional<unsigned> KeyedLimiter::take(const std::string& key, double rate, Clock::time_point now,
-                                           double burst) {
-  if (burst <= 0) burst = std::max(1.0, rate);
-  std::lock_guard lock(mutex_);
-  if (buckets_.size() >= kMaxKeys && !buckets_.contains(key)) {
-    // Forget the buckets that have refilled: they hold no state worth keeping.
-    std::erase_if(buckets_, [&](const auto& entry) {
-      const Bucket& b = entry.second;
-      return b.tokens + std::chrono::duration<double>(now - b.last).count() * b.rate >= b.burst;
-    });
-    if (buckets_.size() >= kMaxKeys) return 1;  // every bucket is busy: an attack; shed load
-  }
-  auto [it, fresh] = buckets_.try_emplace(key, Bucket{burst, rate, burst, now});
-  Bucket& b = it->second;
-  if (!fresh) {
-    const double elapsed = std::chrono::duration<double>(now - b.last).count();
-    b.rate = rate;
-    b.burst = burst;
-    b.tokens = std::min(burst, b.tokens + elapsed * rate);
-    b.last = now;
-  }
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
-    return std::nullopt;
-  }
-  return static_cast<unsigned>(std::max(1.0, std::ceil((1.0 - b.tokens) / rate)));
-}
-
 namespace {
 
 // "Bearer <token>": the scheme in any case, then spaces or tabs (RFC 9110 §11.1).
@@ -224,7 +196,7 @@ std::optional<SessionContext> current_session(App& app, const RawRequest& raw) {
   auto secret = cookie(raw, kSessionCookie);
   if (!secret || secret->empty() || secret->size() > 128) return std::nullopt;
   auto snapshot = app.store.read();
-  auto session = app.auth->users.find_session(snapshot.txn(), *secret, now_millis());
+  auto session = app.auth->users.find_session(snapshot.txn(), *secret, app.clock->now_millis());
   if (!session) return std::nullopt;
   auto user = app.auth->users.find_user(snapshot.txn(), session->email);
   if (!user || user->id != session->user_id) return std::nullopt;

@@ -18,13 +18,13 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "common/time.h"
 #include "accounts/tokens.h"
 #include "accounts/users.h"
 #include "http/api/api.h"
+#include "http/api/rate_limit.h"
 #include "http/api/router.h"
 
 namespace eventsd::http {
@@ -41,38 +41,17 @@ struct AuthOptions {
   std::size_t max_logins_in_flight = 4;        // Argon2id checks at once (64 MiB each)
 };
 
-// Token buckets keyed by a string, each taken at its own rate and burst (by default one second's
-// worth, at least one request). Memory is bounded: past kMaxKeys buckets, idle (full) ones are
-// forgotten. Thread-safe.
-class KeyedLimiter {
- public:
-  using Clock = std::chrono::steady_clock;
-  static constexpr std::size_t kMaxKeys = 100'000;
-  // nullopt: allowed; otherwise whole seconds to wait (at least 1).
-  std::optional<unsigned> take(const std::string& key, double rate, Clock::time_point now = Clock::now(),
-                               double burst = 0);
-
- private:
-  struct Bucket {
-    double tokens;
-    double rate;
-    double burst;
-    Clock::time_point last;
-  };
-  std::mutex mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;
-};
-
 // The server's authentication state. Owned by main(); outlives the server.
 class Auth {
  public:
-  Auth(UserStore& users, AuthOptions options)
-      : users(users), options(std::move(options)), dummy_hash(hash_password("not a password")) {}
+  Auth(UserStore& users, AuthOptions options, const Clock& clock = system_clock())
+      : users(users), options(std::move(options)), key_limiter(clock), address_limiter(clock), login_limiter(clock),
+        dummy_hash(hash_password("not a password")) {}
   UserStore& users;
   const AuthOptions options;
-  KeyedLimiter key_limiter;
-  KeyedLimiter address_limiter;
-  KeyedLimiter login_limiter;  // per e-mail: slows password guessing
+  TokenBuckets key_limiter;
+  TokenBuckets address_limiter;
+  TokenBuckets login_limiter;  // per e-mail: slows password guessing
   std::atomic<std::size_t> logins_in_flight{0};
   // Checked when the e-mail is unknown, so that a failed login takes as long either way.
   const std::string dummy_hash;

@@ -276,7 +276,7 @@ boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw,
 
 boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
                                                std::optional<std::string> forwarded_by, Access& access) const {
-  Request request{raw, {}, {}, {}, {}, now_millis(), std::move(forwarded_by)};
+  Request request{raw, {}, {}, {}, {}, app.clock->now_millis(), std::move(forwarded_by)};
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;
   // What every answer gets.

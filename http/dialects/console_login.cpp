@@ -92,7 +92,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
   const auto tenant = string_field(body, "tenant", false, 64);
 
-  if (auto wait = auth.login_limiter.take(lower_ascii(email), auth.options.login_rate, KeyedLimiter::Clock::now(),
+  if (auto wait = auth.login_limiter.take(lower_ascii(email), auth.options.login_rate,
                                           auth.options.login_burst)) {
     ApiError limited(429, "rate_limited", "too many logins for this e-mail; retry later");
     limited.retry_after = *wait;
@@ -118,7 +118,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   const std::string active = tenant.value_or(user->tenants.front());
   if (!user->has_tenant(active)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + active);
 
-  const Millis now = now_millis();
+  const Millis now = app.clock->now_millis();
   SessionInfo session;
   std::string secret;
   write_beside_log(app, [&](lmdb::Txn& txn) {

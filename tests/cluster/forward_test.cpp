@@ -16,14 +16,15 @@
 #include <utility>
 #include <vector>
 
-#include "cluster/nats.h"
 #include "accounts/tokens.h"
 #include "cluster/forward.h"
+#include "cluster/nats.h"
 #include "http/api/metrics.h"
 #include "http/api/rate_limit.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
 #include "tests/support/in_process.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/temp_dir.h"
 
@@ -435,7 +436,8 @@ TEST_F(ForwardOverNats, AWriteIsAnsweredByTheOwnerAndReadsBackTheSame) {
 
 TEST_F(ForwardOverNats, AForwardedWriteIsNotRateLimitedAgainByTheOwner) {
   // One request per ten seconds per token at the owner: its own clients feel it...
-  http::RateLimiter limiter(0.1);
+  test::ManualClock clock;  // standing still: the bucket never refills
+  http::RateLimiter limiter(clock, 0.1);
   owner.app.limiter = &limiter;
   const std::string token = owner.tokens.create("acme", {"events:read", "events:write"});
   auto write = [&](int n) {

@@ -12,7 +12,6 @@
 
 namespace eventsd::test {
 
-inline constexpr const char* kAllScopes = "events:read,events:write,campaigns:read,admin";
 
 class E2E : public ::testing::Test {
  protected:

@@ -8,7 +8,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/json/parse.hpp>
 
 namespace eventsd::test {
 
@@ -17,19 +16,7 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 
-boost::json::value HttpResponse::json() const {
-  boost::system::error_code ec;
-  auto v = boost::json::parse(body, ec);
-  EXPECT_FALSE(ec) << "response is not JSON: " << body;
-  return v;
-}
-
-std::string HttpResponse::header(const std::string& name) const {
-  auto it = headers.find(name);
-  return it == headers.end() ? std::string() : std::string(it->value());
-}
-
-HttpClient::HttpClient(std::uint16_t port, std::string token) : port_(port), token_(std::move(token)) {}
+HttpClient::HttpClient(std::uint16_t port, std::string token) : Client(std::move(token)), port_(port) {}
 
 HttpClient::~HttpClient() = default;
 
@@ -40,16 +27,7 @@ void HttpClient::connect() {
   buffer_.clear();
 }
 
-HttpResponse HttpClient::request(bhttp::verb method, const std::string& target,
-                                 const std::string& body,
-                                 const std::vector<std::pair<std::string, std::string>>& headers) {
-  bhttp::request<bhttp::string_body> req{method, target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
-  if (!token_.empty()) req.set(bhttp::field::authorization, "Bearer " + token_);
-  if (!body.empty()) req.set(bhttp::field::content_type, "application/json");
-  for (const auto& [k, v] : headers) req.set(k, v);
-  req.body() = body;
-  req.prepare_payload();
+HttpResponse HttpClient::send(Request req) {
   for (int attempt = 0;; ++attempt) {
     if (!socket_) connect();
     beast::error_code ec;

@@ -1,5 +1,5 @@
-// A blocking HTTP/1.1 client for tests (Boost.Beast), keeping one keep-alive connection and
-// reconnecting when the server closed it.
+// A blocking HTTP/1.1 client for tests (Boost.Beast) of a real eventsd, keeping one keep-alive
+// connection and reconnecting when the server closed it.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -16,41 +16,22 @@
 #include <utility>
 #include <vector>
 
+#include "tests/support/client.h"
+
 namespace eventsd::test {
 
-struct HttpResponse {
-  int status = 0;
-  boost::beast::http::fields headers;
-  std::string body;
-  // The body parsed as JSON; fails the calling test if it is not JSON.
-  boost::json::value json() const;
-  std::string header(const std::string& name) const;
-};
-
-class HttpClient {
+class HttpClient : public Client {
  public:
   explicit HttpClient(std::uint16_t port, std::string token = {});
-  ~HttpClient();
+  ~HttpClient() override;
 
-  HttpResponse request(boost::beast::http::verb method, const std::string& target,
-                       const std::string& body = {},
-                       const std::vector<std::pair<std::string, std::string>>& headers = {});
-  HttpResponse get(const std::string& target) { return request(boost::beast::http::verb::get, target); }
-  HttpResponse post(const std::string& target, const std::string& body) {
-    return request(boost::beast::http::verb::post, target, body);
-  }
-  HttpResponse put(const std::string& target, const std::string& body) {
-    return request(boost::beast::http::verb::put, target, body);
-  }
-  HttpResponse del(const std::string& target, const std::string& body) {
-    return request(boost::beast::http::verb::delete_, target, body);
-  }
-  void set_token(std::string token) { token_ = std::move(token); }
+
+ protected:
+  HttpResponse send(Request request) override;
 
  private:
   void connect();
   std::uint16_t port_;
-  std::string token_;
   boost::asio::io_context ioc_;
   std::optional<boost::asio::ip::tcp::socket> socket_;
   boost::beast::flat_buffer buffer_;

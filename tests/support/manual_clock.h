@@ -12,8 +12,9 @@ namespace eventsd::test {
 
 class ManualClock final : public Clock {
  public:
-  // Starts at an arbitrary steady instant and at `wall` (ms since the epoch) on the wall clock.
-  explicit ManualClock(Millis wall = 1'777'000'000'000) : wall_(wall) {}
+  // Starts at an arbitrary steady instant and at `wall` (ms since the epoch) on the wall clock:
+  // by default a fixed day, so that answers depending on "today" never change with the calendar.
+  explicit ManualClock(Millis wall = 1'796'083'200'000) : wall_(wall) {}  // 2026-12-01T00:00:00Z
 
   Steady::time_point steady() const override { return Steady::time_point(std::chrono::nanoseconds(steady_.load())); }
   Millis now_millis() const override { return wall_.load(); }

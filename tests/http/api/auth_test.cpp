@@ -4,35 +4,44 @@
 
 #include "http/api/auth.h"
 #include "http/api/rate_limit.h"
+#include "tests/support/manual_clock.h"
 
 namespace eventsd::http {
 namespace {
 
+using std::chrono::milliseconds;
+
 TEST(RateLimiter, BurstThenRefillPerToken) {
-  RateLimiter limiter(2.0);  // 2 per second, bursts of 2
-  const auto t0 = RateLimiter::Clock::time_point{};
-  using std::chrono::milliseconds;
-  EXPECT_FALSE(limiter.take("a", t0));
-  EXPECT_FALSE(limiter.take("a", t0));
-  auto wait = limiter.take("a", t0);
+  test::ManualClock clock;
+  RateLimiter limiter(clock, 2.0);  // 2 per second, bursts of 2
+  EXPECT_FALSE(limiter.take("a"));
+  EXPECT_FALSE(limiter.take("a"));
+  auto wait = limiter.take("a");
   ASSERT_TRUE(wait);
   EXPECT_EQ(*wait, 1u);
-  EXPECT_FALSE(limiter.take("b", t0)) << "buckets are per token";
-  EXPECT_TRUE(limiter.take("a", t0 + milliseconds(400)));   // 0.8 tokens: not yet
-  EXPECT_FALSE(limiter.take("a", t0 + milliseconds(600)));  // 1.2 tokens
+  EXPECT_FALSE(limiter.take("b")) << "buckets are per token";
+  clock.advance(milliseconds(400));
+  EXPECT_TRUE(limiter.take("a"));  // 0.8 tokens: not yet
+  clock.advance(milliseconds(200));
+  EXPECT_FALSE(limiter.take("a"));  // 1.2 tokens
   // Idle time refills up to the burst, not beyond.
-  EXPECT_FALSE(limiter.take("a", t0 + milliseconds(60'000)));
-  EXPECT_FALSE(limiter.take("a", t0 + milliseconds(60'000)));
-  EXPECT_TRUE(limiter.take("a", t0 + milliseconds(60'000)));
+  clock.advance(milliseconds(60'000));
+  EXPECT_FALSE(limiter.take("a"));
+  EXPECT_FALSE(limiter.take("a"));
+  EXPECT_TRUE(limiter.take("a"));
 }
 
 TEST(RateLimiter, RetryAfterCoversTheWait) {
-  RateLimiter slow(0.1);  // one request per 10 s
-  const auto t0 = RateLimiter::Clock::time_point{};
-  EXPECT_FALSE(slow.take("a", t0));
-  auto wait = slow.take("a", t0);
+  test::ManualClock clock;
+  RateLimiter slow(clock, 0.1);  // one request per 10 s
+  EXPECT_FALSE(slow.take("a"));
+  auto wait = slow.take("a");
   ASSERT_TRUE(wait);
   EXPECT_EQ(*wait, 10u);
+  clock.advance(std::chrono::seconds(9));
+  EXPECT_EQ(slow.take("a"), 1u);
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_FALSE(slow.take("a"));
 }
 
 }  // namespace
@@ -41,20 +50,33 @@ TEST(RateLimiter, RetryAfterCoversTheWait) {
 namespace eventsd {
 namespace {
 
-TEST(KeyedLimiter, BucketPerKeyAtItsOwnRate) {
-  http::KeyedLimiter limiter;
-  const auto t0 = http::KeyedLimiter::Clock::time_point{} + std::chrono::hours(1);
-  EXPECT_FALSE(limiter.take("a", 2, t0));
-  EXPECT_FALSE(limiter.take("a", 2, t0));
-  EXPECT_EQ(limiter.take("a", 2, t0), 1u);  // a burst of one second's worth
-  EXPECT_FALSE(limiter.take("b", 2, t0)) << "another key has its own bucket";
-  EXPECT_FALSE(limiter.take("a", 2, t0 + std::chrono::milliseconds(500)));
-  EXPECT_FALSE(limiter.take("slow", 0.1, t0));
-  EXPECT_EQ(limiter.take("slow", 0.1, t0), 10u);
+TEST(TokenBuckets, BucketPerKeyAtItsOwnRate) {
+  test::ManualClock clock;
+  http::TokenBuckets limiter(clock);
+  EXPECT_FALSE(limiter.take("a", 2));
+  EXPECT_FALSE(limiter.take("a", 2));
+  EXPECT_EQ(limiter.take("a", 2), 1u);  // a burst of one second's worth
+  EXPECT_FALSE(limiter.take("b", 2)) << "another key has its own bucket";
+  EXPECT_FALSE(limiter.take("slow", 0.1));
+  EXPECT_EQ(limiter.take("slow", 0.1), 10u);
   // An explicit burst: three at once, then one per 5 s.
-  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.take("login", 0.2, t0, 3)) << i;
-  EXPECT_EQ(limiter.take("login", 0.2, t0, 3), 5u);
-  EXPECT_FALSE(limiter.take("login", 0.2, t0 + std::chrono::seconds(5), 3));
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.take("login", 0.2, 3)) << i;
+  EXPECT_EQ(limiter.take("login", 0.2, 3), 5u);
+  clock.advance(std::chrono::milliseconds(500));
+  EXPECT_FALSE(limiter.take("a", 2));
+  clock.advance(std::chrono::milliseconds(4'500));
+  EXPECT_FALSE(limiter.take("login", 0.2, 3));
+}
+
+TEST(TokenBuckets, PastItsBoundRefilledBucketsAreForgottenAndNewKeysRefused) {
+  test::ManualClock clock;
+  http::TokenBuckets limiter(clock, 2);
+  EXPECT_FALSE(limiter.take("a", 1));
+  EXPECT_FALSE(limiter.take("b", 1));
+  EXPECT_EQ(limiter.take("c", 1), 1u) << "both buckets are busy: a new key is refused";
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_FALSE(limiter.take("c", 1)) << "refilled buckets are forgotten to make room";
+  EXPECT_EQ(limiter.take("c", 1), 1u) << "and the new key's bucket is kept";
 }
 
 TEST(Cookies, FoundAmongOthers) {

@@ -1,4 +1,4 @@
-// The native query API over HTTP (seed 001, API.md §3): every list parameter, types, stats,
+// The native query API through the router (seed 001, API.md §3): every list parameter, types, stats,
 // contacts and enrichment, cursors under concurrent ingest, tenant isolation of every route.
 #include <gtest/gtest.h>
 
@@ -8,14 +8,13 @@
 #include <set>
 #include <thread>
 
-#include "tests/support/e2e.h"
+#include "tests/support/api_test.h"
 
 namespace eventsd {
 namespace {
 
 namespace json = boost::json;
-using test::E2E;
-using test::HttpClient;
+using test::ApiTest;
 
 std::vector<std::string> ids(const json::value& list) {
   std::vector<std::string> out;
@@ -23,10 +22,10 @@ std::vector<std::string> ids(const json::value& list) {
   return out;
 }
 
-class Queries : public E2E {
+class Queries : public test::ApiTest {
  protected:
   void SetUp() override {
-    E2E::SetUp();
+    ApiTest::SetUp();
     auto c = client();
     ASSERT_EQ(c.post("/v1/events", R"({"batch":[
       {"id":"a","event":"page_view","contact_id":"ct_1","url":"https://example.com/pricing","timestamp":"2026-04-29T11:00:00Z","data":{"title":"Pricing"}},
@@ -183,7 +182,7 @@ TEST_F(Queries, TypesAndStats) {
   EXPECT_EQ(c.get("/v1/events/types?x=1").status, 400);
 }
 
-TEST_F(E2E, CursorPagesStayStableWhileIngesting) {
+TEST_F(ApiTest, CursorPagesStayStableWhileIngesting) {
   auto c = client();
   std::string batch = R"({"batch":[)";
   for (int i = 0; i < 300; ++i) {
@@ -195,7 +194,7 @@ TEST_F(E2E, CursorPagesStayStableWhileIngesting) {
 
   std::atomic<bool> stop{false};
   std::thread writer([&] {
-    HttpClient w(server_->port(), token_);
+    auto w = client(token_);
     for (int i = 0; !stop; ++i) {
       // New events before, among and after the old ones.
       const char* ts[] = {"2025-12-31T23:59:59Z", "2026-01-01T00:00:30Z", "2026-06-01T00:00:00Z"};
@@ -221,7 +220,7 @@ TEST_F(E2E, CursorPagesStayStableWhileIngesting) {
   for (int i = 0; i < 300; ++i) EXPECT_TRUE(seen.count("old-" + std::to_string(i))) << "missed old-" << i;
 }
 
-TEST_F(E2E, EveryRouteIsTenantIsolated) {
+TEST_F(ApiTest, EveryRouteIsTenantIsolated) {
   auto acme = client();
   auto other = client(token("other"));
   ASSERT_EQ(acme.post("/v1/events", R"({"id":"x1","event":"secret","contact_id":"ct_1","url":"https://acme.com/"})").status, 201);

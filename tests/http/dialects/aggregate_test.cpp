@@ -1,19 +1,19 @@
-// POST /v1/aggregate and POST /v1/aggregate/funnel over HTTP: time buckets across the
+// POST /v1/aggregate and POST /v1/aggregate/funnel through the router: time buckets across the
 // daylight-saving changes of Europe/Berlin and America/New_York, every validation error, tenant
 // isolation, suppressed events, the counters' answers against a scan's, the work bound.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "tests/support/e2e.h"
+#include "tests/support/api_test.h"
 
 namespace eventsd {
 namespace {
 
 namespace json = boost::json;
-using test::E2E;
+using test::ApiTest;
 
-class Aggregates : public E2E {
+class Aggregates : public test::ApiTest {
  protected:
   json::value aggregate(const std::string& body, const std::string& route = "/v1/aggregate") {
     auto r = client().post(route, body);

@@ -1,15 +1,15 @@
-// Suppression, merges and leads over HTTP (seed 002, API.md §2, §3, §5).
+// Suppression, merges and leads through the router (seed 002, API.md §2, §3, §5).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "tests/support/e2e.h"
+#include "tests/support/api_test.h"
 
 namespace eventsd {
 namespace {
 
 namespace json = boost::json;
-using test::E2E;
+using test::ApiTest;
 
 std::vector<std::string> reasons(const json::value& events, const char* id_key) {
   std::vector<std::string> out;
@@ -20,7 +20,7 @@ std::vector<std::string> reasons(const json::value& events, const char* id_key) 
   return out;
 }
 
-TEST_F(E2E, SuppressionThroughNativeAndOrgUnitDialects) {
+TEST_F(ApiTest, SuppressionThroughNativeAndOrgUnitDialects) {
   auto c = client();
   auto rules = c.put("/v1/suppression/rules", R"({"rules":[
       {"kind":"velocity","max_events":2,"window_seconds":60,"event":"page_view","keep_first":true},
@@ -84,7 +84,7 @@ TEST_F(E2E, SuppressionThroughNativeAndOrgUnitDialects) {
   EXPECT_EQ(c.get("/v1/contacts/ld_2").json().at("contact").at("score"), 10);
 }
 
-TEST_F(E2E, RuleBodiesAreValidatedAndNeedAdmin) {
+TEST_F(ApiTest, RuleBodiesAreValidatedAndNeedAdmin) {
   auto c = client();
   const std::pair<std::string, std::string> bad[] = {
       {R"({"rules":{}})", "rules"},
@@ -111,7 +111,7 @@ TEST_F(E2E, RuleBodiesAreValidatedAndNeedAdmin) {
   EXPECT_EQ(c.get("/v1/suppression/rules").json(), json::parse(R"({"status":"success","rules":[]})"));
 }
 
-TEST_F(E2E, MergeChainsResolveToTheFinalContact) {
+TEST_F(ApiTest, MergeChainsResolveToTheFinalContact) {
   auto c = client();
   ASSERT_EQ(c.put("/v1/scoring/rules", R"({"rules":[{"event":"visit","points":3}]})").status, 200);
   ASSERT_EQ(c.post("/v1/events", R"({"batch":[

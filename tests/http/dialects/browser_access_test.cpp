@@ -1,4 +1,4 @@
-// What browsers may do, over real HTTP against a real eventsd: CORS (preflight, allowed and
+// What browsers may do, through the router, in process (tests/support/api_test.h): CORS (preflight, allowed and
 // refused origins), publishable keys (ingest only, from their origins, browser fields only,
 // rate limits), console users and sessions (login, logout, expiry, revocation, CSRF, tenant
 // switching), the token routes and the served assets.
@@ -9,47 +9,26 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
-#include <thread>
 
+#include "accounts/tokens.h"
 #include "common/time.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
-#include "tests/support/e2e.h"
+#include "tests/support/api_test.h"
 
 namespace eventsd {
 namespace {
 
 namespace json = boost::json;
-using test::E2E;
-using test::HttpClient;
+using test::ApiTest;
 using test::HttpResponse;
 using bhttp = boost::beast::http::verb;
-using Headers = std::vector<std::pair<std::string, std::string>>;
+using test::Headers;
 
 constexpr const char* kSite = "https://shop.example";
 constexpr const char* kPassword = "correct horse battery staple";
 
-std::string create_key(const std::filesystem::path& dir, const std::string& tenant, const std::string& origins,
-                       std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{test::eventctl_binary(), "token", "create", "--data", dir.string(), "--tenant",
-                                tenant, "--publishable", "--origins", origins};
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto r = test::run_command(argv);
-  EXPECT_EQ(r.status, 0);
-  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
-  EXPECT_EQ(r.out.rfind("edp_", 0), 0u) << r.out;
-  return r.out;
-}
-
-void create_user(const std::filesystem::path& dir, const std::string& email, const std::string& tenants,
-                 const std::string& role, const std::string& password = kPassword) {
-  auto r = test::run_command({"/bin/sh", "-c",
-                              "printf '%s\\n' '" + password + "' | " + test::eventctl_binary() +
-                                  " user create --data " + dir.string() + " --email " + email + " --tenants " +
-                                  tenants + " --role " + role});
-  ASSERT_EQ(r.status, 0) << r.out;
-}
-
+// An error of any dialect: its status and code.
 void expect_error(const HttpResponse& r, int status, const std::string& code) {
   EXPECT_EQ(r.status, status) << r.body;
   EXPECT_EQ(r.json().at("error").at("code"), code.c_str()) << r.body;
@@ -60,14 +39,19 @@ std::string file_text(const std::filesystem::path& p) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-class BrowserAccess : public E2E {
+class BrowserAccess : public test::ApiTest {
  protected:
   void SetUp() override {
-    E2E::SetUp();
-    key_ = create_key(dir_.path(), "acme", std::string(kSite) + ",http://localhost:3000");
+    ApiTest::SetUp();
+    key_ = create_key("acme", {kSite, "http://localhost:3000"});
+  }
+  // A publishable key, as eventctl token create --publishable makes it.
+  std::string create_key(const std::string& tenant, std::vector<std::string> origins, double rate = 0,
+                         double address_rate = 0) {
+    return node_->tokens().create_publishable(tenant, PublishableSpec{std::move(origins), rate, address_rate});
   }
   HttpResponse key_post(const std::string& target, const std::string& body, Headers headers = {{"Origin", kSite}}) {
-    HttpClient c(server_->port());
+    auto c = client("");
     const char sep = target.find('?') == std::string::npos ? '?' : '&';
     return c.request(bhttp::post, target + sep + "key=" + key_, body, headers);
   }
@@ -77,7 +61,7 @@ class BrowserAccess : public E2E {
 // ---------------------------------------------------------------- CORS
 
 TEST_F(BrowserAccess, PreflightAnsweredForAKeysOriginOnTheIngestRoutes) {
-  HttpClient c(server_->port());
+  auto c = client("");
   for (const char* path : {"/v1/events", "/v1/identify"}) {
     auto r = c.request(bhttp::options, path, "",
                        {{"Origin", kSite}, {"Access-Control-Request-Method", "POST"},
@@ -97,7 +81,7 @@ TEST_F(BrowserAccess, PreflightAnsweredForAKeysOriginOnTheIngestRoutes) {
 }
 
 TEST_F(BrowserAccess, PreflightRefusedForOtherOriginsMethodsHeadersAndReadRoutes) {
-  HttpClient c(server_->port());
+  auto c = client("");
   struct Case {
     const char* path;
     const char* origin;
@@ -125,7 +109,7 @@ TEST_F(BrowserAccess, PreflightRefusedForOtherOriginsMethodsHeadersAndReadRoutes
 }
 
 TEST_F(BrowserAccess, PlainOptionsListsTheMethods) {
-  HttpClient c(server_->port());
+  auto c = client("");
   auto r = c.request(bhttp::options, "/v1/events", "");
   EXPECT_EQ(r.status, 204);
   const std::string allow = r.header("Allow");
@@ -175,15 +159,15 @@ TEST_F(BrowserAccess, KeyIngestsIntoItsTenantWithBatchesAndIdempotentIds) {
   EXPECT_EQ(e.at("domain"), "shop.example");
   EXPECT_EQ(e.at("utm_source"), "news");
   // As a bearer header too (a page using fetch with its own headers).
-  HttpClient bearer(server_->port(), key_);
+  auto bearer = client(key_);
   EXPECT_EQ(bearer.request(bhttp::post, "/v1/events", R"({"event":"x"})", {{"Origin", kSite}}).status, 201);
   // Another tenant sees none of it.
-  HttpClient other(server_->port(), token("beta"));
+  auto other = client(token("beta"));
   EXPECT_EQ(other.get("/v1/events?count_only=true").json().at("count"), 0);
 }
 
 TEST_F(BrowserAccess, KeyRefusedOnEveryOtherRoute) {
-  HttpClient bearer(server_->port(), key_);
+  auto bearer = client(key_);
   const auto router = http::make_router();
   std::size_t checked = 0;
   for (const auto& route : router.routes()) {
@@ -197,7 +181,7 @@ TEST_F(BrowserAccess, KeyRefusedOnEveryOtherRoute) {
     EXPECT_EQ(r.status, 403) << r.body;
     EXPECT_EQ(r.json().at("error").at("code"), "insufficient_permissions");
     // As ?key=, it is not even looked at outside the ingest routes.
-    HttpClient anonymous(server_->port());
+    auto anonymous = client("");
     auto q = anonymous.request(route.method, target + "?key=" + key_, "{}", {{"Origin", kSite}});
     EXPECT_TRUE(q.status == 401 || q.status == 400) << q.status << q.body;
     ++checked;
@@ -212,13 +196,8 @@ TEST_F(BrowserAccess, KeyOnlyFromItsOrigins) {
   expect_error(key_post("/v1/identify", R"({"contact_id":"c","traits":{}})", {{"Origin", "http://localhost:3001"}}),
                403, "origin_not_allowed");
   EXPECT_EQ(key_post("/v1/events", R"({"event":"x"})", {{"Origin", "http://localhost:3000"}}).status, 201);
-  // A revoked key stops at once.
-  auto list = test::run_command({test::eventctl_binary(), "token", "list", "--data", dir_.path().string()});
-  const auto line = list.out.find("publishable");
-  ASSERT_NE(line, std::string::npos);
-  const auto start = list.out.rfind("tok_", line);
-  const std::string id = list.out.substr(start, 16);
-  ASSERT_EQ(test::run_command({test::eventctl_binary(), "token", "revoke", "--data", dir_.path().string(), id}).status, 0);
+  // A revoked key stops at once (eventctl token revoke on a running server: tests/e2e).
+  ASSERT_TRUE(node_->tokens().revoke(TokenStore::id_of(key_)));
   expect_error(key_post("/v1/events", R"({"event":"x"})"), 401, "unauthorized");
 }
 
@@ -248,8 +227,8 @@ TEST_F(BrowserAccess, KeySetsOnlyBrowserFields) {
 }
 
 TEST_F(BrowserAccess, KeyRateLimitedPerKeyAndPerClientAddress) {
-  const std::string slow = create_key(dir_.path(), "acme", kSite, {"--rate", "0.001"});
-  HttpClient c(server_->port());
+  const std::string slow = create_key("acme", {kSite}, 0.001);
+  auto c = client("");
   auto post = [&](const std::string& key, Headers h) {
     h.emplace_back("Origin", kSite);
     return c.request(bhttp::post, "/v1/events?key=" + key, R"({"event":"x"})", h);
@@ -260,7 +239,7 @@ TEST_F(BrowserAccess, KeyRateLimitedPerKeyAndPerClientAddress) {
   EXPECT_FALSE(limited.header("Retry-After").empty());
   EXPECT_EQ(limited.header("Access-Control-Allow-Origin"), kSite) << "a page can read why";
 
-  const std::string per_address = create_key(dir_.path(), "acme", kSite, {"--address-rate", "0.001"});
+  const std::string per_address = create_key("acme", {kSite}, 0, 0.001);
   EXPECT_EQ(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}).status, 201);
   expect_error(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}), 429, "rate_limited");
   // The proxy's entry (the last) is the client; what the client wrote before it is not.
@@ -269,7 +248,7 @@ TEST_F(BrowserAccess, KeyRateLimitedPerKeyAndPerClientAddress) {
 }
 
 TEST_F(BrowserAccess, SecretTokensAreNotAcceptedInTheQuery) {
-  HttpClient c(server_->port());
+  auto c = client("");
   auto r = c.request(bhttp::post, "/v1/events?key=" + token_, R"({"event":"x"})", {{"Origin", kSite}});
   expect_error(r, 401, "unauthorized");
 }
@@ -295,13 +274,12 @@ TEST_F(BrowserAccess, IdentifyMergesTraitsAndAnswersNoData) {
 
 // ---------------------------------------------------------------- users and sessions
 
-class Sessions : public E2E {
+class Sessions : public test::ApiTest {
  protected:
-  std::vector<std::string> server_args() const override { return extra_args_; }
   void SetUp() override {
-    E2E::SetUp();
-    create_user(dir_.path(), "Ada@Example.com", "acme,beta", "admin");
-    create_user(dir_.path(), "bob@example.com", "acme", "member");
+    ApiTest::SetUp();
+    node_->users().create_user("Ada@Example.com", kPassword, {"acme", "beta"}, "admin");
+    node_->users().create_user("bob@example.com", kPassword, {"acme"}, "member");
   }
   struct Login {
     HttpResponse response;
@@ -309,7 +287,7 @@ class Sessions : public E2E {
     std::string csrf;
   };
   Login login(const std::string& email, const std::string& password = kPassword, const std::string& extra = "") {
-    HttpClient c(server_->port());
+    auto c = client("");
     Login l;
     l.response = c.request(bhttp::post, "/api/auth/login",
                            R"({"email":")" + email + R"(","password":")" + password + "\"" + extra + "}",
@@ -322,7 +300,7 @@ class Sessions : public E2E {
   // A request as the console makes it: the cookie, the console's Origin and the CSRF token.
   HttpResponse as(const Login& l, bhttp method, const std::string& target, const std::string& body = "",
                   Headers extra = {}) {
-    HttpClient c(server_->port());
+    auto c = client("");
     Headers h{{"Cookie", "theme=dark; " + l.cookie}};
     if (method != bhttp::get) {
       h.emplace_back("Origin", "http://127.0.0.1");
@@ -331,7 +309,6 @@ class Sessions : public E2E {
     for (auto& e : extra) h.push_back(e);
     return c.request(method, target, body, h);
   }
-  std::vector<std::string> extra_args_;
 };
 
 TEST_F(Sessions, LoginSetsAHardenedCookieAndTheSessionReads) {
@@ -362,7 +339,7 @@ TEST_F(Sessions, LoginSetsAHardenedCookieAndTheSessionReads) {
   // The org-unit and campaign dialects are for API tokens only.
   expect_error(as(l, bhttp::get, "/events"), 401, "unauthorized");
   // A malformed login.
-  HttpClient c(server_->port());
+  auto c = client("");
   expect_error(c.post("/api/auth/login", R"({"email":"a@b.c"})"), 400, "invalid_request");
   expect_error(c.post("/api/auth/login", "nope"), 400, "invalid_request");
   expect_error(c.request(bhttp::post, "/api/auth/login", R"({"email":"ada@example.com","password":"x"})",
@@ -372,7 +349,7 @@ TEST_F(Sessions, LoginSetsAHardenedCookieAndTheSessionReads) {
 
 TEST_F(Sessions, StateChangesNeedTheOriginAndTheCsrfToken) {
   auto l = login("ada@example.com");
-  HttpClient c(server_->port());
+  auto c = client("");
   const std::string body = R"({"event":"forged"})";
   // No token.
   expect_error(c.request(bhttp::post, "/v1/events", body, {{"Cookie", l.cookie}, {"Origin", "http://127.0.0.1"}}),
@@ -420,25 +397,21 @@ TEST_F(Sessions, RevokedByTheOperator) {
   auto l = login("ada@example.com");
   auto bob = login("bob@example.com");
   EXPECT_EQ(as(l, bhttp::get, "/v1/events").status, 200);
-  auto r = test::run_command({test::eventctl_binary(), "user", "revoke-sessions", "--data", dir_.path().string(),
-                              "--email", "ada@example.com"});
-  EXPECT_EQ(r.status, 0);
-  EXPECT_EQ(r.out, "1\n");
+  // What eventctl user revoke-sessions does (on a running server: tests/e2e).
+  EXPECT_EQ(node_->users().revoke_sessions("ada@example.com"), 1u);
   expect_error(as(l, bhttp::get, "/v1/events"), 401, "unauthorized");
   EXPECT_EQ(as(bob, bhttp::get, "/v1/events").status, 200);
-  ASSERT_EQ(test::run_command({test::eventctl_binary(), "user", "delete", "--data", dir_.path().string(), "--email",
-                               "bob@example.com"})
-                .status,
-            0);
+  ASSERT_TRUE(node_->users().delete_user("bob@example.com"));
   expect_error(as(bob, bhttp::get, "/v1/events"), 401, "unauthorized");
   EXPECT_EQ(login("bob@example.com").response.status, 401);
 }
 
 class ShortSessions : public Sessions {
  protected:
-  void SetUp() override {
-    extra_args_ = {"--session-ttl-s", "1"};
-    Sessions::SetUp();
+  NodeOptions node_options() const override {
+    auto options = Sessions::node_options();
+    options.auth.session_lifetime = 1000;  // --session-ttl-s 1
+    return options;
   }
 };
 
@@ -448,19 +421,17 @@ TEST_F(ShortSessions, SessionsExpire) {
   EXPECT_NE(l.response.header("Set-Cookie").find("Max-Age=1;"), std::string::npos);
   const auto expires = parse_iso8601(l.response.json().at("expires_at").as_string());
   ASSERT_TRUE(expires);
-  EXPECT_LE(*expires, now_millis() + 1000);
-  // Wait for the condition (the session's end has passed), not for a guessed time.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (now_millis() <= *expires && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_GT(now_millis(), *expires);
+  EXPECT_EQ(*expires, clock_.now_millis() + 1000);
+  // Alive until its end, ended from then on.
+  clock_.advance(std::chrono::milliseconds(999));
+  EXPECT_EQ(as(l, bhttp::get, "/v1/events").status, 200);
+  clock_.advance(std::chrono::milliseconds(1));
   expect_error(as(l, bhttp::get, "/v1/events"), 401, "unauthorized");
   expect_error(as(l, bhttp::get, "/api/auth/session"), 401, "unauthorized");
 }
 
 TEST_F(Sessions, TenantSwitching) {
-  HttpClient beta(server_->port(), token("beta"));
+  auto beta = client(token("beta"));
   EXPECT_EQ(beta.post("/v1/events", R"({"event":"in_beta"})").status, 201);
   EXPECT_EQ(client().post("/v1/events", R"({"batch":[{"event":"in_acme"},{"event":"in_acme"}]})").status, 201);
   auto l = login("ada@example.com");
@@ -500,8 +471,12 @@ TEST_F(Sessions, PasswordGuessingIsSlowedPerEmail) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(login("bob@example.com", "guess " + std::to_string(i)).response.status, 401);
   auto limited = login("BOB@example.com");
   expect_error(limited.response, 429, "rate_limited");
-  EXPECT_FALSE(limited.response.header("Retry-After").empty());
+  EXPECT_EQ(limited.response.header("Retry-After"), "5");
   EXPECT_EQ(login("ada@example.com").response.status, 200) << "another e-mail is not affected";
+  // Five seconds later, one more attempt.
+  clock_.advance(std::chrono::seconds(5));
+  EXPECT_EQ(login("bob@example.com").response.status, 200);
+  expect_error(login("bob@example.com").response, 429, "rate_limited");
 }
 
 TEST_F(Sessions, PasswordsAndSessionSecretsAreNeverStoredInClear) {
@@ -518,10 +493,7 @@ TEST_F(Sessions, PasswordsAndSessionSecretsAreNeverStoredInClear) {
   EXPECT_NE(data.find("$argon2id$"), std::string::npos) << "the password is stored as an Argon2id hash";
   // Passwords are checked as given: case and spaces matter, short ones are refused.
   EXPECT_EQ(login("ada@example.com", "Correct horse battery staple").response.status, 401);
-  auto r = test::run_command({"/bin/sh", "-c",
-                              "printf 'short\\n' | " + test::eventctl_binary() + " user create --data " +
-                                  dir_.path().string() + " --email c@example.com --tenants acme"});
-  EXPECT_EQ(r.status, 2);
+  EXPECT_THROW(node_->users().create_user("c@example.com", "short", {"acme"}, "member"), std::invalid_argument);
 }
 
 // ---------------------------------------------------------------- tokens, assets
@@ -532,7 +504,7 @@ TEST_F(BrowserAccess, TokenRoutesManageTheTenantsTokens) {
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string secret(created.json().at("secret").as_string());
   const std::string id(created.json().at("token").at("id").as_string());
-  HttpClient reader(server_->port(), secret);
+  auto reader = client(secret);
   EXPECT_EQ(reader.get("/v1/events").status, 200);
   expect_error(reader.post("/v1/events", R"({"event":"x"})"), 403, "insufficient_permissions");
 
@@ -546,7 +518,7 @@ TEST_F(BrowserAccess, TokenRoutesManageTheTenantsTokens) {
   auto list = c.get("/v1/tokens").json().at("tokens").as_array();
   EXPECT_EQ(list.size(), 4u);  // the fixture's token and key, and the two made here
   for (const auto& t : list) EXPECT_FALSE(t.as_object().contains("secret"));
-  HttpClient beta(server_->port(), token("beta"));
+  auto beta = client(token("beta"));
   EXPECT_EQ(beta.get("/v1/tokens").json().at("tokens").as_array().size(), 1u);
   expect_error(beta.del("/v1/tokens/" + id, ""), 404, "not_found");
   EXPECT_EQ(c.del("/v1/tokens/" + id, "").status, 200);
@@ -555,7 +527,7 @@ TEST_F(BrowserAccess, TokenRoutesManageTheTenantsTokens) {
 }
 
 TEST_F(BrowserAccess, TrackerAndConsoleAreServed) {
-  HttpClient c(server_->port());
+  auto c = client("");
   auto js = c.get("/sdk/eventsd.js");
   EXPECT_EQ(js.status, 200);
   EXPECT_EQ(js.header("Content-Type"), "text/javascript; charset=utf-8");

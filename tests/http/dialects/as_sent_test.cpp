@@ -11,18 +11,21 @@
 #include <sstream>
 #include <thread>
 
-#include "tests/support/e2e.h"
+#include "tests/support/api_test.h"
 
 namespace eventsd {
 namespace {
 
 namespace json = boost::json;
-using test::E2E;
-using test::HttpClient;
+using test::ApiTest;
 
 // Campaign events of any age stay served (the timestamps below are from 2025).
-class AsSent : public E2E {
-  std::vector<std::string> server_args() const override { return {"--campaign-retention-days", "0"}; }
+class AsSent : public test::ApiTest {
+  NodeOptions node_options() const override {
+    auto options = ApiTest::node_options();
+    options.api.campaign_retention_days = 0;
+    return options;
+  }
 };
 
 bool contains(const std::string& body, const std::string& text) { return body.find(text) != std::string::npos; }
