@@ -1,11 +1,14 @@
 #include "accounts/tokens.h"
 
 #include <algorithm>
+#include <cctype>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <chrono>
 #include <stdexcept>
 
 #include "common/encoding.h"
+#include "common/parse.h"
 #include "common/random.h"
 
 namespace eventsd {
@@ -47,45 +50,38 @@ bool TokenInfo::allows_origin(std::string_view origin) const {
 }
 
 std::optional<std::string> normalize_origin(std::string_view origin) {
-  std::string o;
-  for (char c : origin) o.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  std::string_view default_port;
-  std::string_view rest(o);
-  if (rest.starts_with("https://")) {
-    default_port = ":443";
-    rest.remove_prefix(8);
-  } else if (rest.starts_with("http://")) {
-    default_port = ":80";
-    rest.remove_prefix(7);
-  } else {
+  if (origin.size() > 262) return std::nullopt;  // "https://" + a 255-byte host[:port]
+  // scheme "://" authority, nothing else: no user info, path, query or fragment (RFC 6454).
+  auto url = boost::urls::parse_absolute_uri(origin);
+  if (!url || !url->has_authority() || url->has_userinfo() || !url->encoded_path().empty() || url->has_query()) {
     return std::nullopt;
   }
-  if (rest.empty() || rest.size() > 255) return std::nullopt;
-  // host[:port]: letters, digits, '-', '.', or a bracketed IPv6 literal; no path or user info.
-  std::size_t host_end = rest.size();
-  if (rest.front() == '[') {
-    host_end = rest.find(']');
-    if (host_end == std::string_view::npos) return std::nullopt;
-    ++host_end;
-  } else {
-    host_end = std::min(rest.find(':'), rest.size());
-    const auto host = rest.substr(0, host_end);
-    if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-        })) {
-      return std::nullopt;
-    }
+  std::string scheme(url->scheme());
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  std::string host(url->encoded_host_address());
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  switch (url->host_type()) {
+    case boost::urls::host_type::name:
+      // A DNS name: letters, digits, '-' and '.' (nothing percent-encoded).
+      if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+          })) {
+        return std::nullopt;
+      }
+      break;
+    case boost::urls::host_type::ipv4: break;
+    case boost::urls::host_type::ipv6: host = "[" + host + "]"; break;
+    default: return std::nullopt;  // IPvFuture, or none
   }
-  const auto port = rest.substr(host_end);
-  if (!port.empty()) {
-    if (port.size() < 2 || port.size() > 6 || port.front() != ':' ||
-        !std::all_of(port.begin() + 1, port.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return std::nullopt;
-    }
-    if (std::stoul(std::string(port.substr(1))) > 65535) return std::nullopt;
-    if (port == default_port) o.resize(o.size() - port.size());
+  std::string result = scheme + "://" + host;
+  if (url->has_port()) {
+    const std::string_view port = url->port();
+    const auto number = parse_u64(port);
+    if (!number || port.size() > 5 || *number > 65535) return std::nullopt;
+    if (port != (scheme == "https" ? "443" : "80")) result += ":" + std::string(port);
   }
-  return o;
+  return result;
 }
 
 namespace {

@@ -1,4 +1,4 @@
-// Validation of client JSON into commands (the rules of API.md §1). Every dialect and every tool
+// Validation of client JSON into commands (docs/api.md, "Ingest"). Every dialect and every tool
 // (eventctl import) goes through these functions, so an event is valid or not the same way
 // everywhere. A batch is all or nothing: the first invalid event rejects the whole request.
 #pragma once
@@ -22,7 +22,7 @@ enum class EventField {
 // rejected, so a misspelt field is an error rather than silently lost data.
 using FieldNames = std::span<const std::pair<std::string_view, EventField>>;
 
-extern const FieldNames kNativeFieldNames;     // API.md §1 names
+extern const FieldNames kNativeFieldNames;     // the native names (docs/api.md, "Ingest")
 extern const FieldNames kOrgUnitFieldNames;    // §1 names plus event_type, lead_id, metadata, created_at
 extern const FieldNames kWorkspaceFieldNames;  // seed 004's camelCase names
 

@@ -1,5 +1,5 @@
 // Validation of the bodies of PUT /v1/suppression/rules, PUT /v1/scoring/rules and
-// POST /v1/contacts/merge (API.md §2, §5). Unknown fields are rejected, as everywhere.
+// POST /v1/contacts/merge (docs/api.md, "Contacts"; docs/suppression.md). Unknown fields are rejected, as everywhere.
 #pragma once
 
 #include <variant>

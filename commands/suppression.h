@@ -1,4 +1,4 @@
-// The suppression decider (seed 002, API.md §5, docs/suppression.md): which reason, if any, an
+// The suppression decider (seed 002, docs/suppression.md): which reason, if any, an
 // incoming event gets, decided once at ingest and recorded in its fact.
 //
 // Rules are evaluated in order, metadata rules first; the first rule that fires gives the reason.

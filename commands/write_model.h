@@ -1,7 +1,8 @@
 // The write model: the little state the deciders need, kept in the log's environment and written
 // in the writer's transaction, so it always equals "the log up to its head". Like a read model it
-// is a fold of the log (apply), so it can be rebuilt from the log at any time (rebuild_if_outdated);
-// unlike one, it is flushed with every commit and nothing outside commands/ reads it.
+// is a fold of the log (apply), so it can be rebuilt from the log at any time (catch_up folds what
+// is missing, from the start when the layout changed); unlike one, it is flushed with every commit,
+// and outside commands/ only `eventctl verify` reads it (to compare it with a fresh fold).
 //
 //   wm_meta            "layout" -> u64, "checkpoint" -> u64 (last position folded), "next_tenant"
 //   wm_tenants         tenant name -> u32 tenant number (assigned in log order), and

@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 
 namespace eventsd {
 
@@ -95,26 +94,27 @@ struct Parts {
   unsigned month, day;
   long long hour, minute, second, millis;
 };
-// Any instant, including the far ones a damaged record may hold: floor division and the civil
-// calendar (H. Hinnant's days_from_civil inverse) in 64-bit arithmetic, which cannot overflow
-// for days within +-1.1e11.
+// Any instant, including the far ones a damaged record may hold. The calendar is the standard
+// library's (std::chrono::year_month_day), whose years stop at +-32767: a day count is first
+// brought into its range by whole 400-year cycles (146,097 days, after which the Gregorian
+// calendar repeats exactly), and the cycles are added back to the year.
 Parts split(Millis t) {
+  constexpr long long kCycleDays = 146'097, kCycleYears = 400;
   long long days = t / kMillisPerDay;
   long long rest = t % kMillisPerDay;
   if (rest < 0) {
     rest += kMillisPerDay;
     --days;
   }
-  const long long z = days + 719'468;
-  const long long era = (z >= 0 ? z : z - 146'096) / 146'097;
-  const long long doe = z - era * 146'097;
-  const long long yoe = (doe - doe / 1'460 + doe / 36'524 - doe / 146'096) / 365;
-  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const long long mp = (5 * doy + 2) / 153;
-  const auto day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
-  const auto month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
-  const long long year = yoe + era * 400 + (month <= 2);
-  return {year, month, day, rest / 3'600'000, rest / 60'000 % 60, rest / 1000 % 60, rest % 1000};
+  long long cycles = days / kCycleDays;
+  long long in_cycle = days % kCycleDays;
+  if (in_cycle < 0) {
+    in_cycle += kCycleDays;
+    --cycles;
+  }
+  const chr::year_month_day ymd{chr::sys_days{chr::days{in_cycle}}};  // 1970-01-01 .. 2369-12-31
+  return {static_cast<int>(ymd.year()) + cycles * kCycleYears, static_cast<unsigned>(ymd.month()),
+          static_cast<unsigned>(ymd.day()), rest / 3'600'000, rest / 60'000 % 60, rest / 1000 % 60, rest % 1000};
 }
 }  // namespace
 
@@ -142,15 +142,14 @@ std::string format_date(Millis t) {
 }
 
 std::string format_http_date(Millis t) {
-  const std::time_t secs = static_cast<std::time_t>(t / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
   static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  char out[32];
-  std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
-                kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  const auto p = split(t);
+  const chr::weekday weekday{chr::sys_days{chr::days{day_start(t) / kMillisPerDay}}};
+  char out[64];
+  std::snprintf(out, sizeof out, "%s, %02u %s %04lld %02lld:%02lld:%02lld GMT", kDays[weekday.c_encoding()], p.day,
+                kMonths[p.month - 1], p.year, p.hour, p.minute, p.second);
   return out;
 }
 

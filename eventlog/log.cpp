@@ -49,6 +49,7 @@ Log::Log(Store& store) : log_db_(store.db("log", MDB_INTEGERKEY)), meta_db_(stor
     head_.position = keys::load_native_u64(cursor.key());
     head_.hash = sha256(cursor.value());
   }
+  committed_.store(head_.position, std::memory_order_release);
 }
 
 std::uint64_t Log::Appender::append(capnp::MessageBuilder& message) {

@@ -10,6 +10,7 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -43,6 +44,8 @@ class RecordView {
   std::optional<capnp::FlatArrayMessageReader> reader_;
 };
 
+// Thread safety: one thread appends (the writer: Appender, advance(), head()); any thread may
+// read committed_position() at any time and read records in its own transactions.
 class Log {
  public:
   explicit Log(Store& store);
@@ -50,7 +53,10 @@ class Log {
   MDB_dbi db() const { return log_db_; }
 
   // The head as last committed through this object (loaded from the log at construction).
+  // The appending thread's only.
   const LogHead& head() const { return head_; }
+  // The position of that head, for any thread.
+  std::uint64_t committed_position() const { return committed_.load(std::memory_order_acquire); }
 
   // Appends records inside the caller's write transaction. Positions follow the committed head;
   // after the transaction commits, hand the appender's head to Log::advance. If the transaction
@@ -72,7 +78,10 @@ class Log {
     LogHead head_;
   };
 
-  void advance(const LogHead& committed) { head_ = committed; }
+  void advance(const LogHead& committed) {
+    head_ = committed;
+    committed_.store(committed.position, std::memory_order_release);
+  }
 
   // The head recorded in log_meta (what verify compares the last record against).
   std::optional<LogHead> recorded_head(const lmdb::Txn& txn) const;
@@ -88,6 +97,7 @@ class Log {
   MDB_dbi log_db_;
   MDB_dbi meta_db_;
   LogHead head_;
+  std::atomic<std::uint64_t> committed_{0};
 };
 
 // Iterates the log in position order inside one transaction.

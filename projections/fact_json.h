@@ -6,7 +6,7 @@
 //
 // kind is the fact's name in snake case (events_ingested, events_deleted, contact_upserted,
 // retention_applied, contacts_merged, suppression_rules_set, scoring_rules_set). Events use the
-// canonical field names of API.md §1; fields that are not set are left out.
+// canonical field names of the native API (docs/api.md, "Ingest"); fields that are not set are left out.
 #pragma once
 
 #include <cstdint>

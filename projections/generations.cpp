@@ -130,15 +130,33 @@ fs::path dir_of(const fs::path& read_dir, std::uint64_t number) {
   return read_dir / ("gen-" + std::to_string(number));
 }
 
-std::optional<std::uint64_t> current(const fs::path& read_dir) {
-  std::ifstream in(read_dir / "CURRENT");
+namespace {
+
+// A file naming a generation ("gen-N"): CURRENT, OFFER.
+std::optional<std::uint64_t> named_in(const fs::path& file) {
+  std::ifstream in(file);
   std::string name;
   if (!in || !std::getline(in, name)) return std::nullopt;
   return parse_number(name);
 }
 
+}  // namespace
+
+std::optional<std::uint64_t> current(const fs::path& read_dir) { return named_in(read_dir / "CURRENT"); }
+
 void make_current(const fs::path& read_dir, std::uint64_t number) {
   write_durably(read_dir / "CURRENT", "gen-" + std::to_string(number) + "\n");
+}
+
+void offer(const fs::path& read_dir, std::uint64_t number) {
+  write_durably(read_dir / "OFFER", "gen-" + std::to_string(number) + "\n");
+}
+
+std::optional<std::uint64_t> offered(const fs::path& read_dir) { return named_in(read_dir / "OFFER"); }
+
+void withdraw_offer(const fs::path& read_dir) {
+  std::error_code ec;
+  fs::remove(read_dir / "OFFER", ec);
 }
 
 std::uint64_t next_number(const fs::path& read_dir) {

@@ -69,6 +69,12 @@ std::filesystem::path dir_of(const std::filesystem::path& read_dir, std::uint64_
 std::optional<std::uint64_t> current(const std::filesystem::path& read_dir);
 // Names `number` in CURRENT, durably (a new file, flushed, renamed over the old, directory flushed).
 void make_current(const std::filesystem::path& read_dir, std::uint64_t number);
+// The OFFER file: a generation that `eventctl rebuild` folded while a server held the data
+// directory, for that server's projector to catch up and serve (docs/operations.md, "Rebuild").
+// Written durably, like CURRENT; withdrawn by whoever adopts or refuses it.
+void offer(const std::filesystem::path& read_dir, std::uint64_t number);
+std::optional<std::uint64_t> offered(const std::filesystem::path& read_dir);
+void withdraw_offer(const std::filesystem::path& read_dir);
 // A number above every generation present.
 std::uint64_t next_number(const std::filesystem::path& read_dir);
 // Removes every generation but `keep` (and its sidecar), e.g. what a crash left half-built.

@@ -39,7 +39,7 @@ Projector::Projector(Store& log_store, const Log& log, fs::path read_dir, Option
 Projector::~Projector() { stop(); }
 
 std::string Projector::open() {
-  head_ = log_.head().position;
+  head_ = log_.committed_position();
   fs::create_directories(read_dir_);
   std::string found;
   if (auto number = generations::current(read_dir_)) {
@@ -210,8 +210,7 @@ void Projector::adopt(std::shared_ptr<Generation> next) {
     released_.push_back(std::move(old));
   }
   flush_wake_.notify_all();
-  std::error_code ec;
-  fs::remove(read_dir_ / "OFFER", ec);
+  generations::withdraw_offer(read_dir_);
   {
     std::lock_guard lock(rebuild_mutex_);
     if (rebuild_.generation == next->number()) rebuild_.running = false;
@@ -222,25 +221,17 @@ void Projector::adopt(std::shared_ptr<Generation> next) {
 }
 
 std::shared_ptr<Generation> Projector::offered() {
-  std::ifstream in(read_dir_ / "OFFER");
-  std::string name;
-  if (!in || !std::getline(in, name) || !name.starts_with("gen-")) return nullptr;
-  std::uint64_t number = 0;
-  try {
-    number = std::stoull(name.substr(4));
-  } catch (const std::exception&) {
-    return nullptr;
-  }
+  const auto number = generations::offered(read_dir_);
+  if (!number) return nullptr;
   auto live = current();
-  if (live && live->number() == number) return nullptr;
-  const auto verdict = generations::check(read_dir_, number, log_.head().position);
+  if (live && live->number() == *number) return nullptr;
+  const auto verdict = generations::check(read_dir_, *number, log_.committed_position());
   if (!verdict.usable) {
     std::fprintf(stderr, "eventsd: read models: offered generation refused: %s\n", verdict.problem.c_str());
-    std::error_code ec;
-    fs::remove(read_dir_ / "OFFER", ec);
+    generations::withdraw_offer(read_dir_);
     return nullptr;
   }
-  return std::make_shared<Generation>(read_dir_, number, log_, false);
+  return std::make_shared<Generation>(read_dir_, *number, log_, false);
 }
 
 namespace {

@@ -62,15 +62,6 @@ void fold_all(Generation& generation, const Store& log_store, const Log& log, co
   }
 }
 
-void write_offer(const fs::path& read_dir, std::uint64_t number) {
-  const fs::path tmp = read_dir / "OFFER.tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << "gen-" << number << "\n";
-  }
-  fs::rename(tmp, read_dir / "OFFER");
-}
-
 // Folds a new generation of one part and switches to it: this process when no eventsd holds the
 // node, else the running eventsd (the projector of the part's read directory adopts what is named
 // in its OFFER file).
@@ -100,17 +91,16 @@ int rebuild_part(const DataPart& part) {
       generations::make_current(read_dir, number);
       generation.reset();
       generations::remove_all_but(read_dir, number);
-      std::error_code ec;
-      fs::remove(read_dir / "OFFER", ec);
+      generations::withdraw_offer(read_dir);
       std::cerr << prefix << "read models: generation " << number << " is served from now on\n";
       return kOk;
     }
     // A running eventsd adopts the generation: it catches it up to its head and switches.
     generation.reset();
-    write_offer(read_dir, number);
+    generations::offer(read_dir, number);
     std::cerr << prefix << "read models: generation " << number << " offered to the running eventsd\n";
     while (generations::current(read_dir) != number) {
-      if (!fs::exists(read_dir / "OFFER")) {
+      if (!generations::offered(read_dir)) {
         if (generations::current(read_dir) == number) break;
         std::cerr << "eventctl: " << prefix << "eventsd refused generation " << number << " (see its log)\n";
         return kFailed;

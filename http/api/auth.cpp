@@ -76,12 +76,11 @@ std::optional<std::string> client_address(const RawRequest& raw) {
   return last;
 }
 
-// The origin part of an absolute URL (scheme://authority), normalized.
+// The origin of an absolute URL (its scheme and authority), normalized.
 std::optional<std::string> origin_of_url(std::string_view url) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return std::nullopt;
-  const auto end = url.find_first_of("/?#", scheme_end + 3);
-  return normalize_origin(url.substr(0, end == std::string_view::npos ? url.size() : end));
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || !parsed->has_authority()) return std::nullopt;
+  return normalize_origin(std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_authority()));
 }
 
 constexpr Millis kBrowserPast = 7 * kMillisPerDay;  // a queued event may wait this long

@@ -1,4 +1,4 @@
-// The campaign event stream (seed 003, API.md §4): GET /v1/campaigns/{id}/events.
+// The campaign event stream (seed 003; docs/api.md, "Campaign stream"): GET /v1/campaigns/{id}/events.
 #include <array>
 
 #include "http/api/filters.h"

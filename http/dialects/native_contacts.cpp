@@ -1,5 +1,5 @@
 // Contacts (leads): PUT /v1/contacts/{id} records a profile; GET /v1/contacts/{id} answers the
-// lead (API.md §3).
+// lead (docs/api.md, "Contacts").
 #include "commands/contact_input.h"
 #include "commands/rules_input.h"
 #include "http/api/render.h"

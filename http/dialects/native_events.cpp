@@ -1,4 +1,4 @@
-// The native API (seed 001, API.md §2-3): /v1/events and friends.
+// The native API (seed 001; docs/api.md, "Ingest", "Delete", "List"): /v1/events and friends.
 #include "commands/event_input.h"
 #include "http/api/filters.h"
 #include "common/json_writer.h"

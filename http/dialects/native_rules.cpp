@@ -1,4 +1,4 @@
-// Rules and suppression (API.md §2, §5): PUT/GET /v1/suppression/rules, PUT/GET
+// Rules and suppression (docs/suppression.md): PUT/GET /v1/suppression/rules, PUT/GET
 // /v1/scoring/rules (scope admin), GET /v1/suppression/stats.
 #include "commands/rules_input.h"
 #include "http/api/render.h"

@@ -1,4 +1,4 @@
-// The organizational-unit dialect (seeds 000 and 002, API.md §4): GET /events,
+// The organizational-unit dialect (seeds 000 and 002; docs/api.md, "Organizational-unit dialect"): GET /events,
 // GET /leads/{id}/events, POST /ingest, and the documents' related endpoints in the same names:
 // GET /events/export (CSV), GET /events/stream (SSE), GET /events/analytics (counts by type and
 // day). (DELETE /events/batch is the native handler; GET /leads/{id}/sessions is in sessions.cpp.)

@@ -1,4 +1,4 @@
-// The workspace dialect (seed 004, API.md §4): GET and POST /api/workspaces/{workspaceId}/events.
+// The workspace dialect (seed 004; docs/api.md, "Workspace dialect"): GET and POST /api/workspaces/{workspaceId}/events.
 // The workspace id is the tenant id; a token of another tenant is told the workspace does not
 // exist.
 //

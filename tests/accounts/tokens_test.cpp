@@ -47,10 +47,13 @@ TEST(Origins, Normalized) {
   EXPECT_EQ(normalize_origin("http://localhost:3000"), "http://localhost:3000");
   EXPECT_EQ(normalize_origin("https://shop.example:8443"), "https://shop.example:8443");
   EXPECT_EQ(normalize_origin("http://[::1]:8080"), "http://[::1]:8080");
+  EXPECT_EQ(normalize_origin("HTTP://127.0.0.1:80"), "http://127.0.0.1");
   for (const char* bad : {"", "null", "shop.example", "ftp://shop.example", "https://", "https://shop.example/",
                           "https://shop.example/path", "https://user@shop.example", "https://shop.example:",
                           "https://shop.example:99999", "https://shop.example:80a", "https://sh op.example",
-                          "https://shop.example?x", "https://[::1"}) {
+                          "https://shop.example?x", "https://[::1", "https://shop.example#x",
+                          "https://sh\top.example", "http://[::1\x1b]", "http://[::1]\n", "https://[v1.x]",
+                          "https://sh%6Fp.example"}) {
     EXPECT_FALSE(normalize_origin(bad)) << bad;
   }
 }

@@ -49,5 +49,12 @@ TEST(Time, FarInstantsFormatWithoutOverflow) {
   EXPECT_EQ(format_iso8601_ms(INT64_MIN), "-292275055-05-16T16:47:04.192Z");
 }
 
+TEST(Time, HttpDatesAreImfFixdates) {
+  EXPECT_EQ(format_http_date(784'111'777'000), "Sun, 06 Nov 1994 08:49:37 GMT");  // RFC 9110's example
+  EXPECT_EQ(format_http_date(951'782'400'999), "Tue, 29 Feb 2000 00:00:00 GMT");
+  EXPECT_EQ(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  EXPECT_EQ(format_http_date(-1), "Wed, 31 Dec 1969 23:59:59 GMT");
+}
+
 }  // namespace
 }  // namespace eventsd

@@ -1,4 +1,4 @@
-// The read side over HTTP (API.md, docs/architecture.md): log positions on writes and
+// The read side over HTTP (docs/api.md, "Log positions and reading your writes"; docs/architecture.md): log positions on writes and
 // min_position on reads, the rebuild route, an online rebuild under ingest, the maps under
 // growth, and eventctl on directories that hold no data.
 #include <gtest/gtest.h>

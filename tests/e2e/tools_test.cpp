@@ -1,4 +1,4 @@
-// Operating eventsd (API.md §6-7): replay and verify, audit, dump and import, the event stream,
+// Operating eventsd (docs/operations.md; docs/api.md, "Streams, export, audit"): replay and verify, audit, dump and import, the event stream,
 // export.
 #include <gtest/gtest.h>
 

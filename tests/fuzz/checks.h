@@ -1,5 +1,5 @@
-// What every fuzz target asserts beyond "no crash, no sanitizer report": the promises of API.md
-// §1 for any input. A broken promise is a finding: it is printed and the process aborts, so
+// What every fuzz target asserts beyond "no crash, no sanitizer report": the promises of
+// docs/api.md ("Ingest", "Numbers and JSON") for any input. A broken promise is a finding: it is printed and the process aborts, so
 // libFuzzer saves the input (and the replay of the corpus fails).
 #pragma once
 

@@ -2,7 +2,7 @@
 // (native names), POST /ingest (organizational-unit names), POST /api/workspaces/{id}/events
 // (workspace names), and the body of DELETE /v1/events/batch.
 //
-// Beyond not crashing: what validation accepts obeys API.md §1 (1-1000 events, clean bounded
+// Beyond not crashing: what validation accepts obeys docs/api.md, "Ingest" (1-1000 events, clean bounded
 // text, data a JSON object of at most 32 KiB), and an accepted event written back in the native
 // names (as export and dump write it) is accepted again as the very same event: no value changes
 // on its way through.

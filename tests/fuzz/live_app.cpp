@@ -44,12 +44,6 @@ namespace {
   std::abort();
 }
 
-std::filesystem::path make_temp_dir() {
-  std::string pattern = (std::filesystem::temp_directory_path() / "eventsd-fuzz-XXXXXX").string();
-  if (!::mkdtemp(pattern.data())) broken("mkdtemp failed");
-  return pattern;
-}
-
 // A history with every kind of fact (as the tests' populate() makes), for queries to walk.
 constexpr std::pair<const char*, const char*> kHistory[] = {
     {"PUT /v1/scoring/rules", R"({"rules":[{"event":"view","points":2},{"event":"click","points":-1}]})"},
@@ -74,9 +68,9 @@ constexpr std::pair<const char*, const char*> kHistory[] = {
 
 }  // namespace
 
-LiveApp::LiveApp() : dir_(make_temp_dir()), router_(http::make_router()) {
+LiveApp::LiveApp() : dir_("eventsd-fuzz-"), router_(http::make_router()) {
   try {
-    parts_ = open(dir_);
+    parts_ = open(dir_.path());
     token_all_ = parts_->tokens.create(kTenant, {"events:read", "events:write", "campaigns:read", "admin"});
     token_read_ = parts_->tokens.create(kTenant, {"events:read"});
     token_other_ = parts_->tokens.create(kOtherTenant, {"events:read", "events:write", "campaigns:read", "admin"});
@@ -86,11 +80,7 @@ LiveApp::LiveApp() : dir_(make_temp_dir()), router_(http::make_router()) {
   ingest_history();
 }
 
-LiveApp::~LiveApp() {
-  parts_.reset();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
-}
+LiveApp::~LiveApp() { parts_.reset(); }
 
 void LiveApp::ingest_history() {
   auto run = [&](const std::string& method_target, const std::string& body, const std::string& token) {
@@ -111,7 +101,7 @@ http::App& LiveApp::app() { return parts_->app; }
 std::uintmax_t LiveApp::data_bytes() const {
   std::uintmax_t n = 0;
   std::error_code ec;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path(), ec)) {
     if (entry.is_regular_file(ec)) n += entry.file_size(ec);
   }
   return n;

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "commands/command.h"
+#include "common/temp_dir.h"
 #include "http/api/api.h"
 #include "http/api/router.h"
 
@@ -37,7 +38,7 @@ struct Answer {
 class LiveApp {
  public:
   LiveApp();   // a new directory, the write path opened on it, tokens made, the history ingested
-  ~LiveApp();  // stops the writer, removes the directory
+  ~LiveApp();  // stops the writer; the directory goes with dir_
   LiveApp(const LiveApp&) = delete;
   LiveApp& operator=(const LiveApp&) = delete;
 
@@ -68,7 +69,7 @@ class LiveApp {
   static std::unique_ptr<Parts> open(const std::filesystem::path& dir);
   void ingest_history();
 
-  std::filesystem::path dir_;
+  TempDir dir_;  // removed with the app
   http::Router router_;
   boost::asio::io_context io_;
   std::unique_ptr<Parts> parts_;

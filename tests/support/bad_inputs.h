@@ -1,4 +1,4 @@
-// Ingest bodies that API.md §1 says must be refused, with the field the error must name. Shared
+// Ingest bodies that docs/api.md ("Ingest") says must be refused, with the field the error must name. Shared
 // by the unit tests of the validator and the end-to-end tests of the HTTP API.
 #pragma once
 

@@ -1,30 +1,13 @@
-// A fresh directory under the system temp dir, removed with everything in it on destruction.
+// A test's scratch directory: common/temp_dir.h, named for the tests.
 #pragma once
 
-#include <cstdlib>
-#include <filesystem>
-#include <stdexcept>
-#include <string>
+#include "common/temp_dir.h"
 
 namespace eventsd::test {
 
-class TempDir {
+class TempDir : public eventsd::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "eventsd-test-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
+  TempDir() : eventsd::TempDir("eventsd-test-") {}
 };
 
 }  // namespace eventsd::test

@@ -1,4 +1,4 @@
-// Suppression, merges and leads through the router (seed 002, API.md §2, §3, §5).
+// Suppression, merges and leads through the router (seed 002; docs/suppression.md; docs/api.md, "Contacts").
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>

@@ -1,4 +1,4 @@
-// The native query API through the router (seed 001, API.md §3): every list parameter, types, stats,
+// The native query API through the router (seed 001; docs/api.md, "List", "Types and stats", "Contacts"): every list parameter, types, stats,
 // contacts and enrichment, cursors under concurrent ingest, tenant isolation of every route.
 #include <gtest/gtest.h>
 
