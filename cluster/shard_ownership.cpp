@@ -7,58 +7,19 @@
 #include <utility>
 #include <variant>
 
+#include "cluster/lease.h"
 #include "cluster/placement.h"
-#include "common/hash.h"
-#include "common/parse.h"
 
 namespace eventsd {
 namespace {
 
-constexpr const char* kFree = "-";  // a lease given back, a node that left
-
-std::string lease_key(std::uint32_t shard) { return "s" + std::to_string(shard); }
-
-std::string lease_value(std::string_view node, std::uint64_t epoch) {
-  return std::string(node) + " " + std::to_string(epoch);
-}
-
-// `<node> <epoch>`. Anything else (nothing but eventsd writes the bucket) reads as a lease held
-// by nobody known, epoch 0: it expires like any lease and is then taken with epoch 1.
-struct Lease {
-  std::string node;
-  std::uint64_t epoch = 0;
-};
-Lease parse_lease(std::string_view value) {
-  Lease lease;
-  auto space = value.find(' ');
-  if (space == std::string_view::npos) return lease;
-  const auto epoch = parse_u64(value.substr(space + 1));
-  if (!epoch) return lease;
-  lease.node = std::string(value.substr(0, space));
-  lease.epoch = *epoch;
-  return lease;
-}
+constexpr const char* kLeft = "-";  // the registry entry of a node that left
 
 void warn(const char* what, const std::exception& e) {
   std::fprintf(stderr, "eventsd: cluster ownership: %s: %s\n", what, e.what());
 }
 
 }  // namespace
-
-std::uint64_t ShardOwnership::weight(std::string_view node, std::uint32_t shard) {
-  // FNV-1a over the name and the shard (little-endian), then SplitMix64's finalizer so that
-  // names differing in one character spread over the whole range.
-  Fnv1a64 fnv;
-  fnv.add(node).add(0);
-  for (int i = 0; i < 4; ++i) fnv.add(static_cast<unsigned char>(shard >> (8 * i)));
-  std::uint64_t h = fnv.value();
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
 
 ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, std::string info,
                                std::uint32_t shards, Options options)
@@ -76,7 +37,7 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, s
       leases_(shards),
       mine_(shards) {
   if (!is_valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
-  if (info_.empty() || info_ == kFree) throw std::invalid_argument("node info: must be non-empty and not \"-\"");
+  if (info_.empty() || info_ == kLeft) throw std::invalid_argument("node info: must be non-empty and not \"-\"");
   if (shards_ == 0) throw std::invalid_argument("shards: at least 1");
   if (lease_.count() <= 0 || renew_interval_.count() <= 0 || poll_interval_.count() <= 0 ||
       renew_interval_ >= lease_ || poll_interval_ >= lease_)
@@ -160,7 +121,7 @@ void ShardOwnership::stop() {
   }
   write_give_backs(true);
   try {
-    nats_.kv_update(kNodesBucket, node_, kFree, registry_revision_);
+    nats_.kv_update(kNodesBucket, node_, kLeft, registry_revision_);
   } catch (const std::exception& e) {
     warn("leaving the node registry", e);
   }
@@ -218,10 +179,10 @@ void ShardOwnership::refuse_a_namesake() {
   // for two renew intervals belongs to another node with the same name. (A wait at start-up only
   // when the previous run did not stop cleanly: a clean stop leaves "-".)
   auto entry = nats_.kv_get(kNodesBucket, node_);
-  if (!entry || entry->value == kFree) return;
+  if (!entry || entry->value == kLeft) return;
   std::this_thread::sleep_for(renew_interval_ * 2);
   auto again = nats_.kv_get(kNodesBucket, node_);
-  if (again && again->value != kFree && again->revision != entry->revision) {
+  if (again && again->value != kLeft && again->revision != entry->revision) {
     throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
                              "\", was renewed meanwhile); every node needs a name of its own");
   }
@@ -340,7 +301,7 @@ void ShardOwnership::write_give_backs(bool final) {
     bool done = true;
     try {
       // Conflict: someone else took the lease already; nothing to give back.
-      nats_.kv_update(kOwnersBucket, lease_key(g.shard), lease_value(kFree, g.what.epoch), g.what.revision);
+      nats_.kv_update(kOwnersBucket, lease_key(g.shard), lease_value(kGivenBack, g.what.epoch), g.what.revision);
       std::fprintf(stderr, "eventsd: cluster ownership: gave back shard %u (epoch %llu)\n", g.shard,
                    static_cast<unsigned long long>(g.what.epoch));
       if (!g.what.to.empty() && !final) poke(g.what.to);
@@ -520,22 +481,13 @@ std::vector<std::string> ShardOwnership::live_nodes(Clock::time_point now) const
   std::vector<std::string> live;
   if (started_ && !stopping_) live.push_back(node_);
   for (const auto& [name, seen] : registry_)
-    if (name != node_ && seen.entry && seen.entry->value != kFree && !expired(seen, now)) live.push_back(name);
+    if (name != node_ && seen.entry && seen.entry->value != kLeft && !expired(seen, now)) live.push_back(name);
   std::sort(live.begin(), live.end());
   return live;
 }
 
 std::string ShardOwnership::preferred_locked(std::uint32_t shard, Clock::time_point now) const {
-  std::string best;
-  std::uint64_t best_weight = 0;
-  for (auto& name : live_nodes(now)) {
-    auto w = weight(name, shard);
-    if (best.empty() || w > best_weight || (w == best_weight && name > best)) {
-      best = name;
-      best_weight = w;
-    }
-  }
-  return best;
+  return preferred_node(live_nodes(now), shard);
 }
 
 std::vector<std::uint32_t> ShardOwnership::due_takes(Clock::time_point now) const {
@@ -548,7 +500,7 @@ std::vector<std::uint32_t> ShardOwnership::due_takes(Clock::time_point now) cons
     auto free_since = seen.since;
     if (seen.entry) {
       auto holder = parse_lease(seen.entry->value).node;
-      if (holder != kFree && holder != node_) free_since += lease_;
+      if (holder != kGivenBack && holder != node_) free_since += lease_;
     }
     bool preferred = preferred_locked(s, now) == node_;
     if ((preferred && now >= free_since) || now >= free_since + 2 * lease_) due.push_back(s);
@@ -670,7 +622,7 @@ std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t 
   // the holder last seen is the best guess, and it answers for itself if it no longer owns it.
   if (!seen.entry || (!blind_ && expired(seen, now))) return std::nullopt;
   auto lease = parse_lease(seen.entry->value);
-  if (lease.node.empty() || lease.node == kFree || lease.node == node_) return std::nullopt;
+  if (lease.node.empty() || lease.node == kGivenBack || lease.node == node_) return std::nullopt;
   return Owner{lease.node, lease.epoch};
 }
 

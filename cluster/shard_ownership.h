@@ -1,22 +1,15 @@
 // Shard ownership in cluster mode (docs/cluster.md, "Ownership"): which node should append to
 // which shard's stream, decided by leases in the JetStream key-value bucket `eventsd_owners`
-// (key `s<n>`, value `<node> <epoch>`, or `- <epoch>` for a lease given back) and a registry of
-// live nodes in the bucket `eventsd_nodes` (key: the node's name, value: the information it
-// advertises, e.g. its HTTP address; `-` once it left).
+// (cluster/lease.h: the keys and values, what a lease guarantees and what it does not) and a
+// registry of live nodes in the bucket `eventsd_nodes` (key: the node's name, value: the
+// information it advertises, e.g. its HTTP address; `-` once it left).
 //
-// What a lease guarantees, and what it does not. A lease only decides which node should *try* to
-// own a shard. It is not a lock: a node paused past its lease (or cut off from NATS) still
-// believes it holds the lease until its next renewal fails, and meanwhile another node may have
-// taken the shard. Safety comes from the shard's stream: the new owner appends an owner claim
-// fenced by the stream's last sequence, so the stale owner's next fenced append fails, and its
-// writer then calls step_down(). The lease's epoch increases by one with every take, and is kept
-// when a lease is given back (`- <epoch>`), so epochs of a shard never decrease while the bucket
-// exists. On nats-server 2.9.10 with replicated buckets the compare-and-set is not
-// exclusive (nats.h, kv_update): two nodes may take one lease at once, with the same epoch. The
-// first renewal settles it (one meets a moved revision: on_lose), and meanwhile the stream
-// decides — only one owner claim of an epoch is stored (docs/cluster.md) — so the loser's
-// on_acquire fails and it gives the lease back (which may make the winner lose it too: a retake
-// with the next epoch follows; slower, never unsafe).
+// On nats-server 2.9.10 with replicated buckets the compare-and-set is not exclusive (nats.h,
+// kv_update): two nodes may take one lease at once, with the same epoch. The first renewal
+// settles it (one meets a moved revision: on_lose), and meanwhile the stream decides — only one
+// owner claim of an epoch is stored (docs/cluster.md) — so the loser's on_acquire fails and it
+// gives the lease back (which may make the winner lose it too: a retake with the next epoch
+// follows; slower, never unsafe).
 //
 // Expiry without comparing clocks: a node holding a lease rewrites it (compare-and-set on its
 // revision) every renew interval. Another node deems a lease expired when the key's revision has
@@ -25,9 +18,9 @@
 // then seen anew). The registry entries expire the same way.
 //
 // Who takes a shard: the preferred node — rendezvous hashing, the live node with the highest
-// hash(node, shard) — takes a free or expired shard at once; any other node only after the shard
-// stayed free or expired for two more lease times, so a shard never stays unowned because its
-// preferred node cannot take it. A node that just started takes nothing during its first renew
+// weight (cluster/placement.h) — takes a free or expired shard at once; any other node only after
+// the shard stayed free or expired for two more lease times, so a shard never stays unowned
+// because its preferred node cannot take it. A node that just started takes nothing during its first renew
 // interval, so that nodes started together see each other before they choose. A node that frees
 // a lease another node should take (handing it over, stopping) asks that node to poll at once
 // (a request on `eventsd.owners.poke.<node>`). A lease that names
@@ -84,7 +77,6 @@ namespace eventsd {
 
 class ShardOwnership {
  public:
-  static constexpr const char* kOwnersBucket = "eventsd_owners";
   static constexpr const char* kNodesBucket = "eventsd_nodes";
 
   struct Options {
@@ -156,9 +148,6 @@ class ShardOwnership {
 
   const std::string& node() const { return node_; }
   std::uint32_t shards() const { return shards_; }
-
-  // The rendezvous weight of (node, shard): the same on every node and every build.
-  static std::uint64_t weight(std::string_view node, std::uint32_t shard);
 
  private:
   using Clock = std::chrono::steady_clock;

@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "cluster/nats.h"
 #include "cluster/node_status.h"
 #include "cluster/placement.h"
@@ -106,7 +107,7 @@ ClusterStatus gather(nats::Connection& nats) {
   ClusterStatus out;
   out.server = nats.server();
   const unsigned shards = shard_count(nats);
-  const auto leases = bucket(nats, ShardOwnership::kOwnersBucket);
+  const auto leases = bucket(nats, kOwnersBucket);
   const auto registry = bucket(nats, ShardOwnership::kNodesBucket);
 
   for (std::uint32_t n = 0; n < shards; ++n) {

@@ -16,7 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/placement.h"
 #include "tests/support/nats_cluster.h"
 
 namespace eventsd {
@@ -140,8 +142,6 @@ bool balanced(const std::vector<Node*>& nodes) {
   return true;
 }
 
-std::string lease_value(const std::string& node, std::uint64_t epoch) { return node + " " + std::to_string(epoch); }
-
 TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
   NatsCluster cluster(1);
   History history;
@@ -160,7 +160,7 @@ TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
   // which shard depends on how far apart they started, so it is not checked here.)
   for (std::uint32_t s = 0; s < kShards; ++s) {
     EXPECT_EQ(a->preferred(s), b->preferred(s));
-    auto want = ShardOwnership::weight("node-a", s) > ShardOwnership::weight("node-b", s) ? "node-a" : "node-b";
+    auto want = rendezvous_weight("node-a", s) > rendezvous_weight("node-b", s) ? "node-a" : "node-b";
     EXPECT_EQ(a->preferred(s), want);
   }
 
@@ -243,10 +243,10 @@ TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
 
   // Someone else takes shard 2 (as a node paused past its lease would find on waking up).
   auto other = connect(cluster, "intruder");
-  auto entry = other->kv_get(ShardOwnership::kOwnersBucket, "s2");
+  auto entry = other->kv_get(kOwnersBucket, "s2");
   ASSERT_TRUE(entry);
   auto epoch = a->owner(2)->epoch;
-  auto written = other->kv_update(ShardOwnership::kOwnersBucket, "s2",
+  auto written = other->kv_update(kOwnersBucket, "s2",
                                   lease_value("intruder", epoch + 1), entry->revision);
   ASSERT_TRUE(std::holds_alternative<std::uint64_t>(written));
 
@@ -267,7 +267,7 @@ TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
   std::set<std::uint32_t> for_b;
   for (std::uint32_t s = 0; s < kShards; ++s) {
-    if (ShardOwnership::weight("node-b", s) > ShardOwnership::weight("node-a", s)) for_b.insert(s);
+    if (rendezvous_weight("node-b", s) > rendezvous_weight("node-a", s)) for_b.insert(s);
   }
   ASSERT_FALSE(for_b.empty()) << "node-a is preferred for every shard: rename the nodes";
   ASSERT_LT(for_b.size(), kShards) << "node-b is preferred for every shard: rename the nodes";
@@ -340,7 +340,7 @@ TEST(ShardOwnership, AShardRefusedByOnAcquireGoesToAnotherNode) {
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
   // A shard node-a is the preferred node for, which it cannot take up (e.g. its catch-up fails).
   std::uint32_t refused = 0;
-  while (refused < kShards && ShardOwnership::weight("node-a", refused) < ShardOwnership::weight("node-b", refused))
+  while (refused < kShards && rendezvous_weight("node-a", refused) < rendezvous_weight("node-b", refused))
     ++refused;
   ASSERT_LT(refused, kShards) << "node-b is preferred for every shard: rename the nodes";
   std::atomic<int> refusals{0};
@@ -365,13 +365,13 @@ TEST(ShardOwnership, LeasesOfADeadNodeExpireAndItsStaleLeasesAreTakenOverOnResta
   {
     // A node that died holding every lease: its registry entry and leases are never renewed.
     auto ghost = connect(cluster, "ghost");
-    ghost->ensure_bucket(ShardOwnership::kOwnersBucket, 1);
+    ghost->ensure_bucket(kOwnersBucket, 1);
     ghost->ensure_bucket(ShardOwnership::kNodesBucket, 1);
     ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
         ghost->kv_create(ShardOwnership::kNodesBucket, "ghost", "http://ghost.test:8080")));
     for (std::uint32_t s = 0; s < kShards; ++s)
       ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-          ghost->kv_create(ShardOwnership::kOwnersBucket, "s" + std::to_string(s),
+          ghost->kv_create(kOwnersBucket, "s" + std::to_string(s),
                            lease_value(s == 3 ? "node-a" : "ghost", 7))));
   }
   History history;
