@@ -21,9 +21,10 @@ void warn(const char* what, const std::exception& e) {
 
 }  // namespace
 
-ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, std::string info,
+ShardOwnership::ShardOwnership(nats::Connection& connection, const Clock& clock, std::string node, std::string info,
                                std::uint32_t shards, Options options)
     : nats_(connection),
+      clock_(clock),
       node_(std::move(node)),
       info_(std::move(info)),
       shards_(shards),
@@ -31,6 +32,9 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, s
       renew_interval_(options.renew_interval.count() > 0 ? options.renew_interval : options.lease / 3),
       poll_interval_(options.poll_interval.count() > 0 ? options.poll_interval : options.lease / 6),
       replicas_(options.replicas),
+      threads_(options.threads),
+      pause_(options.pause ? std::move(options.pause)
+                           : Pause([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
       on_acquire_([](std::uint32_t, std::uint64_t) { return true; }),
       on_lose_([](std::uint32_t) {}),
       ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
@@ -76,13 +80,31 @@ void ShardOwnership::start() {
   {
     std::lock_guard lock(mu_);
     started_ = true;
-    started_at_ = Clock::now();
+    started_at_ = clock_.steady();
     for (auto& seen : leases_) seen.since = started_at_;
     next_discovery_ = started_at_;
     blind_ = true;
   }
+  if (!threads_) return;
   renewer_ = std::thread([this] { renew_loop(); });
   owning_ = std::thread([this] { own_loop(); });
+}
+
+void ShardOwnership::renew_once() {
+  check_rounds_are_the_callers("renew_once");
+  renew_round();
+}
+
+void ShardOwnership::poll_once() {
+  check_rounds_are_the_callers("poll_once");
+  deliver_losses();
+  poll_and_act();
+}
+
+void ShardOwnership::check_rounds_are_the_callers(const char* what) const {
+  std::lock_guard lock(mu_);
+  if (threads_ || !started_ || stopping_)
+    throw std::logic_error(std::string("ShardOwnership::") + what + ": only without threads, after start(), before stop()");
 }
 
 void ShardOwnership::stop() {
@@ -103,7 +125,7 @@ void ShardOwnership::stop() {
   std::vector<std::uint32_t> held;
   {
     std::lock_guard lock(mu_);
-    auto now = Clock::now();
+    auto now = clock_.steady();
     for (std::uint32_t s = 0; s < shards_; ++s) {
       auto& m = mine_[s];
       if (m.phase == Mine::kNone) continue;
@@ -129,7 +151,7 @@ void ShardOwnership::stop() {
   std::vector<std::string> others;
   {
     std::lock_guard lock(mu_);
-    for (const auto& name : live_nodes(Clock::now())) {
+    for (const auto& name : live_nodes(clock_.steady())) {
       if (name != node_) others.push_back(name);
     }
   }
@@ -153,7 +175,7 @@ void ShardOwnership::step_down(std::uint32_t shard) {
   {
     std::lock_guard lock(mu_);
     if (mine_[shard].phase == Mine::kNone) return;
-    auto now = Clock::now();
+    auto now = clock_.steady();
     give_up_locked(shard, now, now + lease_);
   }
   std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
@@ -161,7 +183,7 @@ void ShardOwnership::step_down(std::uint32_t shard) {
   own_wake_.notify_all();
 }
 
-void ShardOwnership::give_up_locked(std::uint32_t shard, Clock::time_point now, Clock::time_point not_before) {
+void ShardOwnership::give_up_locked(std::uint32_t shard, Instant now, Instant not_before) {
   auto& m = mine_[shard];
   // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
   if (m.phase == Mine::kHeld) m.lose_pending = true;
@@ -180,7 +202,9 @@ void ShardOwnership::refuse_a_namesake() {
   // when the previous run did not stop cleanly: a clean stop leaves "-".)
   auto entry = nats_.kv_get(kNodesBucket, node_);
   if (!entry || entry->value == kLeft) return;
-  std::this_thread::sleep_for(renew_interval_ * 2);
+  const auto until = clock_.steady() + 2 * renew_interval_;
+  for (auto now = clock_.steady(); now < until; now = clock_.steady())
+    pause_(std::chrono::ceil<std::chrono::milliseconds>(until - now));
   auto again = nats_.kv_get(kNodesBucket, node_);
   if (again && again->value != kLeft && again->revision != entry->revision) {
     throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
@@ -216,7 +240,9 @@ void ShardOwnership::renew_registry() {
 }
 
 void ShardOwnership::renew_loop() {
-  auto next_renew = Clock::now() + renew_interval_;
+  // Real waiting: between rounds the thread sleeps on the real steady clock.
+  using Steady = std::chrono::steady_clock;
+  auto next_renew = Steady::now() + renew_interval_;
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -224,66 +250,71 @@ void ShardOwnership::renew_loop() {
       if (stopping_) return;
       give_back_requested_ = false;
     }
-    auto now = Clock::now();
-    if (now >= next_renew) {
-      next_renew = now + renew_interval_;
-      renew_registry();
-      struct Renewal {
-        std::uint32_t shard;
-        std::uint64_t epoch, revision;
-      };
-      std::vector<Renewal> renewals;
-      {
-        std::lock_guard lock(mu_);
-        for (std::uint32_t s = 0; s < shards_; ++s)
-          if (mine_[s].phase != Mine::kNone) renewals.push_back({s, mine_[s].epoch, mine_[s].revision});
+    if (Steady::now() >= next_renew) {
+      next_renew = Steady::now() + renew_interval_;
+      renew_round();
+    } else {
+      write_give_backs(false);
+    }
+  }
+}
+
+void ShardOwnership::renew_round() {
+  renew_registry();
+  struct Renewal {
+    std::uint32_t shard;
+    std::uint64_t epoch, revision;
+  };
+  std::vector<Renewal> renewals;
+  {
+    std::lock_guard lock(mu_);
+    for (std::uint32_t s = 0; s < shards_; ++s)
+      if (mine_[s].phase != Mine::kNone) renewals.push_back({s, mine_[s].epoch, mine_[s].revision});
+  }
+  for (const auto& r : renewals) {
+    std::optional<std::uint64_t> revision;
+    try {
+      auto value = lease_value(node_, r.epoch);
+      auto written = nats_.kv_update(kOwnersBucket, lease_key(r.shard), value, r.revision);
+      if (auto* rev = std::get_if<std::uint64_t>(&written)) {
+        revision = *rev;
+      } else if (auto entry = nats_.kv_get(kOwnersBucket, lease_key(r.shard)); entry && entry->value == value) {
+        // The previous renewal was stored but its answer lost: the key still names this
+        // node with this epoch (an epoch is never reused), so the lease is still held.
+        revision = entry->revision;
       }
-      for (const auto& r : renewals) {
-        std::optional<std::uint64_t> revision;
-        try {
-          auto value = lease_value(node_, r.epoch);
-          auto written = nats_.kv_update(kOwnersBucket, lease_key(r.shard), value, r.revision);
-          if (auto* rev = std::get_if<std::uint64_t>(&written)) {
-            revision = *rev;
-          } else if (auto entry = nats_.kv_get(kOwnersBucket, lease_key(r.shard)); entry && entry->value == value) {
-            // The previous renewal was stored but its answer lost: the key still names this
-            // node with this epoch (an epoch is never reused), so the lease is still held.
-            revision = entry->revision;
-          }
-        } catch (const std::exception& e) {
-          warn("renewing a lease", e);
-          continue;  // unknown: try again next time; the fence keeps a stale writer out meanwhile
+    } catch (const std::exception& e) {
+      warn("renewing a lease", e);
+      continue;  // unknown: try again next time; the fence keeps a stale writer out meanwhile
+    }
+    bool lost = false;
+    {
+      std::lock_guard lock(mu_);
+      auto& m = mine_[r.shard];
+      if (m.phase != Mine::kNone && m.epoch == r.epoch) {
+        if (revision) {
+          m.revision = *revision;
+        } else {
+          lost = true;
+          if (m.phase == Mine::kHeld) m.lose_pending = true;
+          m.phase = Mine::kNone;
         }
-        bool lost = false;
-        {
-          std::lock_guard lock(mu_);
-          auto& m = mine_[r.shard];
-          if (m.phase != Mine::kNone && m.epoch == r.epoch) {
-            if (revision) {
-              m.revision = *revision;
-            } else {
-              lost = true;
-              if (m.phase == Mine::kHeld) m.lose_pending = true;
-              m.phase = Mine::kNone;
-            }
-          } else if (m.give_back && m.give_back->epoch == r.epoch) {
-            // Stepped down meanwhile: the give-back must overwrite this renewal.
-            if (revision)
-              m.give_back->revision = *revision;
-            else
-              m.give_back.reset();
-          }
-        }
-        if (lost) {
-          std::fprintf(stderr, "eventsd: cluster ownership: lost the lease of shard %u (epoch %llu)\n", r.shard,
-                       static_cast<unsigned long long>(r.epoch));
-          own_wake_.notify_all();
-        }
+      } else if (m.give_back && m.give_back->epoch == r.epoch) {
+        // Stepped down meanwhile: the give-back must overwrite this renewal.
+        if (revision)
+          m.give_back->revision = *revision;
+        else
+          m.give_back.reset();
       }
     }
-    // One that cannot be written now is tried again at the next renewal.
-    write_give_backs(false);
+    if (lost) {
+      std::fprintf(stderr, "eventsd: cluster ownership: lost the lease of shard %u (epoch %llu)\n", r.shard,
+                   static_cast<unsigned long long>(r.epoch));
+      own_wake_.notify_all();
+    }
   }
+  // One that cannot be written now is tried again at the next round.
+  write_give_backs(false);
 }
 
 void ShardOwnership::write_give_backs(bool final) {
@@ -308,7 +339,7 @@ void ShardOwnership::write_give_backs(bool final) {
     } catch (const std::exception& e) {
       warn("giving a lease back", e);
       // Past the deadline the lease has expired for everyone anyway.
-      done = final || Clock::now() >= g.what.deadline;
+      done = final || clock_.steady() >= g.what.deadline;
     }
     if (!done) continue;
     std::lock_guard lock(mu_);
@@ -321,7 +352,10 @@ void ShardOwnership::write_give_backs(bool final) {
 // --- the ownership thread ---
 
 void ShardOwnership::own_loop() {
-  auto next_poll = Clock::now();
+  // Real waiting: between rounds the thread sleeps on the real steady clock (or is woken by a
+  // poke or a loss to report).
+  using Steady = std::chrono::steady_clock;
+  auto next_poll = Steady::now();
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -330,29 +364,34 @@ void ShardOwnership::own_loop() {
                std::any_of(mine_.begin(), mine_.end(), [](const Mine& m) { return m.lose_pending; });
       });
       if (stopping_) return;
-      if (std::exchange(poked_, false)) next_poll = Clock::now();
+      if (std::exchange(poked_, false)) next_poll = Steady::now();
     }
     deliver_losses();
-    if (Clock::now() < next_poll) continue;  // woken for a loss
-    next_poll = Clock::now() + poll_interval_;
-    if (!poll()) continue;
-    std::vector<std::uint32_t> takes;
+    if (Steady::now() < next_poll) continue;  // woken for a loss
+    next_poll = Steady::now() + poll_interval_;
+    poll_and_act();
+  }
+}
+
+void ShardOwnership::poll_and_act() {
+  const auto polled_at = clock_.steady();
+  if (!poll()) return;
+  std::vector<std::uint32_t> takes;
+  {
+    std::lock_guard lock(mu_);
+    takes = due_takes(clock_.steady());
+  }
+  for (auto s : takes) {
     {
       std::lock_guard lock(mu_);
-      takes = due_takes(Clock::now());
+      if (stopping_) return;
     }
-    for (auto s : takes) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      take(s);
-      deliver_losses();
-      // After a long on_acquire what was polled is stale: poll again before taking more.
-      if (Clock::now() >= next_poll) break;
-    }
-    if (takes.empty()) hand_over();
+    take(s);
+    deliver_losses();
+    // After a long on_acquire what was polled is stale: poll again before taking more.
+    if (clock_.steady() >= polled_at + poll_interval_) break;
   }
+  if (takes.empty()) hand_over();
 }
 
 void ShardOwnership::hand_over() {
@@ -361,7 +400,7 @@ void ShardOwnership::hand_over() {
   std::uint64_t epoch = 0;
   {
     std::lock_guard lock(mu_);
-    auto now = Clock::now();
+    auto now = clock_.steady();
     shard = due_hand_over(now);
     if (!shard) return;
     to = preferred_locked(*shard, now);
@@ -375,7 +414,7 @@ void ShardOwnership::hand_over() {
   }
   {
     std::lock_guard lock(mu_);
-    auto now = Clock::now();
+    auto now = clock_.steady();
     auto& m = mine_[*shard];
     if (m.phase != Mine::kHeld || m.epoch != epoch) return;  // lost meanwhile
     if (!ready) {
@@ -394,7 +433,7 @@ void ShardOwnership::hand_over() {
   deliver_losses();
 }
 
-std::optional<std::uint32_t> ShardOwnership::due_hand_over(Clock::time_point now) const {
+std::optional<std::uint32_t> ShardOwnership::due_hand_over(Instant now) const {
   for (std::uint32_t s = 0; s < shards_; ++s) {
     const auto& m = mine_[s];
     if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
@@ -419,7 +458,7 @@ bool ShardOwnership::poll() {
   {
     std::lock_guard lock(mu_);
     for (auto& [name, seen] : registry_) known.push_back(name);
-    discover = Clock::now() >= next_discovery_;
+    discover = clock_.steady() >= next_discovery_;
   }
   try {
     for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = nats_.kv_get(kOwnersBucket, lease_key(s));
@@ -431,7 +470,7 @@ bool ShardOwnership::poll() {
         warn("listing the node registry", e);
       }
       std::lock_guard lock(mu_);
-      next_discovery_ = Clock::now() + lease_;
+      next_discovery_ = clock_.steady() + lease_;
     }
     for (auto& name : known)
       if (auto entry = nats_.kv_get(kNodesBucket, name)) nodes.emplace(name, std::move(*entry));
@@ -443,7 +482,7 @@ bool ShardOwnership::poll() {
   }
   std::lock_guard lock(mu_);
   // Taken after the reads: a revision is "seen since" no earlier than it surely existed.
-  auto now = Clock::now();
+  auto now = clock_.steady();
   for (std::uint32_t s = 0; s < shards_; ++s) {
     auto& seen = leases_[s];
     auto& entry = owners[s];
@@ -463,7 +502,7 @@ bool ShardOwnership::poll() {
   registry_ = std::move(registry);
   blind_ = false;
   // Since when each other node has been live, as seen here (for handing shards over).
-  std::map<std::string, Clock::time_point> live_since;
+  std::map<std::string, Instant> live_since;
   for (auto& name : live_nodes(now)) {
     if (name == node_) continue;
     auto it = live_since_.find(name);
@@ -473,11 +512,11 @@ bool ShardOwnership::poll() {
   return true;
 }
 
-bool ShardOwnership::expired(const Seen& seen, Clock::time_point now) const {
+bool ShardOwnership::expired(const Seen& seen, Instant now) const {
   return seen.entry && now - seen.since >= lease_;
 }
 
-std::vector<std::string> ShardOwnership::live_nodes(Clock::time_point now) const {
+std::vector<std::string> ShardOwnership::live_nodes(Instant now) const {
   std::vector<std::string> live;
   if (started_ && !stopping_) live.push_back(node_);
   for (const auto& [name, seen] : registry_)
@@ -486,11 +525,11 @@ std::vector<std::string> ShardOwnership::live_nodes(Clock::time_point now) const
   return live;
 }
 
-std::string ShardOwnership::preferred_locked(std::uint32_t shard, Clock::time_point now) const {
+std::string ShardOwnership::preferred_locked(std::uint32_t shard, Instant now) const {
   return preferred_node(live_nodes(now), shard);
 }
 
-std::vector<std::uint32_t> ShardOwnership::due_takes(Clock::time_point now) const {
+std::vector<std::uint32_t> ShardOwnership::due_takes(Instant now) const {
   std::vector<std::uint32_t> due;
   if (now < started_at_ + renew_interval_) return due;  // let nodes started together see each other
   for (std::uint32_t s = 0; s < shards_; ++s) {
@@ -533,7 +572,7 @@ void ShardOwnership::take(std::uint32_t shard) {
     m.phase = Mine::kAcquiring;
     m.epoch = epoch;
     m.revision = revision;
-    leases_[shard] = Seen{nats::KvEntry{value, revision}, Clock::now()};
+    leases_[shard] = Seen{nats::KvEntry{value, revision}, clock_.steady()};
   }
   std::fprintf(stderr, "eventsd: cluster ownership: took the lease of shard %u (epoch %llu)\n", shard,
                static_cast<unsigned long long>(epoch));
@@ -551,12 +590,12 @@ void ShardOwnership::take(std::uint32_t shard) {
     if (m.phase == Mine::kAcquiring && m.epoch == epoch) {
       if (ok) {
         m.phase = Mine::kHeld;
-        auto now = Clock::now();
+        auto now = clock_.steady();
         m.held_since = now;
         // Back soon after it was handed over: its preferred node did not take it up.
         if (m.handed_over && now < *m.handed_over + 10 * lease_) m.hand_over_not_before = now + 30 * lease_;
       } else {
-        auto now = Clock::now();
+        auto now = clock_.steady();
         m.phase = Mine::kNone;
         m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
         // Long enough for the others' "free for two lease times" to come true, so that a shard
@@ -611,10 +650,10 @@ bool ShardOwnership::owns(std::uint32_t shard) const {
 std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) const {
   if (shard >= shards_) return std::nullopt;
   std::lock_guard lock(mu_);
-  return owner_locked(shard, Clock::now());
+  return owner_locked(shard, clock_.steady());
 }
 
-std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t shard, Clock::time_point now) const {
+std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t shard, Instant now) const {
   const auto& m = mine_[shard];
   if (m.phase != Mine::kNone) return Owner{node_, m.epoch};
   const auto& seen = leases_[shard];
@@ -630,7 +669,7 @@ std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
   std::vector<ShardStatus> out;
   out.reserve(shards_);
   std::lock_guard lock(mu_);
-  auto now = Clock::now();
+  auto now = clock_.steady();
   for (std::uint32_t s = 0; s < shards_; ++s) {
     auto who = owner_locked(s, now);
     const auto& m = mine_[s];
@@ -651,7 +690,7 @@ std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
 std::vector<ShardOwnership::Node> ShardOwnership::nodes() const {
   std::lock_guard lock(mu_);
   std::vector<Node> out;
-  for (auto& name : live_nodes(Clock::now())) {
+  for (auto& name : live_nodes(clock_.steady())) {
     if (name == node_) {
       out.push_back({name, info_});
     } else {
@@ -664,7 +703,7 @@ std::vector<ShardOwnership::Node> ShardOwnership::nodes() const {
 std::string ShardOwnership::preferred(std::uint32_t shard) const {
   if (shard >= shards_) return "";
   std::lock_guard lock(mu_);
-  return preferred_locked(shard, Clock::now());
+  return preferred_locked(shard, clock_.steady());
 }
 
 }  // namespace eventsd

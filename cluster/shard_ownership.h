@@ -43,20 +43,29 @@
 // the leases and the registry entry back, so after a clean shutdown other nodes take over at
 // once (it asks them to poll) instead of after a lease time.
 //
-// Threads. Two threads: the renewer only writes leases (renewals, give-backs) and the registry
-// entry, and never runs a callback, so a long on_acquire (a catch-up) never starves the renewal
-// of the other leases — nor of the lease being acquired, which is renewed from the moment it is
-// taken. The ownership thread polls both buckets every poll interval, takes shards and runs the
-// callbacks: one at a time, never concurrently, on_acquire(s, e) before any on_lose(s) it leads
-// to; a shard lost while its on_acquire runs gets on_lose right after on_acquire returns true.
-// Callbacks may block (a catch-up); while one runs, other shards are not taken and other losses
-// are reported only after it returns (safe: the fence stops a stale writer anyway). on_lose
-// should be quick. stop() waits for a running callback.
+// Time is an input: every decision above reads the Clock given — expiry, liveness, "a lease
+// time", the hold-offs, the takes a start-up defers — and so does start()'s watch for a
+// namesake, which waits by calling Options::pause.
+//
+// Rounds. With Options::threads (production), two threads run the rounds. The renewer only
+// writes leases (renewals, give-backs) and the registry entry, every renew interval, and never
+// runs a callback, so a long on_acquire (a catch-up) never starves the renewal of the other
+// leases — nor of the lease being acquired, which is renewed from the moment it is taken. The
+// ownership thread polls both buckets every poll interval (or at once when poked), takes shards
+// and runs the callbacks: one at a time, never concurrently, on_acquire(s, e) before any
+// on_lose(s) it leads to; a shard lost while its on_acquire runs gets on_lose right after
+// on_acquire returns true. Callbacks may block (a catch-up); while one runs, other shards are not
+// taken and other losses are reported only after it returns (safe: the fence stops a stale
+// writer anyway). on_lose should be quick. stop() waits for a running callback. Both threads wait
+// between rounds on the real steady clock. Without threads (tests, on a ManualClock), start()
+// starts none and the caller runs each round itself, at the instant it chose: renew_once() and
+// poll_once(); between them nothing is renewed, polled or taken.
 //
 // Thread safety: owner(), owns(), status(), nodes(), preferred() and step_down() may be called
-// from any thread (step_down() does not block: the give-back and on_lose happen on the threads
-// above). on_acquire()/on_lose() and start() must be called before the threads run; stop() from
-// one thread. The Connection must outlive this object.
+// from any thread (step_down() does not block: the give-back and on_lose happen in the rounds).
+// on_acquire(), on_lose(), ready_to_take() and start() must be called before the rounds run;
+// stop(), renew_once() and poll_once() from one thread. The Connection and the Clock must
+// outlive this object.
 #pragma once
 
 #include <chrono>
@@ -72,6 +81,7 @@
 #include <vector>
 
 #include "cluster/nats.h"
+#include "common/clock.h"
 
 namespace eventsd {
 
@@ -79,11 +89,17 @@ class ShardOwnership {
  public:
   static constexpr const char* kNodesBucket = "eventsd_nodes";
 
+  using Pause = std::function<void(std::chrono::milliseconds)>;
   struct Options {
     std::chrono::milliseconds lease{6'000};
     std::chrono::milliseconds renew_interval{0};  // 0: lease / 3
     std::chrono::milliseconds poll_interval{0};   // 0: lease / 6
     int replicas = 3;                             // of the buckets, when this node creates them
+    // false: start() starts no thread; the caller runs renew_once() and poll_once() (tests).
+    bool threads = true;
+    // How start() waits while it watches a namesake's registry entry. Empty:
+    // std::this_thread::sleep_for.
+    Pause pause = {};
   };
 
   struct Owner {
@@ -108,7 +124,7 @@ class ShardOwnership {
 
   // `node`: 1-64 characters of [A-Za-z0-9_-], not "-"; `info`: non-empty and not "-".
   // Throws std::invalid_argument otherwise (or for shards == 0, intervals not below the lease).
-  ShardOwnership(nats::Connection& connection, std::string node, std::string info,
+  ShardOwnership(nats::Connection& connection, const Clock& clock, std::string node, std::string info,
                  std::uint32_t shards, Options options);
   ~ShardOwnership();  // stop()
   ShardOwnership(const ShardOwnership&) = delete;
@@ -117,11 +133,11 @@ class ShardOwnership {
   // Callbacks, set before start(). Defaults: on_acquire returns true, on_lose does nothing.
   void on_acquire(std::function<bool(std::uint32_t shard, std::uint64_t epoch)> callback);
   void on_lose(std::function<void(std::uint32_t shard)> callback);
-  // Asked (on the ownership thread, may block briefly) before a shard is handed over to `node`:
+  // Asked (in a poll round, may block briefly) before a shard is handed over to `node`:
   // whether it could take the shard up now. Default: yes.
   void ready_to_take(std::function<bool(const std::string& node, std::uint32_t shard)> callback);
 
-  // Creates the buckets when missing, registers this node, then starts the threads. Throws
+  // Creates the buckets when missing, registers this node, then starts the threads (if any). Throws
   // nats::Unavailable / nats::Error when NATS cannot be used, std::runtime_error when another
   // running node has this node's name (found by watching its registry entry for two renew
   // intervals, when the entry is there: after a crash of this node's previous run). Called once.
@@ -130,7 +146,15 @@ class ShardOwnership {
   // calling thread, gives the leases and the registry entry back. Idempotent.
   void stop();
 
-  // Gives up a held shard: it stops being owned at once; on_lose runs on the ownership thread and
+  // Without threads, after start() and before stop() (else they throw std::logic_error):
+  // one round of the renewer, now: renews the registry entry and every lease held, then writes
+  // the give-backs;
+  void renew_once();
+  // one round of the ownership thread, now: reports losses, polls both buckets, then takes what
+  // is due (running on_acquire), or else hands one shard over.
+  void poll_once();
+
+  // Gives up a held shard: it stops being owned at once; on_lose runs in the next poll round and
   // the lease is given back. For the writer, when its fenced append failed. No-op otherwise.
   void step_down(std::uint32_t shard);
 
@@ -150,12 +174,12 @@ class ShardOwnership {
   std::uint32_t shards() const { return shards_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
+  using Instant = Clock::Steady::time_point;
 
   // A key as this node last saw it, and since when (this node's clock) it has that revision.
   struct Seen {
     std::optional<nats::KvEntry> entry;  // nullopt: missing
-    Clock::time_point since;
+    Instant since;
   };
   // This node's side of a shard.
   struct Mine {
@@ -167,24 +191,27 @@ class ShardOwnership {
     struct GiveBack {
       std::uint64_t epoch;
       std::uint64_t revision;
-      Clock::time_point deadline;
+      Instant deadline;
       std::string to = {};  // a hand-over: the node told to poll once it is written
     };
     std::optional<GiveBack> give_back;
-    Clock::time_point not_before{};  // no take before (after a refusal or a step-down)
-    Clock::time_point held_since{};  // when on_acquire last returned true
-    std::optional<Clock::time_point> handed_over;  // when this node last handed it over
-    Clock::time_point hand_over_not_before{};
+    Instant not_before{};  // no take before (after a refusal or a step-down)
+    Instant held_since{};  // when on_acquire last returned true
+    std::optional<Instant> handed_over;  // when this node last handed it over
+    Instant hand_over_not_before{};
   };
 
   void renew_loop();
+  void renew_round();  // the renewer's round
   void own_loop();
+  void poll_and_act();  // the ownership thread's round, after reporting losses
+  void check_rounds_are_the_callers(const char* what) const;  // throws std::logic_error
   bool poll();  // reads both buckets; false when it could not
-  std::vector<std::uint32_t> due_takes(Clock::time_point now) const;  // with mu_ held
+  std::vector<std::uint32_t> due_takes(Instant now) const;  // with mu_ held
   // A held shard to hand over to its preferred node now, if any (with mu_ held).
-  std::optional<std::uint32_t> due_hand_over(Clock::time_point now) const;
+  std::optional<std::uint32_t> due_hand_over(Instant now) const;
   // Stops owning the shard and queues its give-back; no take before `not_before` (mu_ held).
-  void give_up_locked(std::uint32_t shard, Clock::time_point now, Clock::time_point not_before);
+  void give_up_locked(std::uint32_t shard, Instant now, Instant not_before);
   // Tries to take the shard; on success runs on_acquire and settles the outcome.
   void take(std::uint32_t shard);
   // Hands one held shard over to its preferred node, when one is due.
@@ -198,12 +225,13 @@ class ShardOwnership {
   void refuse_a_namesake();
   void register_node();
   void write_give_backs(bool final);
-  std::vector<std::string> live_nodes(Clock::time_point now) const;  // with mu_ held
-  std::optional<Owner> owner_locked(std::uint32_t shard, Clock::time_point now) const;
-  std::string preferred_locked(std::uint32_t shard, Clock::time_point now) const;
-  bool expired(const Seen& seen, Clock::time_point now) const;
+  std::vector<std::string> live_nodes(Instant now) const;  // with mu_ held
+  std::optional<Owner> owner_locked(std::uint32_t shard, Instant now) const;
+  std::string preferred_locked(std::uint32_t shard, Instant now) const;
+  bool expired(const Seen& seen, Instant now) const;
 
   nats::Connection& nats_;
+  const Clock& clock_;
   const std::string node_;
   const std::string info_;
   const std::uint32_t shards_;
@@ -211,6 +239,8 @@ class ShardOwnership {
   const std::chrono::milliseconds renew_interval_;
   const std::chrono::milliseconds poll_interval_;
   const int replicas_;
+  const bool threads_;
+  const Pause pause_;
 
   std::function<bool(std::uint32_t, std::uint64_t)> on_acquire_;
   std::function<void(std::uint32_t)> on_lose_;
@@ -222,11 +252,11 @@ class ShardOwnership {
   bool started_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
-  Clock::time_point started_at_{};
+  Instant started_at_{};
   std::vector<Seen> leases_;            // per shard
   std::map<std::string, Seen> registry_;  // per node name
-  std::map<std::string, Clock::time_point> live_since_;  // other live nodes: since when, as seen here
-  Clock::time_point next_discovery_{};    // of nodes, by listing the registry
+  std::map<std::string, Instant> live_since_;  // other live nodes: since when, as seen here
+  Instant next_discovery_{};    // of nodes, by listing the registry
   bool give_back_requested_ = false;   // wakes the renewer
   bool blind_ = false;                  // the last poll failed: revisions are to be seen anew
   std::vector<Mine> mine_;              // per shard
