@@ -13,7 +13,6 @@
 namespace eventsd {
 namespace {
 
-constexpr const char* kLeft = "-";  // the registry entry of a node that left
 
 void warn(const char* what, const std::exception& e) {
   std::fprintf(stderr, "eventsd: cluster ownership: %s: %s\n", what, e.what());
@@ -34,14 +33,16 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, const Clock& clock,
       replicas_(options.replicas),
       threads_(options.threads),
       pause_(options.pause ? std::move(options.pause)
-                           : Pause([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
+                           : NodeRegistry::Pause([](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); })),
       on_acquire_([](std::uint32_t, std::uint64_t) { return true; }),
       on_lose_([](std::uint32_t) {}),
       ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
+      registry_(nats_, clock_, node_, info_, lease_, renew_interval_),
       leases_(shards),
       mine_(shards) {
   if (!is_valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
-  if (info_.empty() || info_ == kLeft) throw std::invalid_argument("node info: must be non-empty and not \"-\"");
+  if (info_.empty() || info_ == NodeRegistry::kLeft)
+    throw std::invalid_argument("node info: must be non-empty and not \"-\"");
   if (shards_ == 0) throw std::invalid_argument("shards: at least 1");
   if (lease_.count() <= 0 || renew_interval_.count() <= 0 || poll_interval_.count() <= 0 ||
       renew_interval_ >= lease_ || poll_interval_ >= lease_)
@@ -65,8 +66,7 @@ void ShardOwnership::start() {
   }
   nats_.ensure_bucket(kOwnersBucket, replicas_);
   nats_.ensure_bucket(kNodesBucket, replicas_);
-  refuse_a_namesake();
-  register_node();
+  registry_.join(pause_);
   // Another node that just freed a lease this node should take (a hand-over, a clean stop)
   // says so here, so that this node polls now rather than at its next poll.
   poke_service_ = nats_.serve(poke_subject(node_), [this](nats::Message, nats::Connection::Reply reply) {
@@ -82,7 +82,6 @@ void ShardOwnership::start() {
     started_ = true;
     started_at_ = clock_.steady();
     for (auto& seen : leases_) seen.since = started_at_;
-    next_discovery_ = started_at_;
     blind_ = true;
   }
   if (!threads_) return;
@@ -142,11 +141,7 @@ void ShardOwnership::stop() {
     }
   }
   write_give_backs(true);
-  try {
-    nats_.kv_update(kNodesBucket, node_, kLeft, registry_revision_);
-  } catch (const std::exception& e) {
-    warn("leaving the node registry", e);
-  }
+  registry_.leave();
   // The others take over at once if they poll now: the leases are free, this node has left.
   std::vector<std::string> others;
   {
@@ -195,50 +190,6 @@ void ShardOwnership::give_up_locked(std::uint32_t shard, Instant now, Instant no
 
 // --- the renewer ---
 
-void ShardOwnership::refuse_a_namesake() {
-  // A running node renews its registry entry every renew interval; one left by this node's own
-  // previous run (a crash) is not renewed. So an entry that changes while this node watches it
-  // for two renew intervals belongs to another node with the same name. (A wait at start-up only
-  // when the previous run did not stop cleanly: a clean stop leaves "-".)
-  auto entry = nats_.kv_get(kNodesBucket, node_);
-  if (!entry || entry->value == kLeft) return;
-  const auto until = clock_.steady() + 2 * renew_interval_;
-  for (auto now = clock_.steady(); now < until; now = clock_.steady())
-    pause_(std::chrono::ceil<std::chrono::milliseconds>(until - now));
-  auto again = nats_.kv_get(kNodesBucket, node_);
-  if (again && again->value != kLeft && again->revision != entry->revision) {
-    throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
-                             "\", was renewed meanwhile); every node needs a name of its own");
-  }
-}
-
-void ShardOwnership::register_node() {
-  // Over whatever is there (this node's entry from a previous run, or "-"): the registry entry is
-  // this node's alone.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto entry = nats_.kv_get(kNodesBucket, node_);
-    nats::KvWrite written = entry ? nats_.kv_update(kNodesBucket, node_, info_, entry->revision)
-                                  : nats_.kv_create(kNodesBucket, node_, info_);
-    if (auto* revision = std::get_if<std::uint64_t>(&written)) {
-      registry_revision_ = *revision;
-      return;
-    }
-  }
-  throw nats::Error("registering node " + node_ + ": its registry entry keeps changing");
-}
-
-void ShardOwnership::renew_registry() {
-  try {
-    auto written = nats_.kv_update(kNodesBucket, node_, info_, registry_revision_);
-    if (auto* revision = std::get_if<std::uint64_t>(&written))
-      registry_revision_ = *revision;
-    else
-      register_node();  // someone wrote this node's entry (a second node with this name?)
-  } catch (const std::exception& e) {
-    warn("renewing the node registry entry", e);
-  }
-}
-
 void ShardOwnership::renew_loop() {
   // Real waiting: between rounds the thread sleeps on the real steady clock.
   using Steady = std::chrono::steady_clock;
@@ -260,7 +211,7 @@ void ShardOwnership::renew_loop() {
 }
 
 void ShardOwnership::renew_round() {
-  renew_registry();
+  registry_.renew();
   struct Renewal {
     std::uint32_t shard;
     std::uint64_t epoch, revision;
@@ -439,8 +390,8 @@ std::optional<std::uint32_t> ShardOwnership::due_hand_over(Instant now) const {
     if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
     const auto to = preferred_locked(s, now);
     if (to == node_) continue;
-    auto live = live_since_.find(to);
-    if (live != live_since_.end() && now >= live->second + 2 * lease_) return s;
+    const auto live = registry_.live_since(to);
+    if (live && now >= *live + 2 * lease_) return s;
   }
   return std::nullopt;
 }
@@ -449,31 +400,12 @@ bool ShardOwnership::poll() {
   // The leases are read one get per key: a get is answered by the bucket's stream leader alone,
   // whereas listing a bucket creates a consumer each time (through the meta leader), which is
   // heavier and, on nats-server 2.9.10, failed for tens of seconds after the server that led the
-  // bucket's stream was killed while gets and updates worked again after the election. The
-  // registry is listed only to discover nodes, once per lease time; known nodes are read by get.
+  // bucket's stream was killed while gets and updates worked again after the election.
   std::vector<std::optional<nats::KvEntry>> owners(shards_);
   std::map<std::string, nats::KvEntry> nodes;
-  std::vector<std::string> known;
-  bool discover = false;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [name, seen] : registry_) known.push_back(name);
-    discover = clock_.steady() >= next_discovery_;
-  }
   try {
     for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = nats_.kv_get(kOwnersBucket, lease_key(s));
-    if (discover) {
-      try {
-        nodes = nats_.kv_all(kNodesBucket);
-        known.clear();
-      } catch (const std::exception& e) {
-        warn("listing the node registry", e);
-      }
-      std::lock_guard lock(mu_);
-      next_discovery_ = clock_.steady() + lease_;
-    }
-    for (auto& name : known)
-      if (auto entry = nats_.kv_get(kNodesBucket, name)) nodes.emplace(name, std::move(*entry));
+    nodes = registry_.fetch();
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
     if (!blind_) warn("reading the ownership buckets", e);
@@ -482,45 +414,17 @@ bool ShardOwnership::poll() {
   }
   std::lock_guard lock(mu_);
   // Taken after the reads: a revision is "seen since" no earlier than it surely existed.
-  auto now = clock_.steady();
-  for (std::uint32_t s = 0; s < shards_; ++s) {
-    auto& seen = leases_[s];
-    auto& entry = owners[s];
-    bool same = seen.entry.has_value() == entry.has_value() &&
-                (!entry || seen.entry->revision == entry->revision);
-    if (!same || blind_) seen.since = now;
-    seen.entry = std::move(entry);
-  }
-  std::map<std::string, Seen> registry;
-  for (auto& [name, entry] : nodes) {
-    Seen seen{entry, now};
-    if (auto it = registry_.find(name);
-        !blind_ && it != registry_.end() && it->second.entry && it->second.entry->revision == entry.revision)
-      seen.since = it->second.since;
-    registry.emplace(name, std::move(seen));
-  }
-  registry_ = std::move(registry);
+  const auto now = clock_.steady();
+  for (std::uint32_t s = 0; s < shards_; ++s) leases_[s].saw(std::move(owners[s]), now, blind_);
+  registry_.saw(std::move(nodes), now, blind_);
   blind_ = false;
-  // Since when each other node has been live, as seen here (for handing shards over).
-  std::map<std::string, Instant> live_since;
-  for (auto& name : live_nodes(now)) {
-    if (name == node_) continue;
-    auto it = live_since_.find(name);
-    live_since.emplace(name, it != live_since_.end() ? it->second : now);
-  }
-  live_since_ = std::move(live_since);
   return true;
-}
-
-bool ShardOwnership::expired(const Seen& seen, Instant now) const {
-  return seen.entry && now - seen.since >= lease_;
 }
 
 std::vector<std::string> ShardOwnership::live_nodes(Instant now) const {
   std::vector<std::string> live;
   if (started_ && !stopping_) live.push_back(node_);
-  for (const auto& [name, seen] : registry_)
-    if (name != node_ && seen.entry && seen.entry->value != kLeft && !expired(seen, now)) live.push_back(name);
+  for (auto& node : registry_.live(now)) live.push_back(std::move(node.name));
   std::sort(live.begin(), live.end());
   return live;
 }
@@ -572,7 +476,7 @@ void ShardOwnership::take(std::uint32_t shard) {
     m.phase = Mine::kAcquiring;
     m.epoch = epoch;
     m.revision = revision;
-    leases_[shard] = Seen{nats::KvEntry{value, revision}, clock_.steady()};
+    leases_[shard] = SeenEntry{nats::KvEntry{value, revision}, clock_.steady()};
   }
   std::fprintf(stderr, "eventsd: cluster ownership: took the lease of shard %u (epoch %llu)\n", shard,
                static_cast<unsigned long long>(epoch));
@@ -659,7 +563,7 @@ std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t 
   const auto& seen = leases_[shard];
   // While the buckets cannot be read (an election of their stream), a lease's age says nothing:
   // the holder last seen is the best guess, and it answers for itself if it no longer owns it.
-  if (!seen.entry || (!blind_ && expired(seen, now))) return std::nullopt;
+  if (!seen.entry || (!blind_ && seen.expired(now, lease_))) return std::nullopt;
   auto lease = parse_lease(seen.entry->value);
   if (lease.node.empty() || lease.node == kGivenBack || lease.node == node_) return std::nullopt;
   return Owner{lease.node, lease.epoch};
@@ -689,14 +593,9 @@ std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
 
 std::vector<ShardOwnership::Node> ShardOwnership::nodes() const {
   std::lock_guard lock(mu_);
-  std::vector<Node> out;
-  for (auto& name : live_nodes(clock_.steady())) {
-    if (name == node_) {
-      out.push_back({name, info_});
-    } else {
-      out.push_back({name, registry_.at(name).entry->value});
-    }
-  }
+  auto out = registry_.live(clock_.steady());
+  if (started_ && !stopping_) out.push_back({node_, info_});
+  std::sort(out.begin(), out.end(), [](const Node& a, const Node& b) { return a.name < b.name; });
   return out;
 }
 

@@ -1,8 +1,7 @@
 // Shard ownership in cluster mode (docs/cluster.md, "Ownership"): which node should append to
 // which shard's stream, decided by leases in the JetStream key-value bucket `eventsd_owners`
-// (cluster/lease.h: the keys and values, what a lease guarantees and what it does not) and a
-// registry of live nodes in the bucket `eventsd_nodes` (key: the node's name, value: the
-// information it advertises, e.g. its HTTP address; `-` once it left).
+// (cluster/lease.h: the keys and values, what a lease guarantees and what it does not) among the
+// live nodes of the registry in the bucket `eventsd_nodes` (cluster/node_registry.h).
 //
 // On nats-server 2.9.10 with replicated buckets the compare-and-set is not exclusive (nats.h,
 // kv_update): two nodes may take one lease at once, with the same epoch. The first renewal
@@ -11,11 +10,11 @@
 // gives the lease back (which may make the winner lose it too: a retake with the next epoch
 // follows; slower, never unsafe).
 //
-// Expiry without comparing clocks: a node holding a lease rewrites it (compare-and-set on its
-// revision) every renew interval. Another node deems a lease expired when the key's revision has
-// not changed for the lease time as measured on its own steady clock since it first saw that
-// revision; time during which it could not read the bucket does not count (every revision is
-// then seen anew). The registry entries expire the same way.
+// Expiry without comparing clocks (cluster/seen_entry.h): a node holding a lease rewrites it
+// (compare-and-set on its revision) every renew interval. Another node deems a lease expired
+// when the key's revision has not changed for the lease time on its own clock since it first saw
+// that revision; time during which it could not read the bucket does not count. The registry
+// entries expire the same way.
 //
 // Who takes a shard: the preferred node — rendezvous hashing, the live node with the highest
 // weight (cluster/placement.h) — takes a free or expired shard at once; any other node only after
@@ -45,7 +44,7 @@
 //
 // Time is an input: every decision above reads the Clock given — expiry, liveness, "a lease
 // time", the hold-offs, the takes a start-up defers — and so does start()'s watch for a
-// namesake, which waits by calling Options::pause.
+// namesake (cluster/node_registry.h), which waits by calling Options::pause.
 //
 // Rounds. With Options::threads (production), two threads run the rounds. The renewer only
 // writes leases (renewals, give-backs) and the registry entry, every renew interval, and never
@@ -81,15 +80,14 @@
 #include <vector>
 
 #include "cluster/nats.h"
+#include "cluster/node_registry.h"
+#include "cluster/seen_entry.h"
 #include "common/clock.h"
 
 namespace eventsd {
 
 class ShardOwnership {
  public:
-  static constexpr const char* kNodesBucket = "eventsd_nodes";
-
-  using Pause = std::function<void(std::chrono::milliseconds)>;
   struct Options {
     std::chrono::milliseconds lease{6'000};
     std::chrono::milliseconds renew_interval{0};  // 0: lease / 3
@@ -97,9 +95,9 @@ class ShardOwnership {
     int replicas = 3;                             // of the buckets, when this node creates them
     // false: start() starts no thread; the caller runs renew_once() and poll_once() (tests).
     bool threads = true;
-    // How start() waits while it watches a namesake's registry entry. Empty:
-    // std::this_thread::sleep_for.
-    Pause pause = {};
+    // How start() waits while it watches a namesake's registry entry (NodeRegistry::join).
+    // Empty: std::this_thread::sleep_for.
+    NodeRegistry::Pause pause = {};
   };
 
   struct Owner {
@@ -116,11 +114,7 @@ class ShardOwnership {
     bool mine;                // owns(shard)
   };
 
-  struct Node {
-    std::string name;
-    std::string info;
-    bool operator==(const Node&) const = default;
-  };
+  using Node = NodeRegistry::Node;
 
   // `node`: 1-64 characters of [A-Za-z0-9_-], not "-"; `info`: non-empty and not "-".
   // Throws std::invalid_argument otherwise (or for shards == 0, intervals not below the lease).
@@ -139,8 +133,7 @@ class ShardOwnership {
 
   // Creates the buckets when missing, registers this node, then starts the threads (if any). Throws
   // nats::Unavailable / nats::Error when NATS cannot be used, std::runtime_error when another
-  // running node has this node's name (found by watching its registry entry for two renew
-  // intervals, when the entry is there: after a crash of this node's previous run). Called once.
+  // running node has this node's name (cluster/node_registry.h). Called once.
   void start();
   // Ends the threads (waiting for a running callback), runs on_lose for every held shard on the
   // calling thread, gives the leases and the registry entry back. Idempotent.
@@ -176,11 +169,6 @@ class ShardOwnership {
  private:
   using Instant = Clock::Steady::time_point;
 
-  // A key as this node last saw it, and since when (this node's clock) it has that revision.
-  struct Seen {
-    std::optional<nats::KvEntry> entry;  // nullopt: missing
-    Instant since;
-  };
   // This node's side of a shard.
   struct Mine {
     enum Phase { kNone, kAcquiring, kHeld } phase = kNone;
@@ -217,18 +205,13 @@ class ShardOwnership {
   // Hands one held shard over to its preferred node, when one is due.
   void hand_over();
   void deliver_losses();
-  void renew_registry();
   // Tells `node` to poll now (bounded: 200 ms; a node that does not answer polls soon anyway).
   void poke(const std::string& node);
   static std::string poke_subject(const std::string& node);
-  // Throws std::runtime_error when another live node has this node's name.
-  void refuse_a_namesake();
-  void register_node();
   void write_give_backs(bool final);
   std::vector<std::string> live_nodes(Instant now) const;  // with mu_ held
   std::optional<Owner> owner_locked(std::uint32_t shard, Instant now) const;
   std::string preferred_locked(std::uint32_t shard, Instant now) const;
-  bool expired(const Seen& seen, Instant now) const;
 
   nats::Connection& nats_;
   const Clock& clock_;
@@ -240,27 +223,25 @@ class ShardOwnership {
   const std::chrono::milliseconds poll_interval_;
   const int replicas_;
   const bool threads_;
-  const Pause pause_;
+  const NodeRegistry::Pause pause_;
 
   std::function<bool(std::uint32_t, std::uint64_t)> on_acquire_;
   std::function<void(std::uint32_t)> on_lose_;
   std::function<bool(const std::string&, std::uint32_t)> ready_to_take_;
 
-  mutable std::mutex mu_;
+  NodeRegistry registry_;
+
+  mutable std::mutex mu_;  // taken before the registry's
   std::condition_variable renew_wake_;
   std::condition_variable own_wake_;
   bool started_ = false;
   bool stopping_ = false;
   bool stopped_ = false;
   Instant started_at_{};
-  std::vector<Seen> leases_;            // per shard
-  std::map<std::string, Seen> registry_;  // per node name
-  std::map<std::string, Instant> live_since_;  // other live nodes: since when, as seen here
-  Instant next_discovery_{};    // of nodes, by listing the registry
+  std::vector<SeenEntry> leases_;       // per shard
   bool give_back_requested_ = false;   // wakes the renewer
   bool blind_ = false;                  // the last poll failed: revisions are to be seen anew
   std::vector<Mine> mine_;              // per shard
-  std::uint64_t registry_revision_ = 0;
   bool poked_ = false;  // mu_: another node asked this one to poll now
   std::unique_ptr<nats::Connection::Service> poke_service_;
   std::thread renewer_;

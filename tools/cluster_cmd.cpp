@@ -23,9 +23,9 @@
 
 #include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/node_registry.h"
 #include "cluster/node_status.h"
 #include "cluster/placement.h"
-#include "cluster/shard_ownership.h"
 #include "cluster/shard_replica.h"
 #include "common/json_writer.h"
 #include "common/parse.h"
@@ -108,7 +108,7 @@ ClusterStatus gather(nats::Connection& nats) {
   out.server = nats.server();
   const unsigned shards = shard_count(nats);
   const auto leases = bucket(nats, kOwnersBucket);
-  const auto registry = bucket(nats, ShardOwnership::kNodesBucket);
+  const auto registry = bucket(nats, kNodesBucket);
 
   for (std::uint32_t n = 0; n < shards; ++n) {
     ShardRow row{.shard = n};
@@ -126,7 +126,7 @@ ClusterStatus gather(nats::Connection& nats) {
   }
 
   for (const auto& [name, entry] : registry) {
-    if (entry.value == "-") {
+    if (entry.value == NodeRegistry::kLeft) {
       out.left.push_back(name);
       continue;
     }

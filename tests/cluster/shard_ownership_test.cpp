@@ -20,6 +20,7 @@
 
 #include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/node_registry.h"
 #include "cluster/placement.h"
 #include "common/clock.h"
 #include "tests/support/manual_clock.h"
@@ -431,9 +432,9 @@ TEST(ShardOwnership, LeasesOfADeadNodeExpireAndItsStaleLeasesAreTakenOverOnResta
     // A node that died holding every lease: its registry entry and leases are never renewed.
     auto ghost = connect(cluster, "ghost");
     ghost->ensure_bucket(kOwnersBucket, 1);
-    ghost->ensure_bucket(ShardOwnership::kNodesBucket, 1);
+    ghost->ensure_bucket(kNodesBucket, 1);
     ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-        ghost->kv_create(ShardOwnership::kNodesBucket, "ghost", "http://ghost.test:8080")));
+        ghost->kv_create(kNodesBucket, "ghost", "http://ghost.test:8080")));
     for (std::uint32_t s = 0; s < kShards; ++s)
       ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
           ghost->kv_create(kOwnersBucket, "s" + std::to_string(s),
@@ -540,9 +541,9 @@ TEST(ShardOwnership, ANodeRestartedAfterACrashWaitsTwoRenewIntervalsForItsOwnEnt
   {
     // node-a's previous run crashed: its entry stays, never renewed again.
     auto previous = connect(cluster, "previous");
-    previous->ensure_bucket(ShardOwnership::kNodesBucket, 1);
+    previous->ensure_bucket(kNodesBucket, 1);
     ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-        previous->kv_create(ShardOwnership::kNodesBucket, "node-a", "http://node-a.test:8080")));
+        previous->kv_create(kNodesBucket, "node-a", "http://node-a.test:8080")));
   }
   ManualClock clock;
   const auto begun = clock.steady();
