@@ -112,14 +112,12 @@ ClusterStatus gather(nats::Connection& nats) {
 
   for (std::uint32_t n = 0; n < shards; ++n) {
     ShardRow row{.shard = n};
-    if (auto it = leases.find("s" + std::to_string(n)); it != leases.end()) {
+    if (auto it = leases.find(lease_key(n)); it != leases.end()) {
       row.lease = it->second.value;
       row.lease_age_ms = age_ms(it->second);
-      const auto space = row.lease.find(' ');
-      if (space != std::string::npos) {
-        row.epoch = parse_u64(std::string_view(row.lease).substr(space + 1));
-        const std::string node = row.lease.substr(0, space);
-        if (row.epoch && node != "-") row.owner = node;
+      if (auto lease = parse_lease(row.lease); !lease.node.empty()) {
+        row.epoch = lease.epoch;
+        if (lease.node != kGivenBack) row.owner = lease.node;
       }
     }
     out.shards.push_back(std::move(row));
