@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "cluster/placement.h"
+#include "common/clock.h"
 #include "common/parse.h"
 #include "http/api/router.h"
 
@@ -103,7 +104,7 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     s.replica->start();
   }
   ownership_ = std::make_unique<ShardOwnership>(
-      nats_, options_.node, std::move(advertised), shards(),
+      nats_, system_clock(), options_.node, std::move(advertised), shards(),
       ShardOwnership::Options{.lease = options_.lease, .replicas = options_.replicas});
   // Taking a shard: catch up with its stream and append the owner claim, within a few leases.
   ownership_->on_acquire([this](std::uint32_t shard, std::uint64_t epoch) {

@@ -1,43 +1,19 @@
+// Taking, losing and handing over shards (cluster/shard_ownership.h): the ownership thread's
+// round and the rules it follows, step-down, and the losses it reports.
+
 #include "cluster/shard_ownership.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <exception>
-#include <stdexcept>
+#include <map>
 #include <utility>
 #include <variant>
 
-#include "cluster/placement.h"
-#include "common/hash.h"
-#include "common/parse.h"
+#include "cluster/lease.h"
 
 namespace eventsd {
 namespace {
-
-constexpr const char* kFree = "-";  // a lease given back, a node that left
-
-std::string lease_key(std::uint32_t shard) { return "s" + std::to_string(shard); }
-
-std::string lease_value(std::string_view node, std::uint64_t epoch) {
-  return std::string(node) + " " + std::to_string(epoch);
-}
-
-// `<node> <epoch>`. Anything else (nothing but eventsd writes the bucket) reads as a lease held
-// by nobody known, epoch 0: it expires like any lease and is then taken with epoch 1.
-struct Lease {
-  std::string node;
-  std::uint64_t epoch = 0;
-};
-Lease parse_lease(std::string_view value) {
-  Lease lease;
-  auto space = value.find(' ');
-  if (space == std::string_view::npos) return lease;
-  const auto epoch = parse_u64(value.substr(space + 1));
-  if (!epoch) return lease;
-  lease.node = std::string(value.substr(0, space));
-  lease.epoch = *epoch;
-  return lease;
-}
 
 void warn(const char* what, const std::exception& e) {
   std::fprintf(stderr, "eventsd: cluster ownership: %s: %s\n", what, e.what());
@@ -45,322 +21,11 @@ void warn(const char* what, const std::exception& e) {
 
 }  // namespace
 
-std::uint64_t ShardOwnership::weight(std::string_view node, std::uint32_t shard) {
-  // FNV-1a over the name and the shard (little-endian), then SplitMix64's finalizer so that
-  // names differing in one character spread over the whole range.
-  Fnv1a64 fnv;
-  fnv.add(node).add(0);
-  for (int i = 0; i < 4; ++i) fnv.add(static_cast<unsigned char>(shard >> (8 * i)));
-  std::uint64_t h = fnv.value();
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
-
-ShardOwnership::ShardOwnership(nats::Connection& connection, std::string node, std::string info,
-                               std::uint32_t shards, Options options)
-    : nats_(connection),
-      node_(std::move(node)),
-      info_(std::move(info)),
-      shards_(shards),
-      lease_(options.lease),
-      renew_interval_(options.renew_interval.count() > 0 ? options.renew_interval : options.lease / 3),
-      poll_interval_(options.poll_interval.count() > 0 ? options.poll_interval : options.lease / 6),
-      replicas_(options.replicas),
-      on_acquire_([](std::uint32_t, std::uint64_t) { return true; }),
-      on_lose_([](std::uint32_t) {}),
-      ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
-      leases_(shards),
-      mine_(shards) {
-  if (!is_valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
-  if (info_.empty() || info_ == kFree) throw std::invalid_argument("node info: must be non-empty and not \"-\"");
-  if (shards_ == 0) throw std::invalid_argument("shards: at least 1");
-  if (lease_.count() <= 0 || renew_interval_.count() <= 0 || poll_interval_.count() <= 0 ||
-      renew_interval_ >= lease_ || poll_interval_ >= lease_)
-    throw std::invalid_argument("lease: renew and poll intervals must be positive and below the lease time");
-}
-
-ShardOwnership::~ShardOwnership() { stop(); }
-
-void ShardOwnership::on_acquire(std::function<bool(std::uint32_t, std::uint64_t)> callback) {
-  on_acquire_ = std::move(callback);
-}
-void ShardOwnership::on_lose(std::function<void(std::uint32_t)> callback) { on_lose_ = std::move(callback); }
-void ShardOwnership::ready_to_take(std::function<bool(const std::string&, std::uint32_t)> callback) {
-  ready_to_take_ = std::move(callback);
-}
-
-void ShardOwnership::start() {
-  {
-    std::lock_guard lock(mu_);
-    if (started_) throw std::logic_error("ShardOwnership::start: called twice");
-  }
-  nats_.ensure_bucket(kOwnersBucket, replicas_);
-  nats_.ensure_bucket(kNodesBucket, replicas_);
-  refuse_a_namesake();
-  register_node();
-  // Another node that just freed a lease this node should take (a hand-over, a clean stop)
-  // says so here, so that this node polls now rather than at its next poll.
-  poke_service_ = nats_.serve(poke_subject(node_), [this](nats::Message, nats::Connection::Reply reply) {
-    {
-      std::lock_guard lock(mu_);
-      poked_ = true;
-    }
-    own_wake_.notify_all();
-    reply("");
-  });
-  {
-    std::lock_guard lock(mu_);
-    started_ = true;
-    started_at_ = Clock::now();
-    for (auto& seen : leases_) seen.since = started_at_;
-    next_discovery_ = started_at_;
-    blind_ = true;
-  }
-  renewer_ = std::thread([this] { renew_loop(); });
-  owning_ = std::thread([this] { own_loop(); });
-}
-
-void ShardOwnership::stop() {
-  {
-    std::lock_guard lock(mu_);
-    if (!started_ || stopping_) return;
-    stopping_ = true;
-  }
-  poke_service_.reset();
-  renew_wake_.notify_all();
-  own_wake_.notify_all();
-  if (renewer_.joinable()) renewer_.join();
-  if (owning_.joinable()) owning_.join();
-
-  // The threads are gone: what remains is done here. Losses first (the caller's writers stop),
-  // then the leases are given back, so no other node starts before this one has stopped writing.
-  deliver_losses();
-  std::vector<std::uint32_t> held;
-  {
-    std::lock_guard lock(mu_);
-    auto now = Clock::now();
-    for (std::uint32_t s = 0; s < shards_; ++s) {
-      auto& m = mine_[s];
-      if (m.phase == Mine::kNone) continue;
-      if (m.phase == Mine::kHeld) held.push_back(s);
-      m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
-      m.phase = Mine::kNone;
-    }
-  }
-  for (auto s : held) {
-    try {
-      on_lose_(s);
-    } catch (const std::exception& e) {
-      warn("on_lose failed", e);
-    }
-  }
-  write_give_backs(true);
-  try {
-    nats_.kv_update(kNodesBucket, node_, kFree, registry_revision_);
-  } catch (const std::exception& e) {
-    warn("leaving the node registry", e);
-  }
-  // The others take over at once if they poll now: the leases are free, this node has left.
-  std::vector<std::string> others;
-  {
-    std::lock_guard lock(mu_);
-    for (const auto& name : live_nodes(Clock::now())) {
-      if (name != node_) others.push_back(name);
-    }
-  }
-  for (const auto& name : others) poke(name);
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-}
-
-std::string ShardOwnership::poke_subject(const std::string& node) { return "eventsd.owners.poke." + node; }
-
-void ShardOwnership::poke(const std::string& node) {
-  try {
-    nats_.request(poke_subject(node), "", std::chrono::milliseconds(200));
-  } catch (const std::exception&) {
-    // It polls soon anyway.
-  }
-}
-
-void ShardOwnership::step_down(std::uint32_t shard) {
-  if (shard >= shards_) return;
-  {
-    std::lock_guard lock(mu_);
-    if (mine_[shard].phase == Mine::kNone) return;
-    auto now = Clock::now();
-    give_up_locked(shard, now, now + lease_);
-  }
-  std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
-  renew_wake_.notify_all();
-  own_wake_.notify_all();
-}
-
-void ShardOwnership::give_up_locked(std::uint32_t shard, Clock::time_point now, Clock::time_point not_before) {
-  auto& m = mine_[shard];
-  // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
-  if (m.phase == Mine::kHeld) m.lose_pending = true;
-  m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
-  m.phase = Mine::kNone;
-  m.not_before = not_before;
-  give_back_requested_ = true;
-}
-
-// --- the renewer ---
-
-void ShardOwnership::refuse_a_namesake() {
-  // A running node renews its registry entry every renew interval; one left by this node's own
-  // previous run (a crash) is not renewed. So an entry that changes while this node watches it
-  // for two renew intervals belongs to another node with the same name. (A wait at start-up only
-  // when the previous run did not stop cleanly: a clean stop leaves "-".)
-  auto entry = nats_.kv_get(kNodesBucket, node_);
-  if (!entry || entry->value == kFree) return;
-  std::this_thread::sleep_for(renew_interval_ * 2);
-  auto again = nats_.kv_get(kNodesBucket, node_);
-  if (again && again->value != kFree && again->revision != entry->revision) {
-    throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
-                             "\", was renewed meanwhile); every node needs a name of its own");
-  }
-}
-
-void ShardOwnership::register_node() {
-  // Over whatever is there (this node's entry from a previous run, or "-"): the registry entry is
-  // this node's alone.
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    auto entry = nats_.kv_get(kNodesBucket, node_);
-    nats::KvWrite written = entry ? nats_.kv_update(kNodesBucket, node_, info_, entry->revision)
-                                  : nats_.kv_create(kNodesBucket, node_, info_);
-    if (auto* revision = std::get_if<std::uint64_t>(&written)) {
-      registry_revision_ = *revision;
-      return;
-    }
-  }
-  throw nats::Error("registering node " + node_ + ": its registry entry keeps changing");
-}
-
-void ShardOwnership::renew_registry() {
-  try {
-    auto written = nats_.kv_update(kNodesBucket, node_, info_, registry_revision_);
-    if (auto* revision = std::get_if<std::uint64_t>(&written))
-      registry_revision_ = *revision;
-    else
-      register_node();  // someone wrote this node's entry (a second node with this name?)
-  } catch (const std::exception& e) {
-    warn("renewing the node registry entry", e);
-  }
-}
-
-void ShardOwnership::renew_loop() {
-  auto next_renew = Clock::now() + renew_interval_;
-  while (true) {
-    {
-      std::unique_lock lock(mu_);
-      renew_wake_.wait_until(lock, next_renew, [&] { return stopping_ || give_back_requested_; });
-      if (stopping_) return;
-      give_back_requested_ = false;
-    }
-    auto now = Clock::now();
-    if (now >= next_renew) {
-      next_renew = now + renew_interval_;
-      renew_registry();
-      struct Renewal {
-        std::uint32_t shard;
-        std::uint64_t epoch, revision;
-      };
-      std::vector<Renewal> renewals;
-      {
-        std::lock_guard lock(mu_);
-        for (std::uint32_t s = 0; s < shards_; ++s)
-          if (mine_[s].phase != Mine::kNone) renewals.push_back({s, mine_[s].epoch, mine_[s].revision});
-      }
-      for (const auto& r : renewals) {
-        std::optional<std::uint64_t> revision;
-        try {
-          auto value = lease_value(node_, r.epoch);
-          auto written = nats_.kv_update(kOwnersBucket, lease_key(r.shard), value, r.revision);
-          if (auto* rev = std::get_if<std::uint64_t>(&written)) {
-            revision = *rev;
-          } else if (auto entry = nats_.kv_get(kOwnersBucket, lease_key(r.shard)); entry && entry->value == value) {
-            // The previous renewal was stored but its answer lost: the key still names this
-            // node with this epoch (an epoch is never reused), so the lease is still held.
-            revision = entry->revision;
-          }
-        } catch (const std::exception& e) {
-          warn("renewing a lease", e);
-          continue;  // unknown: try again next time; the fence keeps a stale writer out meanwhile
-        }
-        bool lost = false;
-        {
-          std::lock_guard lock(mu_);
-          auto& m = mine_[r.shard];
-          if (m.phase != Mine::kNone && m.epoch == r.epoch) {
-            if (revision) {
-              m.revision = *revision;
-            } else {
-              lost = true;
-              if (m.phase == Mine::kHeld) m.lose_pending = true;
-              m.phase = Mine::kNone;
-            }
-          } else if (m.give_back && m.give_back->epoch == r.epoch) {
-            // Stepped down meanwhile: the give-back must overwrite this renewal.
-            if (revision)
-              m.give_back->revision = *revision;
-            else
-              m.give_back.reset();
-          }
-        }
-        if (lost) {
-          std::fprintf(stderr, "eventsd: cluster ownership: lost the lease of shard %u (epoch %llu)\n", r.shard,
-                       static_cast<unsigned long long>(r.epoch));
-          own_wake_.notify_all();
-        }
-      }
-    }
-    // One that cannot be written now is tried again at the next renewal.
-    write_give_backs(false);
-  }
-}
-
-void ShardOwnership::write_give_backs(bool final) {
-  struct GiveBack {
-    std::uint32_t shard;
-    Mine::GiveBack what;
-  };
-  std::vector<GiveBack> todo;
-  {
-    std::lock_guard lock(mu_);
-    for (std::uint32_t s = 0; s < shards_; ++s)
-      if (mine_[s].give_back) todo.push_back({s, *mine_[s].give_back});
-  }
-  for (const auto& g : todo) {
-    bool done = true;
-    try {
-      // Conflict: someone else took the lease already; nothing to give back.
-      nats_.kv_update(kOwnersBucket, lease_key(g.shard), lease_value(kFree, g.what.epoch), g.what.revision);
-      std::fprintf(stderr, "eventsd: cluster ownership: gave back shard %u (epoch %llu)\n", g.shard,
-                   static_cast<unsigned long long>(g.what.epoch));
-      if (!g.what.to.empty() && !final) poke(g.what.to);
-    } catch (const std::exception& e) {
-      warn("giving a lease back", e);
-      // Past the deadline the lease has expired for everyone anyway.
-      done = final || Clock::now() >= g.what.deadline;
-    }
-    if (!done) continue;
-    std::lock_guard lock(mu_);
-    auto& m = mine_[g.shard];
-    if (m.give_back && m.give_back->epoch == g.what.epoch && m.give_back->revision == g.what.revision)
-      m.give_back.reset();
-  }
-}
-
-// --- the ownership thread ---
-
 void ShardOwnership::own_loop() {
-  auto next_poll = Clock::now();
+  // Real waiting: between rounds the thread sleeps on the real steady clock (or is woken by a
+  // poke or a loss to report).
+  using Steady = std::chrono::steady_clock;
+  auto next_poll = Steady::now();
   while (true) {
     {
       std::unique_lock lock(mu_);
@@ -369,111 +34,46 @@ void ShardOwnership::own_loop() {
                std::any_of(mine_.begin(), mine_.end(), [](const Mine& m) { return m.lose_pending; });
       });
       if (stopping_) return;
-      if (std::exchange(poked_, false)) next_poll = Clock::now();
+      if (std::exchange(poked_, false)) next_poll = Steady::now();
     }
     deliver_losses();
-    if (Clock::now() < next_poll) continue;  // woken for a loss
-    next_poll = Clock::now() + poll_interval_;
-    if (!poll()) continue;
-    std::vector<std::uint32_t> takes;
+    if (Steady::now() < next_poll) continue;  // woken for a loss
+    next_poll = Steady::now() + poll_interval_;
+    poll_and_act();
+  }
+}
+
+void ShardOwnership::poll_and_act() {
+  const auto polled_at = clock_.steady();
+  if (!poll()) return;
+  std::vector<std::uint32_t> takes;
+  {
+    std::lock_guard lock(mu_);
+    takes = due_takes(clock_.steady());
+  }
+  for (auto s : takes) {
     {
       std::lock_guard lock(mu_);
-      takes = due_takes(Clock::now());
+      if (stopping_) return;
     }
-    for (auto s : takes) {
-      {
-        std::lock_guard lock(mu_);
-        if (stopping_) return;
-      }
-      take(s);
-      deliver_losses();
-      // After a long on_acquire what was polled is stale: poll again before taking more.
-      if (Clock::now() >= next_poll) break;
-    }
-    if (takes.empty()) hand_over();
+    take(s);
+    deliver_losses();
+    // After a long on_acquire what was polled is stale: poll again before taking more.
+    if (clock_.steady() >= polled_at + poll_interval_) break;
   }
-}
-
-void ShardOwnership::hand_over() {
-  std::string to;
-  std::optional<std::uint32_t> shard;
-  std::uint64_t epoch = 0;
-  {
-    std::lock_guard lock(mu_);
-    auto now = Clock::now();
-    shard = due_hand_over(now);
-    if (!shard) return;
-    to = preferred_locked(*shard, now);
-    epoch = mine_[*shard].epoch;
-  }
-  bool ready = false;
-  try {
-    ready = ready_to_take_(to, *shard);
-  } catch (const std::exception& e) {
-    warn("asking whether a node is ready to take a shard", e);
-  }
-  {
-    std::lock_guard lock(mu_);
-    auto now = Clock::now();
-    auto& m = mine_[*shard];
-    if (m.phase != Mine::kHeld || m.epoch != epoch) return;  // lost meanwhile
-    if (!ready) {
-      m.hand_over_not_before = now + lease_;  // ask again later (it is catching up)
-      return;
-    }
-    // Not taken again before the others' "free for two lease times": the preferred node takes
-    // it at once (asked to poll once the give-back is written), or, failing that, any node does.
-    give_up_locked(*shard, now, now + 3 * lease_);
-    m.give_back->to = to;
-    m.handed_over = now;
-  }
-  std::fprintf(stderr, "eventsd: cluster ownership: handing shard %u over to %s, its preferred node\n", *shard,
-               to.c_str());
-  renew_wake_.notify_all();
-  deliver_losses();
-}
-
-std::optional<std::uint32_t> ShardOwnership::due_hand_over(Clock::time_point now) const {
-  for (std::uint32_t s = 0; s < shards_; ++s) {
-    const auto& m = mine_[s];
-    if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
-    const auto to = preferred_locked(s, now);
-    if (to == node_) continue;
-    auto live = live_since_.find(to);
-    if (live != live_since_.end() && now >= live->second + 2 * lease_) return s;
-  }
-  return std::nullopt;
+  if (takes.empty()) hand_over();
 }
 
 bool ShardOwnership::poll() {
   // The leases are read one get per key: a get is answered by the bucket's stream leader alone,
   // whereas listing a bucket creates a consumer each time (through the meta leader), which is
   // heavier and, on nats-server 2.9.10, failed for tens of seconds after the server that led the
-  // bucket's stream was killed while gets and updates worked again after the election. The
-  // registry is listed only to discover nodes, once per lease time; known nodes are read by get.
+  // bucket's stream was killed while gets and updates worked again after the election.
   std::vector<std::optional<nats::KvEntry>> owners(shards_);
   std::map<std::string, nats::KvEntry> nodes;
-  std::vector<std::string> known;
-  bool discover = false;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [name, seen] : registry_) known.push_back(name);
-    discover = Clock::now() >= next_discovery_;
-  }
   try {
     for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = nats_.kv_get(kOwnersBucket, lease_key(s));
-    if (discover) {
-      try {
-        nodes = nats_.kv_all(kNodesBucket);
-        known.clear();
-      } catch (const std::exception& e) {
-        warn("listing the node registry", e);
-      }
-      std::lock_guard lock(mu_);
-      next_discovery_ = Clock::now() + lease_;
-    }
-    for (auto& name : known)
-      if (auto entry = nats_.kv_get(kNodesBucket, name)) nodes.emplace(name, std::move(*entry));
+    nodes = registry_.fetch();
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
     if (!blind_) warn("reading the ownership buckets", e);
@@ -482,75 +82,26 @@ bool ShardOwnership::poll() {
   }
   std::lock_guard lock(mu_);
   // Taken after the reads: a revision is "seen since" no earlier than it surely existed.
-  auto now = Clock::now();
-  for (std::uint32_t s = 0; s < shards_; ++s) {
-    auto& seen = leases_[s];
-    auto& entry = owners[s];
-    bool same = seen.entry.has_value() == entry.has_value() &&
-                (!entry || seen.entry->revision == entry->revision);
-    if (!same || blind_) seen.since = now;
-    seen.entry = std::move(entry);
-  }
-  std::map<std::string, Seen> registry;
-  for (auto& [name, entry] : nodes) {
-    Seen seen{entry, now};
-    if (auto it = registry_.find(name);
-        !blind_ && it != registry_.end() && it->second.entry && it->second.entry->revision == entry.revision)
-      seen.since = it->second.since;
-    registry.emplace(name, std::move(seen));
-  }
-  registry_ = std::move(registry);
+  const auto now = clock_.steady();
+  for (std::uint32_t s = 0; s < shards_; ++s) leases_[s].saw(std::move(owners[s]), now, blind_);
+  registry_.saw(std::move(nodes), now, blind_);
   blind_ = false;
-  // Since when each other node has been live, as seen here (for handing shards over).
-  std::map<std::string, Clock::time_point> live_since;
-  for (auto& name : live_nodes(now)) {
-    if (name == node_) continue;
-    auto it = live_since_.find(name);
-    live_since.emplace(name, it != live_since_.end() ? it->second : now);
-  }
-  live_since_ = std::move(live_since);
   return true;
 }
 
-bool ShardOwnership::expired(const Seen& seen, Clock::time_point now) const {
-  return seen.entry && now - seen.since >= lease_;
-}
-
-std::vector<std::string> ShardOwnership::live_nodes(Clock::time_point now) const {
-  std::vector<std::string> live;
-  if (started_ && !stopping_) live.push_back(node_);
-  for (const auto& [name, seen] : registry_)
-    if (name != node_ && seen.entry && seen.entry->value != kFree && !expired(seen, now)) live.push_back(name);
-  std::sort(live.begin(), live.end());
-  return live;
-}
-
-std::string ShardOwnership::preferred_locked(std::uint32_t shard, Clock::time_point now) const {
-  std::string best;
-  std::uint64_t best_weight = 0;
-  for (auto& name : live_nodes(now)) {
-    auto w = weight(name, shard);
-    if (best.empty() || w > best_weight || (w == best_weight && name > best)) {
-      best = name;
-      best_weight = w;
-    }
-  }
-  return best;
-}
-
-std::vector<std::uint32_t> ShardOwnership::due_takes(Clock::time_point now) const {
+std::vector<std::uint32_t> ShardOwnership::due_takes(Instant now) const {
   std::vector<std::uint32_t> due;
   if (now < started_at_ + renew_interval_) return due;  // let nodes started together see each other
   for (std::uint32_t s = 0; s < shards_; ++s) {
-    if (mine_[s].phase != Mine::kNone || mine_[s].give_back || now < mine_[s].not_before) continue;
+    if (mine_[s].phase != Mine::kNone || renewer_.giving_back(s) || now < mine_[s].not_before) continue;
     const auto& seen = leases_[s];
     // Since when the shard has been free (possibly in the future: not yet).
     auto free_since = seen.since;
     if (seen.entry) {
-      auto holder = parse_lease(seen.entry->value).node;
-      if (holder != kFree && holder != node_) free_since += lease_;
+      const auto holder = parse_lease(seen.entry->value).node;
+      if (holder != kGivenBack && holder != node_) free_since += lease_;
     }
-    bool preferred = preferred_locked(s, now) == node_;
+    const bool preferred = preferred_locked(s, now) == node_;
     if ((preferred && now >= free_since) || now >= free_since + 2 * lease_) due.push_back(s);
   }
   return due;
@@ -562,8 +113,8 @@ void ShardOwnership::take(std::uint32_t shard) {
     std::lock_guard lock(mu_);
     seen = leases_[shard].entry;
   }
-  std::uint64_t epoch = seen ? parse_lease(seen->value).epoch + 1 : 1;
-  auto value = lease_value(node_, epoch);
+  const std::uint64_t epoch = seen ? parse_lease(seen->value).epoch + 1 : 1;
+  const auto value = lease_value(node_, epoch);
   std::uint64_t revision = 0;
   try {
     auto written = seen ? nats_.kv_update(kOwnersBucket, lease_key(shard), value, seen->revision)
@@ -580,8 +131,8 @@ void ShardOwnership::take(std::uint32_t shard) {
     auto& m = mine_[shard];
     m.phase = Mine::kAcquiring;
     m.epoch = epoch;
-    m.revision = revision;
-    leases_[shard] = Seen{nats::KvEntry{value, revision}, Clock::now()};
+    renewer_.hold(shard, epoch, revision);
+    leases_[shard] = SeenEntry{nats::KvEntry{value, revision}, clock_.steady()};
   }
   std::fprintf(stderr, "eventsd: cluster ownership: took the lease of shard %u (epoch %llu)\n", shard,
                static_cast<unsigned long long>(epoch));
@@ -596,30 +147,23 @@ void ShardOwnership::take(std::uint32_t shard) {
   {
     std::lock_guard lock(mu_);
     auto& m = mine_[shard];
-    if (m.phase == Mine::kAcquiring && m.epoch == epoch) {
-      if (ok) {
-        m.phase = Mine::kHeld;
-        auto now = Clock::now();
-        m.held_since = now;
-        // Back soon after it was handed over: its preferred node did not take it up.
-        if (m.handed_over && now < *m.handed_over + 10 * lease_) m.hand_over_not_before = now + 30 * lease_;
-      } else {
-        auto now = Clock::now();
-        m.phase = Mine::kNone;
-        m.give_back = Mine::GiveBack{m.epoch, m.revision, now + lease_};
-        // Long enough for the others' "free for two lease times" to come true, so that a shard
-        // this node cannot take up goes elsewhere instead of bouncing back to it.
-        m.not_before = now + 3 * lease_;
-        give_back_requested_ = true;
-      }
-    } else {
+    const auto now = clock_.steady();
+    if (m.phase != Mine::kAcquiring || m.epoch != epoch) {
       lost_meanwhile = ok;
+    } else if (ok) {
+      m.phase = Mine::kHeld;
+      m.held_since = now;
+      // Back soon after it was handed over: its preferred node did not take it up.
+      if (m.handed_over && now < *m.handed_over + 10 * lease_) m.hand_over_not_before = now + 30 * lease_;
+    } else {
+      // Left alone long enough for the others' "free for two lease times" to come true, so that
+      // a shard this node cannot take up goes elsewhere instead of bouncing back to it.
+      give_up_locked(shard, now + 3 * lease_);
     }
   }
   if (!ok) {
     std::fprintf(stderr, "eventsd: cluster ownership: shard %u (epoch %llu) not taken up; giving it back\n", shard,
                  static_cast<unsigned long long>(epoch));
-    renew_wake_.notify_all();
   }
   if (lost_meanwhile) {
     try {
@@ -630,15 +174,93 @@ void ShardOwnership::take(std::uint32_t shard) {
   }
 }
 
+void ShardOwnership::hand_over() {
+  std::string to;
+  std::optional<std::uint32_t> shard;
+  std::uint64_t epoch = 0;
+  {
+    std::lock_guard lock(mu_);
+    const auto now = clock_.steady();
+    shard = due_hand_over(now);
+    if (!shard) return;
+    to = preferred_locked(*shard, now);
+    epoch = mine_[*shard].epoch;
+  }
+  bool ready = false;
+  try {
+    ready = ready_to_take_(to, *shard);
+  } catch (const std::exception& e) {
+    warn("asking whether a node is ready to take a shard", e);
+  }
+  {
+    std::lock_guard lock(mu_);
+    const auto now = clock_.steady();
+    auto& m = mine_[*shard];
+    if (m.phase != Mine::kHeld || m.epoch != epoch) return;  // lost meanwhile
+    if (!ready) {
+      m.hand_over_not_before = now + lease_;  // ask again later (it is catching up)
+      return;
+    }
+    // Not taken again before the others' "free for two lease times": the preferred node takes
+    // it at once (asked to poll once the give-back is written), or, failing that, any node does.
+    give_up_locked(*shard, now + 3 * lease_, to);
+    m.handed_over = now;
+  }
+  std::fprintf(stderr, "eventsd: cluster ownership: handing shard %u over to %s, its preferred node\n", *shard,
+               to.c_str());
+  deliver_losses();
+}
+
+std::optional<std::uint32_t> ShardOwnership::due_hand_over(Instant now) const {
+  for (std::uint32_t s = 0; s < shards_; ++s) {
+    const auto& m = mine_[s];
+    if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
+    const auto to = preferred_locked(s, now);
+    if (to == node_) continue;
+    const auto live = registry_.live_since(to);
+    if (live && now >= *live + 2 * lease_) return s;
+  }
+  return std::nullopt;
+}
+
+void ShardOwnership::step_down(std::uint32_t shard) {
+  if (shard >= shards_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (mine_[shard].phase == Mine::kNone) return;
+    give_up_locked(shard, clock_.steady() + lease_);
+  }
+  std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
+  own_wake_.notify_all();
+}
+
+void ShardOwnership::give_up_locked(std::uint32_t shard, Instant not_before, std::string to) {
+  auto& m = mine_[shard];
+  // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
+  if (m.phase == Mine::kHeld) m.lose_pending = true;
+  // (When the renewer has just lost the lease, there is nothing to give back.)
+  renewer_.give_back(shard, m.epoch, std::move(to));
+  m.phase = Mine::kNone;
+  m.not_before = not_before;
+}
+
+void ShardOwnership::lost(std::uint32_t shard, std::uint64_t epoch) {
+  {
+    std::lock_guard lock(mu_);
+    auto& m = mine_[shard];
+    if (m.phase == Mine::kNone || m.epoch != epoch) return;
+    if (m.phase == Mine::kHeld) m.lose_pending = true;
+    m.phase = Mine::kNone;
+  }
+  own_wake_.notify_all();
+}
+
 void ShardOwnership::deliver_losses() {
   std::vector<std::uint32_t> lost;
   {
     std::lock_guard lock(mu_);
     for (std::uint32_t s = 0; s < shards_; ++s)
-      if (mine_[s].lose_pending) {
-        mine_[s].lose_pending = false;
-        lost.push_back(s);
-      }
+      if (std::exchange(mine_[s].lose_pending, false)) lost.push_back(s);
   }
   for (auto s : lost) {
     try {
@@ -647,72 +269,6 @@ void ShardOwnership::deliver_losses() {
       warn("on_lose failed", e);
     }
   }
-}
-
-// --- queries ---
-
-bool ShardOwnership::owns(std::uint32_t shard) const {
-  std::lock_guard lock(mu_);
-  return shard < shards_ && mine_[shard].phase == Mine::kHeld;
-}
-
-std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) const {
-  if (shard >= shards_) return std::nullopt;
-  std::lock_guard lock(mu_);
-  return owner_locked(shard, Clock::now());
-}
-
-std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t shard, Clock::time_point now) const {
-  const auto& m = mine_[shard];
-  if (m.phase != Mine::kNone) return Owner{node_, m.epoch};
-  const auto& seen = leases_[shard];
-  // While the buckets cannot be read (an election of their stream), a lease's age says nothing:
-  // the holder last seen is the best guess, and it answers for itself if it no longer owns it.
-  if (!seen.entry || (!blind_ && expired(seen, now))) return std::nullopt;
-  auto lease = parse_lease(seen.entry->value);
-  if (lease.node.empty() || lease.node == kFree || lease.node == node_) return std::nullopt;
-  return Owner{lease.node, lease.epoch};
-}
-
-std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
-  std::vector<ShardStatus> out;
-  out.reserve(shards_);
-  std::lock_guard lock(mu_);
-  auto now = Clock::now();
-  for (std::uint32_t s = 0; s < shards_; ++s) {
-    auto who = owner_locked(s, now);
-    const auto& m = mine_[s];
-    const auto& seen = leases_[s];
-    ShardStatus status{s, who ? who->node : "", 0, 0, m.phase == Mine::kHeld};
-    if (m.phase != Mine::kNone) {
-      status.epoch = m.epoch;
-      status.revision = m.revision;
-    } else if (seen.entry) {
-      status.epoch = parse_lease(seen.entry->value).epoch;
-      status.revision = seen.entry->revision;
-    }
-    out.push_back(std::move(status));
-  }
-  return out;
-}
-
-std::vector<ShardOwnership::Node> ShardOwnership::nodes() const {
-  std::lock_guard lock(mu_);
-  std::vector<Node> out;
-  for (auto& name : live_nodes(Clock::now())) {
-    if (name == node_) {
-      out.push_back({name, info_});
-    } else {
-      out.push_back({name, registry_.at(name).entry->value});
-    }
-  }
-  return out;
-}
-
-std::string ShardOwnership::preferred(std::uint32_t shard) const {
-  if (shard >= shards_) return "";
-  std::lock_guard lock(mu_);
-  return preferred_locked(shard, Clock::now());
 }
 
 }  // namespace eventsd

@@ -21,10 +21,11 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/node_registry.h"
 #include "cluster/node_status.h"
 #include "cluster/placement.h"
-#include "cluster/shard_ownership.h"
 #include "cluster/shard_replica.h"
 #include "common/json_writer.h"
 #include "common/parse.h"
@@ -106,26 +107,24 @@ ClusterStatus gather(nats::Connection& nats) {
   ClusterStatus out;
   out.server = nats.server();
   const unsigned shards = shard_count(nats);
-  const auto leases = bucket(nats, ShardOwnership::kOwnersBucket);
-  const auto registry = bucket(nats, ShardOwnership::kNodesBucket);
+  const auto leases = bucket(nats, kOwnersBucket);
+  const auto registry = bucket(nats, kNodesBucket);
 
   for (std::uint32_t n = 0; n < shards; ++n) {
     ShardRow row{.shard = n};
-    if (auto it = leases.find("s" + std::to_string(n)); it != leases.end()) {
+    if (auto it = leases.find(lease_key(n)); it != leases.end()) {
       row.lease = it->second.value;
       row.lease_age_ms = age_ms(it->second);
-      const auto space = row.lease.find(' ');
-      if (space != std::string::npos) {
-        row.epoch = parse_u64(std::string_view(row.lease).substr(space + 1));
-        const std::string node = row.lease.substr(0, space);
-        if (row.epoch && node != "-") row.owner = node;
+      if (auto lease = parse_lease(row.lease); !lease.node.empty()) {
+        row.epoch = lease.epoch;
+        if (lease.node != kGivenBack) row.owner = lease.node;
       }
     }
     out.shards.push_back(std::move(row));
   }
 
   for (const auto& [name, entry] : registry) {
-    if (entry.value == "-") {
+    if (entry.value == NodeRegistry::kLeft) {
       out.left.push_back(name);
       continue;
     }

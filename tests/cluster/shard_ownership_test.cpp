@@ -1,5 +1,7 @@
 // Shard ownership (cluster/shard_ownership.h) against a real nats-server: leases, the node registry,
-// failover, lost leases and step-down.
+// failover, lost leases and step-down. Tests of a decision that depends on time run their nodes
+// without threads on a ManualClock: the test runs each node's rounds at the instants it chooses
+// and asserts what happens exactly then, never sleeping; the others run nodes as production does.
 #include "cluster/shard_ownership.h"
 
 #include <gtest/gtest.h>
@@ -16,13 +18,19 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/node_registry.h"
+#include "cluster/placement.h"
+#include "common/clock.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/nats_cluster.h"
 
 namespace eventsd {
 namespace {
 
 using namespace std::chrono_literals;
+using test::ManualClock;
 using test::NatsCluster;
 
 constexpr std::uint32_t kShards = 4;
@@ -34,7 +42,14 @@ ShardOwnership::Options short_leases() {
   return options;
 }
 
-// Polls `condition` until it holds or `limit` passed; the condition is the synchronisation.
+// Without threads: the test runs the rounds (Node::round) on a ManualClock.
+ShardOwnership::Options by_hand(ShardOwnership::Options options = short_leases()) {
+  options.threads = false;
+  return options;
+}
+
+// Polls `condition` until it holds or `limit` passed; the condition is the synchronisation (for
+// nodes with threads, on the real clock).
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 15s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -77,10 +92,10 @@ struct Node {
   std::function<bool(std::uint32_t)> accept = [](std::uint32_t) { return true; };
 
   Node(const NatsCluster& cluster, const std::string& name, History* history = nullptr,
-       ShardOwnership::Options options = short_leases()) {
+       ShardOwnership::Options options = short_leases(), const Clock& clock = system_clock()) {
     connection = connect(cluster, name);
-    ownership = std::make_unique<ShardOwnership>(*connection, name, "http://" + name + ".test:8080", kShards,
-                                                 options);
+    ownership = std::make_unique<ShardOwnership>(*connection, clock, name, "http://" + name + ".test:8080",
+                                                 kShards, options);
     ownership->on_acquire([this, history](std::uint32_t shard, std::uint64_t epoch) {
       if (!accept(shard)) return false;
       if (history) history->acquired(shard, epoch);
@@ -96,6 +111,11 @@ struct Node {
   // Stopped first: stop() runs on_lose, which uses the members below `ownership`.
   ~Node() { ownership.reset(); }
   ShardOwnership& operator*() { return *ownership; }
+  // What the threads do every renew and poll interval, once, now (a node made by_hand).
+  void round() {
+    ownership->renew_once();
+    ownership->poll_once();
+  }
   ShardOwnership* operator->() { return ownership.get(); }
   std::size_t losses(std::uint32_t shard) {
     std::lock_guard lock(mu);
@@ -140,7 +160,18 @@ bool balanced(const std::vector<Node*>& nodes) {
   return true;
 }
 
-std::string lease_value(const std::string& node, std::uint64_t epoch) { return node + " " + std::to_string(epoch); }
+// Each node's round, in this order, at the clock's present instant.
+void round(const std::vector<Node*>& nodes) {
+  for (auto* node : nodes) node->round();
+}
+
+// The rounds of a node alone, just started: the first sees the buckets, and once its first renew
+// interval is over, the second takes every shard.
+void first_rounds_alone(Node& node, ManualClock& clock, std::chrono::milliseconds renew_interval) {
+  node.round();
+  clock.advance(renew_interval);
+  node.round();
+}
 
 TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
   NatsCluster cluster(1);
@@ -160,7 +191,7 @@ TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
   // which shard depends on how far apart they started, so it is not checked here.)
   for (std::uint32_t s = 0; s < kShards; ++s) {
     EXPECT_EQ(a->preferred(s), b->preferred(s));
-    auto want = ShardOwnership::weight("node-a", s) > ShardOwnership::weight("node-b", s) ? "node-a" : "node-b";
+    auto want = rendezvous_weight("node-a", s) > rendezvous_weight("node-b", s) ? "node-a" : "node-b";
     EXPECT_EQ(a->preferred(s), want);
   }
 
@@ -183,35 +214,54 @@ TEST(ShardOwnership, TwoNodesOwnEveryShardOnceAndAgreeOnOwners) {
 
 TEST(ShardOwnership, CleanStopHandsEveryShardToTheOtherNode) {
   NatsCluster cluster(1);
+  ManualClock clock;
   History history;
-  Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
+  Node a(cluster, "node-a", &history, by_hand(), clock), b(cluster, "node-b", &history, by_hand(), clock);
   a->start();
   b->start();
-  ASSERT_TRUE(eventually([&] { return settled({&a, &b}); }));
+  // During their first renew interval the nodes see each other and take nothing.
+  round({&a, &b});
+  EXPECT_EQ(a.owned() + b.owned(), 0u);
+  // Then each takes the shards it is the preferred node of, and next poll sees the other's.
+  clock.advance(200ms);
+  round({&a, &b});
+  clock.advance(100ms);
+  round({&a, &b});
+  ASSERT_TRUE(settled({&a, &b}));
   std::map<std::uint32_t, std::uint64_t> before;
   std::set<std::uint32_t> held_by_a;
   for (std::uint32_t s = 0; s < kShards; ++s) {
     before[s] = a->owner(s)->epoch;
+    EXPECT_EQ(before[s], 1u) << "shard " << s;
+    EXPECT_EQ(a->owner(s)->node, a->preferred(s)) << "shard " << s;
     if (a->owns(s)) held_by_a.insert(s);
   }
+  ASSERT_FALSE(held_by_a.empty());
+  ASSERT_LT(held_by_a.size(), kShards);
 
   a->stop();
   for (std::uint32_t s = 0; s < kShards; ++s) {
     EXPECT_FALSE(a->owns(s));
     EXPECT_EQ(a.losses(s), held_by_a.count(s)) << "on_lose once for every shard held at stop, shard " << s;
   }
-  ASSERT_TRUE(eventually([&] { return b.owned() == kShards; }));
+  // node-a gave its leases back and left: node-b's next poll takes them, without waiting for any
+  // lease to expire (no time passes here). (node-a also asked node-b to poll now:
+  // AStoppingNodeTellsTheOthersToPollNow.)
+  b->poll_once();
+  ASSERT_EQ(b.owned(), kShards);
   for (std::uint32_t s = 0; s < kShards; ++s) {
     auto owner = b->owner(s);
     ASSERT_TRUE(owner);
     EXPECT_EQ(owner->node, "node-b");
-    if (held_by_a.count(s))
+    if (held_by_a.count(s)) {
       EXPECT_GT(owner->epoch, before[s]) << "shard " << s;
-    else
+      EXPECT_EQ(owner->epoch, before[s] + 1) << "shard " << s;
+    } else {
       EXPECT_EQ(owner->epoch, before[s]) << "shard " << s;
+    }
   }
   // node-a left the registry.
-  ASSERT_TRUE(eventually([&] { return b->nodes().size() == 1; }));
+  ASSERT_EQ(b->nodes().size(), 1u);
   EXPECT_EQ(b->nodes()[0].name, "node-b");
   history.expect_increasing();
 }
@@ -236,28 +286,44 @@ TEST(ShardOwnership, AStoppingNodeTellsTheOthersToPollNow) {
 
 TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
   NatsCluster cluster(1);
+  ManualClock clock;
   History history;
-  Node a(cluster, "node-a", &history);
+  Node a(cluster, "node-a", &history, by_hand(), clock);
   a->start();
-  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  first_rounds_alone(a, clock, 200ms);
+  ASSERT_EQ(a.owned(), kShards);
 
   // Someone else takes shard 2 (as a node paused past its lease would find on waking up).
   auto other = connect(cluster, "intruder");
-  auto entry = other->kv_get(ShardOwnership::kOwnersBucket, "s2");
+  auto entry = other->kv_get(kOwnersBucket, "s2");
   ASSERT_TRUE(entry);
   auto epoch = a->owner(2)->epoch;
-  auto written = other->kv_update(ShardOwnership::kOwnersBucket, "s2",
+  auto written = other->kv_update(kOwnersBucket, "s2",
                                   lease_value("intruder", epoch + 1), entry->revision);
   ASSERT_TRUE(std::holds_alternative<std::uint64_t>(written));
 
-  ASSERT_TRUE(eventually([&] { return a.losses(2) == 1; }));
+  // node-a's next renewal meets the intruder's revision: the lease is lost, and its next poll
+  // reports it (on_lose) and sees the intruder's lease.
+  a->renew_once();
+  EXPECT_FALSE(a->owns(2));
+  a->poll_once();
+  ASSERT_EQ(a.losses(2), 1u);
   EXPECT_FALSE(a->owns(2));
   for (std::uint32_t s : {0u, 1u, 3u}) EXPECT_TRUE(a->owns(s)) << "shard " << s;
+  EXPECT_EQ(a->owner(2), (ShardOwnership::Owner{"intruder", epoch + 1}));
 
-  // The intruder never renews: its lease expires on node-a's clock, and node-a takes it back.
-  ASSERT_TRUE(eventually([&] { return a->owns(2); }));
+  // The intruder never renews: its lease expires on node-a's clock a lease time after node-a
+  // first saw it, and node-a takes it back then, not a moment before.
+  clock.advance(600ms - 1ms);
+  a.round();
+  EXPECT_FALSE(a->owns(2));
+  EXPECT_EQ(a->owner(2), (ShardOwnership::Owner{"intruder", epoch + 1}));
+  clock.advance(1ms);
+  a.round();
+  ASSERT_TRUE(a->owns(2));
   EXPECT_EQ(a->owner(2)->epoch, epoch + 2);
   EXPECT_EQ(a.losses(2), 1u);
+  for (std::uint32_t s : {0u, 1u, 3u}) EXPECT_TRUE(a->owns(s)) << "shard " << s;
   history.expect_increasing();
 }
 
@@ -267,7 +333,7 @@ TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
   std::set<std::uint32_t> for_b;
   for (std::uint32_t s = 0; s < kShards; ++s) {
-    if (ShardOwnership::weight("node-b", s) > ShardOwnership::weight("node-a", s)) for_b.insert(s);
+    if (rendezvous_weight("node-b", s) > rendezvous_weight("node-a", s)) for_b.insert(s);
   }
   ASSERT_FALSE(for_b.empty()) << "node-a is preferred for every shard: rename the nodes";
   ASSERT_LT(for_b.size(), kShards) << "node-b is preferred for every shard: rename the nodes";
@@ -340,7 +406,7 @@ TEST(ShardOwnership, AShardRefusedByOnAcquireGoesToAnotherNode) {
   Node a(cluster, "node-a", &history), b(cluster, "node-b", &history);
   // A shard node-a is the preferred node for, which it cannot take up (e.g. its catch-up fails).
   std::uint32_t refused = 0;
-  while (refused < kShards && ShardOwnership::weight("node-a", refused) < ShardOwnership::weight("node-b", refused))
+  while (refused < kShards && rendezvous_weight("node-a", refused) < rendezvous_weight("node-b", refused))
     ++refused;
   ASSERT_LT(refused, kShards) << "node-b is preferred for every shard: rename the nodes";
   std::atomic<int> refusals{0};
@@ -365,25 +431,43 @@ TEST(ShardOwnership, LeasesOfADeadNodeExpireAndItsStaleLeasesAreTakenOverOnResta
   {
     // A node that died holding every lease: its registry entry and leases are never renewed.
     auto ghost = connect(cluster, "ghost");
-    ghost->ensure_bucket(ShardOwnership::kOwnersBucket, 1);
-    ghost->ensure_bucket(ShardOwnership::kNodesBucket, 1);
+    ghost->ensure_bucket(kOwnersBucket, 1);
+    ghost->ensure_bucket(kNodesBucket, 1);
     ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-        ghost->kv_create(ShardOwnership::kNodesBucket, "ghost", "http://ghost.test:8080")));
+        ghost->kv_create(kNodesBucket, "ghost", "http://ghost.test:8080")));
     for (std::uint32_t s = 0; s < kShards; ++s)
       ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-          ghost->kv_create(ShardOwnership::kOwnersBucket, "s" + std::to_string(s),
+          ghost->kv_create(kOwnersBucket, "s" + std::to_string(s),
                            lease_value(s == 3 ? "node-a" : "ghost", 7))));
   }
+  ManualClock clock;
   History history;
-  Node a(cluster, "node-a", &history);
+  Node a(cluster, "node-a", &history, by_hand(), clock);
   a->start();
-  // Shard 3's lease names node-a itself (left by its previous run): it counts as free.
-  ASSERT_TRUE(eventually([&] { return a->owns(3); }));
+  a.round();  // node-a first sees the ghost's entry and every lease now
+  // Shard 3's lease names node-a itself (left by its previous run): it counts as free since, and
+  // node-a takes it once its first renew interval is over — if it is shard 3's preferred node
+  // while the ghost still counts as live; else once the ghost expired.
+  const bool prefers_a = rendezvous_weight("node-a", 3) > rendezvous_weight("ghost", 3);
+  clock.advance(200ms);
+  a.round();
+  EXPECT_EQ(a->owns(3), prefers_a);
+  EXPECT_EQ(a.owned(), prefers_a ? 1u : 0u);
+  EXPECT_EQ(a->nodes().size(), 2u);
+  // Until a lease time passed, the ghost's leases and entry have not expired on node-a's clock.
+  clock.advance(400ms - 1ms);
+  a.round();
+  EXPECT_EQ(a.owned(), prefers_a ? 1u : 0u);
+  EXPECT_EQ(a->owner(0), (ShardOwnership::Owner{"ghost", 7}));
+  EXPECT_EQ(a->nodes().size(), 2u);
+  // Then they have: node-a takes every shard at once, each with the next epoch.
+  clock.advance(1ms);
+  a.round();
+  ASSERT_TRUE(a->owns(3));
   EXPECT_EQ(a->owner(3)->epoch, 8u);
-  // The ghost's leases expire on node-a's clock, then node-a takes them, each with the next epoch.
-  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
+  ASSERT_EQ(a.owned(), kShards);
   for (std::uint32_t s = 0; s < kShards; ++s) EXPECT_EQ(a->owner(s)->epoch, 8u) << "shard " << s;
-  ASSERT_TRUE(eventually([&] { return a->nodes().size() == 1; }));
+  ASSERT_EQ(a->nodes().size(), 1u);
   history.expect_increasing();
 }
 
@@ -410,34 +494,78 @@ TEST(ShardOwnership, ReplicatedBucketsOnThreeServersSurviveAServerKilled) {
 
 TEST(ShardOwnership, ASecondNodeWithARunningNodesNameRefusesToStart) {
   NatsCluster cluster(1);
-  // Renewals every second: the namesake watches two of them (a late one still leaves one).
-  ShardOwnership::Options options = short_leases();
+  ManualClock clock;
+  // Renewals every second: the namesake watches node-a's entry for two of them.
+  ShardOwnership::Options options = by_hand();
   options.lease = 3'000ms;
-  Node a(cluster, "node-a", nullptr, options);
+  Node a(cluster, "node-a", nullptr, options, clock);
   a->start();
-  ASSERT_TRUE(eventually([&] { return a.owned() == kShards; }));
-  Node namesake(cluster, "node-a", nullptr, options);
+  first_rounds_alone(a, clock, 1s);
+  ASSERT_EQ(a.owned(), kShards);
+  // While the namesake waits, node-a renews its entry once, halfway.
+  int pauses = 0;
+  auto watching = options;
+  watching.pause = [&](std::chrono::milliseconds d) {
+    ++pauses;
+    EXPECT_EQ(d, 2s);
+    clock.advance(d / 2);
+    a.round();
+    clock.advance(d - d / 2);
+  };
+  Node namesake(cluster, "node-a", nullptr, watching, clock);
   try {
     namesake->start();
     FAIL() << "a second node-a started";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("another node named node-a is running"), std::string::npos) << e.what();
   }
+  EXPECT_EQ(pauses, 1);
   EXPECT_EQ(a.owned(), kShards);
   EXPECT_EQ(a.losses(0) + a.losses(1) + a.losses(2) + a.losses(3), 0u);
 
-  // Once node-a has stopped cleanly, the name is free again.
+  // Once node-a has stopped cleanly, the name is free again, with no wait.
   a->stop();
-  Node again(cluster, "node-a", nullptr, options);
+  auto no_wait = options;
+  no_wait.pause = [&](std::chrono::milliseconds d) {
+    ADD_FAILURE() << "waited for a namesake after a clean stop";
+    clock.advance(d);
+  };
+  Node again(cluster, "node-a", nullptr, no_wait, clock);
   again->start();
-  ASSERT_TRUE(eventually([&] { return again.owned() == kShards; }));
+  first_rounds_alone(again, clock, 1s);
+  ASSERT_EQ(again.owned(), kShards);
+}
+
+TEST(ShardOwnership, ANodeRestartedAfterACrashWaitsTwoRenewIntervalsForItsOwnEntry) {
+  NatsCluster cluster(1);
+  {
+    // node-a's previous run crashed: its entry stays, never renewed again.
+    auto previous = connect(cluster, "previous");
+    previous->ensure_bucket(kNodesBucket, 1);
+    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
+        previous->kv_create(kNodesBucket, "node-a", "http://node-a.test:8080")));
+  }
+  ManualClock clock;
+  const auto begun = clock.steady();
+  std::vector<std::chrono::milliseconds> pauses;
+  auto options = by_hand();  // renewals every 200 ms
+  options.pause = [&](std::chrono::milliseconds d) {
+    pauses.push_back(d);
+    clock.advance(d);
+  };
+  Node a(cluster, "node-a", nullptr, options, clock);
+  a->start();
+  EXPECT_EQ(pauses, std::vector<std::chrono::milliseconds>{400ms});
+  EXPECT_EQ(clock.steady() - begun, 400ms);
+  first_rounds_alone(a, clock, 200ms);
+  EXPECT_EQ(a.owned(), kShards);
 }
 
 TEST(ShardOwnership, RefusesBadArguments) {
   NatsCluster cluster(1);
   auto connection = connect(cluster, "x");
   auto make = [&](std::string node, std::string info, std::uint32_t shards, ShardOwnership::Options o) {
-    ShardOwnership own(*connection, std::move(node), std::move(info), shards, o);
+    ShardOwnership own(*connection, system_clock(), std::move(node), std::move(info), shards, o);
   };
   EXPECT_THROW(make("", "i", 4, short_leases()), std::invalid_argument);
   EXPECT_THROW(make("-", "i", 4, short_leases()), std::invalid_argument);
