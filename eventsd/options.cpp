@@ -3,7 +3,6 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <cstdint>
-#include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,21 +31,6 @@ CLI::Validator listen_address() {
         return whole(0, 65535)(port).empty() ? std::string() : "port " + whole(0, 65535)(port);
       },
       "", "listen");
-}
-
-CLI::Validator nats_urls() {
-  return CLI::Validator(
-      [](std::string& value) -> std::string {
-        const auto urls = flags::split_commas(value);
-        if (urls.empty()) return "needs at least one URL";
-        for (const auto& url : urls) {
-          if (!url.starts_with("nats://") || url.size() <= 7) {
-            return "needs nats://host:port URLs separated by commas (got '" + value + "')";
-          }
-        }
-        return {};
-      },
-      "", "nats");
 }
 
 CLI::Validator node_name() {
@@ -135,7 +119,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   const char* group = "Cluster mode (docs/cluster.md)";
   auto* nats_flag = app.add_option("--nats", nats, "join a cluster through these NATS servers (nats://host:port, "
                                                    "JetStream on)")
-                        ->type_name("URL[,URL...]")->check(nats_urls())->group(group);
+                        ->type_name("URL[,URL...]")->check(flags::nats_urls())->group(group);
   auto* node_flag = app.add_option("--node", node, "this node's name, unique in the cluster: 1-64 of A-Z a-z 0-9 _ -")
                         ->type_name("NAME")->check(node_name())->group(group);
   nats_flag->needs(node_flag);
@@ -173,9 +157,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
     o.node.mounts.push_back(http::parse_mount(m));
     for (std::size_t i = 0; i + 1 < o.node.mounts.size(); ++i) {
       if (o.node.mounts[i].prefix == o.node.mounts.back().prefix) {
-        std::cerr << "eventsd: --mount: prefix " << o.node.mounts.back().prefix << " is mounted twice\n"
-                  << "Run eventsd --help for the options.\n";
-        return flags::kUsage;
+        return flags::usage_error(app, "--mount: prefix " + o.node.mounts.back().prefix + " is mounted twice");
       }
     }
   }

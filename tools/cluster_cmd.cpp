@@ -28,8 +28,10 @@
 #include "cluster/placement.h"
 #include "cluster/shard_replica.h"
 #include "common/json_writer.h"
+#include "common/flags.h"
 #include "common/parse.h"
-#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/exit_status.h"
 
 namespace eventsd::cli {
 
@@ -41,8 +43,6 @@ using namespace std::chrono_literals;
 constexpr const char* kClusterBucket = "eventsd_cluster";
 // How long a node has to answer.
 constexpr auto kAnswerWait = 2s;
-
-
 
 // Milliseconds since a server wrote an entry (by this machine's clock); nullopt when unknown.
 std::optional<std::int64_t> age_ms(const nats::KvEntry& entry) {
@@ -310,19 +310,33 @@ void print_human(std::ostream& out, const ClusterStatus& status) {
          "Ages compare this machine's clock with the NATS server's.\n";
 }
 
-}  // namespace
+struct StatusOptions {
+  std::string nats;
+  bool json = false;
+};
 
-int cluster(const std::string& verb, const Args& args) {
-  args.only({"nats", "json"});
-  if (verb != "status") throw Usage("cluster needs status");
-  if (!args.positional.empty()) throw Usage("cluster status takes no arguments");
-  const auto urls = split_commas(args.need("nats"));
-  if (urls.empty()) throw Usage("--nats needs nats://host:port,...");
-  nats::Connection nats(nats::ConnectOptions{urls, "eventctl"});
+int status(const StatusOptions& o) {
+  nats::Connection nats(nats::ConnectOptions{flags::split_commas(o.nats), "eventctl"});
   const ClusterStatus status = gather(nats);
-  if (args.get("json")) std::cout << as_json(status) << "\n";
+  if (o.json) std::cout << as_json(status) << "\n";
   else print_human(std::cout, status);
   return outcome(status);
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app, Run& run) {
+  auto* cluster = app.add_subcommand("cluster", "a cluster, from its NATS servers alone");
+  cluster->require_subcommand(1);
+  auto [status, o] = add_command(*cluster, run, "status",
+                                 "each shard's owner, epoch and stream sequence, each live node's lag, as a "
+                                 "table or one JSON document; exit 1 when a shard has no owner",
+                                 cli::status);
+  status->add_option("--nats", o->nats, "the cluster's NATS servers")
+      ->type_name("URL[,URL...]")
+      ->required()
+      ->check(flags::nats_urls());
+  status->add_flag("--json", o->json, "print one JSON document instead of the tables");
 }
 
 }  // namespace eventsd::cli

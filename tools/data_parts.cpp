@@ -4,7 +4,10 @@
 #include <charconv>
 #include <limits>
 
+#include "cluster/cluster_node.h"
+#include "common/flags.h"
 #include "common/parse.h"
+#include "tools/exit_status.h"
 
 namespace eventsd::cli {
 
@@ -37,21 +40,23 @@ std::vector<unsigned> shard_numbers(const fs::path& dir) {
   return out;
 }
 
-std::vector<DataPart> data_parts(const Args& args) {
-  const fs::path dir = fs::path(args.need("data")).lexically_normal();
-  const auto shard_option = args.get("shard");
-  std::optional<unsigned> wanted;
-  if (shard_option) {
-    wanted = number(*shard_option);
-    if (!wanted) throw Usage("--shard needs a shard number");
-  }
+CLI::Option* add_shard_option(CLI::App& command, std::optional<unsigned>& shard) {
+  return command
+      .add_option("--shard", shard, "on a cluster node's directory, shard N only (0-" +
+                                        std::to_string(http::ClusterNode::kMaxShards - 1) + ")")
+      ->type_name("N")
+      ->check(flags::whole(0, http::ClusterNode::kMaxShards - 1));
+}
+
+std::vector<DataPart> data_parts(const fs::path& data, std::optional<unsigned> wanted) {
+  const fs::path dir = data.lexically_normal();
   if (!is_cluster_dir(dir)) {
     // DIR/shards/<n> of a cluster node: that shard, with its node's lock.
     const fs::path trimmed = dir.has_filename() ? dir : dir.parent_path();
     const fs::path parent = trimmed.parent_path();
     const auto own = number(trimmed.filename().string());
     if (own && parent.filename() == "shards" && is_cluster_dir(parent.parent_path())) {
-      if (wanted && *wanted != *own) throw Usage("--shard " + *shard_option + " does not name " + dir.string());
+      if (wanted && *wanted != *own) throw Usage("--shard " + std::to_string(*wanted) + " does not name " + dir.string());
       return {DataPart{own, trimmed, parent.parent_path()}};
     }
     if (wanted) throw Usage(dir.string() + " is not a cluster node's data directory: --shard does not apply");
@@ -62,7 +67,7 @@ std::vector<DataPart> data_parts(const Args& args) {
     if (!wanted || *wanted == n) parts.push_back(DataPart{n, dir / "shards" / std::to_string(n), dir});
   }
   if (parts.empty()) {
-    throw Usage(wanted ? dir.string() + " has no shard " + *shard_option : dir.string() + " has no shards yet");
+    throw Usage(wanted ? dir.string() + " has no shard " + std::to_string(*wanted) : dir.string() + " has no shards yet");
   }
   return parts;
 }

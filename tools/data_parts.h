@@ -7,12 +7,12 @@
 // a shard's directory. A shard's directory given as --data is taken as that shard of its node.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "tools/cli.h"
 
 namespace eventsd::cli {
 
@@ -29,8 +29,12 @@ bool is_cluster_dir(const std::filesystem::path& dir);
 // The shards present in a cluster node's directory, in order.
 std::vector<unsigned> shard_numbers(const std::filesystem::path& dir);
 
+// Adds --shard N to `command`, into `shard`: a cluster node's shard, 0 to the most shards a
+// cluster may have.
+CLI::Option* add_shard_option(CLI::App& command, std::optional<unsigned>& shard);
+
 // The parts named by --data DIR and --shard N (a cluster node's shard; without it, every shard).
 // Throws Usage for --shard on a single node's directory, or a shard the directory lacks.
-std::vector<DataPart> data_parts(const Args& args);
+std::vector<DataPart> data_parts(const std::filesystem::path& data, std::optional<unsigned> shard);
 
 }  // namespace eventsd::cli

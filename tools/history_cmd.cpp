@@ -15,8 +15,12 @@
 #include "projections/read_models.h"
 #include "projections/stored_event.h"
 #include "cluster/placement.h"
-#include "tools/cli.h"
+#include "common/flags.h"
+#include "common/time.h"
+#include "tools/commands.h"
+#include "tools/data_option.h"
 #include "tools/data_parts.h"
+#include "tools/exit_status.h"
 
 namespace eventsd::cli {
 
@@ -31,54 +35,55 @@ void print_record(std::uint64_t position, schema::LogRecord::Reader record,
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
-std::optional<Millis> time_option(const Args& args, const char* name) {
-  auto v = args.get(name);
-  if (!v) return std::nullopt;
-  auto t = parse_iso8601(*v);
-  if (!t) throw Usage(std::string("--") + name + " needs an ISO 8601 date or date-time");
-  return t;
+// An ISO 8601 date or date-time (common/time.h).
+CLI::Validator iso8601() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return parse_iso8601(value) ? std::string() : "needs an ISO 8601 date or date-time (got '" + value + "')";
+      },
+      "", "time");
 }
 
-}  // namespace
+struct DumpOptions {
+  std::string data;
+  std::optional<unsigned> shard;
+  std::uint64_t from = 1;
+};
 
-int dump(const Args& args) {
-  args.only({"data", "from", "shard"});
-  const auto parts = data_parts(args);
+int dump(const DumpOptions& o) {
+  const auto parts = data_parts(o.data, o.shard);
   if (parts.size() != 1) {
-    throw Usage(args.need("data") + " is a cluster node's: give --shard N (each shard has a log of its own)");
+    throw Usage(o.data + " is a cluster node's: give --shard N (each shard has a log of its own)");
   }
   auto store = open_log_store(parts.front().dir, false);
   Log log(*store);
-  std::uint64_t from = 1;
-  if (auto f = args.get("from")) {
-    try {
-      from = std::stoull(*f);
-    } catch (const std::exception&) {
-      throw Usage("--from needs a log position");
-    }
-  }
   // One snapshot for the whole dump: a consistent prefix of the log, even while eventsd writes.
   auto reader = store->read();
   LogCursor cursor(reader.txn(), log);
-  for (bool ok = cursor.seek(from); ok; ok = cursor.next()) {
+  for (bool ok = cursor.seek(o.from); ok; ok = cursor.next()) {
     RecordView view(cursor.bytes());
     print_record(cursor.position(), view.root());
   }
   return std::fflush(stdout) == 0 ? kOk : kFailed;
 }
 
-int audit(const Args& args) {
-  args.only({"data", "event", "contact", "tenant", "from", "to", "shard"});
-  const auto event = args.get("event");
-  const auto contact = args.get("contact");
+struct AuditOptions {
+  std::string data;
+  std::optional<unsigned> shard;
+  std::optional<std::string> event, contact, tenant, from_text, to_text;
+};
+
+int audit(const AuditOptions& o) {
+  const auto& event = o.event;
+  const auto& contact = o.contact;
   if (event.has_value() == contact.has_value()) throw Usage("give --event ID or --contact ID");
-  const auto from = time_option(args, "from");
-  const auto to = time_option(args, "to");
-  const auto tenant = args.get("tenant");
-  auto parts = data_parts(args);
+  const auto from = o.from_text ? parse_iso8601(*o.from_text) : std::nullopt;
+  const auto to = o.to_text ? parse_iso8601(*o.to_text) : std::nullopt;
+  const auto& tenant = o.tenant;
+  auto parts = data_parts(o.data, o.shard);
   if (tenant && parts.size() > 1) {
     // A tenant's records are all in its shard.
-    const auto shards = static_cast<unsigned>(shard_numbers(args.need("data")).size());
+    const auto shards = static_cast<unsigned>(shard_numbers(o.data).size());
     const unsigned shard = shard_of(*tenant, shards);
     std::erase_if(parts, [&](const DataPart& p) { return p.shard != shard; });
   }
@@ -154,6 +159,37 @@ int audit(const Args& args) {
     return kFailed;
   }
   return kOk;
+}
+
+}  // namespace
+
+void add_history_commands(CLI::App& app, Run& run) {
+  auto [dump, d] = add_command(app, run, "dump",
+                               "the log as JSON lines, one record each, from one snapshot; on a cluster node's "
+                               "directory, the log of the shard --shard names",
+                               cli::dump);
+  add_data_option(*dump, d->data);
+  add_shard_option(*dump, d->shard);
+  dump->add_option("--from", d->from, "start at this log position (default 1: the first record)")
+      ->type_name("POSITION")
+      ->check(flags::whole(0, UINT64_MAX));
+
+  auto [audit, a] = add_command(app, run, "audit",
+                                "the records that touched an event (--event) or a contact (--contact), oldest "
+                                "first, as JSON lines; exit 1 when none did",
+                                cli::audit);
+  add_data_option(*audit, a->data);
+  auto* event = audit->add_option("--event", a->event, "the event's id")->type_name("ID");
+  audit->add_option("--contact", a->contact, "the contact's id")->type_name("ID")->excludes(event);
+  audit->add_option("--tenant", a->tenant, "only this tenant's records (on a cluster node: only its shard's)")
+      ->type_name("T");
+  add_shard_option(*audit, a->shard);
+  audit->add_option("--from", a->from_text, "only records recorded at or after TIME (ISO 8601)")
+      ->type_name("TIME")
+      ->check(iso8601());
+  audit->add_option("--to", a->to_text, "only records recorded at or before TIME (ISO 8601)")
+      ->type_name("TIME")
+      ->check(iso8601());
 }
 
 }  // namespace eventsd::cli

@@ -18,8 +18,12 @@
 #include "commands/write_model.h"
 #include "eventlog/data_dir.h"
 #include "projections/read_models.h"
-#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/data_option.h"
+#include "tools/exit_status.h"
 #include "tools/import_line.h"
+#include "tools/progress.h"
+#include "tools/validators.h"
 
 namespace eventsd::cli {
 
@@ -74,18 +78,19 @@ struct Reader {
   }
 };
 
-}  // namespace
+struct ImportOptions {
+  std::string data, file;
+  std::optional<std::string> tenant;
+  bool create = false;
+};
 
-int import(const Args& args) {
-  args.only({"data", "tenant", "create"});
-  if (args.positional.size() != 1) throw Usage("import takes one FILE");
-  const std::filesystem::path file = args.positional[0];
-  const std::filesystem::path dir = args.need("data");
-  if (auto t = args.get("tenant"); t && !is_valid_tenant(*t)) throw Usage("bad --tenant");
+int import(const ImportOptions& o) {
+  const std::filesystem::path file = o.file;
+  const std::filesystem::path dir = o.data;
   const std::uint64_t size = std::filesystem::file_size(file);
 
   // Pass 1: validate everything, write nothing.
-  Reader check(args.get("tenant"));
+  Reader check(o.tenant);
   check.run(file, [](std::uint64_t, Command&&) {}, [](std::uint64_t) {});
   if (!check.errors.empty()) {
     for (const auto& e : check.errors) std::cerr << "eventctl: " << e << "\n";
@@ -93,7 +98,7 @@ int import(const Args& args) {
     return kFailed;
   }
 
-  if (!data_dir::holds_data(dir) && !args.get("create")) throw Usage(dir.string() + " holds no eventsd data (--create makes it)");
+  if (!data_dir::holds_data(dir) && !o.create) throw Usage(dir.string() + " holds no eventsd data (--create makes it)");
   std::filesystem::create_directories(dir);
   auto lock = DirLock::try_acquire(dir);
   if (!lock) {
@@ -119,7 +124,7 @@ int import(const Args& args) {
   std::size_t in_flight = 0;
   std::uint64_t imported_events = 0, rejected = 0;
   Progress progress("import");
-  Reader reader(args.get("tenant"));
+  Reader reader(o.tenant);
   reader.run(
       file,
       [&](std::uint64_t line, Command&& command) {
@@ -147,6 +152,21 @@ int import(const Args& args) {
   progress.finish(std::to_string(reader.lines) + " lines, " + std::to_string(imported_events) +
                   " events" + (rejected ? ", " + std::to_string(rejected) + " commands refused" : ""));
   return rejected ? kFailed : kOk;
+}
+
+}  // namespace
+
+void add_import_command(CLI::App& app, Run& run) {
+  auto [import, o] = add_command(app, run, "import",
+                                 "JSON lines (records of dump, or events) as commands, through the same "
+                                 "validation and deciders as the API; eventsd stopped",
+                                 cli::import);
+  add_data_option(*import, o->data);
+  import->add_option("--tenant", o->tenant, "whose the lines that are events are (dump records say their own)")
+      ->type_name("T")
+      ->check(tenant_id());
+  import->add_flag("--create", o->create, "import into a directory that holds no data yet");
+  import->add_option("FILE", o->file, "the JSON lines")->required();
 }
 
 }  // namespace eventsd::cli

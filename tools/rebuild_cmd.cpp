@@ -24,8 +24,11 @@
 #include "projections/digest.h"
 #include "projections/fold.h"
 #include "projections/generations.h"
-#include "tools/cli.h"
+#include "tools/commands.h"
+#include "tools/data_option.h"
 #include "tools/data_parts.h"
+#include "tools/exit_status.h"
+#include "tools/progress.h"
 
 namespace eventsd::cli {
 
@@ -272,28 +275,33 @@ std::string human_line(const DataPart& part, const Verified& v) {
   return line + ", read models at position " + std::to_string(v.position) + ", digest " + to_hex(v.digest);
 }
 
-}  // namespace
+struct PartOptions {
+  std::string data;
+  std::optional<unsigned> shard;
+};
 
-int rebuild(const Args& args) {
-  args.only({"data", "shard"});
+int rebuild(const PartOptions& o) {
   int status = kOk;
-  for (const auto& part : data_parts(args)) {
+  for (const auto& part : data_parts(o.data, o.shard)) {
     const int s = rebuild_part(part);
     if (status == kOk) status = s;
   }
   return status;
 }
 
-int verify(const Args& args) {
-  args.only({"data", "scratch", "shard", "json"});
-  const auto parts = data_parts(args);
-  const auto scratch_base = args.get("scratch");
-  const bool json = args.get("json").has_value();
+struct VerifyOptions : PartOptions {
+  std::string scratch;
+  bool json = false;
+};
+
+int verify(const VerifyOptions& o) {
+  const auto parts = data_parts(o.data, o.shard);
   std::vector<Verified> results;
   for (const auto& part : parts) {
     fs::path scratch = part.dir / "verify.scratch";
-    if (scratch_base) scratch = part.shard ? fs::path(*scratch_base) / ("shard-" + std::to_string(*part.shard))
-                                           : fs::path(*scratch_base);
+    if (!o.scratch.empty()) {
+      scratch = part.shard ? fs::path(o.scratch) / ("shard-" + std::to_string(*part.shard)) : fs::path(o.scratch);
+    }
     try {
       results.push_back(verify_part(part, scratch));
     } catch (const Usage&) {
@@ -307,7 +315,7 @@ int verify(const Args& args) {
   }
   // Each part's result on stdout, one line each, or one JSON document: {"shards":[...]} for a
   // cluster node, the part's object for a single node.
-  if (json) {
+  if (o.json) {
     std::string out;
     JsonWriter w(out);
     const bool cluster = parts.front().shard.has_value();
@@ -327,6 +335,30 @@ int verify(const Args& args) {
   }
   std::cout.flush();
   return status;
+}
+
+}  // namespace
+
+void add_rebuild_commands(CLI::App& app, Run& run) {
+  auto [rebuild, part] = add_command(app, run, "rebuild",
+                                     "fold the log into a new generation of the read models and switch to it, "
+                                     "while eventsd serves or not; on a cluster node's directory, each shard's",
+                                     cli::rebuild);
+  rebuild->alias("replay");
+  add_data_option(*rebuild, part->data);
+  add_shard_option(*rebuild, part->shard);
+
+  auto [verify, o] = add_command(
+      app, run, "verify", "the log's hash chain, and the write model and every read model against a fresh fold of the "
+                "log; print the read models' position and digest (equal on nodes at the same position). Exit 3: "
+                "the chain is broken; 4: a model differs",
+      cli::verify);
+  add_data_option(*verify, o->data);
+  add_shard_option(*verify, o->shard);
+  verify->add_flag("--json", o->json, "print one JSON document instead of a line per part");
+  verify->add_option("--scratch", o->scratch, "where the copies are made and removed afterwards (default: "
+                                              "DIR/verify.scratch); room for a compacted copy of the log")
+      ->type_name("DIR");
 }
 
 }  // namespace eventsd::cli

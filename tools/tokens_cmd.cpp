@@ -5,43 +5,37 @@
 #include <iostream>
 #include <sstream>
 
-#include "cluster/nats.h"
-#include "eventlog/store.h"
-#include "cluster/system_log.h"
-#include "common/time.h"
 #include "accounts/tokens.h"
-#include "tools/cli.h"
+#include "cluster/nats.h"
+#include "cluster/system_log.h"
+#include "common/flags.h"
+#include "common/time.h"
+#include "eventlog/store.h"
+#include "tools/commands.h"
+#include "tools/data_option.h"
+#include "tools/exit_status.h"
+#include "tools/validators.h"
 
 namespace eventsd::cli {
 
 namespace {
 
+using flags::split_commas;
+
+struct CreateOptions {
+  std::string data, nats, tenant, scopes, origins;
+  bool create = false, publishable = false;
+  double rate = 0, address_rate = 0;
+  int replicas = 3;
+};
+
 // token create's work in the caller's write transaction: a publishable key or a token with scopes.
-std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const Args& args) {
+std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const CreateOptions& o) {
   try {
-    if (args.get("publishable")) {
-      if (args.get("scopes")) throw Usage("a publishable key has the events:write scope only; drop --scopes");
-      PublishableSpec spec;
-      spec.origins = split_commas(args.need("origins"));
-      auto rate = [&](const char* name) {
-        auto v = args.get(name);
-        if (!v) return 0.0;
-        std::size_t used = 0;
-        double d = -1;
-        try {
-          d = std::stod(*v, &used);
-        } catch (const std::exception&) {
-        }
-        if (used != v->size() || !(d >= 0)) throw Usage(std::string("--") + name + " needs a number >= 0");
-        return d;
-      };
-      spec.rate = rate("rate");
-      spec.address_rate = rate("address-rate");
-      return tokens.create_publishable(txn, args.need("tenant"), spec);
+    if (o.publishable) {
+      return tokens.create_publishable(txn, o.tenant, PublishableSpec{split_commas(o.origins), o.rate, o.address_rate});
     }
-    return tokens.create(txn, args.need("tenant"), split_commas(args.need("scopes")));
-  } catch (const Usage&) {
-    throw;
+    return tokens.create(txn, o.tenant, split_commas(o.scopes));
   } catch (const std::invalid_argument& e) {
     throw Usage(e.what());
   }
@@ -71,14 +65,10 @@ class ScratchDir {
 // which every node applies, so no data directory is needed (the first token of a new cluster).
 // The change is recorded against an empty scratch environment: a new token's key is the hash of
 // a fresh secret, so nothing a node holds could change what it is.
-int create_in_cluster(const Args& args) {
-  if (args.get("data") || args.get("create")) throw Usage("token create --nats writes to the cluster: drop --data");
+int create_in_cluster(const CreateOptions& o) {
   SystemLogOptions options;
-  if (auto r = args.get("replicas")) {
-    if (*r != "1" && *r != "3" && *r != "5") throw Usage("--replicas must be 1, 3 or 5");
-    options.replicas = std::stoi(*r);
-  }
-  nats::Connection connection(nats::ConnectOptions{split_commas(args.need("nats")), "eventctl"});
+  options.replicas = o.replicas;
+  nats::Connection connection(nats::ConnectOptions{split_commas(o.nats), "eventctl"});
   ScratchDir scratch;
   StoreOptions scratch_options;
   scratch_options.map_size = std::size_t{64} << 20;
@@ -87,73 +77,183 @@ int create_in_cluster(const Args& args) {
   TokenStore tokens(store);
   SystemLog system(connection, store, options);
   std::string secret;
-  system.publish([&](lmdb::Txn& txn) { secret = create_token(tokens, txn, args); });
+  system.publish([&](lmdb::Txn& txn) { secret = create_token(tokens, txn, o); });
   std::cout << secret << "\n";
   return kOk;
 }
 
+int create(const CreateOptions& o) {
+  if (o.data.empty() == o.nats.empty()) throw Usage("give --data DIR, or --nats URL,... for a cluster");
+  if (o.scopes.empty() && !o.publishable) throw Usage("give --scopes, or --publishable with --origins");
+  if (!o.nats.empty()) return create_in_cluster(o);
+  auto store = open_log_store(o.data, true, o.create);
+  TokenStore tokens(*store);
+  std::string secret;
+  store->write([&](lmdb::Txn& txn) { secret = create_token(tokens, txn, o); });
+  std::cout << secret << "\n";
+  return kOk;
+}
+
+struct ImportOptions {
+  std::string data, tenant, scopes, key;
+};
+
+int import(const ImportOptions& o) {
+  auto store = open_log_store(o.data, true);
+  TokenStore tokens(*store);
+  // "--key -" reads the key from the first line of stdin, keeping it out of the process list
+  // and the shell's history.
+  std::string key = o.key;
+  if (key == "-" && !std::getline(std::cin, key)) throw Usage("--key -: no key on stdin");
+  if (!key.empty() && key.back() == '\r') key.pop_back();
+  try {
+    std::cout << tokens.import(o.tenant, split_commas(o.scopes), key) << "\n";
+  } catch (const std::invalid_argument& e) {
+    throw Usage(e.what());
+  }
+  return kOk;
+}
+
+struct ListOptions {
+  std::string data;
+};
+
+int list(const ListOptions& o) {
+  auto store = open_log_store(o.data, false);
+  TokenStore tokens(*store);
+  for (const auto& t : tokens.list()) {
+    std::string scopes;
+    for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
+    std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
+    if (t.publishable) {
+      std::string origins;
+      for (const auto& origin : t.origins) origins += (origins.empty() ? "" : ",") + origin;
+      std::cout << "\tpublishable\t" << origins;
+    }
+    std::cout << "\n";
+  }
+  return kOk;
+}
+
+// token revoke's id, token check's secret.
+struct TokenOptions {
+  std::string data, token;
+};
+
+int revoke(const TokenOptions& o) {
+  auto store = open_log_store(o.data, true);
+  TokenStore tokens(*store);
+  if (!tokens.revoke(o.token)) {
+    std::cerr << "eventctl: no token " << o.token << "\n";
+    return kFailed;
+  }
+  return kOk;
+}
+
+int check(const TokenOptions& o) {
+  auto store = open_log_store(o.data, false);
+  TokenStore tokens(*store);
+  auto reader = store->read();
+  auto info = tokens.find(reader.txn(), o.token);
+  if (!info) return kFailed;
+  std::cout << info->id << "\t" << info->tenant << "\n";
+  return kOk;
+}
+
+// Each origin as browsers send Origin (accounts/tokens.h: normalize_origin).
+CLI::Validator origin_list() {
+  return flags::list_of(
+      [](const std::string& origin) -> std::string {
+        if (normalize_origin(origin)) return {};
+        return "'" + origin + "' is not scheme://host[:port] (http or https)";
+      },
+      "origins");
+}
+
+constexpr const char* kScopesHelp = "what the token may do: events:read, events:write, campaigns:read, admin";
+
+void add_create(CLI::App& token, Run& run) {
+  auto [create, o] = add_command(
+      token, run, "create",
+      "print a new token for a tenant with its scopes, or with --publishable a key for the browser tracker; "
+      "with --nats instead of --data, publish it to a cluster's system stream (no data directory needed)",
+      cli::create);
+  auto* data = create->add_option("--data", o->data, "the data directory (eventsd's --data); or --nats")
+                   ->type_name("DIR");
+  auto* nats = create->add_option("--nats", o->nats, "a cluster's NATS servers, instead of --data: the token is "
+                                                     "published to the cluster's system stream")
+                   ->type_name("URL[,URL...]")
+                   ->check(flags::nats_urls())
+                   ->excludes(data);
+  create->add_flag("--create", o->create, "make the data directory if it is new")->excludes(nats);
+  create->add_option("--tenant", o->tenant, "the tenant")->type_name("T")->required()->check(tenant_id());
+  auto* scopes = create->add_option("--scopes", o->scopes, std::string(kScopesHelp) + "; or --publishable")
+                     ->type_name("a,b,...")
+                     ->check(scope_list());
+  auto* publishable = create->add_flag("--publishable", o->publishable,
+                                       "a publishable key instead: it may only ingest events and identify "
+                                       "contacts, from --origins")
+                          ->excludes(scopes);
+  auto* origins = create->add_option("--origins", o->origins, "the web sites a publishable key is used from")
+                      ->type_name("https://a.example,...")
+                      ->check(origin_list())
+                      ->needs(publishable);
+  publishable->needs(origins);
+  create->add_option("--rate", o->rate, "a publishable key's requests per second, 0-1000000 (default 0: the "
+                                        "server's default, 50)")
+      ->type_name("RPS")
+      ->check(flags::real(0, 1e6))
+      ->needs(publishable);
+  create->add_option("--address-rate", o->address_rate, "a publishable key's requests per second from one "
+                                                        "client address, 0-1000000 (default 0: the server's "
+                                                        "default, 10)")
+      ->type_name("RPS")
+      ->check(flags::real(0, 1e6))
+      ->needs(publishable);
+  create->add_option("--replicas", o->replicas, "with --nats: replicas of the cluster's system stream if this "
+                                                "creates it, 1, 3 or 5 (default 3)")
+      ->type_name("N")
+      ->check(CLI::IsMember({1, 3, 5}).description(""))
+      ->needs(nats);
+}
+
+void add_import(CLI::App& token, Run& run) {
+  auto [import, o] = add_command(token, run, "import",
+                                 "store an API key a client already has (hashed) as a token of the tenant with "
+                                 "the scopes; print the token's id",
+                                 cli::import);
+  add_data_option(*import, o->data);
+  import->add_option("--tenant", o->tenant, "the tenant")->type_name("T")->required()->check(tenant_id());
+  import->add_option("--scopes", o->scopes, kScopesHelp)->type_name("a,b,...")->required()->check(scope_list());
+  import->add_option("--key", o->key, "the key; - reads it from the first line of standard input")
+      ->type_name("KEY|-")
+      ->required();
+}
+
 }  // namespace
 
-int tokens(const std::string& verb, const Args& args) {
-  args.only({"data", "tenant", "scopes", "create", "publishable", "origins", "rate", "address-rate", "key", "nats",
-             "replicas"});
-  if (args.get("nats") || args.get("replicas")) {
-    if (verb != "create") throw Usage("--nats is for token create only");
-    return create_in_cluster(args);
-  }
-  const bool writes = verb == "create" || verb == "import" || verb == "revoke";
-  auto store_ptr = open_log_store(args.need("data"), writes, verb == "create" && args.get("create").has_value());
-  Store& store = *store_ptr;
-  TokenStore tokens(store);
-  if (verb == "create") {
-    std::string secret;
-    store.write([&](lmdb::Txn& txn) { secret = create_token(tokens, txn, args); });
-    std::cout << secret << "\n";
-    return kOk;
-  }
-  if (verb == "import") {
-    // "--key -" reads the key from the first line of stdin, keeping it out of the process list
-    // and the shell's history.
-    std::string key = args.need("key");
-    if (key == "-" && !std::getline(std::cin, key)) throw Usage("--key -: no key on stdin");
-    if (!key.empty() && key.back() == '\r') key.pop_back();
-    try {
-      std::cout << tokens.import(args.need("tenant"), split_commas(args.need("scopes")), key) << "\n";
-    } catch (const std::invalid_argument& e) {
-      throw Usage(e.what());
-    }
-    return kOk;
-  }
-  if (verb == "list") {
-    for (const auto& t : tokens.list()) {
-      std::string scopes;
-      for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-      std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
-      if (t.publishable) {
-        std::string origins;
-        for (const auto& o : t.origins) origins += (origins.empty() ? "" : ",") + o;
-        std::cout << "\tpublishable\t" << origins;
-      }
-      std::cout << "\n";
-    }
-    return kOk;
-  }
-  if (verb == "revoke" || verb == "check") {
-    if (args.positional.size() != 1) throw Usage("token " + verb + " takes one argument");
-    if (verb == "revoke") {
-      if (!tokens.revoke(args.positional[0])) {
-        std::cerr << "eventctl: no token " << args.positional[0] << "\n";
-        return kFailed;
-      }
-      return kOk;
-    }
-    auto reader = store.read();
-    auto info = tokens.find(reader.txn(), args.positional[0]);
-    if (!info) return kFailed;
-    std::cout << info->id << "\t" << info->tenant << "\n";
-    return kOk;
-  }
-  throw Usage("unknown token command: " + verb);
+void add_token_commands(CLI::App& app, Run& run) {
+  auto* token = app.add_subcommand("token", "API tokens and publishable keys");
+  token->require_subcommand(1);
+  add_create(*token, run);
+  add_import(*token, run);
+
+  auto [list, listed] = add_command(*token, run, "list",
+                                    "each token's id, tenant, scopes and creation time (never the secret), and "
+                                    "a publishable key's origins",
+                                    cli::list);
+  add_data_option(*list, listed->data);
+
+  auto [revoke, revoked] = add_command(*token, run, "revoke",
+                                       "revoke a token by its id; a running eventsd refuses it at once", cli::revoke);
+  add_data_option(*revoke, revoked->data);
+  revoke->add_option("TOKEN_ID", revoked->token, "the token's id (tok_...), as token list shows it")->required();
+
+  auto [check, checked] = add_command(*token, run, "check",
+                                      "print the id and tenant of a valid token; exit 1 if it is not valid",
+                                      cli::check);
+  add_data_option(*check, checked->data);
+  check->add_option("TOKEN", checked->token, "the token's secret")->required();
 }
 
 }  // namespace eventsd::cli

@@ -4,10 +4,13 @@
 
 #include <iostream>
 
-#include "eventlog/store.h"
-#include "common/time.h"
 #include "accounts/users.h"
-#include "tools/cli.h"
+#include "common/flags.h"
+#include "common/time.h"
+#include "eventlog/store.h"
+#include "tools/commands.h"
+#include "tools/data_option.h"
+#include "tools/exit_status.h"
 
 namespace eventsd::cli {
 
@@ -43,44 +46,101 @@ std::string read_password() {
   return line;
 }
 
-}  // namespace
+struct UserOptions {
+  std::string data, email, tenants, role = "member";
+  bool create = false;
+};
 
-int users(const std::string& verb, const Args& args) {
-  args.only({"data", "email", "tenants", "role", "create"});
-  auto store = open_log_store(args.need("data"), true, verb == "create" && args.get("create").has_value());
+// Runs `body` on the data directory's users; what UserStore refuses is a usage error.
+template <class Body>
+int with_users(const UserOptions& o, bool create, Body&& body) {
+  auto store = open_log_store(o.data, true, create);
   UserStore users(*store);
   try {
-    if (verb == "create") {
-      const auto user = users.create_user(args.need("email"), read_password(),
-                                          split_commas(args.need("tenants")), args.get("role").value_or("member"));
-      std::cout << user.id << "\n";
-      return kOk;
-    }
-    if (verb == "list") {
-      for (const auto& u : users.list_users()) {
-        std::string tenants;
-        for (const auto& t : u.tenants) tenants += (tenants.empty() ? "" : ",") + t;
-        std::cout << u.id << "\t" << u.email << "\t" << u.role << "\t" << tenants << "\t"
-                  << format_iso8601_s(u.created_at) << "\n";
-      }
-      return kOk;
-    }
-    if (verb == "delete" || verb == "passwd" || verb == "revoke-sessions") {
-      const std::string& email = args.need("email");
-      bool found = true;
-      if (verb == "delete") found = users.delete_user(email);
-      else if (verb == "passwd") found = users.set_password(email, read_password());
-      else std::cout << users.revoke_sessions(email) << "\n";
-      if (!found) {
-        std::cerr << "eventctl: no user " << email << "\n";
-        return kFailed;
-      }
-      return kOk;
-    }
+    return body(users);
   } catch (const std::invalid_argument& e) {
     throw Usage(e.what());
   }
-  throw Usage("unknown user command: " + verb);
+}
+
+int not_found(const std::string& email) {
+  std::cerr << "eventctl: no user " << email << "\n";
+  return kFailed;
+}
+
+// A command of `user` with --data and, if `email`, --email E; `body` runs it.
+std::pair<CLI::App*, std::shared_ptr<UserOptions>> add_user_command(CLI::App& user, Run& run, const char* name,
+                                                                    const char* what, bool email,
+                                                                    int (*body)(const UserOptions&)) {
+  auto [command, o] = add_command(user, run, name, what, body);
+  add_data_option(*command, o->data);
+  if (email) command->add_option("--email", o->email, "the user's e-mail address")->type_name("E")->required();
+  return {command, o};
+}
+
+int create_user(const UserOptions& o) {
+  return with_users(o, o.create, [&](UserStore& users) {
+    const auto user = users.create_user(o.email, read_password(), flags::split_commas(o.tenants), o.role);
+    std::cout << user.id << "\n";
+    return kOk;
+  });
+}
+
+int list_users(const UserOptions& o) {
+  return with_users(o, false, [](UserStore& users) {
+    for (const auto& u : users.list_users()) {
+      std::string tenants;
+      for (const auto& t : u.tenants) tenants += (tenants.empty() ? "" : ",") + t;
+      std::cout << u.id << "\t" << u.email << "\t" << u.role << "\t" << tenants << "\t"
+                << format_iso8601_s(u.created_at) << "\n";
+    }
+    return kOk;
+  });
+}
+
+int delete_user(const UserOptions& o) {
+  return with_users(o, false, [&](UserStore& users) { return users.delete_user(o.email) ? kOk : not_found(o.email); });
+}
+
+int set_password(const UserOptions& o) {
+  return with_users(o, false, [&](UserStore& users) {
+    return users.set_password(o.email, read_password()) ? kOk : not_found(o.email);
+  });
+}
+
+int revoke_sessions(const UserOptions& o) {
+  return with_users(o, false, [&](UserStore& users) {
+    std::cout << users.revoke_sessions(o.email) << "\n";
+    return kOk;
+  });
+}
+
+}  // namespace
+
+void add_user_commands(CLI::App& app, Run& run) {
+  auto* user = app.add_subcommand("user", "console users");
+  user->require_subcommand(1);
+
+  auto [create, o] = add_user_command(*user, run, "create",
+                                      "a new console user of the tenants, the password from a prompt or the "
+                                      "first line of standard input; print the user's id",
+                                      true, create_user);
+  create->add_option("--tenants", o->tenants, "the tenants the user may see; a login starts in the first")
+      ->type_name("a,b,...")
+      ->required();
+  create->add_option("--role", o->role, "admin (every scope in the tenants) or member (all but admin; the "
+                                        "default)")
+      ->type_name("admin|member")
+      ->check(CLI::IsMember({"admin", "member"}).description(""));
+  create->add_flag("--create", o->create, "make the data directory if it is new");
+
+  add_user_command(*user, run, "list", "each console user's id, e-mail, role, tenants and creation time", false,
+                   list_users);
+  add_user_command(*user, run, "delete", "remove a console user, ending the user's sessions", true, delete_user);
+  add_user_command(*user, run, "passwd", "set a console user's password (as create reads it), ending the user's "
+                                         "sessions", true, set_password);
+  add_user_command(*user, run, "revoke-sessions", "end a console user's sessions; print how many ended", true,
+                   revoke_sessions);
 }
 
 }  // namespace eventsd::cli

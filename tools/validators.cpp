@@ -1,0 +1,30 @@
+#include "tools/validators.h"
+
+#include <string>
+
+#include "accounts/tokens.h"
+#include "common/flags.h"
+
+namespace eventsd::cli {
+
+CLI::Validator tenant_id() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        return is_valid_tenant(value) ? std::string()
+                                      : "needs 1-64 characters of A-Z a-z 0-9 _ . - (got '" + value + "')";
+      },
+      "", "tenant");
+}
+
+CLI::Validator scope_list() {
+  return flags::list_of(
+      [](const std::string& scope) -> std::string {
+        if (is_known_scope(scope)) return {};
+        std::string known;
+        for (const auto s : kScopes) known += (known.empty() ? "" : " ") + std::string(s);
+        return "unknown scope '" + scope + "' (the scopes: " + known + ")";
+      },
+      "scopes");
+}
+
+}  // namespace eventsd::cli
