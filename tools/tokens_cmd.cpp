@@ -1,5 +1,4 @@
 // eventctl token create|import|list|revoke|check
-#include <stdlib.h>
 
 #include <filesystem>
 #include <iostream>
@@ -9,6 +8,7 @@
 #include "cluster/nats.h"
 #include "cluster/system_log.h"
 #include "common/flags.h"
+#include "common/temp_dir.h"
 #include "common/time.h"
 #include "eventlog/store.h"
 #include "tools/commands.h"
@@ -41,26 +41,6 @@ std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const CreateOptions
   }
 }
 
-// A directory of its own under the temporary directory, removed with what it holds.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "eventctl-XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw std::runtime_error("cannot make a temporary directory");
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // token create --nats: the token is published to the cluster's system stream (docs/cluster.md),
 // which every node applies, so no data directory is needed (the first token of a new cluster).
 // The change is recorded against an empty scratch environment: a new token's key is the hash of
@@ -69,7 +49,7 @@ int create_in_cluster(const CreateOptions& o) {
   SystemLogOptions options;
   options.replicas = o.replicas;
   nats::Connection connection(nats::ConnectOptions{split_commas(o.nats), "eventctl"});
-  ScratchDir scratch;
+  TempDir scratch("eventctl-");
   StoreOptions scratch_options;
   scratch_options.map_size = std::size_t{64} << 20;
   scratch_options.durable = false;
