@@ -16,7 +16,7 @@
 // in the same transaction as the records, so a restart resumes exactly where it stopped; a
 // message already applied (this node's own publish, seen again by the follower) is skipped.
 //
-// Ownership: acquire() (called once the lease is held, shard_owner.h) catches up with the stream
+// Ownership: acquire() (called once the lease is held, shard_ownership.h) catches up with the stream
 // and appends an owner claim fenced with its last sequence; from then on the hook publishes. A
 // message that gets no answer is sent again (it and those after it, one at a time) with the same
 // message id (so that it is stored once) until the stream answers, for up to Options::retry_for —
