@@ -1,6 +1,13 @@
-// Inside cluster/nats.*: what the files implementing nats.h share — the connection with its
-// JetStream context (Link), the error translation and cnats' object holders. Not for use
-// outside cluster/nats*.cpp.
+// Inside cluster/nats*.cpp: what the files implementing nats.h share — the connection with its
+// JetStream context (Link), the error translation, messages built and read, and cnats' object
+// holders (the functions are in nats_link.cpp). Not for use outside cluster/nats*.cpp.
+//
+// The files: nats_connection.cpp (connecting, the connection's state), nats_streams.cpp
+// (JetStream streams and StreamReader), nats_publisher.cpp (Publisher), nats_kv.cpp (key-value
+// buckets), nats_service.cpp (request/reply).
+//
+// Thread safety: a Link may be used from any thread (cnats is thread-safe; `buckets` is guarded
+// by kv_mu); the functions below are thread-safe (cnats keeps its last error per thread).
 #pragma once
 
 #include <nats/nats.h>
@@ -71,6 +78,8 @@ MsgPtr make_message(const std::string& subject, const Headers& headers, std::str
                     std::optional<std::uint64_t> expect_last_seq, const std::string& expect_last_msg_id = "");
 // Whether a JetStream error code is a fence's refusal (last sequence or last message id).
 bool fenced(jsErrCode code);
+// A natsMsg as a Message (seq filled in by the caller, who knows where it came from).
+Message to_message(natsMsg* msg);
 
 }  // namespace detail
 }  // namespace eventsd::nats

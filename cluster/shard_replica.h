@@ -16,7 +16,7 @@
 // in the same transaction as the records, so a restart resumes exactly where it stopped; a
 // message already applied (this node's own publish, seen again by the follower) is skipped.
 //
-// Ownership: acquire() (called once the lease is held, shard_owner.h) catches up with the stream
+// Ownership: acquire() (called once the lease is held, shard_ownership.h) catches up with the stream
 // and appends an owner claim fenced with its last sequence; from then on the hook publishes. A
 // message that gets no answer is sent again (it and those after it, one at a time) with the same
 // message id (so that it is stored once) until the stream answers, for up to Options::retry_for —
@@ -43,17 +43,13 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/nats.h"
+#include "cluster/shard_messages.h"
 #include "commands/writer.h"
 #include "eventlog/log.h"
-#include "cluster/nats.h"
 #include "eventlog/store.h"
 
 namespace eventsd {
-
-// A stream message's body: the records, each a 4-byte little-endian length and the bytes.
-std::string encode_records(const std::vector<std::string_view>& records);
-// Throws std::runtime_error when `body` is not a sequence of whole records.
-std::vector<std::string_view> decode_records(std::string_view body);
 
 class ShardReplica {
  public:
@@ -100,8 +96,12 @@ class ShardReplica {
   unsigned shard() const { return shard_; }
 
  private:
+  // Following the stream (shard_replica_follow.cpp): the follower thread, and a message applied
+  // by the writer as a task.
   void follow();
-  // The writer's replication hook.
+  void apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Message& message);
+
+  // Publishing as the owner (shard_replica_publish.cpp): the writer's replication hook.
   void publish(lmdb::Txn& txn, std::uint64_t first, const std::vector<std::string_view>& records);
   // A commit's records as messages, the first fenced with `expected`, each next one with the
   // sequence of the one before it.
@@ -111,9 +111,11 @@ class ShardReplica {
   // sequence.
   std::uint64_t publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure,
                               std::chrono::steady_clock::time_point give_up);
-  void apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Message& message);
+
+  // (shard_replica.cpp) The last stream sequence applied, as the transaction sees it.
   std::uint64_t stored_seq(const lmdb::Txn& txn) const;
   void store_seq(lmdb::Txn& txn, std::uint64_t seq) const;
+  // Ownership ends (once): says why, and runs on_lost.
   void lost(const std::string& why);
 
   nats::Connection& nats_;

@@ -143,22 +143,36 @@ class Writer {
     TaskDone task_done;
   };
 
+  // The thread (writer.cpp): takes a batch at a time and runs it.
   void run();
+
+  // The queue and its bounds (writer_queue.cpp). Moves the next batch off the queue into
+  // `batch`: commands or tasks, never both, up to a transaction's worth. Locks mutex_.
+  void take_batch(std::vector<Pending>& batch);
+  // Takes what `p` counted off the queue's bounds; mutex_ held.
+  void dequeued(const Pending& p);
+
+  // A batch of commands (writer_retry.cpp): commits it, or when that fails, tells each command
+  // why, or runs them again one per transaction so that only the culprit fails.
   void process(std::vector<Pending>& batch);
-  void process_tasks(std::vector<Pending>& batch);
-  // Runs tasks [begin, end) in one transaction and commits it.
-  void commit_tasks(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
-  // After a commit that moved the head: statistics and the commit listener.
-  void committed(std::uint64_t events);
-  // Decides and commits `batch[begin, end)` in one transaction; the decisions' outcomes and
-  // follow-up steps.
+
+  // The group commit of commands (writer_group_commit.cpp). Decides and commits
+  // `batch[begin, end)` in one transaction; the decisions' outcomes and follow-up steps.
   struct Step {
     Outcome outcome;
     std::optional<Command> more;
   };
   std::vector<Step> commit(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
+  // Hands the outcomes on (the delivery, or the callbacks), and re-queues the commands that go on
+  // in steps behind what arrived meanwhile.
   void finish(std::vector<Pending>& batch, std::vector<Step> steps);
-  void dequeued(const Pending& p);
+  // After a commit that moved the head: statistics and the commit listener.
+  void committed(std::uint64_t events);
+
+  // Tasks (writer_tasks.cpp): runs a batch of tasks, alone when one fails.
+  void process_tasks(std::vector<Pending>& batch);
+  // Runs tasks [begin, end) in one transaction and commits it.
+  void commit_tasks(std::vector<Pending>& batch, std::size_t begin, std::size_t end);
 
   Store& store_;
   Log& log_;

@@ -16,6 +16,12 @@
 //   handler runs. An answer that depends on the clock more finely gets no ETag.
 // - mounts: an operator may serve a dialect under a path prefix as well (eventsd --mount), so a
 //   client keeps its URL with only the host changed; errors under a mount are in its dialect.
+//
+// Matching is route_match.h, mounts and dialects by path mounts.h, conditional GET
+// conditional_get.h, authentication auth.h, CORS cors.h.
+//
+// Thread safety: add() and mount() before the router serves; then it is not changed, and
+// handle() may run on any number of threads at once.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -27,33 +33,12 @@
 #include <vector>
 
 #include "http/api/api.h"
+#include "http/api/mounts.h"
+#include "http/api/route_match.h"
 
 namespace eventsd::http {
 
-struct Route {
-  bhttp::verb method;
-  std::string pattern;  // "/v1/events/{id}": a {placeholder} matches one segment
-  Dialect dialect;
-  std::string scope;    // the scope a token needs; empty: no token needed
-  Handler handler;
-  std::vector<std::string> segments;  // the pattern split at '/'
-  std::string name;                   // "GET /v1/events/{id}"
-  // The handler submits commands to the tenant's writer. In cluster mode such a request is
-  // served by the node that owns the tenant's shard (App::routing).
-  bool writes_log = false;
-};
-
 struct Access;  // http/api/auth.h
-// A dialect served under a path prefix: "/functions/v1/api-gateway" for the campaign dialect
-// serves /functions/v1/api-gateway/v1/campaigns/{id}/events.
-struct Mount {
-  Dialect dialect;
-  std::string prefix;                 // "/a/b", no trailing slash
-  std::vector<std::string> segments;  // {"a", "b"}
-};
-
-// Parses "DIALECT=/prefix"; throws std::invalid_argument saying what is wrong.
-Mount parse_mount(std::string_view spec);
 
 class Router {
  public:
@@ -78,15 +63,9 @@ class Router {
  private:
   boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, std::optional<std::string> forwarded_by,
                                          Access& access) const;
-  struct Match;
-  // The route a method and path go to, or why none does.
-  Match find(bhttp::verb method, const std::vector<std::string>& path) const;
 
   std::vector<Route> routes_;
   std::vector<Mount> mounts_;
 };
-
-// The dialect whose error shape a request to `target` gets, without mounts.
-Dialect dialect_of_target(std::string_view target);
 
 }  // namespace eventsd::http
