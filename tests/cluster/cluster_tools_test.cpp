@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster/placement.h"
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
@@ -27,6 +28,8 @@
 
 namespace eventsd::test {
 namespace {
+
+using test::eventually;
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -74,17 +77,6 @@ class Node {
   TempDir dir_;
   std::unique_ptr<ServerProcess> process_;
 };
-
-// Polls `done` until it holds or `deadline` passes (conditions, not time, synchronise the test).
-template <class F>
-bool eventually(F done, std::chrono::milliseconds deadline = 60s) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
 
 // Per shard, (log_position, read_position) as the node's /healthz shows them.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> positions(const Node& node) {

@@ -23,11 +23,14 @@
 #include "cluster/node_registry.h"
 #include "cluster/placement.h"
 #include "common/clock.h"
+#include "tests/support/eventually.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/nats_cluster.h"
 
 namespace eventsd {
 namespace {
+
+using test::eventually;
 
 using namespace std::chrono_literals;
 using test::ManualClock;
@@ -46,17 +49,6 @@ ShardOwnership::Options short_leases() {
 ShardOwnership::Options by_hand(ShardOwnership::Options options = short_leases()) {
   options.threads = false;
   return options;
-}
-
-// Polls `condition` until it holds or `limit` passed; the condition is the synchronisation (for
-// nodes with threads, on the real clock).
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = 15s) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return condition();
 }
 
 std::unique_ptr<nats::Connection> connect(const NatsCluster& cluster, const std::string& name) {

@@ -6,15 +6,18 @@
 #include <future>
 #include <thread>
 
-#include "cluster/shard_replica.h"
 #include "cluster/nats.h"
+#include "cluster/shard_replica.h"
 #include "common/time.h"
+#include "tests/support/eventually.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
 namespace {
+
+using test::eventually;
 
 using namespace std::chrono_literals;
 
@@ -26,16 +29,6 @@ Command one_event(const std::string& marker) {
   ingest.events.push_back(e);
   ingest.received_at = now_millis();
   return Command{"t0", "test", ingest};
-}
-
-// Polls a condition until it holds or the deadline passes.
-bool eventually(const std::function<bool()>& f, std::chrono::milliseconds limit = 20s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (f()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return f();
 }
 
 // A node's replica of shard 0: its own store, writer and projector, and its NATS connection.

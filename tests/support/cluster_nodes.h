@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
@@ -50,16 +51,5 @@ class Node {
   TempDir dir_;
   std::unique_ptr<ServerProcess> process_;
 };
-
-// Polls `done` until it holds or `deadline` passes (conditions, not time, synchronise the tests).
-template <class F>
-bool eventually(F done, std::chrono::milliseconds deadline = std::chrono::seconds(60)) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
 
 }  // namespace eventsd::test
