@@ -22,7 +22,7 @@ cmake --build build --target eventsd eventctl make_dataset aggregate_bench >/dev
 now=$(build/bench/make_dataset "$DATA")
 token=$(build/tools/eventctl token create --data "$DATA" --tenant big --scopes events:read)
 out=$(mktemp)
-build/http/eventsd --data "$DATA" --listen 127.0.0.1:0 >"$out" 2>/dev/null &
+build/eventsd/eventsd --data "$DATA" --listen 127.0.0.1:0 >"$out" 2>/dev/null &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -f "$out"' EXIT
 for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done

@@ -41,7 +41,7 @@ for tool in nats-server wrk curl python3; do
 done
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target eventsd eventctl >/dev/null
-EVENTSD=build/http/eventsd
+EVENTSD=build/eventsd/eventsd
 EVENTCTL=build/tools/eventctl
 
 work=$(mktemp -d)

@@ -6,7 +6,7 @@
 # waited for a core.
 #
 # usage: bench/cpu_per_request.sh EVENTSD EVENTCTL SECONDS CONNECTIONS BATCH
-#        e.g. bench/cpu_per_request.sh build/http/eventsd build/tools/eventctl 5 64 1
+#        e.g. bench/cpu_per_request.sh build/eventsd/eventsd build/tools/eventctl 5 64 1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 (($# == 5)) || { sed -n '2,9p' "$0"; exit 2; }

@@ -37,7 +37,7 @@ median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 start_server() {
   rm -rf "$work/data"
   token=$(build/tools/eventctl token create --data "$work/data" --tenant bench --scopes events:read,events:write --create)
-  build/http/eventsd --data "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
+  build/eventsd/eventsd --data "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
   server_pid=$!
   for _ in $(seq 600); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
   port=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")

@@ -57,14 +57,16 @@ cleanup() {
 trap cleanup EXIT
 
 # The baseline: REV built by this script, from a worktree of this repository.
-declare -A bin_eventsd=([current]=build/http/eventsd) bin_eventctl=([current]=build/tools/eventctl)
+declare -A bin_eventsd=([current]=build/eventsd/eventsd) bin_eventctl=([current]=build/tools/eventctl)
 variants=(current)
 if [[ -n $BASELINE ]]; then
   git worktree add --detach "$work/baseline-src" "$BASELINE" >/dev/null 2>&1
   cmake -S "$work/baseline-src" -B "$work/baseline-build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
         -DEVENTSD_BUILD_TESTS=OFF -DEVENTSD_BUILD_BENCH=OFF >/dev/null
   cmake --build "$work/baseline-build" --target eventsd eventctl >/dev/null
-  bin_eventsd[baseline]=$work/baseline-build/http/eventsd
+  # (eventsd's main moved from http/ to eventsd/: a baseline of either layout)
+  bin_eventsd[baseline]=$work/baseline-build/eventsd/eventsd
+  [[ -x ${bin_eventsd[baseline]} ]] || bin_eventsd[baseline]=$work/baseline-build/http/eventsd
   bin_eventctl[baseline]=$work/baseline-build/tools/eventctl
   variants+=(baseline)
   echo "baseline: $(git rev-parse --short "$BASELINE") ($(git log -1 --format=%s "$BASELINE" | cut -c1-70))"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Debian package in a build tree (cpack -G DEB) and checks it as an installer would
-# see it, without installing anything and without systemd running as PID 1:
+# Builds the Debian package in a build tree (the README's step: cmake --build BUILD --target deb)
+# and checks it as an installer would see it, without installing anything and without systemd
+# running as PID 1:
 #   - dpkg-deb -c lists the programs, their man pages, the unit and its defaults file;
 #   - lintian reports no error;
 #   - systemd-analyze verify accepts the unit, read from a root made of the package's files and
@@ -18,8 +19,8 @@ version=$(sed -n 's/^project(eventsd VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 arch=$(dpkg --print-architecture)
 deb="$build/eventsd_${version}_${arch}.deb"
 rm -f "$deb"
-(cd "$build" && cpack -G DEB >/dev/null)
-[[ -f $deb ]] || fail "cpack made no $deb"
+cmake --build "$build" --target deb >/dev/null
+[[ -f $deb ]] || fail "the deb target made no $deb"
 echo "check_package: $deb"
 
 contents=$(dpkg-deb -c "$deb")

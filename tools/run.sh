@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Set up and run: installs what is missing, builds Release, makes sure a dev token for tenant
 # "dev" (all scopes) and a console user dev@localhost (admin of "dev") exist and prints them, then
-# starts eventsd on 127.0.0.1:8080 with data in ./data. Idempotent: a second run reuses the build,
-# the token and the user.
+# starts eventsd on 127.0.0.1:8080 with data in ./data (EVENTSD_LISTEN and EVENTSD_DATA change
+# them). Idempotent: a second run reuses the build, the token and the user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,7 +10,8 @@ tools/setup.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target eventsd eventctl
 
-data=./data
+data=${EVENTSD_DATA:-./data}
+listen=${EVENTSD_LISTEN:-127.0.0.1:8080}
 token_file=$data/dev-token
 mkdir -p "$data"
 if [[ -s $token_file ]] && build/tools/eventctl token check --data "$data" "$(cat "$token_file")" >/dev/null 2>&1; then
@@ -31,12 +32,12 @@ if ! build/tools/eventctl user list --data "$data" | cut -f2 | grep -qx 'dev@loc
 fi
 
 cat <<MSG
-console: http://127.0.0.1:8080/console  as dev@localhost, password $(cat "$password_file") (kept in $password_file)
+console: http://$listen/console  as dev@localhost, password $(cat "$password_file") (kept in $password_file)
 eventsd dev token (tenant "dev", all scopes; kept in $token_file):
   $token
 try:
-  curl -s -X POST http://127.0.0.1:8080/v1/events -H "Authorization: Bearer $token" \\
+  curl -s -X POST http://$listen/v1/events -H "Authorization: Bearer $token" \\
        -d '{"event":"page_view","url":"https://example.com/pricing","contact_id":"ct_1"}'
-  curl -s http://127.0.0.1:8080/v1/events -H "Authorization: Bearer $token"
+  curl -s http://$listen/v1/events -H "Authorization: Bearer $token"
 MSG
-exec build/http/eventsd --data "$data" --listen 127.0.0.1:8080
+exec build/eventsd/eventsd --data "$data" --listen "$listen"

@@ -24,8 +24,8 @@ tests/soak/crash_soak.py --cycles 30 --max-load-ms 800 --quiet
 tests/soak/crash_soak.py --scenario rebuild --cycles 3 --rebuild-events 60000 --quiet
 tests/soak/crash_soak.py --scenario import --cycles 2 --import-events 20000 --quiet
 
-echo "== Debian package (cpack -G DEB) and its checks"
-tools/check_package.sh build
+echo "== The README's steps in order: tools/run.sh, its curl, the package (cmake --build build --target deb)"
+tools/check_readme.sh
 
 echo "== Sanitizer build (address, undefined)"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEVENTSD_WERROR=ON \

@@ -32,7 +32,7 @@ that needs more than one request (opening streams until one is refused) passes `
 function of the context returning the final answer. New operations that take a token also need
 `x-scope` (their token's scope) in the document.
 
-Run: tests/contract/contract_test.py --eventsd build/http/eventsd --eventctl build/tools/eventctl
+Run: tests/contract/contract_test.py --eventsd build/eventsd/eventsd --eventctl build/tools/eventctl
      --spec docs/openapi.yaml          (ctest runs it as `contract`; Debian python3-yaml and
                                         python3-jsonschema)
 """
