@@ -3,6 +3,10 @@
 // not in the log and replay does not touch them. eventctl writes them while eventsd runs; the
 // server looks every request's token up in a fresh snapshot, so a new token works at once and a
 // revoked one stops at once.
+//
+// Thread safety: a TokenStore may be used from any number of threads at once (the server's I/O
+// threads look tokens up in their own snapshots); the methods that take a transaction are as safe
+// as the transaction, which one thread uses at a time. TokenInfo is a plain value.
 #pragma once
 
 #include <cstdint>

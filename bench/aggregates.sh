@@ -8,6 +8,7 @@
 # usage: bench/aggregates.sh   (BENCH_DATA=/tmp/eventsd-bench-queries RUNS=3 SECONDS_EACH=5 CONNS=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
@@ -15,23 +16,14 @@ CONNS=${CONNS:-1}
 DATA=${BENCH_DATA:-/tmp/eventsd-bench-queries}
 
 tools/setup.sh
-command -v wrk >/dev/null || { sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo); "${sudo[@]}" apt-get install -y -qq wrk; }
+need_wrk
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target eventsd eventctl make_dataset aggregate_bench >/dev/null
 
 now=$(build/bench/make_dataset "$DATA")
 token=$(build/tools/eventctl token create --data "$DATA" --tenant big --scopes events:read)
-out=$(mktemp)
-build/eventsd/eventsd --data "$DATA" --listen 127.0.0.1:0 >"$out" 2>/dev/null &
-server_pid=$!
-trap 'kill $server_pid 2>/dev/null; wait $server_pid 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 100); do grep -q listening "$out" && break; sleep 0.05; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$out")
+serve "$DATA"
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-to_ms() { awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)}
-                else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.3f\n", v}'; }
-iso() { date -u -d "@$(( $1 / 1000 ))" +%Y-%m-%dT%H:%M:%SZ; }
 
 month_ago=$(iso $((now - 30 * 86400000)))
 today=$(iso "$now")

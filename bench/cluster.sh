@@ -26,6 +26,7 @@
 #                            SKIP_INGEST= SKIP_FAILOVER= KEEP=: keep the last cluster's logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -58,7 +59,6 @@ forget() { # $1: pid, reaped
   pids=("${keep[@]}")
 }
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 load() { awk '{print $1, $2, $3}' /proc/loadavg; }
 free_ports() { # $1: how many distinct free loopback ports
   python3 - "$1" <<'EOF'

@@ -11,16 +11,14 @@
 # usage: bench/gzip.sh            (RUNS=5 EVENTS=100000 SECONDS_EACH=10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 RUNS=${RUNS:-5}
 EVENTS=${EVENTS:-100000}
 SECONDS_EACH=${SECONDS_EACH:-10}
 
 tools/setup.sh
-if ! command -v wrk >/dev/null; then
-  sudo=(); [[ $(id -u) -ne 0 ]] && sudo=(sudo)
-  "${sudo[@]}" apt-get install -y -qq wrk
-fi
+need_wrk
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build --target eventsd eventctl >/dev/null
 
@@ -32,7 +30,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 start_server() {
   rm -rf "$work/data"

@@ -16,6 +16,7 @@
 #        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform")
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -72,11 +73,6 @@ if [[ -n $BASELINE ]]; then
   echo "baseline: $(git rev-parse --short "$BASELINE") ($(git log -1 --format=%s "$BASELINE" | cut -c1-70))"
 fi
 
-median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
-to_ms() { # wrk latency ("812.00us", "8.89ms", "1.20s") -> milliseconds
-  awk '{v=$1; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)}
-        else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; printf "%.2f\n", v}'
-}
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 build/bench/fsync_probe "$work" | sed 's/^/baseline /'

@@ -16,6 +16,9 @@
 // start() once the server exists (the forwarder serves through its router and executor), stop()
 // after the server stopped serving and before it is destroyed (leases are given back first, so
 // other nodes take the shards over at once).
+//
+// Thread safety: the WriteRouting and AccountWriter members may be called from any thread (the
+// server's I/O threads); start(), stop() and draining() from the owner's thread, in that order.
 #pragma once
 
 #include <chrono>
@@ -26,30 +29,22 @@
 #include <string>
 #include <vector>
 
+#include "accounts/tokens.h"
+#include "accounts/users.h"
+#include "cluster/cluster_options.h"
+#include "cluster/forward.h"
+#include "cluster/nats.h"
 #include "cluster/node_status.h"
 #include "cluster/shard_ownership.h"
 #include "cluster/shard_replica.h"
-#include "cluster/nats.h"
-#include "eventlog/store.h"
 #include "cluster/system_log.h"
-#include "accounts/tokens.h"
-#include "accounts/users.h"
-#include "http/api/api.h"
-#include "cluster/forward.h"
 #include "engine/engine.h"
+#include "eventlog/store.h"
+#include "http/api/api.h"
 
 namespace eventsd::http {
 
 class Router;
-
-struct ClusterOptions {
-  std::vector<std::string> nats;  // nats://host:port of the NATS servers
-  std::string node;               // this node's name: unique in the cluster, [A-Za-z0-9_-]{1,64}
-  unsigned shards = 0;            // 0: the cluster's (4 when this node creates the cluster)
-  int replicas = 3;               // of the streams and buckets this node creates
-  std::chrono::milliseconds lease{6'000};
-  std::chrono::milliseconds forward_timeout{30'000};  // a forwarded request's answer, at most
-};
 
 class ClusterNode : public WriteRouting, public AccountWriter {
  public:

@@ -2,6 +2,8 @@
 // writer's transaction. Everything that depends on time or state (ids, duplicates, which ids a
 // delete found, aliases, suppression) is decided here and written into the fact, so that folding
 // the fact later, or replaying it, never decides again.
+//
+// Thread safety: called on the writer thread only, inside its write transaction.
 #pragma once
 
 #include <capnp/message.h>

@@ -16,6 +16,8 @@
 // The decider sees the contact's recorded events through a History callback and the events
 // decided earlier in the same command through record(); it never changes a recorded fact, it
 // reports the recorded events a burst regroups so the new fact can carry them.
+//
+// Thread safety: a SuppressionDecider lives for one command on the writer thread.
 #pragma once
 
 #include <cstdint>

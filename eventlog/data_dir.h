@@ -9,6 +9,9 @@
 //
 // Versions before the split kept everything in one environment at DIR/data.mdb; upgrade() moves
 // that environment to DIR/log/, where it goes on as the log environment.
+//
+// Thread safety: the path functions are pure; upgrade() and drop_legacy_read_models() run at
+// start-up, before anything else opens the directory.
 #pragma once
 
 #include <filesystem>

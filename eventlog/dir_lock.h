@@ -2,6 +2,8 @@
 // process that writes the log (the server, or a tool that must not run beside it);
 // DIR/read/rebuild.lock by whoever folds a new read-model generation. The kernel drops the lock
 // when the process dies, so a crash never leaves it held.
+//
+// Thread safety: try_acquire from any thread; a DirLock is owned by one thread at a time.
 #pragma once
 
 #include <filesystem>

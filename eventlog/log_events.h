@@ -1,4 +1,7 @@
 // Events as the log holds them: sequence numbers, and reading an event back by its number.
+//
+// Thread safety: a LogEvents reader belongs to the thread of its transaction; StoredEvent is a
+// plain value.
 #pragma once
 
 #include <capnp/list.h>

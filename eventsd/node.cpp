@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "cluster/cluster_node.h"
 #include "eventlog/data_dir.h"
 #include "http/dialects/routes.h"
 
@@ -13,14 +14,12 @@ namespace {
 
 // A cluster still forming (or recovering) may not answer JetStream requests for a while: try
 // again, with a pause, for up to a minute.
-void join(std::optional<http::ClusterNode>& cluster, const NodeOptions& options) {
+std::unique_ptr<http::ClusterNode> join(const NodeOptions& options) {
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(1);
   for (;;) {
     try {
-      cluster.emplace(options.data_dir, *options.cluster, options.map_size);
-      return;
+      return std::make_unique<http::ClusterNode>(options.data_dir, *options.cluster, options.map_size);
     } catch (const nats::Unavailable& e) {
-      cluster.reset();
       if (std::chrono::steady_clock::now() > give_up) throw;
       std::fprintf(stderr, "eventsd: NATS is not ready (%s); trying again\n", e.what());
       std::this_thread::sleep_for(std::chrono::seconds(1));
@@ -37,7 +36,7 @@ Node::Node(NodeOptions options, const Clock& clock)
   Store* accounts_store = nullptr;
   std::vector<Engine*> engines;
   if (options_.cluster) {
-    join(cluster_, options_);
+    cluster_ = join(options_);
     report_ = cluster_->report();
     accounts_store = &cluster_->system();
     tokens_ = &cluster_->tokens();
@@ -63,8 +62,8 @@ Node::Node(NodeOptions options, const Clock& clock)
                &metrics_, &*auth_);
   app_->clock = &clock_;
   if (cluster_) {
-    app_->routing = &*cluster_;
-    app_->accounts = &*cluster_;
+    app_->routing = cluster_.get();
+    app_->accounts = cluster_.get();
   }
   service_.emplace(*app_, router_);
   // The campaign retention runs once before the node serves (then periodically: main()).

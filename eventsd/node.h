@@ -22,7 +22,7 @@
 
 #include "accounts/tokens.h"
 #include "accounts/users.h"
-#include "cluster/cluster_node.h"
+#include "cluster/cluster_options.h"
 #include "common/clock.h"
 #include "engine/campaign_retention.h"
 #include "engine/engine.h"
@@ -33,6 +33,10 @@
 #include "http/api/service.h"
 
 namespace eventsd {
+
+namespace http {
+class ClusterNode;
+}
 
 struct NodeOptions {
   std::filesystem::path data_dir;
@@ -55,7 +59,7 @@ class Node {
 
   // Lines for the start-up log.
   const std::vector<std::string>& report() const { return report_; }
-  bool clustered() const { return cluster_.has_value(); }
+  bool clustered() const { return cluster_ != nullptr; }
 
   http::App& app() { return *app_; }
   const http::Router& router() const { return router_; }
@@ -80,7 +84,7 @@ class Node {
   NodeOptions options_;
   std::vector<std::string> report_;
   std::optional<Engine> single_;
-  std::optional<http::ClusterNode> cluster_;
+  std::unique_ptr<http::ClusterNode> cluster_;  // a cluster node; null on a single node
   std::optional<TokenStore> single_tokens_;
   std::optional<UserStore> single_users_;
   TokenStore* tokens_ = nullptr;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/cluster_node.h"
 #include "cluster/placement.h"
 #include "common/flags.h"
 #include "common/version.h"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Set up and test: installs what is missing, builds with warnings as errors, runs the whole suite
-# with ctest (the contract test and the browser tests included) and a short crash soak, builds
-# and checks the Debian package, then does the same suite in a second build with
-# -fsanitize=address,undefined, then runs each fuzz target for a short time in a third build
-# (clang, libFuzzer). Idempotent; build directories are reused (build/, build-sanitize/,
-# build-fuzz/).
+# Set up and test: installs what is missing, checks the include arrows, builds with warnings as
+# errors, runs the whole suite with ctest (the contract test and the browser tests included) and a
+# short crash soak, runs the README's steps in their order (tools/run.sh, its curl, the package),
+# then builds again with clang, -fsanitize=address,undefined and libFuzzer's instrumentation, runs
+# the same suite there, and fuzzes each fuzz target for a short time in that same build (the fuzz
+# targets are built once). Idempotent; build directories are reused (build/, build-sanitize/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,13 +27,14 @@ tests/soak/crash_soak.py --scenario import --cycles 2 --import-events 20000 --qu
 echo "== The README's steps in order: tools/run.sh, its curl, the package (cmake --build build --target deb)"
 tools/check_readme.sh
 
-echo "== Sanitizer build (address, undefined)"
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEVENTSD_WERROR=ON \
-      -DEVENTSD_SANITIZE=ON -DEVENTSD_BUILD_BENCH=OFF >/dev/null
+echo "== Sanitizer build (clang: address, undefined, and libFuzzer's instrumentation), -Werror"
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+      -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DEVENTSD_FUZZ=ON -DEVENTSD_WERROR=ON \
+      -DEVENTSD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-sanitize -j "$jobs"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
 
-echo "== Fuzz targets (clang, libFuzzer, ASan and UBSan), 20 s each"
-tools/fuzz.sh --seconds 20
+echo "== Fuzz targets (libFuzzer in the sanitizer build), 20 s each"
+tools/fuzz.sh --build build-sanitize --seconds 20
 echo "== all tests passed"

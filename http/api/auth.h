@@ -8,6 +8,9 @@
 //    X-CSRF-Token) on every state-changing request.
 // authenticate() decides; the router calls it where a route needs a scope. Failures are thrown as
 // ApiError and rendered in the route's dialect like any other.
+//
+// Thread safety: authenticate() and the functions below run on any I/O thread at once; Auth's
+// limiters and counters are thread-safe, its UserStore follows its own header.
 #pragma once
 
 #include <atomic>

@@ -3,6 +3,9 @@
 // so its parts agree with each other; hold it only while reading and rendering (a snapshot pins
 // pages the projector would otherwise reuse). While no generation can be served (the read models
 // are being rebuilt) it throws the 503 `rebuilding` error.
+//
+// Thread safety: a TenantView belongs to one request's coroutine (one thread at a time); views on
+// different threads are independent.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

@@ -43,11 +43,6 @@ std::string joined(const std::vector<std::string>& urls) {
   return out;
 }
 
-RunResult eventctl(std::vector<std::string> args) {
-  args.insert(args.begin(), eventctl_binary());
-  return run_command(args);
-}
-
 // A cluster node: eventsd with --nats and --node on a data directory of its own, which outlives
 // the process (stop, verify, start again) and can be deleted in between.
 class Node {

@@ -20,13 +20,9 @@ namespace {
 namespace json = boost::json;
 using boost::beast::http::verb;
 using test::E2E;
+using test::eventctl;
 
 std::string iso(Millis t) { return format_iso8601_ms(t); }
-
-test::RunResult eventctl(std::vector<std::string> args) {
-  args.insert(args.begin(), test::eventctl_binary());
-  return test::run_command(args);
-}
 
 // Everything after the header of a raw answer.
 std::string body_of(const std::string& raw) {

@@ -19,12 +19,8 @@ namespace {
 
 namespace json = boost::json;
 using test::E2E;
+using test::eventctl;
 using test::HttpClient;
-
-test::RunResult eventctl(std::vector<std::string> args) {
-  args.insert(args.begin(), test::eventctl_binary());
-  return test::run_command(args);
-}
 
 // A sample of GET /metrics (the value of the first line that starts with `name`).
 double metric(HttpClient& c, const std::string& name) {

@@ -26,12 +26,8 @@ using test::eventually;
 
 namespace json = boost::json;
 using test::E2E;
+using test::eventctl;
 using test::HttpClient;
-
-test::RunResult eventctl(std::vector<std::string> args) {
-  args.insert(args.begin(), test::eventctl_binary());
-  return test::run_command(args);
-}
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;

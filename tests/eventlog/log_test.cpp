@@ -8,7 +8,7 @@
 #include "eventlog/keys.h"
 #include "eventlog/log.h"
 #include "eventlog/store.h"
-#include "accounts/tokens.h"
+#include "tests/support/append_record.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
@@ -16,20 +16,13 @@ namespace {
 
 // Appends one eventsDeleted record naming `marker`, committed in its own transaction.
 std::uint64_t append_marker(Store& store, Log& log, const std::string& marker) {
-  std::uint64_t position = 0;
-  LogHead head;
-  store.write([&](lmdb::Txn& txn) {
-    Log::Appender appender(log, txn);
-    capnp::MallocMessageBuilder message;
-    auto record = message.initRoot<schema::LogRecord>();
-    record.setTenant("t1");
-    record.setRecordedAt(1700000000000);
-    record.initFact().initEventsDeleted().initIds(1).set(0, marker);
-    position = appender.append(message);
-    head = appender.head();
-  });
-  log.advance(head);
-  return position;
+  return test::append_record(
+      store, log, "t1",
+      [&](schema::LogRecord::Builder record) {
+        record.setRecordedAt(1700000000000);
+        record.initFact().initEventsDeleted().initIds(1).set(0, marker);
+      },
+      [](lmdb::Txn&, std::uint64_t, schema::LogRecord::Reader) {});
 }
 
 std::string marker_at(Store& store, Log& log, std::uint64_t position) {

@@ -96,6 +96,11 @@ RunResult run_command(const std::vector<std::string>& argv) {
   return result;
 }
 
+RunResult eventctl(std::vector<std::string> args) {
+  args.insert(args.begin(), eventctl_binary());
+  return run_command(args);
+}
+
 std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
                          const std::string& scopes) {
   auto r = run_command({eventctl_binary(), "token", "create", "--data", data_dir.string(),

@@ -21,6 +21,8 @@ struct RunResult {
   std::string out;
 };
 RunResult run_command(const std::vector<std::string>& argv);
+// eventctl with `args` (its exit status and stdout).
+RunResult eventctl(std::vector<std::string> args);
 
 // Starts argv[0] (a path) with argv, its stdout on `stdout_fd` (-1: inherited); the child is
 // killed when the test process dies. wait_process reaps it: its exit status, or 128 + signal.
