@@ -10,14 +10,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "eventlog/keys.h"
 #include "eventlog/log_events.h"
 #include "projections/read_models.h"
 #include "projections/visitor_sessions.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 namespace {
 
@@ -235,20 +232,20 @@ class Bulk {
       std::vector<Tenant*> by_name = by_number;
       std::sort(by_name.begin(), by_name.end(), [](const Tenant* a, const Tenant* b) { return a->name < b->name; });
       Appender out(store, db.tenants);
-      for (const Tenant* t : by_name) out(t->name, Key().u32(t->tno));
+      for (const Tenant* t : by_name) out(t->name, rm::tenants_value(t->tno));
       out.finish();
     }
     {
       Appender out(store, db.events);
       for (const Tenant* t : by_number) {
-        for (auto seq : t->events) out(Key().u32(t->tno).u64(seq), none);
+        for (auto seq : t->events) out(rm::events_key(t->tno, seq), none);
       }
       out.finish();
     }
     {
       Appender out(store, db.ids);
       for (const Tenant* t : by_number) {
-        for (const auto& e : t->ids) out(Key().u32(t->tno).raw(e.id), Key().u64(e.seq));
+        for (const auto& e : t->ids) out(rm::ids_key(t->tno, e.id), rm::seq_value(e.seq));
       }
       out.finish();
     }
@@ -256,7 +253,7 @@ class Bulk {
       Appender out(store, db.by_time);
       for (Tenant* t : by_number) {
         sort_entries(t->by_time);
-        for (const auto& e : t->by_time) out(Key().u32(t->tno).i64(e.ts).u64(e.seq()), flag(e));
+        for (const auto& e : t->by_time) out(rm::by_time_key(t->tno, e.ts, e.seq()), rm::flags_value(e.flags()));
       }
       out.finish();
     }
@@ -269,8 +266,8 @@ class Bulk {
         for (auto& [contact, entries] : ordered(t->by_contact, contacts_)) {
           sort_entries(*entries);
           for (const auto& e : *entries) {
-            out(Key().u32(t->tno).str(contacts_[contact]).i64(e.ts).u64(e.seq()),
-                Key().u8(e.flags()).u32(static_cast<std::uint32_t>(e.points)).raw(names_[e.name]));
+            out(rm::by_contact_key(t->tno, contacts_[contact], e.ts, e.seq()),
+                rm::by_contact_value(e.flags(), e.points, names_[e.name]));
           }
         }
       }
@@ -280,7 +277,7 @@ class Bulk {
       Appender out(store, db.campaigns);
       for (Tenant* t : by_number) {
         for (auto& [campaign, entries] : ordered(t->by_campaign, campaigns_)) {
-          out(Key().u32(t->tno).str(campaigns_[campaign]), none);
+          out(rm::campaigns_key(t->tno, campaigns_[campaign]), none);
         }
       }
       out.finish();
@@ -290,7 +287,7 @@ class Bulk {
       Appender out(store, db.campaign_expiry);
       for (const auto& a : aged_) {
         const Entry e{a.ts, a.seq_flags};
-        out(Key().i64(a.ts).u32(a.tno).u64(e.seq()), flag(e));
+        out(rm::campaign_expiry_key(a.ts, a.tno, e.seq()), rm::flags_value(e.flags()));
       }
       out.finish();
     }
@@ -298,7 +295,7 @@ class Bulk {
     write_sessions(by_number);
     store.write([&](lmdb::Txn& txn) {
       const std::uint64_t next = tenants_.size() + 1;
-      if (!tenants_.empty()) txn.put(db.meta, "next_tenant", keys::native_u64(next));
+      if (!tenants_.empty()) txn.put(db.meta, rm::kNextTenantKey, keys::native_u64(next));
     });
   }
 
@@ -312,7 +309,7 @@ class Bulk {
         for (std::size_t n = 0; n < kPerTxn && (i < mutations_.size() || r < reused_.size()); ++n) {
           // A record's own ids first, as ReadModels::apply inserts its events before the rest.
           if (r < reused_.size() && (i == mutations_.size() || reused_[r].position <= mutations_[i].position)) {
-            txn.put(models_.dbs().ids, Key().u32(reused_[r].tno).raw(reused_[r].id.id), Key().u64(reused_[r].id.seq));
+            txn.put(models_.dbs().ids, rm::ids_key(reused_[r].tno, reused_[r].id.id), rm::seq_value(reused_[r].id.seq));
             ++r;
             continue;
           }
@@ -321,7 +318,8 @@ class Bulk {
         }
       });
     }
-    generation_.store().write([&](lmdb::Txn& txn) { txn.put(models_.dbs().meta, "checkpoint", keys::native_u64(last_)); });
+    generation_.store().write(
+        [&](lmdb::Txn& txn) { txn.put(models_.dbs().meta, rm::kCheckpointKey, keys::native_u64(last_)); });
   }
 
   std::uint64_t last() const { return last_; }
@@ -338,11 +336,6 @@ class Bulk {
     std::uint32_t tno;
     IdEntry id;
   };
-
-  static std::string_view flag(const Entry& e) {
-    static constexpr char kFlags[4] = {0, 1, 2, 3};
-    return {&kFlags[e.flags()], 1};
-  }
 
   template <class Entries>
   static void sort_entries(Entries& entries) {
@@ -367,7 +360,9 @@ class Bulk {
     for (Tenant* t : tenants) {
       for (auto& [id, entries] : ordered(t->*groups, dictionary)) {
         sort_entries(*entries);
-        for (const auto& e : *entries) out(Key().u32(t->tno).str(dictionary[id]).i64(e.ts).u64(e.seq()), flag(e));
+        for (const auto& e : *entries) {
+          out(rm::named_entry_key(t->tno, dictionary[id], e.ts, e.seq()), rm::flags_value(e.flags()));
+        }
       }
     }
     out.finish();
@@ -425,7 +420,7 @@ class Bulk {
     const SessionDbs& db = models_.sessions().dbs();
     Appender points(generation_.store(), db.points);
     std::vector<Entry> starts;  // of one tenant: (ts, seq | kind in the flag bits)
-    std::map<std::pair<std::int64_t, std::uint8_t>, std::uint64_t> days;
+    std::map<std::pair<std::int64_t, SessionSubject>, std::uint64_t> days;
     std::vector<std::string> session_keys;  // in key order, written after the points
     for (Tenant* t : tenants) {
       starts.clear();
@@ -434,18 +429,17 @@ class Bulk {
                           SessionSubject kind) {
         for (auto& [id, entries] : ordered(groups, names)) {
           sort_entries(*entries);
-          const std::string prefix = Key().u32(t->tno).u8(static_cast<std::uint8_t>(kind)).str(names[id]).str();
+          const std::string prefix = rm::session_subject_prefix(t->tno, kind, names[id]).str();
           std::optional<std::int64_t> previous;
           for (const auto& e : *entries) {
             const bool start = !previous || e.ts - *previous > kSessionGap;
             previous = e.ts;
-            const Key key = Key().raw(prefix).i64(e.ts).u64(e.seq());
-            const char flag = start ? 1 : 0;
-            points(key, std::string_view(&flag, 1));
+            const rm::Key key = rm::entry_key(prefix, e.ts, e.seq());
+            points(key, rm::session_point_value(start));
             if (!start) continue;
             session_keys.push_back(key.str());
             starts.push_back({e.ts, e.seq() | (std::uint64_t{kind == SessionSubject::contact ? 0u : 1u} << 62)});
-            ++days[{day_start(e.ts), static_cast<std::uint8_t>(kind)}];
+            ++days[{day_start(e.ts), kind}];
           }
         }
       };
@@ -454,10 +448,10 @@ class Bulk {
       std::sort(starts.begin(), starts.end());
       for (const auto& s : starts) {
         const char kind = static_cast<char>(s.flags() ? SessionSubject::anonymous : SessionSubject::contact);
-        session_starts_.push_back({Key().u32(t->tno).i64(s.ts).u64(s.seq()).str(), kind});
+        session_starts_.push_back({rm::session_starts_key(t->tno, s.ts, s.seq()).str(), kind});
       }
       for (const auto& [day_kind, n] : days) {
-        session_days_.push_back({Key().u32(t->tno).i64(day_kind.first).u8(day_kind.second).str(), n});
+        session_days_.push_back({rm::session_days_key(t->tno, day_kind.first, day_kind.second).str(), n});
       }
     }
     points.finish();
@@ -479,7 +473,7 @@ class Bulk {
       std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
     };
     std::unordered_map<std::string, Counters, Hash, std::equal_to<>> counts;  // far fewer keys than events
-    auto count = [&](const Key& key, const Counters& c) {
+    auto count = [&](const rm::Key& key, const Counters& c) {
       auto it = counts.find(key.view());
       if (it == counts.end()) it = counts.emplace(key.str(), Counters{}).first;
       add(it->second, c);
@@ -487,18 +481,17 @@ class Bulk {
     for (const auto& [k, n] : cells_) {
       const std::string_view name = names_[k.name], domain = domains_[k.domain];
       const auto tno = k.tno;  // (clang 14, which builds the fuzz targets, cannot capture a binding)
-      auto kind = [&](CountKind kind) { return Key().u32(tno).u8(static_cast<std::uint8_t>(kind)); };
-      count(kind(CountKind::tenant), n);
-      count(kind(CountKind::type).str(name), n);
-      count(kind(CountKind::type_domain).str(name).str(domain), n);
-      count(kind(CountKind::day_type_domain).i64(k.day).str(name).str(domain), n);
-      count(kind(CountKind::day).i64(k.day), n);
+      count(rm::counts_tenant_key(tno), n);
+      count(rm::counts_named_key(tno, CountKind::type, name), n);
+      count(rm::counts_type_domain_key(tno, name, domain), n);
+      count(rm::counts_day_type_domain_key(tno, k.day, name, domain), n);
+      count(rm::counts_day_key(tno, k.day), n);
       if (k.reason) {
-        count(kind(CountKind::reason).u8(k.reason), n);
-        count(kind(CountKind::day_reason).i64(k.day).u8(k.reason), n);
+        count(rm::counts_reason_key(tno, k.reason), n);
+        count(rm::counts_day_reason_key(tno, k.day, k.reason), n);
       }
-      if (k.domain) count(kind(CountKind::domain).str(domain), n);
-      if (k.campaign) count(kind(CountKind::campaign).str(campaigns_[k.campaign]), n);
+      if (k.domain) count(rm::counts_named_key(tno, CountKind::domain, domain), n);
+      if (k.campaign) count(rm::counts_named_key(tno, CountKind::campaign, campaigns_[k.campaign]), n);
     }
     std::vector<const std::pair<const std::string, Counters>*> sorted;
     sorted.reserve(counts.size());
@@ -506,7 +499,7 @@ class Bulk {
     std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
     Appender out(generation_.store(), models_.dbs().counts);
     for (const auto* entry : sorted) {
-      out(entry->first, std::string_view(reinterpret_cast<const char*>(&entry->second), sizeof entry->second));
+      out(entry->first, rm::counts_value(entry->second));
     }
     out.finish();
   }

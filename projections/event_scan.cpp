@@ -1,15 +1,11 @@
 #include "projections/event_scan.h"
 
 #include <algorithm>
-#include <cstring>
 #include <limits>
 
-#include "eventlog/keys.h"
 #include "projections/data_fields.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 namespace {
 
@@ -165,10 +161,10 @@ class EventScan {
     out.plan = plan_text();
     lmdb::Cursor cursor(view_.txn, driver_.db);
     switch (driver_.kind) {
-      case Driver::Kind::time: walk_range(cursor, Key().u32(tno_).str(), std::nullopt); break;
+      case Driver::Kind::time: walk_range(cursor, rm::tenant_prefix(tno_).str(), std::nullopt); break;
       case Driver::Kind::prefixes:
         for (const auto& v : driver_.values) {
-          if (!walk_range(cursor, Key().u32(tno_).str(v).str(), std::string_view(v))) break;
+          if (!walk_range(cursor, rm::named_prefix(tno_, v).str(), std::string_view(v))) break;
         }
         break;
       case Driver::Kind::all_values: walk_all_values(cursor); break;
@@ -193,9 +189,8 @@ class EventScan {
   }
 
   Counters counter(CountKind kind, std::optional<std::string_view> value) const {
-    Key k = Key().u32(tno_).u8(static_cast<std::uint8_t>(kind));
-    if (value) k.str(*value);
-    return view_.models.counters(view_.txn, k);
+    const rm::Key key = value ? rm::counts_named_key(tno_, kind, *value) : rm::counts_prefix(tno_, kind);
+    return view_.models.counters(view_.txn, key);
   }
 
   // The fields matching needs beyond what `d` supplies.
@@ -313,16 +308,14 @@ class EventScan {
   // The share of the tenant's events inside the date range, from the per-day counters.
   double range_fraction(const Counters& tenant) const {
     if ((!spec_.after && !spec_.before) || tenant.all == 0) return 1.0;
-    const Key prefix = Key().u32(tno_).u8(static_cast<std::uint8_t>(CountKind::day));
+    const rm::Key prefix = rm::counts_prefix(tno_, CountKind::day);
     const Millis first = spec_.after ? day_start(*spec_.after) : std::numeric_limits<Millis>::min();
     std::uint64_t n = 0;
     lmdb::Cursor cursor(view_.txn, view_.models.dbs().counts);
-    for (bool ok = cursor.seek(spec_.after ? Key().raw(prefix).i64(first).view() : prefix.view());
+    for (bool ok = cursor.seek(spec_.after ? rm::counts_day_seek(tno_, CountKind::day, first).view() : prefix.view());
          ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      if (spec_.before && keys::read_i64(cursor.key(), prefix.size()) > *spec_.before) break;
-      Counters c;
-      if (cursor.value().size() == sizeof c) std::memcpy(&c, cursor.value().data(), sizeof c);
-      n += c.all;
+      if (spec_.before && rm::counts_key_day(cursor.key()) > *spec_.before) break;
+      n += rm::read_counts_value(cursor.value()).all;
     }
     return std::min(1.0, static_cast<double>(n) / static_cast<double>(tenant.all));
   }
@@ -349,15 +342,15 @@ class EventScan {
   bool walk_range(lmdb::Cursor& cursor, const std::string& prefix, std::optional<std::string_view> key_value) {
     std::string end = keys::prefix_end(prefix);
     if (spec_.before && *spec_.before < std::numeric_limits<Millis>::max()) {
-      end = Key().raw(prefix).i64(*spec_.before + 1).str();
+      end = rm::entry_seek(prefix, *spec_.before + 1).str();
     }
     bool ok = cursor.seek(end) ? cursor.prev() : cursor.last();
     for (; ok; ok = cursor.prev()) {
       const std::string_view key = cursor.key();
       if (!key.starts_with(prefix)) break;
-      const Millis ts = keys::read_i64(key, key.size() - 16);
+      const Millis ts = rm::entry_ts(key);
       if (spec_.after && ts < *spec_.after) break;
-      if (!on_entry(key_value, ts, keys::read_u64(key, key.size() - 8), cursor.value())) return false;
+      if (!on_entry(key_value, ts, rm::entry_seq(key), cursor.value())) return false;
     }
     return true;
   }
@@ -365,13 +358,11 @@ class EventScan {
   // Every prefix of the driving index: one linear pass without a date range, else each key's
   // range in turn.
   void walk_all_values(lmdb::Cursor& cursor) {
-    const Key tenant = Key().u32(tno_);
+    const rm::Key tenant = rm::tenant_prefix(tno_);
     bool ok = cursor.seek(tenant);
     while (ok && cursor.key().starts_with(tenant.view())) {
-      const std::string_view key = cursor.key();
-      const std::size_t zero = key.find('\0', tenant.size());
-      const std::string value(key.substr(tenant.size(), zero - tenant.size()));
-      const std::string prefix = Key().raw(tenant).str(value).str();
+      const std::string value(rm::named_key_name(cursor.key()));
+      const std::string prefix = rm::named_prefix(tno_, value).str();
       if (spec_.after || spec_.before) {
         if (!walk_range(cursor, prefix, std::string_view(value))) return;
         ok = cursor.seek(keys::prefix_end(prefix));
@@ -380,24 +371,21 @@ class EventScan {
       for (; ok; ok = cursor.next()) {
         const std::string_view k = cursor.key();
         if (!k.starts_with(prefix)) break;
-        if (!on_entry(std::string_view(value), keys::read_i64(k, k.size() - 16), keys::read_u64(k, k.size() - 8),
-                      cursor.value())) {
-          return;
-        }
+        if (!on_entry(std::string_view(value), rm::entry_ts(k), rm::entry_seq(k), cursor.value())) return;
       }
     }
   }
 
   // Every event of the tenant in log order, straight from rm_events and the log.
   void walk_seq(lmdb::Cursor& cursor) {
-    const Key tenant = Key().u32(tno_);
+    const rm::Key tenant = rm::tenant_prefix(tno_);
     for (bool ok = cursor.seek(tenant); ok && cursor.key().starts_with(tenant.view()); ok = cursor.next()) {
       if (examined_ == spec_.max_examined) {
         truncated_ = true;
         return;
       }
       ++examined_;
-      const std::uint64_t seq = keys::read_u64(cursor.key(), tenant.size());
+      const std::uint64_t seq = rm::events_key_seq(cursor.key());
       auto base = log_events_.get(seq);
       if (!base) continue;
       const Millis ts = base->getTimestamp();
@@ -417,8 +405,8 @@ class EventScan {
       return false;
     }
     ++examined_;
-    const ContactEntry entry = driver_.contact_values ? decode_contact_entry(value)
-                                                      : ContactEntry{value.empty() ? std::uint8_t{0} : static_cast<std::uint8_t>(value[0]), 0, {}};
+    const ContactEntry entry = driver_.contact_values ? rm::read_by_contact_value(value)
+                                                      : ContactEntry{rm::read_flags_value(value), 0, {}};
     if (!flags_ok(entry.flags)) return true;
     if (need_log_) {
       chunk_.push_back({seq, entry.flags});
@@ -453,7 +441,7 @@ class EventScan {
       EventOverlay overlay;
       if (need_contact_ && base->hasContactId()) {
         std::string_view v;
-        if (view_.txn.get(dbs.events, Key().u32(tno_).u64(c.seq), v)) overlay = EventOverlay::decode(v);
+        if (view_.txn.get(dbs.events, rm::events_key(tno_, c.seq), v)) overlay = EventOverlay::decode(v);
       }
       const EventView doc{*base, std::move(overlay)};
       ScannedEvent e = blank_event(base->getTimestamp(), c.seq, c.flags);

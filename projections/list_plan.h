@@ -40,7 +40,7 @@ class Plan {
       if (!d.value->has_value()) continue;
       ++named_;
       if (driver_ && !driver_counted_) continue;
-      const std::uint64_t n = pick(models.counters(txn, count_key(*d.kind, **d.value)), f);
+      const std::uint64_t n = pick(models.counters(txn, rm::counts_named_key(tno, *d.kind, **d.value)), f);
       if (!driver_ || n < driver_count_) {
         driver_ = d;
         driver_count_ = n;
@@ -48,16 +48,12 @@ class Plan {
     }
   }
 
-  Key count_key(CountKind kind, std::string_view value) const {
-    return Key().u32(tno_).u8(static_cast<std::uint8_t>(kind)).str(value);
-  }
-
   // Total matches straight from the counters, when no filter needs a scan.
   std::optional<std::uint64_t> counted_total() const {
     if (f_.after || f_.before || f_.url_contains || f_.search || named_ > 1) return std::nullopt;
     if (driver_ && !driver_counted_) return std::nullopt;
     if (driver_) return driver_count_;
-    return pick(models_.counters(txn_, Key().u32(tno_).u8(0)), f_);
+    return pick(models_.counters(txn_, rm::counts_tenant_key(tno_)), f_);
   }
 
   // A scan in timestamp order over the driving index (or by_time).
@@ -69,10 +65,10 @@ class Plan {
     s.hi_ts = f_.before;
     if (driver_) {
       s.db = driver_->db;
-      s.prefix = Key().u32(tno_).str(**driver_->value).str();
+      s.prefix = rm::named_prefix(tno_, **driver_->value).str();
     } else {
       s.db = models_.dbs().by_time;
-      s.prefix = Key().u32(tno_).str();
+      s.prefix = rm::tenant_prefix(tno_).str();
     }
     return s;
   }

@@ -1,15 +1,11 @@
 #include "projections/read_models.h"
 
-#include <cstring>
 #include <unordered_map>
 #include <stdexcept>
 
-#include "eventlog/keys.h"
 #include "projections/rules.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 std::uint8_t index_flags(const EventView& e) {
   std::uint8_t f = 0;
@@ -17,16 +13,6 @@ std::uint8_t index_flags(const EventView& e) {
   if (e.suppressed()) f |= kSuppressed;
   return f;
 }
-
-namespace {
-constexpr std::string_view kCheckpoint = "checkpoint";
-constexpr std::string_view kNextTenant = "next_tenant";
-constexpr std::string_view kLayout = "layout";
-
-Key count_key(std::uint32_t tno, CountKind kind) {
-  return Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
-}
-}  // namespace
 
 class ReadModels::CountDeltas {
  public:
@@ -51,7 +37,7 @@ class ReadModels::CountDeltas {
       if (c.all == 0) {
         txn.del(models.dbs_.counts, key);
       } else {
-        txn.put(models.dbs_.counts, key, std::string_view(reinterpret_cast<const char*>(&c), sizeof c));
+        txn.put(models.dbs_.counts, key, rm::counts_value(c));
       }
     }
     deltas_.clear();
@@ -95,72 +81,59 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   sessions_ = SessionsModel({open(names[0]), open(names[1]), open(names[2]), open(names[3])});
 }
 
-ContactEntry decode_contact_entry(std::string_view value) {
-  ContactEntry e;
-  if (value.empty()) return e;
-  e.flags = static_cast<std::uint8_t>(value[0]);
-  if (value.size() >= 5) {
-    e.points = static_cast<std::int32_t>(keys::read_u32(value, 1));
-    e.event = value.substr(5);
-  }
-  return e;
-}
-
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {
   std::string_view v;
-  return txn.get(dbs_.meta, kCheckpoint, v) ? keys::load_native_u64(v) : 0;
+  return txn.get(dbs_.meta, rm::kCheckpointKey, v) ? keys::load_native_u64(v) : 0;
 }
 
 bool ReadModels::outdated(const lmdb::Txn& txn) const {
   std::string_view v;
-  return !txn.get(dbs_.meta, kLayout, v) || keys::load_native_u64(v) != kLayoutVersion;
+  return !txn.get(dbs_.meta, rm::kLayoutKey, v) || keys::load_native_u64(v) != kLayoutVersion;
 }
 
 void ReadModels::stamp(lmdb::Txn& txn) const {
   const std::uint64_t version = kLayoutVersion;
-  txn.put(dbs_.meta, kLayout, keys::native_u64(version));
+  txn.put(dbs_.meta, rm::kLayoutKey, keys::native_u64(version));
 }
 
 std::optional<std::uint32_t> ReadModels::tenant_no(const lmdb::Txn& txn,
                                                    std::string_view tenant) const {
   std::string_view v;
   if (!txn.get(dbs_.tenants, tenant, v)) return std::nullopt;
-  return keys::read_u32(v, 0);
+  return rm::read_tenants_value(v);
 }
 
 std::uint32_t ReadModels::assign_tenant(lmdb::Txn& txn, std::string_view tenant) const {
   if (auto tno = tenant_no(txn, tenant)) return *tno;
   std::string_view v;
-  const std::uint64_t next = txn.get(dbs_.meta, kNextTenant, v) ? keys::load_native_u64(v) : 1;
-  txn.put(dbs_.tenants, tenant, Key().u32(static_cast<std::uint32_t>(next)));
+  const std::uint64_t next = txn.get(dbs_.meta, rm::kNextTenantKey, v) ? keys::load_native_u64(v) : 1;
+  txn.put(dbs_.tenants, tenant, rm::tenants_value(static_cast<std::uint32_t>(next)));
   const std::uint64_t after = next + 1;
-  txn.put(dbs_.meta, kNextTenant, keys::native_u64(after));
+  txn.put(dbs_.meta, rm::kNextTenantKey, keys::native_u64(after));
   return static_cast<std::uint32_t>(next);
 }
 
 Counters ReadModels::counters(const lmdb::Txn& txn, std::string_view key) const {
-  Counters c;
   std::string_view v;
-  if (txn.get(dbs_.counts, key, v) && v.size() == sizeof c) std::memcpy(&c, v.data(), sizeof c);
-  return c;
+  return txn.get(dbs_.counts, key, v) ? rm::read_counts_value(v) : Counters{};
 }
 
 bool ReadModels::campaign_exists(const lmdb::Txn& txn, std::uint32_t tno,
                                  std::string_view campaign) const {
   std::string_view v;
-  return txn.get(dbs_.campaigns, Key().u32(tno).str(campaign), v);
+  return txn.get(dbs_.campaigns, rm::campaigns_key(tno, campaign), v);
 }
 
 void ReadModels::audit(lmdb::Txn& txn, std::uint32_t tno, std::string_view id,
                        std::uint64_t position, std::uint64_t seq) const {
-  txn.put(dbs_.audit, Key().u32(tno).str(id).u64(position), Key().u64(seq));
+  txn.put(dbs_.audit, rm::audit_key(tno, id, position), rm::seq_value(seq));
 }
 
 std::optional<std::uint64_t> ReadModels::find_seq(const lmdb::Txn& txn, std::uint32_t tno,
                                                   std::string_view id) const {
   std::string_view v;
-  if (!txn.get(dbs_.ids, Key().u32(tno).raw(id), v)) return std::nullopt;
-  return keys::read_u64(v, 0);
+  if (!txn.get(dbs_.ids, rm::ids_key(tno, id), v)) return std::nullopt;
+  return rm::read_seq_value(v);
 }
 
 void ReadModels::apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
@@ -179,7 +152,7 @@ void ReadModels::apply(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t p
   }
   mutate(txn, counts, events, position, record);
   counts.flush(*this, txn);
-  txn.put(dbs_.meta, kCheckpoint, keys::native_u64(position));
+  txn.put(dbs_.meta, rm::kCheckpointKey, keys::native_u64(position));
 }
 
 void ReadModels::apply_mutations(lmdb::Txn& txn, const lmdb::Txn& log_txn, std::uint64_t position,
@@ -222,13 +195,11 @@ void ReadModels::mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, 
       break;
     }
     case schema::LogRecord::Fact::SUPPRESSION_RULES_SET:
-      txn.put(dbs_.rules,
-              Key().u32(assign_tenant(txn, text_view(record.getTenant()))).u8(static_cast<std::uint8_t>(RuleKind::suppression)),
+      txn.put(dbs_.rules, rm::rules_key(assign_tenant(txn, text_view(record.getTenant())), RuleKind::suppression),
               suppression_rules_json(fact.getSuppressionRulesSet()));
       break;
     case schema::LogRecord::Fact::SCORING_RULES_SET:
-      txn.put(dbs_.rules,
-              Key().u32(assign_tenant(txn, text_view(record.getTenant()))).u8(static_cast<std::uint8_t>(RuleKind::scoring)),
+      txn.put(dbs_.rules, rm::rules_key(assign_tenant(txn, text_view(record.getTenant())), RuleKind::scoring),
               scoring_rules_json(fact.getScoringRulesSet()));
       break;
     case schema::LogRecord::Fact::EVENTS_DELETED: {
@@ -253,7 +224,7 @@ void ReadModels::mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, 
 
 void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint32_t tno,
                               std::uint64_t seq, const std::function<void(EventOverlay&)>& change) const {
-  const Key key = Key().u32(tno).u64(seq);
+  const rm::Key key = rm::events_key(tno, seq);
   std::string_view value;
   if (!txn.get(dbs_.events, key, value)) return;
   auto base = events.get(seq);
@@ -268,14 +239,14 @@ void ReadModels::change_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& ev
 void ReadModels::insert_event(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno,
                               std::uint64_t seq, schema::Event::Reader event) const {
   // Sequence numbers only grow, and server-made ids too: these usually go at the end.
-  txn.put_likely_last(dbs_.events, Key().u32(tno).u64(seq), std::string_view());
-  txn.put_likely_last(dbs_.ids, Key().u32(tno).raw(text_view(event.getId())), Key().u64(seq));
+  txn.put_likely_last(dbs_.events, rm::events_key(tno, seq), std::string_view());
+  txn.put_likely_last(dbs_.ids, rm::ids_key(tno, text_view(event.getId())), rm::seq_value(seq));
   index(txn, counts, tno, seq, EventView{event, {}}, true);
 }
 
 void ReadModels::remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events,
                               std::uint32_t tno, std::uint64_t seq) const {
-  const Key key = Key().u32(tno).u64(seq);
+  const rm::Key key = rm::events_key(tno, seq);
   std::string_view overlay;
   if (!txn.get(dbs_.events, key, overlay)) return;
   auto base = events.get(seq);
@@ -284,17 +255,17 @@ void ReadModels::remove_event(lmdb::Txn& txn, CountDeltas& counts, LogEvents& ev
   const std::string overlay_copy(overlay);
   const EventView view{*base, EventOverlay::decode(overlay_copy)};
   index(txn, counts, tno, seq, view, false);
-  txn.del(dbs_.ids, Key().u32(tno).raw(text_view(base->getId())));
+  txn.del(dbs_.ids, rm::ids_key(tno, text_view(base->getId())));
   txn.del(dbs_.events, key);
 }
 
 void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, std::uint64_t seq,
                        const EventView& e, bool insert) const {
   const std::uint8_t flags = index_flags(e);
-  const std::string_view flag_value(reinterpret_cast<const char*>(&flags), 1);
+  const std::string_view flag_value = rm::flags_value(flags);
   const auto reason = static_cast<std::uint8_t>(e.suppression());
   const std::int64_t ts = e.base.getTimestamp();
-  auto entry = [&](MDB_dbi db, const Key& key) {
+  auto entry = [&](MDB_dbi db, const rm::Key& key) {
     if (insert) txn.put(db, key, flag_value);
     else txn.del(db, key);
   };
@@ -302,38 +273,37 @@ void ReadModels::index(lmdb::Txn& txn, CountDeltas& counts, std::uint32_t tno, s
   const std::string_view domain = e.base.hasDomain() ? text_view(e.base.getDomain()) : "";
   const Millis day = day_start(ts);
   // Live events mostly arrive in time order: the time index usually grows at its end.
-  if (insert) txn.put_likely_last(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq), flag_value);
-  else txn.del(dbs_.by_time, Key().u32(tno).i64(ts).u64(seq));
-  entry(dbs_.by_type, Key().u32(tno).str(name).i64(ts).u64(seq));
-  counts.add(count_key(tno, CountKind::tenant), flags, insert);
-  counts.add(count_key(tno, CountKind::type).str(name), flags, insert);
-  counts.add(count_key(tno, CountKind::type_domain).str(name).str(domain), flags, insert);
-  counts.add(count_key(tno, CountKind::day_type_domain).i64(day).str(name).str(domain), flags, insert);
-  counts.add(count_key(tno, CountKind::day).i64(day), flags, insert);
+  if (insert) txn.put_likely_last(dbs_.by_time, rm::by_time_key(tno, ts, seq), flag_value);
+  else txn.del(dbs_.by_time, rm::by_time_key(tno, ts, seq));
+  entry(dbs_.by_type, rm::by_type_key(tno, name, ts, seq));
+  counts.add(rm::counts_tenant_key(tno), flags, insert);
+  counts.add(rm::counts_named_key(tno, CountKind::type, name), flags, insert);
+  counts.add(rm::counts_type_domain_key(tno, name, domain), flags, insert);
+  counts.add(rm::counts_day_type_domain_key(tno, day, name, domain), flags, insert);
+  counts.add(rm::counts_day_key(tno, day), flags, insert);
   if (flags & kSuppressed) {
-    counts.add(count_key(tno, CountKind::reason).u8(reason), flags, insert);
-    counts.add(count_key(tno, CountKind::day_reason).i64(day).u8(reason), flags, insert);
+    counts.add(rm::counts_reason_key(tno, reason), flags, insert);
+    counts.add(rm::counts_day_reason_key(tno, day, reason), flags, insert);
   }
   if (auto contact = e.contact_id()) {
-    const Key key = Key().u32(tno).str(*contact).i64(ts).u64(seq);
+    const rm::Key key = rm::by_contact_key(tno, *contact, ts, seq);
     if (insert) {
-      const Key value = Key().u8(flags).u32(static_cast<std::uint32_t>(e.base.getPoints())).raw(name);
-      txn.put(dbs_.by_contact, key, value);
+      txn.put(dbs_.by_contact, key, rm::by_contact_value(flags, e.base.getPoints(), name));
     } else {
       txn.del(dbs_.by_contact, key);
     }
   }
   if (e.base.hasDomain()) {
-    entry(dbs_.by_domain, Key().u32(tno).str(domain).i64(ts).u64(seq));
-    counts.add(count_key(tno, CountKind::domain).str(domain), flags, insert);
+    entry(dbs_.by_domain, rm::by_domain_key(tno, domain, ts, seq));
+    counts.add(rm::counts_named_key(tno, CountKind::domain, domain), flags, insert);
   }
   sessions_.index(txn, tno, seq, e, insert);
   if (e.base.hasCampaignId()) {
     const std::string_view campaign = text_view(e.base.getCampaignId());
-    entry(dbs_.by_campaign, Key().u32(tno).str(campaign).i64(ts).u64(seq));
-    entry(dbs_.campaign_expiry, Key().i64(ts).u32(tno).u64(seq));
-    if (insert) txn.put(dbs_.campaigns, Key().u32(tno).str(campaign), std::string_view());
-    counts.add(count_key(tno, CountKind::campaign).str(campaign), flags, insert);
+    entry(dbs_.by_campaign, rm::by_campaign_key(tno, campaign, ts, seq));
+    entry(dbs_.campaign_expiry, rm::campaign_expiry_key(ts, tno, seq));
+    if (insert) txn.put(dbs_.campaigns, rm::campaigns_key(tno, campaign), std::string_view());
+    counts.add(rm::counts_named_key(tno, CountKind::campaign, campaign), flags, insert);
   }
 }
 
