@@ -7,6 +7,9 @@
 // same transaction: a generation is always exactly "the log up to its checkpoint". Events
 // themselves are not copied: reads take them from the log records that ingested them.
 //
+// What each fact does is in apply_record.cpp (merges.cpp, retention.cpp and contacts.cpp for the
+// larger ones), an event's entries in every index in event_index.cpp.
+//
 // Thread safety: the object is immutable after construction (it holds database handles); all
 // state lives in the transactions passed in.
 #pragma once
@@ -99,8 +102,7 @@ class ReadModels {
  private:
   std::uint32_t assign_tenant(lmdb::Txn& txn, std::string_view tenant) const;
   void upsert_contact(lmdb::Txn& txn, std::uint32_t tno, schema::ContactUpserted::Reader fact) const;
-  // Counter changes of one record, summed per key and written once (a batch of 100 events of 5
-  // types touches 5 type counters, not 500).
+  // Counter changes of one record, summed per key and written once (count_deltas.h).
   class CountDeltas;
   void mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint64_t position,
               schema::LogRecord::Reader record) const;
