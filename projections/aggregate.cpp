@@ -2,12 +2,9 @@
 
 #include <utility>
 
-#include "eventlog/keys.h"
 #include "projections/aggregate_sources.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 namespace {
 
@@ -27,12 +24,6 @@ std::uint64_t pick(const Counters& c, const EventFilter& f) {
     case SuppressedFilter::only: return f.identified_only ? c.identified_suppressed : c.suppressed;
   }
   return 0;
-}
-
-Counters decode_counters(std::string_view v) {
-  Counters c;
-  if (v.size() == sizeof c) std::memcpy(&c, v.data(), sizeof c);
-  return c;
 }
 
 std::string_view take_str(std::string_view key, std::size_t& at) {
@@ -147,19 +138,19 @@ void aggregate_from_counters(const ReadView& view, std::uint32_t tno, const Aggr
   };
   lmdb::Cursor cursor(view.txn, view.models.dbs().counts);
   auto walk = [&](CountKind kind, auto&& on_row) {
-    const Key prefix = Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
+    const rm::Key prefix = rm::counts_prefix(tno, kind);
     const bool dated = kind != CountKind::type_domain;
-    bool ok = cursor.seek(dated && f.after ? Key().raw(prefix).i64(*f.after).view() : prefix.view());
+    bool ok = cursor.seek(dated && f.after ? rm::counts_day_seek(tno, kind, *f.after).view() : prefix.view());
     for (; ok && cursor.key().starts_with(prefix.view()) && !full; ok = cursor.next()) {
       const std::string_view key = cursor.key();
       std::size_t at = prefix.size();
       std::optional<Millis> day;
       if (dated) {
-        day = keys::read_i64(key, at);
+        day = rm::counts_key_day(key);
         if (f.before && *day > *f.before) break;
         at += 8;
       }
-      on_row(key, at, day, decode_counters(cursor.value()));
+      on_row(key, at, day, rm::read_counts_value(cursor.value()));
     }
   };
   if (!by_day && !f.after && !f.before) {

@@ -15,12 +15,9 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include "eventlog/keys.h"
 #include "projections/aggregate_sources.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 namespace {
 
@@ -38,11 +35,12 @@ bool filters_events(const AggregateRequest& r) {
 template <class Visit>
 void for_each_contact(const ReadView& view, std::uint32_t tno, Visit&& visit) {
   const auto& dbs = view.models.dbs();
-  const Key tenant = Key().u32(tno);
+  const rm::Key tenant = rm::tenant_prefix(tno);
+  // (rm_contacts' keys and rm_by_contact's start alike: [tno][contact id\0].)
   auto id_at = [&](const lmdb::Cursor& c) -> std::optional<std::string> {
     const std::string_view key = c.key();
     if (!key.starts_with(tenant.view())) return std::nullopt;
-    return std::string(key.substr(tenant.size(), key.find('\0', tenant.size()) - tenant.size()));
+    return std::string(rm::named_key_name(key));
   };
   lmdb::Cursor profiles(view.txn, dbs.contacts), events(view.txn, dbs.by_contact);
   std::optional<std::string> p = profiles.seek(tenant) ? id_at(profiles) : std::nullopt;
@@ -52,9 +50,9 @@ void for_each_contact(const ReadView& view, std::uint32_t tno, Visit&& visit) {
     const bool take_p = p && (!e || *p <= *e), take_e = e && (!p || *e <= *p);
     const std::string id = take_p ? *p : *e;
     if (take_p) p = profiles.next() ? id_at(profiles) : std::nullopt;
-    if (take_e) e = events.seek(keys::prefix_end(Key().raw(tenant).str(id).view())) ? id_at(events) : std::nullopt;
+    if (take_e) e = events.seek(keys::prefix_end(rm::named_prefix(tno, id).view())) ? id_at(events) : std::nullopt;
     std::string_view alias;
-    if (view.txn.get(dbs.aliases, Key().u32(tno).str(id), alias)) continue;
+    if (view.txn.get(dbs.aliases, rm::aliases_key(tno, id), alias)) continue;
     if (!visit(id)) return;
   }
 }
@@ -193,7 +191,7 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
   for (const Condition& c : r.where) {
     if (is_company_field(c.field.field)) company_conditions.push_back(c);
   }
-  const Key tenant = Key().u32(tno);
+  const rm::Key tenant = rm::tenant_prefix(tno);
   lmdb::Cursor cursor(view.txn, view.models.dbs().companies);
   bool full = false, truncated = matcher.truncated();
   std::uint64_t examined = 0;
@@ -204,8 +202,7 @@ void aggregate_companies(const ReadView& view, std::uint32_t tno, const Aggregat
       break;
     }
     ++examined;
-    const std::string_view k = cursor.key();
-    const std::string key(k.substr(tenant.size(), k.size() - tenant.size() - 1));
+    const std::string key(rm::named_key_name(cursor.key()));
     const auto company = find_company(view, tno, key);
     if (!company) continue;
     auto field_value = [&](Field f) {

@@ -1,7 +1,5 @@
 #include "projections/audit.h"
 
-#include "eventlog/keys.h"
-
 #include <set>
 
 namespace eventsd {
@@ -16,13 +14,13 @@ std::size_t audit_event(const ReadView& view, std::uint32_t tno,
   // names several events), and the live event's.
   std::set<std::uint64_t> positions;
   if (auto seq = models.find_seq(txn, tno, id)) positions.insert(seq_position(*seq));
-  const keys::Key prefix = keys::Key().u32(tno).str(id);
+  const rm::Key prefix = rm::audit_prefix(tno, id);
   {
     lmdb::Cursor cursor(txn, models.dbs().audit);
     for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
       if (cursor.key().size() != prefix.size() + 8 || cursor.value().size() != 8) continue;
-      positions.insert(keys::read_u64(cursor.key(), prefix.size()));
-      positions.insert(seq_position(keys::read_u64(cursor.value(), 0)));
+      positions.insert(rm::audit_key_position(cursor.key()));
+      positions.insert(seq_position(rm::read_seq_value(cursor.value())));
     }
   }
   for (auto position : positions) {

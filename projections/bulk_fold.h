@@ -4,8 +4,10 @@
 //
 //   1. one pass over the log collects, in memory, every event's index entries (into groups that
 //      are already in key order, or nearly) and the counters, and notes the records that do more
-//      than insert their own events (deletes, merges, regroupings, retention, rules, contacts);
-//   2. each database is written with MDB_APPEND, in key order: no search, full pages;
+//      than insert their own events (deletes, merges, regroupings, retention, rules, contacts):
+//      bulk_collect.h;
+//   2. each database is written with MDB_APPEND, in key order: no search, full pages:
+//      bulk_write.h;
 //   3. the noted records are applied through ReadModels::apply_mutations, in log order. Each of
 //      them touches only events it names, so applying it with every event of the prefix already in
 //      place gives what the record-by-record fold gives.
@@ -15,6 +17,8 @@
 // of the first format (which purged by age, not by name) is not folded in bulk (the caller folds it
 // record by record). Memory is bounded: the prefix ends after `max_events` events (about 150 bytes
 // each); the caller folds the rest record by record.
+//
+// Thread safety: the caller is the generation's only writer, on one thread.
 #pragma once
 
 #include <cstdint>

@@ -2,14 +2,12 @@
 
 #include <boost/json.hpp>
 
-#include "eventlog/keys.h"
 #include "common/encoding.h"
 #include "projections/visitor_sessions.h"
 
 namespace eventsd {
 
 namespace json = boost::json;
-using keys::Key;
 
 namespace {
 
@@ -52,16 +50,16 @@ void ReadModels::upsert_contact(lmdb::Txn& txn, std::uint32_t tno,
     json::object company{{"id", company_id(key)}};
     put_optional(company, "name", name);
     put_optional(company, "domain", domain);
-    txn.put(dbs_.companies, Key().u32(tno).str(key), json::serialize(company));
+    txn.put(dbs_.companies, rm::companies_key(tno, key), json::serialize(company));
   }
-  txn.put(dbs_.contacts, Key().u32(tno).str(text_view(f.getContactId())), json::serialize(profile));
+  txn.put(dbs_.contacts, rm::contacts_key(tno, text_view(f.getContactId())), json::serialize(profile));
 }
 
 std::optional<ContactProfile> find_profile(const ReadView& view, std::uint32_t tno, std::string_view contact_id) {
   const ReadModels& models = view.models;
   const lmdb::Txn& txn = view.txn;
   std::string_view v;
-  if (!txn.get(models.dbs().contacts, Key().u32(tno).str(contact_id), v)) return std::nullopt;
+  if (!txn.get(models.dbs().contacts, rm::contacts_key(tno, contact_id), v)) return std::nullopt;
   const auto o = json::parse(v).as_object();
   return ContactProfile{optional_string(o, "firstname"), optional_string(o, "lastname"),
                         optional_string(o, "email"), optional_string(o, "company")};
@@ -71,7 +69,7 @@ std::optional<Company> find_company(const ReadView& view, std::uint32_t tno, std
   const ReadModels& models = view.models;
   const lmdb::Txn& txn = view.txn;
   std::string_view v;
-  if (!txn.get(models.dbs().companies, Key().u32(tno).str(key), v)) return std::nullopt;
+  if (!txn.get(models.dbs().companies, rm::companies_key(tno, key), v)) return std::nullopt;
   const auto o = json::parse(v).as_object();
   return Company{optional_string(o, "id").value_or(""), optional_string(o, "name"),
                  optional_string(o, "domain")};
@@ -104,12 +102,12 @@ std::optional<Lead> find_lead(const ReadView& view, std::uint32_t tno,
     lead.profile = std::move(*profile);
     lead.has_profile = true;
   }
-  const Key prefix = Key().u32(tno).str(contact_id);
+  const rm::Key prefix = rm::named_prefix(tno, contact_id);
   lmdb::Cursor cursor(txn, models.dbs().by_contact);
   for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-    const ContactEntry entry = decode_contact_entry(cursor.value());
+    const ContactEntry entry = rm::read_by_contact_value(cursor.value());
     if (entry.flags & kSuppressed) continue;
-    const Millis ts = keys::read_i64(cursor.key(), cursor.key().size() - 16);
+    const Millis ts = rm::entry_ts(cursor.key());
     ++lead.event_count;
     lead.score += entry.points;
     // The range is in timestamp order: the first entry is the earliest.
@@ -118,10 +116,10 @@ std::optional<Lead> find_lead(const ReadView& view, std::uint32_t tno,
   }
   if (!lead.has_profile && lead.event_count == 0) return std::nullopt;
   lead.session_count = count_contact_sessions(view, tno, contact_id);
+  const rm::Key merged_into = rm::merged_prefix(tno, contact_id);
   lmdb::Cursor merged(txn, models.dbs().merged);
-  for (bool ok = merged.seek(prefix); ok && merged.key().starts_with(prefix.view()); ok = merged.next()) {
-    const auto rest = merged.key().substr(prefix.size());
-    lead.merged_from.emplace_back(rest.substr(0, rest.size() - 1));
+  for (bool ok = merged.seek(merged_into); ok && merged.key().starts_with(merged_into.view()); ok = merged.next()) {
+    lead.merged_from.emplace_back(rm::merged_key_member(merged.key(), merged_into.size()));
   }
   return lead;
 }

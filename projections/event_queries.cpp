@@ -7,12 +7,10 @@
 #include <limits>
 #include <optional>
 
-#include "eventlog/keys.h"
 #include "projections/list_walker.h"
 
 namespace eventsd {
 
-using keys::Key;
 using listing::Walker;
 
 namespace {
@@ -121,7 +119,7 @@ std::optional<StoredEvent> find_event(const ReadView& view, std::uint32_t tno, s
   auto seq = models.find_seq(txn, tno, id);
   if (!seq) return std::nullopt;
   std::string_view overlay;
-  if (!txn.get(models.dbs().events, Key().u32(tno).u64(*seq), overlay)) return std::nullopt;
+  if (!txn.get(models.dbs().events, rm::events_key(tno, *seq), overlay)) return std::nullopt;
   LogEvents events(view.log_txn, models.log());
   auto base = events.get(*seq);
   if (!base) return std::nullopt;

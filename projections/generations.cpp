@@ -204,11 +204,11 @@ Verdict check(const fs::path& read_dir, std::uint64_t number, std::uint64_t log_
     if (!meta) return {false, false, dir.string() + " holds no read models"};
     auto reader = store.read();
     std::string_view v;
-    if (!reader.txn().get(*meta, "layout", v) || v.size() != 8 ||
+    if (!reader.txn().get(*meta, rm::kLayoutKey, v) || v.size() != 8 ||
         keys::load_native_u64(v) != ReadModels::kLayoutVersion) {
       return {false, false, dir.string() + " has another version's layout"};
     }
-    const std::uint64_t checkpoint = reader.txn().get(*meta, "checkpoint", v) ? keys::load_native_u64(v) : 0;
+    const std::uint64_t checkpoint = reader.txn().get(*meta, rm::kCheckpointKey, v) ? keys::load_native_u64(v) : 0;
     if (checkpoint > log_head) {
       return {false, true, dir.string() + " has folded position " + std::to_string(checkpoint) +
                                " but the log ends at " + std::to_string(log_head)};

@@ -8,13 +8,16 @@ namespace eventsd::listing {
 
 Entry decode_entry(const Scan& scan, std::string_view key, std::string_view value) {
   Entry e{};
-  e.seq = keys::read_u64(key, key.size() - 8);
-  if (scan.layout != Layout::seq_only) {
-    e.timestamp = keys::read_i64(key, key.size() - 16);
-    e.flags = value.empty() ? 0 : static_cast<std::uint8_t>(value[0]);
+  if (scan.layout == Layout::seq_only) {
+    e.seq = rm::events_key_seq(key);
+    return e;
   }
+  e.seq = rm::entry_seq(key);
+  e.timestamp = rm::entry_ts(key);
+  e.flags = rm::read_flags_value(value);
   if (scan.layout == Layout::name_ts_seq) {
-    e.name = key.substr(scan.prefix.size(), key.size() - 17 - scan.prefix.size());
+    // [tno][name\0][ts][seq]: the name between the prefix and its terminator.
+    e.name = key.substr(scan.prefix.size(), key.size() - rm::kEntrySuffixSize - 1 - scan.prefix.size());
   }
   return e;
 }
@@ -22,7 +25,7 @@ Entry decode_entry(const Scan& scan, std::string_view key, std::string_view valu
 bool seek(lmdb::Cursor& cursor, const Scan& scan, const std::optional<std::string>& after) {
   if (!scan.descending) {
     std::string start = scan.prefix;
-    if (scan.lo_ts) start = Key().raw(scan.prefix).i64(*scan.lo_ts).str();
+    if (scan.lo_ts) start = rm::entry_seek(scan.prefix, *scan.lo_ts).str();
     if (after && *after >= start) start = *after;
     bool ok = cursor.seek(start);
     if (ok && after && cursor.key() == *after) ok = cursor.next();
@@ -30,7 +33,7 @@ bool seek(lmdb::Cursor& cursor, const Scan& scan, const std::optional<std::strin
   }
   std::string end = keys::prefix_end(scan.prefix);
   if (scan.hi_ts && *scan.hi_ts < std::numeric_limits<Millis>::max()) {
-    end = Key().raw(scan.prefix).i64(*scan.hi_ts + 1).str();
+    end = rm::entry_seek(scan.prefix, *scan.hi_ts + 1).str();
   }
   if (after && (end.empty() || *after < end)) end = *after;
   // Position on the last key strictly below `end`.

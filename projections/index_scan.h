@@ -1,7 +1,9 @@
-// The index walks under the event listings and counts (event_queries.h): the key layouts of the
-// read models' event indexes, one scan over a key range in either direction (resumable after a
-// key, renewing its snapshot as it goes), and the checks an index entry answers by itself.
+// The index walks under the event listings and counts (event_queries.h): which of the key layouts
+// of read_model_keys.h a walk reads, one scan over a key range in either direction (resumable
+// after a key, renewing its snapshot as it goes), and the checks an index entry answers by itself.
 // Internal to projections/: list_plan.h and list_walker.h build on it.
+//
+// Thread safety: a scan runs inside the caller's transaction, on the caller's thread.
 #pragma once
 
 #include <cstdint>
@@ -10,14 +12,11 @@
 #include <string>
 #include <string_view>
 
-#include "eventlog/keys.h"
 #include "eventlog/lmdb.h"
 #include "projections/event_queries.h"
 #include "projections/read_models.h"
 
 namespace eventsd::listing {
-
-using keys::Key;
 
 // The layout of the keys a scan walks; the sequence number is always the last 8 bytes.
 enum class Layout {

@@ -1,21 +1,24 @@
 // How a listing's filter is answered (event_queries.h): which index drives the scan, what the
-// counters say without one, and what is left to check per entry or per event. Internal to
-// projections/.
+// counters say without one, and what is left to check per entry or per event. The driving index
+// is the narrowest range the filter names among field_indexes.h's (that header says why listings
+// and aggregate scans plan apart). Internal to projections/.
+//
+// Thread safety: a Plan lives inside one listing, in the caller's snapshot.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "eventlog/log_events.h"
+#include "projections/field_indexes.h"
 #include "projections/index_scan.h"
 
 namespace eventsd::listing {
 
-// One indexed dimension a filter may name; `kind` is unset for the contact index, which has no
-// counters.
+// One indexed field the filter names, and the filter's value for it.
 struct Dimension {
-  std::optional<CountKind> kind;
-  MDB_dbi db;
+  FieldIndex index;
   const std::optional<std::string>* value;
 };
 
@@ -24,23 +27,20 @@ class Plan {
  public:
   Plan(const ReadView& view, std::uint32_t tno, const EventFilter& f)
       : models_(view.models), txn_(view.txn), tno_(tno), f_(f) {
-    const ReadModels& models = view.models;
-    const lmdb::Txn& txn = view.txn;
-    const auto& db = models.dbs();
-    Dimension dims[] = {{CountKind::type, db.by_type, &f.event_type},
-                        {CountKind::domain, db.by_domain, &f.domain},
-                        {CountKind::campaign, db.by_campaign, &f.campaign_id}};
-    if (f.contact_id) {
-      // One contact's events are few next to a type's or a domain's: it always drives.
+    const std::pair<Field, const std::optional<std::string>*> named[] = {
+        {Field::contact_id, &f.contact_id}, {Field::event, &f.event_type}, {Field::domain, &f.domain},
+        {Field::campaign_id, &f.campaign_id}};
+    for (const auto& [field, value] : named) {
+      if (!value->has_value()) continue;
       ++named_;
-      driver_ = Dimension{std::nullopt, db.by_contact, &f.contact_id};
-      driver_counted_ = false;
-    }
-    for (const auto& d : dims) {
-      if (!d.value->has_value()) continue;
-      ++named_;
-      if (driver_ && !driver_counted_) continue;
-      const std::uint64_t n = pick(models.counters(txn, count_key(*d.kind, **d.value)), f);
+      if (driver_ && driver_->index.always_drives()) continue;
+      const Dimension d{*field_index(view.models.dbs(), field), value};
+      if (d.index.always_drives()) {  // (a contact's range, which has no counters)
+        driver_ = d;
+        driver_counted_ = false;
+        continue;
+      }
+      const std::uint64_t n = pick(range_counters(view, tno, d.index, **value).value_or(Counters{}), f);
       if (!driver_ || n < driver_count_) {
         driver_ = d;
         driver_count_ = n;
@@ -48,16 +48,12 @@ class Plan {
     }
   }
 
-  Key count_key(CountKind kind, std::string_view value) const {
-    return Key().u32(tno_).u8(static_cast<std::uint8_t>(kind)).str(value);
-  }
-
   // Total matches straight from the counters, when no filter needs a scan.
   std::optional<std::uint64_t> counted_total() const {
     if (f_.after || f_.before || f_.url_contains || f_.search || named_ > 1) return std::nullopt;
     if (driver_ && !driver_counted_) return std::nullopt;
     if (driver_) return driver_count_;
-    return pick(models_.counters(txn_, Key().u32(tno_).u8(0)), f_);
+    return pick(models_.counters(txn_, rm::counts_tenant_key(tno_)), f_);
   }
 
   // A scan in timestamp order over the driving index (or by_time).
@@ -68,11 +64,11 @@ class Plan {
     s.lo_ts = f_.after;
     s.hi_ts = f_.before;
     if (driver_) {
-      s.db = driver_->db;
-      s.prefix = Key().u32(tno_).str(**driver_->value).str();
+      s.db = driver_->index.db;
+      s.prefix = rm::named_prefix(tno_, **driver_->value).str();
     } else {
       s.db = models_.dbs().by_time;
-      s.prefix = Key().u32(tno_).str();
+      s.prefix = rm::tenant_prefix(tno_).str();
     }
     return s;
   }

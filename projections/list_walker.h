@@ -50,7 +50,7 @@ class Walker {
   // The event `seq` with its overlay (it exists: indexes and rm_events commit together).
   std::optional<EventView> fetch(std::uint64_t seq) {
     std::string_view overlay;
-    if (!txn_.get(models_.dbs().events, Key().u32(tno_).u64(seq), overlay)) return std::nullopt;
+    if (!txn_.get(models_.dbs().events, rm::events_key(tno_, seq), overlay)) return std::nullopt;
     auto base = log_events_.get(seq);
     if (!base) return std::nullopt;
     return EventView{*base, EventOverlay::decode(overlay)};
@@ -72,7 +72,7 @@ class Walker {
   template <class OnMatch>
   void walk_timestamp(OnMatch& on_match) {
     Scan scan = plan_.timestamp_scan(r_.descending);
-    if (r_.after) scan.after = Key().raw(scan.prefix).i64(r_.after->timestamp).u64(r_.after->seq).str();
+    if (r_.after) scan.after = rm::entry_key(scan.prefix, r_.after->timestamp, r_.after->seq).str();
     const bool need_doc = plan_.needs_doc(plan_.guaranteed());
     run_scan(txn_, scan, [&](const Entry& e, std::string_view) {
       if (!flags_match(e.flags, r_.filter)) return true;
@@ -89,18 +89,16 @@ class Walker {
     scan.descending = r_.descending;
     const std::optional<std::string>* guaranteed = nullptr;
     if (r_.filter.event_type) {
-      scan.prefix = Key().u32(tno_).str(*r_.filter.event_type).str();
+      scan.prefix = rm::named_prefix(tno_, *r_.filter.event_type).str();
       scan.layout = Layout::ts_seq;
       scan.lo_ts = r_.filter.after;
       scan.hi_ts = r_.filter.before;
       guaranteed = &r_.filter.event_type;
-      if (r_.after) scan.after = Key().raw(scan.prefix).i64(r_.after->timestamp).u64(r_.after->seq).str();
+      if (r_.after) scan.after = rm::entry_key(scan.prefix, r_.after->timestamp, r_.after->seq).str();
     } else {
-      scan.prefix = Key().u32(tno_).str();
+      scan.prefix = rm::tenant_prefix(tno_).str();
       scan.layout = Layout::name_ts_seq;
-      if (r_.after) {
-        scan.after = Key().raw(scan.prefix).str(r_.after->event).i64(r_.after->timestamp).u64(r_.after->seq).str();
-      }
+      if (r_.after) scan.after = rm::by_type_key(tno_, r_.after->event, r_.after->timestamp, r_.after->seq).str();
     }
     const bool need_doc = plan_.needs_doc(guaranteed);
     const auto& f = r_.filter;
@@ -119,10 +117,10 @@ class Walker {
       // No indexed filter: rm_events is already in createdAt order.
       Scan scan;
       scan.db = models_.dbs().events;
-      scan.prefix = Key().u32(tno_).str();
+      scan.prefix = rm::tenant_prefix(tno_).str();
       scan.layout = Layout::seq_only;
       scan.descending = r_.descending;
-      if (r_.after) scan.after = Key().raw(scan.prefix).u64(r_.after->seq).str();
+      if (r_.after) scan.after = rm::events_key(tno_, r_.after->seq).str();
       run_scan(txn_, scan, [&](Entry e, std::string_view overlay) {
         auto base = log_events_.get(e.seq);
         if (!base) return true;

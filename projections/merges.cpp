@@ -3,17 +3,14 @@
 #include <string>
 #include <vector>
 
-#include "eventlog/keys.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
 
-using keys::Key;
-
 std::string ReadModels::resolve_contact(const lmdb::Txn& txn, std::uint32_t tno,
                                         std::string_view contact) const {
   std::string_view v;
-  if (txn.get(dbs_.aliases, Key().u32(tno).str(contact), v)) return std::string(v);
+  if (txn.get(dbs_.aliases, rm::aliases_key(tno, contact), v)) return std::string(v);
   return std::string(contact);
 }
 
@@ -38,17 +35,16 @@ void ReadModels::merge_contacts(lmdb::Txn& txn, CountDeltas& counts, LogEvents& 
   // `from` and everything merged into it now stand for `into`: one hop, always.
   std::vector<std::string> members{from};
   {
-    const Key prefix = Key().u32(tno).str(from);
+    const rm::Key prefix = rm::merged_prefix(tno, from);
     lmdb::Cursor cursor(txn, dbs_.merged);
     for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      const auto rest = cursor.key().substr(prefix.size());
-      members.emplace_back(rest.substr(0, rest.size() - 1));
+      members.emplace_back(rm::merged_key_member(cursor.key(), prefix.size()));
     }
   }
   for (const auto& m : members) {
-    txn.put(dbs_.aliases, Key().u32(tno).str(m), into);
-    txn.del(dbs_.merged, Key().u32(tno).str(from).str(m));
-    txn.put(dbs_.merged, Key().u32(tno).str(into).str(m), std::string_view());
+    txn.put(dbs_.aliases, rm::aliases_key(tno, m), into);
+    txn.del(dbs_.merged, rm::merged_key(tno, from, m));
+    txn.put(dbs_.merged, rm::merged_key(tno, into, m), std::string_view());
   }
 }
 

@@ -14,6 +14,9 @@
 // that folding never waits for the disk, and at stop; not per commit: its sidecar says what is on
 // disk (generations.h).
 //
+// The fold loop is in projector.cpp, which generation is served and rebuilds in
+// projector_generations.cpp, the flush thread in projector_flush.cpp.
+//
 // Thread safety: every public member may be called from any thread, except open() and start()
 // (start-up) and the setters (before start()).
 #pragma once

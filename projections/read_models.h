@@ -7,6 +7,9 @@
 // same transaction: a generation is always exactly "the log up to its checkpoint". Events
 // themselves are not copied: reads take them from the log records that ingested them.
 //
+// What each fact does is in apply_record.cpp (merges.cpp, retention.cpp and contacts.cpp for the
+// larger ones), an event's entries in every index in event_index.cpp.
+//
 // Thread safety: the object is immutable after construction (it holds database handles); all
 // state lives in the transactions passed in.
 #pragma once
@@ -22,71 +25,35 @@
 #include "eventlog/log.h"
 #include "eventlog/log.capnp.h"
 #include "eventlog/store.h"
-#include "projections/visitor_sessions.h"
+#include "projections/read_model_keys.h"
 #include "projections/stored_event.h"
+#include "projections/visitor_sessions.h"
 
 namespace eventsd {
 
-// Per-dimension event counters. Suppressed events are counted apart so that every combination
-// of `identified_only` and `suppressed=include|exclude|only` is answered without a scan.
-struct Counters {
-  std::uint64_t all = 0;
-  std::uint64_t identified = 0;             // with a contact
-  std::uint64_t suppressed = 0;
-  std::uint64_t identified_suppressed = 0;
-};
-
-// What the count keys of rm_counts are keyed by (the byte after the tenant number).
-// (A contact's events are counted by scanning its index range: per-contact counters would add a
-// random page write to every identified event, the costliest thing the writer does.)
-// The stats aggregates are counters too: a day is the UTC day's first millisecond (i64), a
-// missing domain is "".
-enum class CountKind : std::uint8_t {
-  tenant = 0,           // [tno][0]
-  type = 1,             // [tno][1][event name\0]
-  domain = 3,           // [tno][3][domain\0]
-  campaign = 4,         // [tno][4][campaign id\0]
-  type_domain = 5,      // [tno][5][event name\0][domain\0]            all time
-  day_type_domain = 6,  // [tno][6][day][event name\0][domain\0]
-  day = 7,              // [tno][7][day]
-  reason = 8,           // [tno][8][suppression reason u8]             suppressed events only
-  day_reason = 9,       // [tno][9][day][suppression reason u8]        suppressed events only
-};
-
-// Flags byte that starts the value of every index entry, so identified/suppressed filters need no
-// event fetch. rm_by_contact's values go on with the event's points (i32, big-endian) and name,
-// so a contact's score and its velocity windows are read from its index range alone.
-inline constexpr std::uint8_t kIdentified = 1;
-inline constexpr std::uint8_t kSuppressed = 2;
-// The flags byte of an event's index entries.
+// The flags byte of an event's index entries (read_model_keys.h).
 std::uint8_t index_flags(const EventView& e);
 
-struct ContactEntry {
-  std::uint8_t flags = 0;
-  std::int32_t points = 0;
-  std::string_view event;
-};
-ContactEntry decode_contact_entry(std::string_view value);
-
+// The read-model databases; read_model_keys.h gives each one's key and value layout.
 struct ReadModelDbs {
-  MDB_dbi meta;         // "checkpoint" -> u64; "next_tenant" -> u64
-  MDB_dbi tenants;      // tenant name -> u32 tenant number (assigned in log order)
-  MDB_dbi events;       // [tno][seq] -> EventOverlay (the event itself is in the log)
-  MDB_dbi ids;          // [tno][event id] -> seq (big-endian u64)
-  MDB_dbi by_time;      // [tno][ts][seq] -> flags
-  MDB_dbi by_type;      // [tno][event\0][ts][seq] -> flags
-  MDB_dbi by_contact;   // [tno][contact\0][ts][seq] -> flags
-  MDB_dbi by_domain;    // [tno][domain\0][ts][seq] -> flags
-  MDB_dbi by_campaign;  // [tno][campaign\0][ts][seq] -> flags
-  MDB_dbi counts;       // [tno][CountKind][dimensions] -> Counters
-  MDB_dbi campaigns;    // [tno][campaign id\0] -> "" (every campaign ever seen: it exists)
-  MDB_dbi campaign_expiry;  // [ts][tno][seq] -> "" (campaign events by age, for retention)
-  MDB_dbi contacts;     // [tno][contact id\0] -> profile (JSON: firstname, lastname, email, company)
-  MDB_dbi aliases;      // [tno][merged contact\0] -> the contact it was merged into (chains flattened)
-  MDB_dbi merged;       // [tno][contact\0][merged contact\0] -> "" (who was merged into whom)
-  MDB_dbi rules;        // [tno][RuleKind] -> the rules in force, as the API shows them (JSON)
-  MDB_dbi audit;        // [tno][event id\0][position] -> "" (every record that touched the event)
-  MDB_dbi companies;    // [tno][company key\0] -> company (JSON: id, name, domain)
+  MDB_dbi meta;             // rm_meta: the checkpoint, the layout, the next tenant number
+  MDB_dbi tenants;          // rm_tenants: tenant id -> tenant number (assigned in log order)
+  MDB_dbi events;           // rm_events: every live event -> its EventOverlay (the event is in the log)
+  MDB_dbi ids;              // rm_ids: event id -> seq
+  MDB_dbi by_time;          // rm_by_time: the events in time order
+  MDB_dbi by_type;          // rm_by_type: ... by event name, then time
+  MDB_dbi by_contact;       // rm_by_contact: ... by contact, then time (with points and name)
+  MDB_dbi by_domain;        // rm_by_domain: ... by domain, then time
+  MDB_dbi by_campaign;      // rm_by_campaign: ... by campaign, then time
+  MDB_dbi counts;           // rm_counts: Counters per CountKind and dimensions
+  MDB_dbi campaigns;        // rm_campaigns: every campaign ever seen (it exists)
+  MDB_dbi campaign_expiry;  // rm_campaign_expiry: campaign events by age, for retention
+  MDB_dbi contacts;         // rm_contacts: contact -> profile (JSON)
+  MDB_dbi aliases;          // rm_aliases: merged contact -> the contact it stands for (chains flattened)
+  MDB_dbi merged;           // rm_merged: who was merged into whom
+  MDB_dbi rules;            // rm_rules: the rules in force, as the API shows them (JSON)
+  MDB_dbi audit;            // rm_audit: every record that changed an event after its ingestion
+  MDB_dbi companies;        // rm_companies: company key -> company (JSON)
 };
 
 class ReadModels {
@@ -135,8 +102,7 @@ class ReadModels {
  private:
   std::uint32_t assign_tenant(lmdb::Txn& txn, std::string_view tenant) const;
   void upsert_contact(lmdb::Txn& txn, std::uint32_t tno, schema::ContactUpserted::Reader fact) const;
-  // Counter changes of one record, summed per key and written once (a batch of 100 events of 5
-  // types touches 5 type counters, not 500).
+  // Counter changes of one record, summed per key and written once (count_deltas.h).
   class CountDeltas;
   void mutate(lmdb::Txn& txn, CountDeltas& counts, LogEvents& events, std::uint64_t position,
               schema::LogRecord::Reader record) const;

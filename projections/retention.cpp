@@ -3,7 +3,6 @@
 #include <utility>
 #include <vector>
 
-#include "eventlog/keys.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
@@ -22,8 +21,10 @@ void ReadModels::apply_retention(lmdb::Txn& txn, CountDeltas& counts, LogEvents&
     }
   } else {
     lmdb::Cursor cursor(txn, dbs_.campaign_expiry);
-    for (bool ok = cursor.first(); ok && keys::read_i64(cursor.key(), 0) < fact.getCampaignCutoff(); ok = cursor.next()) {
-      expired.emplace_back(keys::read_u32(cursor.key(), 8), keys::read_u64(cursor.key(), 12));
+    for (bool ok = cursor.first(); ok; ok = cursor.next()) {
+      const rm::CampaignExpiry entry = rm::read_campaign_expiry_key(cursor.key());
+      if (entry.ts >= fact.getCampaignCutoff()) break;
+      expired.emplace_back(entry.tno, entry.seq);
     }
   }
   for (const auto& [tno, seq] : expired) {

@@ -1,7 +1,6 @@
 #include "projections/rules.h"
 
 #include "common/json_writer.h"
-#include "eventlog/keys.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
@@ -47,7 +46,7 @@ std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact) {
 
 std::string rules_json(const ReadView& view, std::uint32_t tno, RuleKind kind) {
   std::string_view v;
-  if (!view.txn.get(view.models.dbs().rules, keys::Key().u32(tno).u8(static_cast<std::uint8_t>(kind)), v)) {
+  if (!view.txn.get(view.models.dbs().rules, rm::rules_key(tno, kind), v)) {
     return R"({"rules":[]})";
   }
   return std::string(v);

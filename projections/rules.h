@@ -10,8 +10,6 @@
 
 namespace eventsd {
 
-enum class RuleKind : std::uint8_t { suppression = 1, scoring = 2 };
-
 // JSON, as GET /v1/suppression/rules and GET /v1/scoring/rules show it: {"rules":[...]}.
 std::string suppression_rules_json(schema::SuppressionRulesSet::Reader fact);
 std::string scoring_rules_json(schema::ScoringRulesSet::Reader fact);

@@ -1,28 +1,16 @@
 #include "projections/stats.h"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 
-#include "eventlog/keys.h"
 #include "projections/visitor_sessions.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
 
-using keys::Key;
+using rm::Key;
 
 namespace {
-
-Key kind_key(std::uint32_t tno, CountKind kind) {
-  return Key().u32(tno).u8(static_cast<std::uint8_t>(kind));
-}
-
-Counters decode(std::string_view v) {
-  Counters c;
-  if (v.size() == sizeof c) std::memcpy(&c, v.data(), sizeof c);
-  return c;
-}
 
 Counters& operator+=(Counters& a, const Counters& b) {
   a.all += b.all;
@@ -118,15 +106,16 @@ class StatsQueryRun {
   void scan(const Key& prefix, F&& f) const {
     lmdb::Cursor cursor(txn_, models_.dbs().counts);
     for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-      f(cursor.key(), decode(cursor.value()));
+      f(cursor.key(), rm::read_counts_value(cursor.value()));
     }
   }
 
   // No date bounds: totals from the all-time (type, domain) counters, days from the most recent
   // day rows.
   void all_time() {
-    const std::size_t at0 = kind_key(tno_, CountKind::type_domain).size();
-    scan(kind_key(tno_, CountKind::type_domain), [&](std::string_view key, const Counters& c) {
+    const Key type_domain = rm::counts_prefix(tno_, CountKind::type_domain);
+    const std::size_t at0 = type_domain.size();
+    scan(type_domain, [&](std::string_view key, const Counters& c) {
       std::size_t at = at0;
       const auto type = take_str(key, at);
       const auto domain = take_str(key, at);
@@ -134,28 +123,29 @@ class StatsQueryRun {
     });
     if (!q_.event_type && !q_.domain) {
       // The per-day totals of the window's days.
-      const Key prefix = kind_key(tno_, CountKind::day);
+      const Key prefix = rm::counts_prefix(tno_, CountKind::day);
       lmdb::Cursor cursor(txn_, models_.dbs().counts);
-      for (bool ok = cursor.seek(Key().raw(prefix).i64(first_day_));
+      for (bool ok = cursor.seek(rm::counts_day_seek(tno_, CountKind::day, first_day_));
            ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
-        const Millis day = keys::read_i64(cursor.key(), prefix.size());
+        const Millis day = rm::counts_key_day(cursor.key());
         if (day > last_day_) break;
-        tally_.by_day[day] += decode(cursor.value());
+        tally_.by_day[day] += rm::read_counts_value(cursor.value());
       }
       return;
     }
     // A filter: the (day, type, domain) rows of the window's days.
-    const Key prefix = kind_key(tno_, CountKind::day_type_domain);
+    const Key prefix = rm::counts_prefix(tno_, CountKind::day_type_domain);
     lmdb::Cursor cursor(txn_, models_.dbs().counts);
-    for (bool ok = cursor.seek(Key().raw(prefix).i64(first_day_)); ok && cursor.key().starts_with(prefix.view());
+    for (bool ok = cursor.seek(rm::counts_day_seek(tno_, CountKind::day_type_domain, first_day_));
+         ok && cursor.key().starts_with(prefix.view());
          ok = cursor.next()) {
       const std::string_view key = cursor.key();
-      const Millis day = keys::read_i64(key, prefix.size());
+      const Millis day = rm::counts_key_day(key);
       if (day > last_day_) break;
       std::size_t at = prefix.size() + 8;
       const auto type = take_str(key, at);
       const auto domain = take_str(key, at);
-      if (tally_.wanted(type, domain)) tally_.by_day[day] += decode(cursor.value());
+      if (tally_.wanted(type, domain)) tally_.by_day[day] += rm::read_counts_value(cursor.value());
     }
   }
 
@@ -173,17 +163,17 @@ class StatsQueryRun {
     }
     if (lo < first_whole) scan_events(lo, first_whole - 1);
     if (last_whole + kMillisPerDay - 1 < hi) scan_events(last_whole + kMillisPerDay, hi);
-    const Key prefix = kind_key(tno_, CountKind::day_type_domain);
+    const Key prefix = rm::counts_prefix(tno_, CountKind::day_type_domain);
     lmdb::Cursor cursor(txn_, models_.dbs().counts);
-    const Key start = Key().raw(prefix).i64(first_whole);
+    const Key start = rm::counts_day_seek(tno_, CountKind::day_type_domain, first_whole);
     for (bool ok = cursor.seek(start); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
       const std::string_view key = cursor.key();
-      const Millis day = keys::read_i64(key, prefix.size());
+      const Millis day = rm::counts_key_day(key);
       if (day > last_whole) break;
       std::size_t at = prefix.size() + 8;
       const auto type = take_str(key, at);
       const auto domain = take_str(key, at);
-      if (tally_.wanted(type, domain)) tally_.add(type, domain, day, decode(cursor.value()));
+      if (tally_.wanted(type, domain)) tally_.add(type, domain, day, rm::read_counts_value(cursor.value()));
     }
   }
 
@@ -191,27 +181,27 @@ class StatsQueryRun {
   void scan_events(Millis from, Millis to) {
     const auto& db = models_.dbs();
     MDB_dbi index = db.by_time;
-    Key prefix = Key().u32(tno_);
+    Key prefix = rm::tenant_prefix(tno_);
     if (q_.event_type) {
       index = db.by_type;
-      prefix.str(*q_.event_type);
+      prefix = rm::named_prefix(tno_, *q_.event_type);
     } else if (q_.domain) {
       index = db.by_domain;
-      prefix.str(*q_.domain);
+      prefix = rm::named_prefix(tno_, *q_.domain);
     }
     LogEvents events(log_txn_, models_.log());
     lmdb::Cursor cursor(txn_, index);
-    for (bool ok = cursor.seek(Key().raw(prefix).i64(from)); ok && cursor.key().starts_with(prefix.view());
+    for (bool ok = cursor.seek(rm::entry_seek(prefix, from)); ok && cursor.key().starts_with(prefix.view());
          ok = cursor.next()) {
       const std::string_view key = cursor.key();
-      const Millis ts = keys::read_i64(key, key.size() - 16);
+      const Millis ts = rm::entry_ts(key);
       if (ts > to) break;
-      auto event = events.get(keys::read_u64(key, key.size() - 8));
+      auto event = events.get(rm::entry_seq(key));
       if (!event) continue;
       const auto type = text_view(event->getEvent());
       const auto domain = event->hasDomain() ? text_view(event->getDomain()) : std::string_view();
       if (!tally_.wanted(type, domain)) continue;
-      const std::uint8_t flags = cursor.value().empty() ? 0 : static_cast<std::uint8_t>(cursor.value()[0]);
+      const std::uint8_t flags = rm::read_flags_value(cursor.value());
       tally_.add_event(type, domain, ts, flags);
     }
   }
@@ -238,21 +228,21 @@ SuppressionStats suppression_stats(const ReadView& view, std::uint32_t tno) {
   const lmdb::Txn& txn = view.txn;
   SuppressionStats out;
   lmdb::Cursor cursor(txn, models.dbs().counts);
-  const Key reasons = kind_key(tno, CountKind::reason);
+  const Key reasons = rm::counts_prefix(tno, CountKind::reason);
   for (bool ok = cursor.seek(reasons); ok && cursor.key().starts_with(reasons.view()); ok = cursor.next()) {
     const auto reason = static_cast<std::uint8_t>(cursor.key()[reasons.size()]);
-    if (reason < out.by_reason.size()) out.by_reason[reason] = decode(cursor.value()).all;
+    if (reason < out.by_reason.size()) out.by_reason[reason] = rm::read_counts_value(cursor.value()).all;
   }
-  const Key days = kind_key(tno, CountKind::day_reason);
+  const Key days = rm::counts_prefix(tno, CountKind::day_reason);
   bool ok = cursor.seek(keys::prefix_end(days)) ? cursor.prev() : cursor.last();
   for (; ok && cursor.key().starts_with(days.view()); ok = cursor.prev()) {
-    const Millis day = keys::read_i64(cursor.key(), days.size());
+    const Millis day = rm::counts_key_day(cursor.key());
     const auto reason = static_cast<std::uint8_t>(cursor.key()[days.size() + 8]);
     if (out.by_day.empty() || out.by_day.back().first != day) {
       if (out.by_day.size() == kStatsDays) break;
       out.by_day.emplace_back(day, std::array<std::uint64_t, 4>{});
     }
-    if (reason < 4) out.by_day.back().second[reason] = decode(cursor.value()).all;
+    if (reason < 4) out.by_day.back().second[reason] = rm::read_counts_value(cursor.value()).all;
   }
   return out;
 }
@@ -261,7 +251,7 @@ std::vector<std::string> event_types(const ReadView& view, std::uint32_t tno) {
   const ReadModels& models = view.models;
   const lmdb::Txn& txn = view.txn;
   std::vector<std::string> out;
-  const Key prefix = kind_key(tno, CountKind::type);
+  const Key prefix = rm::counts_prefix(tno, CountKind::type);
   lmdb::Cursor cursor(txn, models.dbs().counts);
   for (bool ok = cursor.seek(prefix); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
     std::string_view key = cursor.key();

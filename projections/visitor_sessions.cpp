@@ -3,12 +3,9 @@
 #include <cstring>
 #include <limits>
 
-#include "eventlog/keys.h"
 #include "projections/read_models.h"
 
 namespace eventsd {
-
-using keys::Key;
 
 namespace {
 
@@ -22,15 +19,14 @@ struct Point {
 };
 
 Point decode_point(std::string_view key, std::string_view value) {
-  return {std::string(key), keys::read_i64(key, key.size() - 16), keys::read_u64(key, key.size() - 8),
-          !value.empty() && value[0] == 1};
+  return {std::string(key), rm::entry_ts(key), rm::entry_seq(key), rm::read_session_point_value(value)};
 }
 
 class Fold {
  public:
   Fold(const SessionDbs& dbs, lmdb::Txn& txn, std::uint32_t tno, SessionSubject kind, std::string_view subject)
       : db_(dbs), txn_(txn), tno_(tno), kind_(kind),
-        prefix_(Key().u32(tno).u8(static_cast<std::uint8_t>(kind)).str(subject).str()) {}
+        prefix_(rm::session_subject_prefix(tno, kind, subject).str()) {}
 
   void insert(Millis ts, std::uint64_t seq) {
     const std::string key = point_key(ts, seq);
@@ -47,7 +43,7 @@ class Fold {
     const std::string key = point_key(ts, seq);
     std::string_view v;
     if (!txn_.get(db_.points, key, v)) return;
-    const bool start = !v.empty() && v[0] == 1;
+    const bool start = rm::read_session_point_value(v);
     const auto [p, n] = neighbours(key);
     txn_.del(db_.points, key);
     if (start) drop_start(Point{key, ts, seq, true});
@@ -61,7 +57,7 @@ class Fold {
 
  private:
   std::string point_key(Millis ts, std::uint64_t seq) const {
-    return Key().raw(prefix_).i64(ts).u64(seq).str();
+    return rm::entry_key(prefix_, ts, seq).str();
   }
 
   // The subject's points just before and just after `key` (which is not itself returned), read
@@ -85,28 +81,27 @@ class Fold {
   }
 
   void set_point(const std::string& key, bool start) {
-    const char flag = start ? 1 : 0;
-    txn_.put(db_.points, key, std::string_view(&flag, 1));
+    txn_.put(db_.points, key, rm::session_point_value(start));
   }
 
   void add_start(Millis ts, std::uint64_t seq) {
     txn_.put(db_.sessions, point_key(ts, seq), std::string_view());
     const auto kind = static_cast<char>(kind_);
-    txn_.put(db_.starts, Key().u32(tno_).i64(ts).u64(seq), std::string_view(&kind, 1));
+    txn_.put(db_.starts, rm::session_starts_key(tno_, ts, seq), std::string_view(&kind, 1));
     count_day(ts, +1);
   }
 
   // `p` stops being a session start (its point stays, marked so, or is removed by the caller).
   void drop_start(const Point& p) {
     txn_.del(db_.sessions, p.key);
-    txn_.del(db_.starts, Key().u32(tno_).i64(p.ts).u64(p.seq));
+    txn_.del(db_.starts, rm::session_starts_key(tno_, p.ts, p.seq));
     count_day(p.ts, -1);
     std::string_view still_there;
     if (txn_.get(db_.points, p.key, still_there)) set_point(p.key, false);
   }
 
   void count_day(Millis ts, int delta) {
-    const Key key = Key().u32(tno_).i64(day_start(ts)).u8(static_cast<std::uint8_t>(kind_));
+    const rm::Key key = rm::session_days_key(tno_, day_start(ts), kind_);
     std::string_view v;
     std::uint64_t n = txn_.get(db_.days, key, v) ? keys::load_native_u64(v) : 0;
     n += static_cast<std::uint64_t>(static_cast<std::int64_t>(delta));
@@ -122,7 +117,7 @@ class Fold {
 };
 
 std::string subject_prefix(std::uint32_t tno, std::string_view contact) {
-  return Key().u32(tno).u8(static_cast<std::uint8_t>(SessionSubject::contact)).str(contact).str();
+  return rm::session_subject_prefix(tno, SessionSubject::contact, contact).str();
 }
 
 }  // namespace
@@ -154,12 +149,12 @@ SessionPage contact_sessions(const ReadView& view, std::uint32_t tno, std::strin
     const std::uint64_t index = page.total++;
     if (index < offset || page.sessions.size() >= limit) continue;
     Session s;
-    s.started_at = keys::read_i64(sessions.key(), sessions.key().size() - 16);
+    s.started_at = rm::entry_ts(sessions.key());
     // Its events: from its start up to the next start; the last one ends it.
     for (bool p = points.seek(sessions.key()); p && points.key().starts_with(prefix); p = points.next()) {
-      if (s.event_count > 0 && !points.value().empty() && points.value()[0] == 1) break;
+      if (s.event_count > 0 && rm::read_session_point_value(points.value())) break;
       ++s.event_count;
-      s.ended_at = keys::read_i64(points.key(), points.key().size() - 16);
+      s.ended_at = rm::entry_ts(points.key());
     }
     page.sessions.push_back(s);
   }
@@ -188,11 +183,11 @@ std::uint64_t count_sessions(const ReadView& view, std::uint32_t tno, std::optio
   const Millis last_whole = day_start(hi) + kMillisPerDay - 1 == hi ? day_start(hi) : day_start(hi) - kMillisPerDay;
   std::uint64_t n = 0;
   auto scan_starts = [&](Millis from, Millis to) {
-    const Key prefix = Key().u32(tno);
+    const rm::Key prefix = rm::tenant_prefix(tno);
     lmdb::Cursor cursor(view.txn, db.starts);
-    for (bool ok = cursor.seek(Key().u32(tno).i64(from)); ok && cursor.key().starts_with(prefix.view());
+    for (bool ok = cursor.seek(rm::session_starts_seek(tno, from)); ok && cursor.key().starts_with(prefix.view());
          ok = cursor.next()) {
-      if (keys::read_i64(cursor.key(), 4) > to) break;
+      if (rm::session_starts_ts(cursor.key()) > to) break;
       if (!cursor.value().empty() && wanted(static_cast<std::uint8_t>(cursor.value()[0]))) ++n;
     }
   };
@@ -202,12 +197,12 @@ std::uint64_t count_sessions(const ReadView& view, std::uint32_t tno, std::optio
   }
   if (lo < first_whole) scan_starts(lo, first_whole - 1);
   if (last_whole + kMillisPerDay - 1 < hi) scan_starts(last_whole + kMillisPerDay, hi);
-  const Key prefix = Key().u32(tno);
+  const rm::Key prefix = rm::tenant_prefix(tno);
   lmdb::Cursor cursor(view.txn, db.days);
-  for (bool ok = cursor.seek(Key().u32(tno).i64(first_whole)); ok && cursor.key().starts_with(prefix.view());
+  for (bool ok = cursor.seek(rm::session_days_seek(tno, first_whole)); ok && cursor.key().starts_with(prefix.view());
        ok = cursor.next()) {
-    if (keys::read_i64(cursor.key(), 4) > last_whole) break;
-    if (wanted(static_cast<std::uint8_t>(cursor.key()[12]))) n += keys::load_native_u64(cursor.value());
+    if (rm::session_days_day(cursor.key()) > last_whole) break;
+    if (wanted(rm::session_days_kind(cursor.key()))) n += keys::load_native_u64(cursor.value());
   }
   return n;
 }

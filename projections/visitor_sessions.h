@@ -7,7 +7,7 @@
 // and removal: ingest, delete, merge, regrouping, retention), so it is a pure function of the log
 // like every read model, and each call keeps it exact by looking only at the event's neighbours:
 // an event joins, extends, bridges or starts a session; removing one shrinks, splits or ends it.
-// The key layout is in docs/queries.md.
+// The key layouts are in read_model_keys.h; docs/queries.md says how the fold and the reads use them.
 //
 // Thread safety: immutable after construction (database handles only); state lives in the
 // transactions passed in.
@@ -22,6 +22,7 @@
 
 #include "eventlog/lmdb.h"
 #include "common/time.h"
+#include "projections/read_model_keys.h"
 #include "projections/stored_event.h"
 
 namespace eventsd {
@@ -31,14 +32,11 @@ struct ReadView;
 // Two events further apart than this are in different sessions.
 inline constexpr Millis kSessionGap = 30 * 60 * 1000;
 
-// Whose events a session groups (the byte after the tenant number in the keys).
-enum class SessionSubject : std::uint8_t { contact = 'c', anonymous = 's' };
-
 struct SessionDbs {
-  MDB_dbi points;    // [tno][subject kind][subject\0][ts][seq] -> 1 if the event starts a session, else 0
-  MDB_dbi sessions;  // [tno][subject kind][subject\0][start ts][start seq] -> "" (one per session)
-  MDB_dbi starts;    // [tno][start ts][start seq] -> subject kind (u8): sessions by start time
-  MDB_dbi days;      // [tno][UTC day start i64][subject kind] -> sessions started that day (u64)
+  MDB_dbi points;    // rm_session_points: each subject's unsuppressed events, marked when they start a session
+  MDB_dbi sessions;  // rm_sessions: each subject's sessions (the points that start one)
+  MDB_dbi starts;    // rm_session_starts: the tenant's sessions by start time
+  MDB_dbi days;      // rm_session_days: how many sessions started each UTC day
 };
 
 class SessionsModel {
