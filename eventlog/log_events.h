@@ -49,6 +49,10 @@ class LogEvents {
 };
 
 inline std::string_view text_view(capnp::Text::Reader t) { return {t.cStr(), t.size()}; }
+// An optional text field of a record (`has`: whether it is set).
+inline std::optional<std::string_view> text_if(bool has, capnp::Text::Reader t) {
+  return has ? std::optional<std::string_view>(text_view(t)) : std::nullopt;
+}
 
 // A copy of an event, for rendering after the transaction ends (or, for the events an ingest
 // decided, for answering with them: Ingested::events).

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "projections/aggregate_sources.h"
+#include "projections/index_scan.h"
 
 namespace eventsd {
 
@@ -15,16 +16,6 @@ constexpr std::pair<std::string_view, MetricKind> kMetricNames[] = {
     {"min", MetricKind::min},       {"max", MetricKind::max},
     {"p50", MetricKind::p50},       {"p95", MetricKind::p95},
 };
-
-std::uint64_t pick(const Counters& c, const EventFilter& f) {
-  switch (f.suppressed) {
-    case SuppressedFilter::include: return f.identified_only ? c.identified : c.all;
-    case SuppressedFilter::exclude:
-      return f.identified_only ? c.identified - c.identified_suppressed : c.all - c.suppressed;
-    case SuppressedFilter::only: return f.identified_only ? c.identified_suppressed : c.suppressed;
-  }
-  return 0;
-}
 
 std::string_view take_str(std::string_view key, std::size_t& at) {
   const std::size_t end = key.find('\0', at);
@@ -120,7 +111,7 @@ void aggregate_from_counters(const ReadView& view, std::uint32_t tno, const Aggr
                  std::optional<Millis> day, const Counters& c) {
     if (f.event_type && name != std::string_view(*f.event_type)) return;
     if (f.domain && domain != std::string_view(*f.domain)) return;
-    const std::uint64_t n = pick(c, f);
+    const std::uint64_t n = listing::pick(c, f);
     if (n == 0) return;
     GroupTable::Key key{};
     for (std::size_t d = 0; d < r.group_by.size(); ++d) {

@@ -21,10 +21,6 @@ void put_optional(json::object& o, std::string_view key, std::optional<std::stri
   if (v) o[key] = *v;
 }
 
-std::optional<std::string_view> text_if(bool has, capnp::Text::Reader t) {
-  return has ? std::optional<std::string_view>(text_view(t)) : std::nullopt;
-}
-
 }  // namespace
 
 std::string company_key(std::optional<std::string_view> name, std::optional<std::string_view> domain) {

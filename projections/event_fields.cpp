@@ -1,5 +1,7 @@
 #include "projections/event_fields.h"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <utility>
@@ -129,16 +131,12 @@ bool condition_holds(const Condition& c, FieldValue v, std::string& scratch) {
 }
 
 std::optional<std::string_view> url_path(std::string_view url) {
-  std::string_view rest = url;
-  if (const auto scheme = url.find("://"); scheme != std::string_view::npos) {
-    rest = url.substr(scheme + 3);
-    const auto slash = rest.find_first_of("/?#");
-    if (slash == std::string_view::npos || rest[slash] != '/') return std::string_view("/");
-    rest = rest.substr(slash);
-  }
-  rest = rest.substr(0, rest.find_first_of("?#"));
-  if (rest.empty()) return std::nullopt;
-  return rest;
+  // As stored (percent-encoded as sent): a view into `url`.
+  const auto parsed = boost::urls::parse_uri_reference(url);
+  if (!parsed) return std::nullopt;
+  const std::string_view path = parsed->encoded_path();
+  if (path.empty()) return parsed->has_authority() ? std::optional<std::string_view>("/") : std::nullopt;
+  return path;
 }
 
 }  // namespace eventsd

@@ -81,7 +81,9 @@ struct Condition {
 // Whether a value meets a condition. `scratch` holds a decoded JSON string when one is needed.
 bool condition_holds(const Condition& c, FieldValue value, std::string& scratch);
 
-// The path of a URL ("/pricing" of "https://example.com/pricing?x=1"); "/" when it has none.
+// The path of a URL as stored ("/pricing" of "https://example.com/pricing?x=1"); "/" when it has
+// an authority and no path; nullopt when it is not a URI reference (RFC 3986, Boost.URL) or has
+// no path at all ("?only=query").
 std::optional<std::string_view> url_path(std::string_view url);
 
 bool contains_ascii_icase(std::string_view hay, std::string_view needle);

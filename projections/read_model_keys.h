@@ -1,7 +1,7 @@
 // The key and value layout of every read-model database, in one place: every read-model key is
-// made by a function of this header, so each layout is written down once, here. docs/queries.md says which query reads which
-// database; ReadModels::kLayoutVersion (read_models.h) must change with any layout below, since a
-// generation of another layout is folded again, never read.
+// made by a function of this header, so each layout is written down once, here. docs/queries.md
+// says which query reads which database; ReadModels::kLayoutVersion (read_models.h) must change
+// with any layout below, since a generation of another layout is folded again, never read.
 //
 // In keys (eventlog/keys.h), integers are big-endian, timestamps are i64 with the sign bit flipped
 // and strings end in a 0 byte, so LMDB's byte order is the query order. `tno` is the tenant's

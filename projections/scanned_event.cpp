@@ -6,10 +6,6 @@ namespace eventsd {
 
 namespace {
 
-std::optional<std::string_view> text_if(bool has, capnp::Text::Reader t) {
-  return has ? std::optional<std::string_view>(text_view(t)) : std::nullopt;
-}
-
 // An event field, read from the log's copy of the event.
 FieldValue doc_value(const EventView& view, const FieldRef& f) {
   const auto& e = view.base;

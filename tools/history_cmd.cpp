@@ -5,18 +5,18 @@
 #include <cstdio>
 #include <iostream>
 
-#include "eventlog/keys.h"
-#include "eventlog/log.h"
-#include "eventlog/store.h"
-#include "eventlog/data_dir.h"
-#include "projections/audit.h"
-#include "projections/generations.h"
-#include "projections/fact_json.h"
-#include "projections/read_models.h"
-#include "projections/stored_event.h"
 #include "cluster/placement.h"
 #include "common/flags.h"
 #include "common/time.h"
+#include "eventlog/data_dir.h"
+#include "eventlog/log.h"
+#include "eventlog/store.h"
+#include "projections/audit.h"
+#include "projections/fact_json.h"
+#include "projections/generations.h"
+#include "projections/read_model_keys.h"
+#include "projections/read_models.h"
+#include "projections/stored_event.h"
 #include "tools/commands.h"
 #include "tools/data_option.h"
 #include "tools/data_parts.h"
@@ -107,7 +107,7 @@ int audit(const AuditOptions& o) {
       std::vector<std::uint32_t> tenants;
       lmdb::Cursor cursor(models_reader.txn(), models.dbs().tenants);
       for (bool ok = cursor.first(); ok; ok = cursor.next()) {
-        if (!tenant || cursor.key() == *tenant) tenants.push_back(keys::read_u32(cursor.value(), 0));
+        if (!tenant || cursor.key() == *tenant) tenants.push_back(rm::read_tenants_value(cursor.value()));
       }
       // The log snapshot after the models' one: it holds every record they name.
       auto log_reader = store->read();

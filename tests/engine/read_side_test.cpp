@@ -16,6 +16,7 @@
 #include "eventlog/keys.h"
 #include "projections/event_queries.h"
 #include "projections/fold.h"
+#include "projections/read_model_keys.h"
 #include "tests/support/in_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -99,7 +100,7 @@ TEST(Projector, AnOutdatedGenerationIsRebuiltWhileWritesAreTaken) {
     first = p.projector.current()->number();
     // As if a version with another layout had written it.
     p.projector.current()->store().write([&](lmdb::Txn& txn) {
-      txn.put(p.projector.current()->models().dbs().meta, "layout", keys::native_u64(1));
+      txn.put(p.projector.current()->models().dbs().meta, rm::kLayoutKey, keys::native_u64(1));
     });
   }
   Store store(data_dir::log_dir(dir.path()));

@@ -131,6 +131,8 @@ TEST(Fields, UrlPaths) {
   EXPECT_EQ(url_path("https://example.com:8080/a/b/"), "/a/b/");
   EXPECT_EQ(url_path("/relative/path?q"), "/relative/path");
   EXPECT_EQ(url_path("?only=query"), std::nullopt);
+  EXPECT_EQ(url_path("https://example.com/caf%C3%A9"), "/caf%C3%A9") << "as stored, percent-encoded";
+  EXPECT_EQ(url_path("https://exa mple.com/a"), std::nullopt) << "not a URI";
 }
 
 TEST(TimeZones, NamesTheDatabaseHasOnly) {
