@@ -58,8 +58,10 @@ Node::Node(NodeOptions options, const Clock& clock)
   }
   if (options_.api.rate_limit > 0) limiter_.emplace(clock_, options_.api.rate_limit);
   auth_.emplace(*users_, options_.auth, clock_);
-  app_.emplace(*accounts_store, *tokens_, options_.api, std::move(engines), limiter_ ? &*limiter_ : nullptr,
-               &metrics_, &*auth_);
+  app_.emplace(*accounts_store, *tokens_, options_.api, std::move(engines));
+  app_->limiter = limiter_ ? &*limiter_ : nullptr;
+  app_->metrics = &metrics_;
+  app_->auth = &*auth_;
   app_->clock = &clock_;
   if (cluster_) {
     app_->routing = cluster_.get();

@@ -71,6 +71,12 @@ class AccountWriter {
 };
 
 struct App {
+  // What every application has; the seams and the rest are set after, where there are any.
+  App(Store& store, TokenStore& tokens, ApiOptions options, std::vector<Engine*> engines)
+      : store(store), tokens(tokens), options(std::move(options)), engines(std::move(engines)) {}
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
   Store& store;           // tokens, users, sessions: the log's environment on a single node
   TokenStore& tokens;
   ApiOptions options;

@@ -333,10 +333,12 @@ struct Node {
   explicit Node(const std::vector<std::string>& urls, std::string name, http::Router router_in,
                 http::ForwarderOptions options = {})
       : p(dir.path()), tokens(p.store), router(std::move(router_in)),
-        app{.store = p.store, .tokens = tokens, .options = {}, .engines = {&p.engine}, .metrics = &metrics},
+        app(p.store, tokens, {}, {&p.engine}),
         nats(nats::ConnectOptions{urls, name}),
         forwarder(nats, name, router, app, io.get_executor(), options),
-        thread([this] { io.run(); }) {}
+        thread([this] { io.run(); }) {
+    app.metrics = &metrics;
+  }
   ~Node() {
     work.reset();
     thread.join();

@@ -23,7 +23,9 @@ namespace bhttp = boost::beast::http;
 struct LiveApp::Parts {
   explicit Parts(const std::filesystem::path& dir)
       : engine(data_dir::log_dir(dir), data_dir::read_dir(dir)), tokens(engine.store),
-        app{.store = engine.store, .tokens = tokens, .options = {}, .engines = {&engine}, .metrics = &metrics} {}
+        app(engine.store, tokens, {}, {&engine}) {
+    app.metrics = &metrics;
+  }
   Engine engine;
   TokenStore tokens;
   http::Metrics metrics;

@@ -576,7 +576,7 @@ struct DimOrder {
 
 class BruteAggregate {
  public:
-  BruteAggregate(const AggregateProperty* fx, const AggregateRequest& r) : fx_(fx), r_(r) {
+  explicit BruteAggregate(const AggregateRequest& r) : r_(r) {
     for (std::size_t d = 0; d < r.group_by.size(); ++d) {
       if (is_time_bucket(r.group_by[d].field)) time_dim_ = d;
     }
@@ -715,7 +715,6 @@ class BruteAggregate {
   std::size_t total() const { return total_; }
 
  private:
-  const AggregateProperty* fx_;
   const AggregateRequest& r_;
   std::optional<std::size_t> time_dim_;
   std::optional<LocalClock> clock_;
@@ -792,7 +791,7 @@ TEST_F(AggregateProperty, EventAggregatesAgreeWithBruteForce) {
     r.limit = rng() % 4 == 0 ? 1 + static_cast<std::uint32_t>(rng() % 10) : kDefaultAggregateLimit;
     r.use_counters = rng() % 2;
 
-    BruteAggregate brute(this, r);
+    BruteAggregate brute(r);
     std::optional<Millis> lo, hi;
     for (const Ev& e : live_) {
       if (!passes(e, r.filter, r.where)) continue;
@@ -884,7 +883,7 @@ TEST_F(AggregateProperty, ContactAndCompanyAggregatesAgreeWithBruteForce) {
       }
       if (any || (!filters_events && profiles_.count(c))) counted[c] = first;
     }
-    BruteAggregate brute(this, r);
+    BruteAggregate brute(r);
     std::optional<Millis> lo, hi;
     if (people) {
       for (const auto& [c, first] : counted) {
