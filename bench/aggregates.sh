@@ -6,24 +6,12 @@
 # the server-side figures of bench/aggregate_bench (medians of 5).
 #
 # usage: bench/aggregates.sh   (BENCH_DATA=/tmp/eventsd-bench-queries RUNS=3 SECONDS_EACH=5 CONNS=1)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CONNS=${CONNS:-1}
-DATA=${BENCH_DATA:-/tmp/eventsd-bench-queries}
-
-tools/setup.sh
-need_wrk
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target eventsd eventctl make_dataset aggregate_bench >/dev/null
-
-now=$(build/bench/make_dataset "$DATA")
-token=$(build/tools/eventctl token create --data "$DATA" --tenant big --scopes events:read)
-serve "$DATA"
-
+serve_dataset aggregate_bench
 
 month_ago=$(iso $((now - 30 * 86400000)))
 today=$(iso "$now")
@@ -44,19 +32,13 @@ queries=(
 printf "%-30s %12s %12s\n" query "p50 ms" "requests/s"
 for q in "${queries[@]}"; do
   IFS='|' read -r name method path body <<<"$q"
-  lat=() rps=()
   tok=$token; [[ $name == healthz* ]] && tok=
-  script=bench/wrk/get.lua; [[ $method == POST ]] && script=bench/wrk/post.lua
-  for _ in $(seq "$RUNS"); do
-    r=$(EVENTSD_TOKEN=$tok QUERY_PATH=$path QUERY_BODY=$body wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" --latency \
-        -s "$script" "http://127.0.0.1:$port")
-    lat+=("$(awk '$1=="50%" {print $2}' <<<"$r" | to_ms)")
-    rps+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$r")")
-  done
-  printf "%-30s %12s %12.1f\n" "$name" "$(printf '%s\n' "${lat[@]}" | median)" "$(printf '%s\n' "${rps[@]}" | median)"
+  medians=$(EVENTSD_TOKEN=$tok QUERY_METHOD=$method QUERY_PATH=$path QUERY_BODY=$body query_medians)
+  read -r p50 rps <<<"$medians"
+  printf "%-30s %12s %12.1f\n" "$name" "$p50" "$rps"
 done
 
-kill $server_pid; wait $server_pid 2>/dev/null || true
+stop_server
 echo
 echo "server side (bench/aggregate_bench, medians of 5):"
 BENCH_DATA=$DATA build/bench/aggregate_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \

@@ -24,9 +24,7 @@
 # usage: bench/cluster.sh   (RUNS=3 SECONDS_EACH=10 TENANTS=8 LEASES="6000 1500" RATE=50
 #                            CLIENT_TIMEOUT=5 FAILOVER_RUNS=3 FAILOVER_KINDS="kill-a term-a kill-nats-leader"
 #                            SKIP_INGEST= SKIP_FAILOVER= KEEP=: keep the last cluster's logs)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -40,8 +38,7 @@ FAILOVER_RUNS=${FAILOVER_RUNS:-$RUNS}
 for tool in nats-server wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (tools/setup.sh; apt-get install wrk)" >&2; exit 1; }
 done
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target eventsd eventctl >/dev/null
+build_release eventsd eventctl
 EVENTSD=build/eventsd/eventsd
 EVENTCTL=build/tools/eventctl
 

@@ -7,22 +7,18 @@
 #
 # usage: bench/cpu_per_request.sh EVENTSD EVENTCTL SECONDS CONNECTIONS BATCH
 #        e.g. bench/cpu_per_request.sh build/eventsd/eventsd build/tools/eventctl 5 64 1
-set -euo pipefail
-cd "$(dirname "$0")/.."
+source "$(dirname "$0")/lib.sh"
 (($# == 5)) || { sed -n '2,9p' "$0"; exit 2; }
 d=$(mktemp -d)
 trap 'rm -rf "$d"' EXIT
 tok=$($2 token create --data $d/data --tenant bench --scopes events:write,admin --create 2>/dev/null || $2 token create --data $d/data --tenant bench --scopes events:write,admin)
-$1 --data $d/data --listen 127.0.0.1:0 > $d/out 2>$d/err &
-pid=$!
-for _ in $(seq 200); do grep -q listening $d/out 2>/dev/null && break; sleep 0.05; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' $d/out)
+start_eventsd "$1" "$d/data" "$d/eventsd"
 EVENTSD_TOKEN=$tok BATCH_SIZE=$5 WORKLOAD=sessions wrk -t1 -c$4 -d2s -s bench/wrk/ingest.lua http://127.0.0.1:$port >/dev/null 2>&1
-t0=$(awk '{print $14+$15}' /proc/$pid/stat)
+t0=$(awk '{print $14+$15}' /proc/$server_pid/stat)
 out=$(EVENTSD_TOKEN=$tok BATCH_SIZE=$5 WORKLOAD=sessions wrk -t1 -c$4 -d${3}s -s bench/wrk/ingest.lua http://127.0.0.1:$port 2>&1)
-t1=$(awk '{print $14+$15}' /proc/$pid/stat)
+t1=$(awk '{print $14+$15}' /proc/$server_pid/stat)
 reqs=$(awk '/requests in/ {print $1}' <<<"$out")
 rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
 hz=$(getconf CLK_TCK)
 echo "rps=$rps cpu_us_per_req=$(awk -v a=$t0 -v b=$t1 -v r=$reqs -v hz=$hz 'BEGIN{printf "%.0f", (b-a)/hz*1e6/r}')"
-kill $pid; wait $pid 2>/dev/null || true
+stop_server

@@ -9,18 +9,15 @@
 # Prints medians over RUNS runs.
 #
 # usage: bench/gzip.sh            (RUNS=5 EVENTS=100000 SECONDS_EACH=10)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-5}
 EVENTS=${EVENTS:-100000}
 SECONDS_EACH=${SECONDS_EACH:-10}
 
 tools/setup.sh
+build_release eventsd eventctl
 need_wrk
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target eventsd eventctl >/dev/null
 
 work=$(mktemp -d)
 server_pid=
@@ -34,13 +31,8 @@ trap cleanup EXIT
 start_server() {
   rm -rf "$work/data"
   token=$(build/tools/eventctl token create --data "$work/data" --tenant bench --scopes events:read,events:write --create)
-  build/eventsd/eventsd --data "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
-  server_pid=$!
-  for _ in $(seq 600); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.1; done
-  port=$(sed -n 's/.*http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")
-  [[ -n $port ]] || { echo "eventsd did not start:" >&2; cat "$work/err" >&2; exit 1; }
+  start_eventsd build/eventsd/eventsd "$work/data" "$work/eventsd"
 }
-stop_server() { kill "$server_pid"; wait "$server_pid" || true; server_pid=; }
 
 # A batch of 100 events like a tracker's (visits of 10 events, URLs, data).
 make_batch() {

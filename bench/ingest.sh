@@ -14,9 +14,7 @@
 #
 # usage: bench/ingest.sh [--baseline REV] [--postgres]
 #        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform")
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
@@ -43,8 +41,7 @@ for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$p" >/dev/null
 done
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target eventsd eventctl fsync_probe writer_bench >/dev/null
+build_release eventsd eventctl fsync_probe writer_bench
 
 work=$(mktemp -d)
 server_pid=
@@ -84,12 +81,8 @@ start_server() { # $1: variant
   # (--create: a data directory is made only when asked; versions before it made one always)
   token=$("${bin_eventctl[$1]}" token create --data "$work/data" --tenant bench --scopes events:write,admin --create 2>/dev/null ||
           "${bin_eventctl[$1]}" token create --data "$work/data" --tenant bench --scopes events:write,admin)
-  "${bin_eventsd[$1]}" --data "$work/data" --listen 127.0.0.1:0 >"$work/out" 2>"$work/err" &
-  server_pid=$!
-  for _ in $(seq 200); do grep -q listening "$work/out" 2>/dev/null && break; sleep 0.05; done
-  port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")
+  start_eventsd "${bin_eventsd[$1]}" "$work/data" "$work/eventsd"
 }
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=; }
 
 # One measured run: prints "requests/s p50_ms p99_ms".
 wrk_run() { # $1 workload, $2 batch, $3 connections, $4 seconds

@@ -5,24 +5,12 @@
 # the same run (the cost of HTTP alone) — and the server-side figures of bench/query_bench.
 #
 # usage: bench/queries.sh        (BENCH_DATA=/tmp/eventsd-bench-queries RUNS=3 SECONDS_EACH=5 CONNS=4)
-set -euo pipefail
-cd "$(dirname "$0")/.."
-source bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-5}
 CONNS=${CONNS:-4}
-DATA=${BENCH_DATA:-/tmp/eventsd-bench-queries}
-
-tools/setup.sh
-need_wrk
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build --target eventsd eventctl make_dataset query_bench >/dev/null
-
-now=$(build/bench/make_dataset "$DATA")
-token=$(build/tools/eventctl token create --data "$DATA" --tenant big --scopes events:read)
-serve "$DATA"
-
+serve_dataset query_bench
 
 week_ago=$(iso $((now - 7 * 86400000)))
 queries=(
@@ -45,18 +33,13 @@ for q in "${queries[@]}"; do
   name=${q%%|*}
   path=${q#*|}
   path=${path/__CURSOR__/$cursor}
-  lat=() rps=()
   tok=$token; [[ $name == healthz* ]] && tok=
-  for _ in $(seq "$RUNS"); do
-    r=$(EVENTSD_TOKEN=$tok QUERY_PATH=$path wrk -t1 -c"$CONNS" -d"${SECONDS_EACH}s" --latency \
-        -s bench/wrk/get.lua "http://127.0.0.1:$port")
-    lat+=("$(awk '$1=="50%" {print $2}' <<<"$r" | to_ms)")
-    rps+=("$(awk '/^Requests\/sec/ {print $2}' <<<"$r")")
-  done
-  printf "%-20s %12s %12.0f\n" "$name" "$(printf '%s\n' "${lat[@]}" | median)" "$(printf '%s\n' "${rps[@]}" | median)"
+  medians=$(EVENTSD_TOKEN=$tok QUERY_PATH=$path query_medians)
+  read -r p50 rps <<<"$medians"
+  printf "%-20s %12s %12.0f\n" "$name" "$p50" "$rps"
 done
 
-kill $server_pid; wait $server_pid 2>/dev/null || true
+stop_server
 echo
 echo "server side (bench/query_bench, medians of 5):"
 BENCH_DATA=$DATA build/bench/query_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \

@@ -65,10 +65,5 @@ function request()
     {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
 end
 
-local failures = 0
-function response(status, headers, body)
-  if status ~= 201 then
-    failures = failures + 1
-    if failures <= 3 then io.stderr:write("unexpected status " .. status .. ": " .. body .. "\n") end
-  end
-end
+dofile(debug.getinfo(1, "S").source:match("^@(.-)[^/]*$") .. "expect_status.lua")
+expect_status(201)
