@@ -16,13 +16,6 @@
 namespace eventsd {
 namespace {
 
-using Fixture = bench::ServedDataset;
-
-Fixture& fixture() {
-  static Fixture f;
-  return f;
-}
-
 AggregateRequest by(std::initializer_list<const char*> dims, std::initializer_list<const char*> metrics = {"count"}) {
   AggregateRequest r;
   r.filter.suppressed = SuppressedFilter::exclude;
@@ -32,7 +25,7 @@ AggregateRequest by(std::initializer_list<const char*> dims, std::initializer_li
 }
 
 void run_aggregate_bench(benchmark::State& state, const AggregateRequest& r) {
-  auto& f = fixture();
+  auto& f = bench::served_dataset();
   AggregateResult last;
   run_aggregate(f.snapshot().view(), f.tno, r);  // warm: the first run maps the pages it reads
   for (auto _ : state) {
@@ -46,7 +39,7 @@ void run_aggregate_bench(benchmark::State& state, const AggregateRequest& r) {
 
 // The baseline: GET /v1/events, first page.
 void BM_ListFirstPage(benchmark::State& s) {
-  auto& f = fixture();
+  auto& f = bench::served_dataset();
   for (auto _ : s) {
     ListRequest r;
     benchmark::DoNotOptimize(list_events(f.snapshot().view(), f.tno, r).events.size());
@@ -96,7 +89,7 @@ FunnelRequest three_steps(Millis now) {
 }
 
 void BM_Funnel3Steps30Days(benchmark::State& s) {
-  auto& f = fixture();
+  auto& f = bench::served_dataset();
   const FunnelRequest r = three_steps(f.now);
   FunnelResult last;
   run_funnel(f.snapshot().view(), f.tno, r);

@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "bench/sessions_batch.h"
 #include "eventlog/data_dir.h"
 #include "tests/support/in_process.h"
 
@@ -13,29 +14,12 @@ namespace eventsd::bench {
 
 namespace {
 
-const char* kTypes[] = {"page_view", "page_view", "page_view", "email_open",
-                        "form_submit", "button_click", "video_play", "email_click"};
-
+// Sessions over the year before `now`.
 std::vector<EventInput> batch(std::mt19937_64& rng, Millis now, int size) {
-  std::vector<EventInput> out;
-  std::optional<std::string> contact;
-  for (int i = 0; i < size; ++i) {
-    if (i % 10 == 0) {
-      contact = rng() % 10 < 4 ? std::nullopt
-                               : std::optional<std::string>("ct_" + std::to_string(rng() % 100000));
-    }
-    const auto n = rng();
-    EventInput e;
-    e.event = kTypes[n % 8];
-    e.contact_id = contact;
+  return sessions_batch(rng, size, [&](EventInput& e, std::uint64_t n) {
     e.timestamp = now - static_cast<Millis>(rng() % (365 * kMillisPerDay));
-    const std::string domain = "site" + std::to_string(n % 20) + ".example.com";
-    e.url = "https://" + domain + "/p/" + std::to_string(n % 500);
-    e.domain = domain;
     e.data = R"({"title":"Page )" + std::to_string(n % 500) + R"("})";
-    out.push_back(std::move(e));
-  }
-  return out;
+  });
 }
 
 }  // namespace
@@ -91,6 +75,11 @@ ServedDataset::ServedDataset() {
   generation.emplace(read_dir, *generations::current(read_dir), *log, false, true);
   auto r = generation->store().read();
   tno = *generation->models().tenant_no(r.txn(), "big");
+}
+
+ServedDataset& served_dataset() {
+  static ServedDataset dataset;
+  return dataset;
 }
 
 }  // namespace eventsd::bench

@@ -43,4 +43,8 @@ struct ServedDataset {
   std::uint32_t tno = 0;  // tenant "big"
 };
 
+// The data set the benchmarks of this process read: opened by the first call (from any thread),
+// and built first when BENCH_DATA does not hold it.
+ServedDataset& served_dataset();
+
 }  // namespace eventsd::bench

@@ -18,14 +18,9 @@ namespace {
 
 using Fixture = bench::ServedDataset;
 
-Fixture& fixture() {
-  static Fixture f;
-  return f;
-}
-
 template <class Query>
 void run(benchmark::State& state, Query&& query) {
-  auto& f = fixture();
+  auto& f = bench::served_dataset();
   for (auto _ : state) {
     const auto snapshot = f.snapshot();
     benchmark::DoNotOptimize(query(f, snapshot.view()));

@@ -5,6 +5,7 @@
 #include <random>
 #include <thread>
 
+#include "bench/sessions_batch.h"
 #include "tests/support/in_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -13,25 +14,9 @@ namespace {
 
 // A batch like bench/wrk/ingest.lua's "sessions" workload: visits of 10 events, 40% anonymous.
 std::vector<EventInput> make_batch(std::mt19937& rng, int size) {
-  static const char* types[] = {"page_view", "page_view", "page_view", "email_open",
-                                "form_submit", "button_click", "video_play", "email_click"};
-  std::vector<EventInput> batch;
-  std::optional<std::string> contact;
-  for (int i = 0; i < size; ++i) {
-    if (i % 10 == 0) {
-      contact = rng() % 10 < 4 ? std::nullopt
-                               : std::optional<std::string>("ct_" + std::to_string(rng() % 100000));
-    }
-    const unsigned n = rng() % 1000000;
-    EventInput e;
-    e.event = types[n % 8];
-    e.contact_id = contact;
-    e.url = "https://site" + std::to_string(n % 20) + ".example.com/p/" + std::to_string(n % 500);
-    e.domain = "site" + std::to_string(n % 20) + ".example.com";
-    e.data = R"({"n":)" + std::to_string(n) + R"(,"title":"Page )" + std::to_string(n % 500) + R"("})";
-    batch.push_back(std::move(e));
-  }
-  return batch;
+  return bench::sessions_batch(rng, size, [](EventInput& e, std::uint64_t n) {
+    e.data = R"({"n":)" + std::to_string(n % 1000000) + R"(,"title":"Page )" + std::to_string(n % 500) + R"("})";
+  });
 }
 
 // Threads submit batches and wait for each, like HTTP clients on keep-alive connections.

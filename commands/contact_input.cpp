@@ -19,16 +19,6 @@ std::optional<FieldError> text(const JsonValue& o, std::string_view key, std::st
   return std::nullopt;
 }
 
-std::optional<FieldError> only(const JsonValue& o, std::initializer_list<std::string_view> keys,
-                               const std::string& prefix) {
-  for (const auto& [key, v] : o.members()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      return FieldError{prefix + key, "unknown field '" + key + "'"};
-    }
-  }
-  return std::nullopt;
-}
-
 bool is_hostname(std::string_view s) {
   if (s.empty() || s.size() > 253) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
@@ -45,7 +35,7 @@ std::variant<UpsertContact, FieldError> parse_contact_upsert(std::string contact
   }
   if (!body.is_object()) return FieldError{"", "the body must be a JSON object"};
   const JsonValue* o = &body;
-  if (auto e = only(*o, {"firstname", "lastname", "email", "company"}, "")) return *e;
+  if (auto e = unknown_field(*o, {"firstname", "lastname", "email", "company"}, "")) return *e;
   UpsertContact cmd;
   cmd.contact_id = std::move(contact_id);
   if (auto e = text(*o, "firstname", "firstname", 256, cmd.firstname)) return *e;
@@ -60,7 +50,7 @@ std::variant<UpsertContact, FieldError> parse_contact_upsert(std::string contact
   if (const JsonValue* c = o->find("company"); c && !c->is_null()) {
     const JsonValue* company = c->is_object() ? c : nullptr;
     if (!company) return FieldError{"company", "company must be an object {name, domain}"};
-    if (auto e = only(*company, {"name", "domain"}, "company.")) return *e;
+    if (auto e = unknown_field(*company, {"name", "domain"}, "company.")) return *e;
     if (auto e = text(*company, "name", "company.name", 256, cmd.company_name)) return *e;
     if (auto e = text(*company, "domain", "company.domain", 253, cmd.company_domain)) return *e;
     if (cmd.company_domain) {

@@ -99,6 +99,16 @@ bool is_clean_text(std::string_view s, std::size_t max) {
   });
 }
 
+std::optional<FieldError> unknown_field(const JsonValue& o, std::initializer_list<std::string_view> keys,
+                                        const std::string& prefix) {
+  for (const auto& [key, v] : o.members()) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
+      return FieldError{prefix + key, "unknown field '" + key + "'"};
+    }
+  }
+  return std::nullopt;
+}
+
 bool host_is_utf8(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   return !parsed || !parsed->has_authority() || valid_utf8(parsed->host());

@@ -3,7 +3,10 @@
 // everywhere. A batch is all or nothing: the first invalid event rejects the whole request.
 #pragma once
 
+#include <initializer_list>
+#include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <variant>
@@ -53,5 +56,9 @@ bool host_is_utf8(std::string_view url);
 bool is_valid_event_id(std::string_view id);
 // Non-empty, at most `max` bytes, valid UTF-8 already (JSON strings are), no control characters.
 bool is_clean_text(std::string_view s, std::size_t max);
+// The first key of the JSON object `o` that `keys` lacks, as the error "unknown field" of the
+// field `prefix` + key; nullopt when every key is known.
+std::optional<FieldError> unknown_field(const JsonValue& o, std::initializer_list<std::string_view> keys,
+                                        const std::string& prefix);
 
 }  // namespace eventsd

@@ -7,17 +7,6 @@ namespace eventsd {
 
 namespace {
 
-// The object's keys are all in `keys`.
-std::optional<FieldError> only(const JsonValue& o, std::initializer_list<std::string_view> keys,
-                               const std::string& where) {
-  for (const auto& [key, v] : o.members()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      return FieldError{where + key, "unknown field '" + key + "'"};
-    }
-  }
-  return std::nullopt;
-}
-
 // An integer written as one (no fraction, no exponent) within int64.
 std::optional<std::int64_t> integer(const JsonValue* v) {
   return v ? v->to_int64() : std::nullopt;
@@ -26,7 +15,7 @@ std::optional<std::int64_t> integer(const JsonValue* v) {
 // The array under "rules" of a {"rules": [...]} body.
 std::variant<const JsonValue::Array*, FieldError> rules_array(const JsonValue& body, std::size_t max) {
   if (!body.is_object()) return FieldError{"", "the body must be {\"rules\": [...]}"};
-  if (auto e = only(body, {"rules"}, "")) return *e;
+  if (auto e = unknown_field(body, {"rules"}, "")) return *e;
   const JsonValue* rules = body.find("rules");
   if (!rules || !rules->is_array()) return FieldError{"rules", "rules must be an array"};
   if (rules->items().size() > max) {
@@ -50,7 +39,7 @@ std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const Json
     if (!r) return FieldError{at, at + " must be an object"};
     const JsonValue* kind = r->find("kind");
     if (is_string_equal(kind, "velocity")) {
-      if (auto e = only(*r, {"kind", "max_events", "window_seconds", "event", "keep_first"}, at + ".")) return *e;
+      if (auto e = unknown_field(*r, {"kind", "max_events", "window_seconds", "event", "keep_first"}, at + ".")) return *e;
       VelocityRule v;
       auto max = integer(r->find("max_events"));
       if (!max || *max < 1 || *max > kMaxVelocityEvents) {
@@ -74,7 +63,7 @@ std::variant<SetSuppressionRules, FieldError> parse_suppression_rules(const Json
       }
       cmd.rules.velocity.push_back(std::move(v));
     } else if (is_string_equal(kind, "metadata")) {
-      if (auto e = only(*r, {"kind", "key", "equals", "contains"}, at + ".")) return *e;
+      if (auto e = unknown_field(*r, {"kind", "key", "equals", "contains"}, at + ".")) return *e;
       MetadataRule m;
       const JsonValue* key = r->find("key");
       if (!key || !key->is_string() || !is_clean_text(key->get_string(), 128)) {
@@ -113,7 +102,7 @@ std::variant<SetScoringRules, FieldError> parse_scoring_rules(const JsonValue& b
     const std::string at = "rules[" + std::to_string(i++) + "]";
     const JsonValue* r = item.is_object() ? &item : nullptr;
     if (!r) return FieldError{at, at + " must be an object {event, points}"};
-    if (auto e = only(*r, {"event", "points"}, at + ".")) return *e;
+    if (auto e = unknown_field(*r, {"event", "points"}, at + ".")) return *e;
     const JsonValue* ev = r->find("event");
     if (!ev || !ev->is_string() || !is_clean_text(ev->get_string(), 128)) {
       return FieldError{at + ".event", "event must be an event name of 1-128 bytes"};
@@ -131,7 +120,7 @@ std::variant<SetScoringRules, FieldError> parse_scoring_rules(const JsonValue& b
 
 std::variant<MergeContacts, FieldError> parse_merge(const JsonValue& body) {
   if (!body.is_object()) return FieldError{"", "the body must be {\"from\": id, \"into\": id}"};
-  if (auto e = only(body, {"from", "into"}, "")) return *e;
+  if (auto e = unknown_field(body, {"from", "into"}, "")) return *e;
   MergeContacts cmd;
   for (auto [name, out] : {std::pair{"from", &cmd.from}, {"into", &cmd.into}}) {
     const JsonValue* v = body.find(name);

@@ -20,20 +20,14 @@ constexpr std::uint64_t kEventsPerTxn = 100'000;
 }  // namespace
 
 WriteModel::WriteModel(Store& store, const Log& log) : log_(log) {
-  auto open = [&](const char* name) {
-    const MDB_dbi dbi = store.db(name);
-    all_.push_back(dbi);
-    names_.emplace_back(name);
-    return dbi;
-  };
-  dbs_.meta = open("wm_meta");
-  dbs_.tenants = open("wm_tenants");
-  dbs_.ids = open("wm_ids");
-  dbs_.aliases = open("wm_aliases");
-  dbs_.members = open("wm_members");
-  dbs_.rules = open("wm_rules");
-  dbs_.contact_events = open("wm_contact_events");
-  dbs_.campaign_events = open("wm_campaign_events");
+  dbs_.meta = all_.open(store, "wm_meta");
+  dbs_.tenants = all_.open(store, "wm_tenants");
+  dbs_.ids = all_.open(store, "wm_ids");
+  dbs_.aliases = all_.open(store, "wm_aliases");
+  dbs_.members = all_.open(store, "wm_members");
+  dbs_.rules = all_.open(store, "wm_rules");
+  dbs_.contact_events = all_.open(store, "wm_contact_events");
+  dbs_.campaign_events = all_.open(store, "wm_campaign_events");
 }
 
 std::uint64_t WriteModel::checkpoint(const lmdb::Txn& txn) const {
@@ -41,7 +35,7 @@ std::uint64_t WriteModel::checkpoint(const lmdb::Txn& txn) const {
 }
 
 void WriteModel::reset(lmdb::Txn& txn) const {
-  for (auto db : all_) txn.clear(db);
+  for (auto db : all_.dbs()) txn.clear(db);
   put_u64(txn, dbs_.meta, kLayout, kLayoutVersion);
 }
 

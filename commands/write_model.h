@@ -87,8 +87,8 @@ class WriteModel {
 
   const Log& log() const { return log_; }
   // Every write-model database (what verify digests) and their names.
-  const std::vector<MDB_dbi>& all_dbs() const { return all_; }
-  const std::vector<std::string>& db_names() const { return names_; }
+  const std::vector<MDB_dbi>& all_dbs() const { return all_.dbs(); }
+  const std::vector<std::string>& db_names() const { return all_.names(); }
 
  private:
   struct Dbs {
@@ -103,8 +103,7 @@ class WriteModel {
 
   const Log& log_;
   Dbs dbs_;
-  std::vector<MDB_dbi> all_;
-  std::vector<std::string> names_;
+  ModelDbs all_;
 };
 
 }  // namespace eventsd

@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "eventlog/lmdb.h"
 
@@ -100,6 +101,25 @@ class Store {
   StoreOptions options_;
   lmdb::Env env_;
   std::map<std::string, MDB_dbi> dbs_;
+};
+
+// The databases one model keeps in a store (the write model's wm_*, a generation's rm_*), in the
+// order they were opened: what a reset clears, what verify digests and names, one by one.
+// Thread safety: filled while its owner is constructed, then only read.
+class ModelDbs {
+ public:
+  // Opens the database `name` of `store` (Store::db) and lists it.
+  MDB_dbi open(Store& store, const std::string& name) {
+    dbs_.push_back(store.db(name));
+    names_.push_back(name);
+    return dbs_.back();
+  }
+  const std::vector<MDB_dbi>& dbs() const { return dbs_; }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<MDB_dbi> dbs_;
+  std::vector<std::string> names_;
 };
 
 }  // namespace eventsd

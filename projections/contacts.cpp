@@ -21,6 +21,13 @@ void put_optional(json::object& o, std::string_view key, std::optional<std::stri
   if (v) o[key] = *v;
 }
 
+// The JSON object stored under `key` in `db` (rm_contacts, rm_companies), if any.
+std::optional<json::object> find_object(const lmdb::Txn& txn, MDB_dbi db, std::string_view key) {
+  std::string_view v;
+  if (!txn.get(db, key, v)) return std::nullopt;
+  return json::parse(v).as_object();
+}
+
 }  // namespace
 
 std::string company_key(std::optional<std::string_view> name, std::optional<std::string_view> domain) {
@@ -52,23 +59,17 @@ void ReadModels::upsert_contact(lmdb::Txn& txn, std::uint32_t tno,
 }
 
 std::optional<ContactProfile> find_profile(const ReadView& view, std::uint32_t tno, std::string_view contact_id) {
-  const ReadModels& models = view.models;
-  const lmdb::Txn& txn = view.txn;
-  std::string_view v;
-  if (!txn.get(models.dbs().contacts, rm::contacts_key(tno, contact_id), v)) return std::nullopt;
-  const auto o = json::parse(v).as_object();
-  return ContactProfile{optional_string(o, "firstname"), optional_string(o, "lastname"),
-                        optional_string(o, "email"), optional_string(o, "company")};
+  const auto o = find_object(view.txn, view.models.dbs().contacts, rm::contacts_key(tno, contact_id));
+  if (!o) return std::nullopt;
+  return ContactProfile{optional_string(*o, "firstname"), optional_string(*o, "lastname"),
+                        optional_string(*o, "email"), optional_string(*o, "company")};
 }
 
 std::optional<Company> find_company(const ReadView& view, std::uint32_t tno, std::string_view key) {
-  const ReadModels& models = view.models;
-  const lmdb::Txn& txn = view.txn;
-  std::string_view v;
-  if (!txn.get(models.dbs().companies, rm::companies_key(tno, key), v)) return std::nullopt;
-  const auto o = json::parse(v).as_object();
-  return Company{optional_string(o, "id").value_or(""), optional_string(o, "name"),
-                 optional_string(o, "domain")};
+  const auto o = find_object(view.txn, view.models.dbs().companies, rm::companies_key(tno, key));
+  if (!o) return std::nullopt;
+  return Company{optional_string(*o, "id").value_or(""), optional_string(*o, "name"),
+                 optional_string(*o, "domain")};
 }
 
 std::optional<Company> company_of(const ReadView& view, std::uint32_t tno, const ContactProfile& profile) {

@@ -14,32 +14,27 @@ std::uint8_t index_flags(const EventView& e) {
 }
 
 ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
-  auto open = [&](const char* name) {
-    const MDB_dbi dbi = store.db(name);
-    all_.push_back(dbi);
-    names_.emplace_back(name);
-    return dbi;
-  };
-  dbs_.meta = open("rm_meta");
-  dbs_.tenants = open("rm_tenants");
-  dbs_.events = open("rm_events");
-  dbs_.ids = open("rm_ids");
-  dbs_.by_time = open("rm_by_time");
-  dbs_.by_type = open("rm_by_type");
-  dbs_.by_contact = open("rm_by_contact");
-  dbs_.by_domain = open("rm_by_domain");
-  dbs_.by_campaign = open("rm_by_campaign");
-  dbs_.counts = open("rm_counts");
-  dbs_.campaigns = open("rm_campaigns");
-  dbs_.campaign_expiry = open("rm_campaign_expiry");
-  dbs_.contacts = open("rm_contacts");
-  dbs_.companies = open("rm_companies");
-  dbs_.aliases = open("rm_aliases");
-  dbs_.merged = open("rm_merged");
-  dbs_.rules = open("rm_rules");
-  dbs_.audit = open("rm_audit");
+  dbs_.meta = all_.open(store, "rm_meta");
+  dbs_.tenants = all_.open(store, "rm_tenants");
+  dbs_.events = all_.open(store, "rm_events");
+  dbs_.ids = all_.open(store, "rm_ids");
+  dbs_.by_time = all_.open(store, "rm_by_time");
+  dbs_.by_type = all_.open(store, "rm_by_type");
+  dbs_.by_contact = all_.open(store, "rm_by_contact");
+  dbs_.by_domain = all_.open(store, "rm_by_domain");
+  dbs_.by_campaign = all_.open(store, "rm_by_campaign");
+  dbs_.counts = all_.open(store, "rm_counts");
+  dbs_.campaigns = all_.open(store, "rm_campaigns");
+  dbs_.campaign_expiry = all_.open(store, "rm_campaign_expiry");
+  dbs_.contacts = all_.open(store, "rm_contacts");
+  dbs_.companies = all_.open(store, "rm_companies");
+  dbs_.aliases = all_.open(store, "rm_aliases");
+  dbs_.merged = all_.open(store, "rm_merged");
+  dbs_.rules = all_.open(store, "rm_rules");
+  dbs_.audit = all_.open(store, "rm_audit");
   const auto& names = SessionsModel::kDbNames;
-  sessions_ = SessionsModel({open(names[0]), open(names[1]), open(names[2]), open(names[3])});
+  sessions_ = SessionsModel({all_.open(store, names[0]), all_.open(store, names[1]), all_.open(store, names[2]),
+                             all_.open(store, names[3])});
 }
 
 std::uint64_t ReadModels::checkpoint(const lmdb::Txn& txn) const {

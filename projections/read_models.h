@@ -65,8 +65,8 @@ class ReadModels {
   const SessionsModel& sessions() const { return sessions_; }
   const Log& log() const { return log_; }
   // Every read-model database (what replay drops and verify digests), and their names.
-  const std::vector<MDB_dbi>& all_dbs() const { return all_; }
-  const std::vector<std::string>& db_names() const { return names_; }
+  const std::vector<MDB_dbi>& all_dbs() const { return all_.dbs(); }
+  const std::vector<std::string>& db_names() const { return all_.names(); }
 
   // Folds the record at `position` in the read models' write transaction `txn`; `log_txn` reads
   // the log (a snapshot that holds the record).
@@ -129,8 +129,7 @@ class ReadModels {
   const Log& log_;
   ReadModelDbs dbs_;
   SessionsModel sessions_;
-  std::vector<MDB_dbi> all_;
-  std::vector<std::string> names_;
+  ModelDbs all_;
 };
 
 // A consistent reading of the read models: their snapshot, and a snapshot of the log they point

@@ -134,19 +134,9 @@ class StatsQueryRun {
       return;
     }
     // A filter: the (day, type, domain) rows of the window's days.
-    const Key prefix = rm::counts_prefix(tno_, CountKind::day_type_domain);
-    lmdb::Cursor cursor(txn_, models_.dbs().counts);
-    for (bool ok = cursor.seek(rm::counts_day_seek(tno_, CountKind::day_type_domain, first_day_));
-         ok && cursor.key().starts_with(prefix.view());
-         ok = cursor.next()) {
-      const std::string_view key = cursor.key();
-      const Millis day = rm::counts_key_day(key);
-      if (day > last_day_) break;
-      std::size_t at = prefix.size() + 8;
-      const auto type = take_str(key, at);
-      const auto domain = take_str(key, at);
-      if (tally_.wanted(type, domain)) tally_.by_day[day] += rm::read_counts_value(cursor.value());
-    }
+    wanted_day_rows(first_day_, last_day_, [&](Millis day, std::string_view, std::string_view, const Counters& c) {
+      tally_.by_day[day] += c;
+    });
   }
 
   // Date bounds: whole days from the (day, type, domain) rows, the partial days at either end
@@ -163,17 +153,27 @@ class StatsQueryRun {
     }
     if (lo < first_whole) scan_events(lo, first_whole - 1);
     if (last_whole + kMillisPerDay - 1 < hi) scan_events(last_whole + kMillisPerDay, hi);
+    wanted_day_rows(first_whole, last_whole,
+                    [&](Millis day, std::string_view type, std::string_view domain, const Counters& c) {
+                      tally_.add(type, domain, day, c);
+                    });
+  }
+
+  // Calls f(day, type, domain, counters) for each (day, type, domain) row of the days `first` to
+  // `last` whose type and domain the query wants.
+  template <class F>
+  void wanted_day_rows(Millis first, Millis last, F&& f) {
     const Key prefix = rm::counts_prefix(tno_, CountKind::day_type_domain);
     lmdb::Cursor cursor(txn_, models_.dbs().counts);
-    const Key start = rm::counts_day_seek(tno_, CountKind::day_type_domain, first_whole);
+    const Key start = rm::counts_day_seek(tno_, CountKind::day_type_domain, first);
     for (bool ok = cursor.seek(start); ok && cursor.key().starts_with(prefix.view()); ok = cursor.next()) {
       const std::string_view key = cursor.key();
       const Millis day = rm::counts_key_day(key);
-      if (day > last_whole) break;
+      if (day > last) break;
       std::size_t at = prefix.size() + 8;
       const auto type = take_str(key, at);
       const auto domain = take_str(key, at);
-      if (tally_.wanted(type, domain)) tally_.add(type, domain, day, rm::read_counts_value(cursor.value()));
+      if (tally_.wanted(type, domain)) f(day, type, domain, rm::read_counts_value(cursor.value()));
     }
   }
 

@@ -11,9 +11,8 @@
 # Usage: tools/check_package.sh [BUILD_DIR]   (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source tools/check_lib.sh
 build=$(realpath "${1:-build}")
-
-fail() { echo "check_package: $*" >&2; exit 1; }
 
 version=$(sed -n 's/^project(eventsd VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 arch=$(dpkg --print-architecture)
@@ -32,13 +31,7 @@ done
 
 lintian --fail-on error "$deb" || fail "lintian found errors"
 
-scratch=$(mktemp -d)
-server=
-cleanup() {
-  if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then kill "$server"; wait "$server" || true; fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+make_scratch
 dpkg-deb -x "$deb" "$scratch/root"
 
 # The unit, as systemd would load it on a machine where the package is installed.
@@ -64,7 +57,5 @@ health=$(curl -fsS "http://127.0.0.1:$port/healthz") || fail "no answer from /he
 [[ $health == '{"status":"ok",'* ]] || fail "/healthz answered $health"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -q "^eventsd_build_info{version=\"$version\"" ||
   fail "/metrics has no eventsd_build_info"
-kill -TERM "$server"
-wait "$server" || fail "eventsd did not exit 0 on SIGTERM"
-server=
+stop_server
 echo "check_package: ok (files, lintian, systemd-analyze verify, --version, /healthz, SIGTERM)"

@@ -6,15 +6,8 @@
 # Usage: tools/check_readme.sh   (from any directory; uses ./build like the README)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-fail() { echo "check_readme: $*" >&2; exit 1; }
-scratch=$(mktemp -d)
-server=
-cleanup() {
-  if [[ -n $server ]] && kill -0 "$server" 2>/dev/null; then kill "$server"; wait "$server" || true; fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
+source tools/check_lib.sh
+make_scratch
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 EVENTSD_DATA=$scratch/data EVENTSD_LISTEN=127.0.0.1:$port tools/run.sh >"$scratch/out" 2>"$scratch/err" &
@@ -33,9 +26,7 @@ created=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/events" -H "Authorization
 [[ $created == '{"status":"success","ids":["evt_'* ]] || fail "the README's ingest answered $created"
 listed=$(curl -fsS "http://127.0.0.1:$port/v1/events?limit=10" -H "Authorization: Bearer $token")
 [[ $listed == *'"event":"page_view"'* ]] || fail "the README's list answered $listed"
-kill -TERM "$server"
-wait "$server" || fail "eventsd did not exit 0 on SIGTERM"
-server=
+stop_server
 echo "check_readme: tools/run.sh served the README's curl and stopped cleanly"
 
 tools/check_package.sh build

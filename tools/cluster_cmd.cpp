@@ -326,8 +326,7 @@ int status(const StatusOptions& o) {
 }  // namespace
 
 void add_cluster_commands(CLI::App& app, Run& run) {
-  auto* cluster = app.add_subcommand("cluster", "a cluster, from its NATS servers alone");
-  cluster->require_subcommand(1);
+  auto* cluster = add_group(app, "cluster", "a cluster, from its NATS servers alone");
   auto [status, o] = add_command(*cluster, run, "status",
                                  "each shard's owner, epoch and stream sequence, each live node's lag, as a "
                                  "table or one JSON document; exit 1 when a shard has no owner",

@@ -28,6 +28,14 @@ std::pair<CLI::App*, std::shared_ptr<Options>> add_command(CLI::App& parent, Run
   return {command, options};
 }
 
+// Adds the group `name` (token, user, cluster) to `parent`: a command whose subcommands are its
+// commands, one of which the command line must name.
+inline CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string& what) {
+  CLI::App* group = parent.add_subcommand(name, what);
+  group->require_subcommand(1);
+  return group;
+}
+
 // token create|import|list|revoke|check (tokens_cmd.cpp)
 void add_token_commands(CLI::App& app, Run& run);
 // user create|list|delete|passwd|revoke-sessions (users_cmd.cpp)

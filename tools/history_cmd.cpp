@@ -164,21 +164,19 @@ int audit(const AuditOptions& o) {
 }  // namespace
 
 void add_history_commands(CLI::App& app, Run& run) {
-  auto [dump, d] = add_command(app, run, "dump",
-                               "the log as JSON lines, one record each, from one snapshot; on a cluster node's "
-                               "directory, the log of the shard --shard names",
-                               cli::dump);
-  add_data_option(*dump, d->data);
+  auto [dump, d] = add_data_command(app, run, "dump",
+                                    "the log as JSON lines, one record each, from one snapshot; on a cluster node's "
+                                    "directory, the log of the shard --shard names",
+                                    cli::dump);
   add_shard_option(*dump, d->shard);
   dump->add_option("--from", d->from, "start at this log position (default 1: the first record)")
       ->type_name("POSITION")
       ->check(flags::whole(0, UINT64_MAX));
 
-  auto [audit, a] = add_command(app, run, "audit",
-                                "the records that touched an event (--event) or a contact (--contact), oldest "
-                                "first, as JSON lines; exit 1 when none did",
-                                cli::audit);
-  add_data_option(*audit, a->data);
+  auto [audit, a] = add_data_command(app, run, "audit",
+                                     "the records that touched an event (--event) or a contact (--contact), oldest "
+                                     "first, as JSON lines; exit 1 when none did",
+                                     cli::audit);
   auto* event = audit->add_option("--event", a->event, "the event's id")->type_name("ID");
   audit->add_option("--contact", a->contact, "the contact's id")->type_name("ID")->excludes(event);
   audit->add_option("--tenant", a->tenant, "only this tenant's records (on a cluster node: only its shard's)")

@@ -157,11 +157,10 @@ int import(const ImportOptions& o) {
 }  // namespace
 
 void add_import_command(CLI::App& app, Run& run) {
-  auto [import, o] = add_command(app, run, "import",
-                                 "JSON lines (records of dump, or events) as commands, through the same "
-                                 "validation and deciders as the API; eventsd stopped",
-                                 cli::import);
-  add_data_option(*import, o->data);
+  auto [import, o] = add_data_command(app, run, "import",
+                                      "JSON lines (records of dump, or events) as commands, through the same "
+                                      "validation and deciders as the API; eventsd stopped",
+                                      cli::import);
   import->add_option("--tenant", o->tenant, "whose the lines that are events are (dump records say their own)")
       ->type_name("T")
       ->check(tenant_id());

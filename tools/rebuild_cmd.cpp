@@ -340,20 +340,18 @@ int verify(const VerifyOptions& o) {
 }  // namespace
 
 void add_rebuild_commands(CLI::App& app, Run& run) {
-  auto [rebuild, part] = add_command(app, run, "rebuild",
-                                     "fold the log into a new generation of the read models and switch to it, "
-                                     "while eventsd serves or not; on a cluster node's directory, each shard's",
-                                     cli::rebuild);
+  auto [rebuild, part] = add_data_command(app, run, "rebuild",
+                                          "fold the log into a new generation of the read models and switch to it, "
+                                          "while eventsd serves or not; on a cluster node's directory, each shard's",
+                                          cli::rebuild);
   rebuild->alias("replay");
-  add_data_option(*rebuild, part->data);
   add_shard_option(*rebuild, part->shard);
 
-  auto [verify, o] = add_command(
+  auto [verify, o] = add_data_command(
       app, run, "verify", "the log's hash chain, and the write model and every read model against a fresh fold of the "
                 "log; print the read models' position and digest (equal on nodes at the same position). Exit 3: "
                 "the chain is broken; 4: a model differs",
       cli::verify);
-  add_data_option(*verify, o->data);
   add_shard_option(*verify, o->shard);
   verify->add_flag("--json", o->json, "print one JSON document instead of a line per part");
   verify->add_option("--scratch", o->scratch, "where the copies are made and removed afterwards (default: "

@@ -198,11 +198,10 @@ void add_create(CLI::App& token, Run& run) {
 }
 
 void add_import(CLI::App& token, Run& run) {
-  auto [import, o] = add_command(token, run, "import",
-                                 "store an API key a client already has (hashed) as a token of the tenant with "
-                                 "the scopes; print the token's id",
-                                 cli::import);
-  add_data_option(*import, o->data);
+  auto [import, o] = add_data_command(token, run, "import",
+                                      "store an API key a client already has (hashed) as a token of the tenant with "
+                                      "the scopes; print the token's id",
+                                      cli::import);
   import->add_option("--tenant", o->tenant, "the tenant")->type_name("T")->required()->check(tenant_id());
   import->add_option("--scopes", o->scopes, kScopesHelp)->type_name("a,b,...")->required()->check(scope_list());
   import->add_option("--key", o->key, "the key; - reads it from the first line of standard input")
@@ -213,26 +212,23 @@ void add_import(CLI::App& token, Run& run) {
 }  // namespace
 
 void add_token_commands(CLI::App& app, Run& run) {
-  auto* token = app.add_subcommand("token", "API tokens and publishable keys");
-  token->require_subcommand(1);
+  auto* token = add_group(app, "token", "API tokens and publishable keys");
   add_create(*token, run);
   add_import(*token, run);
 
-  auto [list, listed] = add_command(*token, run, "list",
-                                    "each token's id, tenant, scopes and creation time (never the secret), and "
-                                    "a publishable key's origins",
-                                    cli::list);
-  add_data_option(*list, listed->data);
+  add_data_command(*token, run, "list",
+                   "each token's id, tenant, scopes and creation time (never the secret), and a publishable "
+                   "key's origins",
+                   cli::list);
 
-  auto [revoke, revoked] = add_command(*token, run, "revoke",
-                                       "revoke a token by its id; a running eventsd refuses it at once", cli::revoke);
-  add_data_option(*revoke, revoked->data);
+  auto [revoke, revoked] = add_data_command(*token, run, "revoke",
+                                            "revoke a token by its id; a running eventsd refuses it at once",
+                                            cli::revoke);
   revoke->add_option("TOKEN_ID", revoked->token, "the token's id (tok_...), as token list shows it")->required();
 
-  auto [check, checked] = add_command(*token, run, "check",
-                                      "print the id and tenant of a valid token; exit 1 if it is not valid",
-                                      cli::check);
-  add_data_option(*check, checked->data);
+  auto [check, checked] = add_data_command(*token, run, "check",
+                                           "print the id and tenant of a valid token; exit 1 if it is not valid",
+                                           cli::check);
   check->add_option("TOKEN", checked->token, "the token's secret")->required();
 }
 

@@ -72,8 +72,7 @@ int not_found(const std::string& email) {
 std::pair<CLI::App*, std::shared_ptr<UserOptions>> add_user_command(CLI::App& user, Run& run, const char* name,
                                                                     const char* what, bool email,
                                                                     int (*body)(const UserOptions&)) {
-  auto [command, o] = add_command(user, run, name, what, body);
-  add_data_option(*command, o->data);
+  auto [command, o] = add_data_command(user, run, name, what, body);
   if (email) command->add_option("--email", o->email, "the user's e-mail address")->type_name("E")->required();
   return {command, o};
 }
@@ -118,8 +117,7 @@ int revoke_sessions(const UserOptions& o) {
 }  // namespace
 
 void add_user_commands(CLI::App& app, Run& run) {
-  auto* user = app.add_subcommand("user", "console users");
-  user->require_subcommand(1);
+  auto* user = add_group(app, "user", "console users");
 
   auto [create, o] = add_user_command(*user, run, "create",
                                       "a new console user of the tenants, the password from a prompt or the "

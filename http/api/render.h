@@ -1,5 +1,5 @@
 // Rendering shared by the native API's handlers: events (seed 001's shape, enriched with the
-// contact and company), leads, outcomes.
+// contact and company), leads, the position a write reached.
 #pragma once
 
 #include <map>
@@ -39,17 +39,6 @@ void write_native_event(JsonWriter& w, const StoredEvent& e, Enricher* enricher,
 // {id, event, timestamp, url, contact_id}
 void write_summary_event(JsonWriter& w, const StoredEvent& e);
 void write_lead(JsonWriter& w, const Lead& lead);
-
-// Throws the ApiError a rejected outcome stands for, else returns the expected alternative.
-template <class T>
-T expect(Outcome outcome) {
-  if (auto* r = std::get_if<Rejection>(&outcome)) {
-    ApiError error(r->status, r->code, r->message, r->field);
-    if (r->retry_after) error.retry_after = r->retry_after;
-    throw error;
-  }
-  return std::get<T>(std::move(outcome));
-}
 
 // The header that tells a writer the log position its write reached (min_position reads it back).
 Response with_position(Response response, std::uint64_t position);

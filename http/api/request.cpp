@@ -97,4 +97,15 @@ JsonValue json_body(const Request& request) {
   return std::get<JsonValue>(std::move(parsed));
 }
 
+void only_fields(const JsonValue& object, std::initializer_list<std::string_view> allowed) {
+  if (auto e = unknown_field(object, allowed, "")) throw bad_param(e->field, e->message);
+}
+
+JsonValue object_body(const Request& request, std::initializer_list<std::string_view> allowed) {
+  JsonValue body = json_body(request);
+  if (!body.is_object()) throw bad_param("body", "the body must be a JSON object");
+  only_fields(body, allowed);
+  return body;
+}
+
 }  // namespace eventsd::http

@@ -86,5 +86,9 @@ std::optional<std::string> text_param(const QueryParams& q, std::string_view nam
 // The request body as JSON, every number kept as sent (common/json_reader.h); throws ApiError
 // 400 when it is not JSON or breaks the reader's rules (naming the field where there is one).
 JsonValue json_body(const Request& request);
+// Throws ApiError 400 naming the first key of the JSON object `object` that `allowed` lacks.
+void only_fields(const JsonValue& object, std::initializer_list<std::string_view> allowed);
+// json_body() that must be an object (else a 400 naming "body") with no key outside `allowed`.
+JsonValue object_body(const Request& request, std::initializer_list<std::string_view> allowed);
 
 }  // namespace eventsd::http

@@ -1,9 +1,10 @@
 // Awaiting the writer from a coroutine without blocking an I/O thread: the command is queued, the
 // coroutine suspends, and the writer's callback resumes it on its own executor once the outcome
-// is durable.
+// is durable. submit() is what a write route does with its parsed body: command, queue, outcome.
 #pragma once
 
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/execution/outstanding_work.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
@@ -51,6 +52,27 @@ auto async_submit(Writer& writer, Command command, std::size_t bytes = 0, Comple
         }
       },
       token, std::move(command));
+}
+
+// Throws the ApiError a rejected outcome stands for, else returns the expected alternative.
+template <class T>
+T expect(Outcome outcome) {
+  if (auto* r = std::get_if<Rejection>(&outcome)) {
+    ApiError error(r->status, r->code, r->message, r->field);
+    if (r->retry_after) error.retry_after = r->retry_after;
+    throw error;
+  }
+  return std::get<T>(std::move(outcome));
+}
+
+// The command the request's parsed body makes (command_from), submitted to the writer of the
+// request's tenant with the body's size counted against its queue; resumes with the outcome
+// `Expected` (expect). `req` is the caller's, which awaits this at once.
+template <class Expected, class Body>
+boost::asio::awaitable<Expected> submit(App& app, const Request& req, std::variant<Body, FieldError> parsed) {
+  Command command = command_from(req, std::move(parsed));
+  co_return expect<Expected>(
+      co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
 }
 
 }  // namespace eventsd::http

@@ -59,18 +59,6 @@ std::optional<std::string> string_field(const JsonValue& obj, std::string_view n
   return std::string(v->get_string());
 }
 
-const JsonValue& object_body(const Request& req, std::initializer_list<std::string_view> allowed,
-                             JsonValue& holder) {
-  holder = json_body(req);
-  if (!holder.is_object()) throw bad_param("body", "the body must be a JSON object");
-  for (const auto& [k, v] : holder.members()) {
-    if (std::find(allowed.begin(), allowed.end(), std::string_view(k)) == allowed.end()) {
-      throw bad_param(std::string(k), "unknown field '" + std::string(k) + "'");
-    }
-  }
-  return holder;
-}
-
 struct InFlight {
   std::atomic<std::size_t>& n;
   ~InFlight() { --n; }
@@ -86,8 +74,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
       throw ApiError(403, "csrf_failed", "log in from the console's own origin");
     }
   }
-  JsonValue holder;
-  const auto& body = object_body(req, {"email", "password", "tenant"}, holder);
+  const JsonValue body = object_body(req, {"email", "password", "tenant"});
   const std::string email = *string_field(body, "email", true, 254);
   const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
   const auto tenant = string_field(body, "tenant", false, 64);
@@ -159,8 +146,7 @@ asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
   req.query.only({});
   auto ctx = need_session(app, req);
   check_csrf(req.raw, ctx.session);
-  JsonValue holder;
-  const auto& body = object_body(req, {"tenant"}, holder);
+  const JsonValue body = object_body(req, {"tenant"});
   const std::string tenant = *string_field(body, "tenant", true, 64);
   if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);
   bool live = false;

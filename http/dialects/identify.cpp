@@ -54,15 +54,12 @@ JsonValue merged_profile(App& app, const std::string& tenant, const std::string&
 asio::awaitable<Reply> identify(App& app, Request& req) {
   req.query.only({});
   const JsonValue body = json_body(req);
-  const JsonValue* obj = body.is_object() ? &body : nullptr;
-  if (!obj) throw bad_param("body", "the body must be a JSON object {contact_id, traits}");
-  for (const auto& [k, v] : obj->members()) {
-    if (k != "contact_id" && k != "traits") throw bad_param(std::string(k), "unknown field '" + std::string(k) + "'");
-  }
-  const JsonValue* id = obj->find("contact_id");
+  if (!body.is_object()) throw bad_param("body", "the body must be a JSON object {contact_id, traits}");
+  only_fields(body, {"contact_id", "traits"});
+  const JsonValue* id = body.find("contact_id");
   if (!id || !id->is_string()) throw bad_param("contact_id", "contact_id is required (a string)");
   const std::string contact(id->get_string());
-  const JsonValue* traits = obj->find("traits");
+  const JsonValue* traits = body.find("traits");
   if (traits && !traits->is_object() && !traits->is_null()) {
     throw bad_param("traits", "traits must be an object {firstname, lastname, email, company}");
   }

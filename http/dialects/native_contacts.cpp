@@ -33,9 +33,7 @@ Response lead_response(App& app, const std::string& tenant, const std::string& i
 
 asio::awaitable<Reply> put_contact(App& app, Request& req) {
   req.query.only({});
-  auto parsed = parse_contact_upsert(req.captures.at(0), json_body(req));
-  Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
+  auto recorded = co_await submit<Recorded>(app, req, parse_contact_upsert(req.captures.at(0), json_body(req)));
   co_return with_position(lead_response(app, req.principal.tenant, req.captures.at(0)), recorded.position);
 }
 
@@ -46,9 +44,7 @@ asio::awaitable<Reply> get_contact(App& app, Request& req) {
 
 asio::awaitable<Reply> merge(App& app, Request& req) {
   req.query.only({});
-  auto parsed = parse_merge(json_body(req));
-  Command command = command_from(req, std::move(parsed));
-  auto merged = expect<Merged>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
+  auto merged = co_await submit<Merged>(app, req, parse_merge(json_body(req)));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("into").string(merged.into);

@@ -22,9 +22,7 @@ asio::awaitable<Reply> ingest(App& app, Request& req) {
 
 asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
-  auto parsed = parse_ingest(json_body(req), names, req.received_at);
-  Command command = command_from(req, std::move(parsed));
-  auto result = expect<Ingested>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
+  auto result = co_await submit<Ingested>(app, req, parse_ingest(json_body(req), names, req.received_at));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();
@@ -40,9 +38,7 @@ namespace {
 
 asio::awaitable<Reply> delete_batch(App& app, Request& req) {
   req.query.only({});
-  auto parsed = parse_delete(json_body(req));
-  Command command = command_from(req, std::move(parsed));
-  auto result = expect<Deleted>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
+  auto result = co_await submit<Deleted>(app, req, parse_delete(json_body(req)));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("deleted").number(result.deleted);

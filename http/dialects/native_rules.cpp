@@ -28,30 +28,19 @@ Response rules_response(App& app, const std::string& tenant, RuleKind kind) {
   return json_response(200, R"({"status":"success",)" + rules.substr(1));
 }
 
-asio::awaitable<Reply> put_suppression_rules(App& app, Request& req) {
+// PUT: the tenant's rules of one kind replaced by the body's (`parse` reads them), answered with
+// the rules now in force.
+template <RuleKind kind, auto parse>
+asio::awaitable<Reply> put_rules(App& app, Request& req) {
   req.query.only({});
-  auto parsed = parse_suppression_rules(json_body(req));
-  Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
-  co_return with_position(rules_response(app, req.principal.tenant, RuleKind::suppression), recorded.position);
+  auto recorded = co_await submit<Recorded>(app, req, parse(json_body(req)));
+  co_return with_position(rules_response(app, req.principal.tenant, kind), recorded.position);
 }
 
-asio::awaitable<Reply> get_suppression_rules(App& app, Request& req) {
+template <RuleKind kind>
+asio::awaitable<Reply> get_rules(App& app, Request& req) {
   req.query.only({});
-  co_return rules_response(app, req.principal.tenant, RuleKind::suppression);
-}
-
-asio::awaitable<Reply> put_scoring_rules(App& app, Request& req) {
-  req.query.only({});
-  auto parsed = parse_scoring_rules(json_body(req));
-  Command command = command_from(req, std::move(parsed));
-  auto recorded = expect<Recorded>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
-  co_return with_position(rules_response(app, req.principal.tenant, RuleKind::scoring), recorded.position);
-}
-
-asio::awaitable<Reply> get_scoring_rules(App& app, Request& req) {
-  req.query.only({});
-  co_return rules_response(app, req.principal.tenant, RuleKind::scoring);
+  co_return rules_response(app, req.principal.tenant, kind);
 }
 
 asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
@@ -89,11 +78,13 @@ asio::awaitable<Reply> get_suppression_stats(App& app, Request& req) {
 
 void add_native_rule_routes(Router& r) {
   using V = bhttp::verb;
-  r.add_log_write(V::put, "/v1/suppression/rules", Dialect::native, "admin", put_suppression_rules);
-  r.add(V::get, "/v1/suppression/rules", Dialect::native, "admin", get_suppression_rules);
+  using K = RuleKind;
+  r.add_log_write(V::put, "/v1/suppression/rules", Dialect::native, "admin",
+                  put_rules<K::suppression, parse_suppression_rules>);
+  r.add(V::get, "/v1/suppression/rules", Dialect::native, "admin", get_rules<K::suppression>);
   r.add(V::get, "/v1/suppression/stats", Dialect::native, "events:read", get_suppression_stats);
-  r.add_log_write(V::put, "/v1/scoring/rules", Dialect::native, "admin", put_scoring_rules);
-  r.add(V::get, "/v1/scoring/rules", Dialect::native, "admin", get_scoring_rules);
+  r.add_log_write(V::put, "/v1/scoring/rules", Dialect::native, "admin", put_rules<K::scoring, parse_scoring_rules>);
+  r.add(V::get, "/v1/scoring/rules", Dialect::native, "admin", get_rules<K::scoring>);
 }
 
 }  // namespace eventsd::http

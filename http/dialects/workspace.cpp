@@ -133,9 +133,8 @@ asio::awaitable<Reply> create(App& app, Request& req) {
     throw bad_param("batch", "this endpoint takes one event");
   }
   auto parsed = parse_ingest(body, kWorkspaceFieldNames, req.received_at);
-  Command command = command_from(req, std::move(parsed));
-  std::get<IngestEvents>(command.body).echo = true;
-  auto result = expect<Ingested>(co_await async_submit(app.engine(req.principal.tenant).writer, std::move(command), req.raw.body().size()));
+  if (auto* ingest = std::get_if<IngestEvents>(&parsed)) ingest->echo = true;
+  auto result = co_await submit<Ingested>(app, req, std::move(parsed));
   // The event as the writer decided it; only its contact's card comes from a snapshot (which
   // always has an answer: a contact without a profile shows nulls).
   const StoredEvent& event = result.events.at(0);

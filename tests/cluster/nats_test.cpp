@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/support/nats_cluster.h"
+#include "tests/support/nats_suite.h"
 
 namespace eventsd::nats {
 namespace {
@@ -18,14 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 using test::NatsCluster;
 
-class NatsTest : public ::testing::Test {
+class NatsTest : public test::NatsSuite {
  protected:
-  static void SetUpTestSuite() { cluster_ = new NatsCluster(3); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-
   static std::unique_ptr<Connection> connect(const std::string& name = "nats-test") {
     return std::make_unique<Connection>(ConnectOptions{cluster_->urls(), name, 5'000ms});
   }
@@ -33,10 +28,7 @@ class NatsTest : public ::testing::Test {
   static StreamConfig stream(const std::string& name, int replicas = 3) {
     return StreamConfig{name, {"test." + name}, replicas, 120s};
   }
-
-  static NatsCluster* cluster_;
 };
-NatsCluster* NatsTest::cluster_ = nullptr;
 
 // Retries a publish that found no leader (an election) until it is answered.
 PublishResult publish_retrying(Connection& c, const std::string& subject, const std::string& data,

@@ -15,6 +15,7 @@
 #include "accounts/tokens.h"
 #include "accounts/users.h"
 #include "tests/support/nats_cluster.h"
+#include "tests/support/nats_suite.h"
 #include "tests/support/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -61,22 +62,15 @@ void catch_up(Node& to, Node& from) {
       << "applied " << to.log.applied_seq() << " of " << seq << "; " << to.log.failure().value_or("");
 }
 
-class SystemLogTest : public ::testing::Test {
+class SystemLogTest : public test::NatsSuite {
  protected:
-  static void SetUpTestSuite() { cluster_ = new NatsCluster(3); }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
   void SetUp() override {
     a_.emplace(dir_a_.path(), std::vector{cluster_->url(0)}, options(3));
     b_.emplace(dir_b_.path(), std::vector{cluster_->url(1)}, options(3));
   }
-  static NatsCluster* cluster_;
   test::TempDir dir_a_, dir_b_;
   std::optional<Node> a_, b_;
 };
-NatsCluster* SystemLogTest::cluster_ = nullptr;
 
 TEST_F(SystemLogTest, TokensUsersAndSessionsChangedOnOneNodeReachTheOther) {
   Node& a = *a_;

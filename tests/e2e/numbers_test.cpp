@@ -19,12 +19,14 @@
 
 #include "common/json_reader.h"
 #include "tests/support/e2e.h"
+#include "tests/support/lines.h"
 #include "tests/support/sse_client.h"
 
 namespace eventsd {
 namespace {
 
 using test::E2E;
+using test::nonempty_lines;
 
 constexpr int kDoubles = 100'000;
 constexpr int kPerEvent = 200;  // numbers per event: 100 doubles, each spelled two ways
@@ -121,15 +123,6 @@ std::vector<std::string> csv_fields(std::string_view line) {
     } else if (c != '\r') {
       out.back().push_back(c);
     }
-  }
-  return out;
-}
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    if (!l.empty()) out.push_back(l);
   }
   return out;
 }
@@ -256,7 +249,7 @@ TEST_F(Numbers, EveryDoubleComesBackUnchangedFromEveryRoute) {
   {
     auto r = c.get("/v1/events/export?format=jsonl");
     ASSERT_EQ(r.status, 200);
-    for (const auto& line : lines_of(r.body)) {
+    for (const auto& line : nonempty_lines(r.body)) {
       const JsonValue e = parse(line);
       check("export jsonl", e.find("_id")->get_string(), *e.find("data"));
     }
@@ -268,7 +261,7 @@ TEST_F(Numbers, EveryDoubleComesBackUnchangedFromEveryRoute) {
         std::tuple{"org unit export csv", "/events/export", "id", "metadata"}}) {
     auto r = c.get(target);
     ASSERT_EQ(r.status, 200) << route;
-    const auto rows = lines_of(r.body);
+    const auto rows = nonempty_lines(r.body);
     ASSERT_FALSE(rows.empty());
     const auto header = csv_fields(rows[0]);
     const auto column = [&](const std::string& name) {
@@ -304,7 +297,7 @@ TEST_F(Numbers, EveryDoubleComesBackUnchangedFromEveryRoute) {
   auto dump_events = [&](const std::filesystem::path& dir, const std::string& route) {
     auto dump = test::run_command({test::eventctl_binary(), "dump", "--data", dir.string()});
     ASSERT_EQ(dump.status, 0);
-    for (const auto& line : lines_of(dump.out)) {
+    for (const auto& line : nonempty_lines(dump.out)) {
       const JsonValue record = parse(line);
       if (record.find("kind")->get_string() != "events_ingested") continue;
       for (const auto& e : record.find("fact")->find("events")->items()) check(route, e.find("id")->get_string(), *e.find("data"));

@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "tests/support/e2e.h"
+#include "tests/support/seed_examples.h"
 
 namespace eventsd {
 namespace {
@@ -26,9 +27,7 @@ class SeedExamples : public test::E2E {
 //   -H "Authorization: Bearer <token>"; and DELETE /events/batch.
 TEST_F(SeedExamples, Seed000ListsAndDeletesAsTheDocumentShows) {
   auto c = client();
-  ASSERT_EQ(c.post("/ingest", R"({"batch":[
-      {"id":"evt-123","lead_id":"ld_456","event_type":"page_view","metadata":{"path":"/pricing","referrer":"https://google.com"},"created_at":"2025-01-15T10:30:00Z"},
-      {"id":"evt-124","lead_id":"ld_789","event_type":"email_open","metadata":{"campaign":"Q1 Nurture"},"created_at":"2025-01-15T10:25:00Z"}]})").status, 201);
+  ASSERT_EQ(c.post("/ingest", test::org_unit_example_batch()).status, 201);
   auto r = c.get("/events?page=1&limit=25&event_type=page_view");
   ASSERT_EQ(r.status, 200) << r.body;
   auto v = r.json();
@@ -76,9 +75,7 @@ TEST_F(SeedExamples, Seed001ReadsAsTheDocumentShows) {
 // Seed 002: curl -X GET "https://api.kenbun.io/events?page=1&limit=25&event_type=Page%20View"
 TEST_F(SeedExamples, Seed002ListsAsTheDocumentShows) {
   auto c = client();
-  ASSERT_EQ(c.post("/ingest", R"({"batch":[
-      {"id":"evt-123","lead_id":"ld_456","event_type":"Page View","metadata":{"path":"/pricing","referrer":"https://google.com"},"created_at":"2025-01-15T10:30:00Z"},
-      {"id":"evt-124","lead_id":"ld_789","event_type":"Email Open","metadata":{"campaign":"Q1 Nurture"},"created_at":"2025-01-15T10:25:00Z"}]})").status, 201);
+  ASSERT_EQ(c.post("/ingest", test::org_unit_example_batch("Page View", "Email Open")).status, 201);
   auto r = c.get("/events?page=1&limit=25&event_type=Page%20View");
   ASSERT_EQ(r.status, 200) << r.body;
   auto v = r.json();
@@ -129,17 +126,8 @@ TEST_F(SeedExamples, Seed003StreamsAsTheDocumentShows) {
 // Seed 004: GET and POST /api/workspaces/{workspaceId}/events with the document's body.
 TEST_F(SeedExamples, Seed004IngestsAndListsAsTheDocumentShows) {
   auto c = client();
-  ASSERT_EQ(c.put("/v1/contacts/ct_abc123", R"({"firstname":"Jane","lastname":"Smith","email":"jane@example.com"})").status, 200);
-  auto created = c.post("/api/workspaces/acme/events", R"({
-      "type": "purchase",
-      "contactId": "ct_abc123",
-      "metadata": {"productId": "prod_1", "amount": 99.99, "currency": "USD"},
-      "sessionId": "sess_abc",
-      "pageUrl": "https://shop.example.com/checkout",
-      "referrer": "https://shop.example.com/cart",
-      "utmSource": "email",
-      "utmMedium": "campaign",
-      "utmCampaign": "summer-sale"})");
+  ASSERT_EQ(c.put("/v1/contacts/ct_abc123", test::kWorkspaceExampleProfile).status, 200);
+  auto created = c.post("/api/workspaces/acme/events", test::workspace_example_event());
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_EQ(created.json().at("type"), "purchase");
   auto list = c.get("/api/workspaces/acme/events?contactId=ct_abc123&type=purchase&limit=50");

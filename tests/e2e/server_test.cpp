@@ -188,6 +188,16 @@ std::string post_head(const std::string& target, const std::string& token, std::
          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(length) + "\r\n" + extra + "\r\n";
 }
 
+// POST /v1/events of `body` on a new connection, written whole before anything is read (as
+// Node's fetch writes a body), then everything the server sent until it closed.
+std::string post_whole(std::uint16_t port, const std::string& token, const std::string& body) {
+  Raw c(port);
+  beast::error_code ec;
+  asio::write(c.socket(), asio::buffer(post_head("/v1/events", token, body.size()) + body), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  return c.read_to_end();
+}
+
 // ------------------------------------------------------------------------------ deadlines
 
 class RequestDeadline : public E2E {
@@ -278,12 +288,7 @@ TEST_F(E2E, AnAnswerBeforeTheBodyIsNotLostToAReset) {
   // Node's fetch does: the 413 went out before the body was read, and the server must read and
   // drop the rest rather than close on unread bytes (which resets the connection: the client's
   // write fails and the answer waiting in its socket is dropped).
-  Raw c(server_->port());
-  const std::string body(5'000'000, 'x');
-  beast::error_code ec;
-  asio::write(c.socket(), asio::buffer(post_head("/v1/events", token_, body.size()) + body), ec);
-  EXPECT_FALSE(ec) << ec.message();
-  const std::string answer = c.read_to_end();
+  const std::string answer = post_whole(server_->port(), token_, std::string(5'000'000, 'x'));
   EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
   EXPECT_NE(answer.find("payload_too_large"), std::string::npos) << answer.substr(0, 400);
 }
@@ -295,12 +300,8 @@ class OneConnection : public E2E {
 TEST_F(OneConnection, TheClientBeyondTheCapGetsItsAnswerAndRetryAfter) {
   auto holder = client();
   ASSERT_EQ(holder.get("/healthz").status, 200);  // keeps the one connection
-  Raw c(server_->port());
-  const std::string body = R"({"batch":[)" + std::string(200'000, ' ') + R"({"event":"a"}]})";
-  beast::error_code ec;
-  asio::write(c.socket(), asio::buffer(post_head("/v1/events", token_, body.size()) + body), ec);
-  EXPECT_FALSE(ec) << ec.message();
-  const std::string answer = c.read_to_end();
+  const std::string answer =
+      post_whole(server_->port(), token_, R"({"batch":[)" + std::string(200'000, ' ') + R"({"event":"a"}]})");
   EXPECT_EQ(answer.rfind("HTTP/1.1 503", 0), 0u) << answer.substr(0, 200);
   EXPECT_NE(answer.find("Retry-After: 1\r\n"), std::string::npos) << answer.substr(0, 400);
   EXPECT_NE(answer.find("overloaded"), std::string::npos) << answer.substr(0, 400);

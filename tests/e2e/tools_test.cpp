@@ -16,6 +16,7 @@
 #include "projections/generations.h"
 #include "tests/support/e2e.h"
 #include "tests/support/eventually.h"
+#include "tests/support/lines.h"
 #include "tests/support/sse_client.h"
 #include "tests/support/tamper.h"
 
@@ -28,15 +29,7 @@ namespace json = boost::json;
 using test::E2E;
 using test::eventctl;
 using test::HttpClient;
-
-std::vector<std::string> lines(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) {
-    if (!l.empty()) out.push_back(l);
-  }
-  return out;
-}
+using test::nonempty_lines;
 
 class Tools : public E2E {
  protected:
@@ -178,7 +171,7 @@ TEST_F(E2E, AuditShowsIngestMergeAndDeleteOfOneEventInOrder) {
   const std::vector<std::string> expected{"events_ingested", "contacts_merged", "events_deleted"};
   auto cli = eventctl({"audit", "--data", dir_.path().string(), "--event", "x1"});
   ASSERT_EQ(cli.status, 0);
-  const auto records = lines(cli.out);
+  const auto records = nonempty_lines(cli.out);
   EXPECT_EQ(kinds(records), expected);
   // The ingest record shows this event only, and says how many the record held.
   auto first = json::parse(records.at(0));
@@ -199,7 +192,7 @@ TEST_F(E2E, AuditShowsIngestMergeAndDeleteOfOneEventInOrder) {
 
   auto contact = eventctl({"audit", "--data", dir_.path().string(), "--contact", "a"});
   ASSERT_EQ(contact.status, 0);
-  EXPECT_EQ(kinds(lines(contact.out)), (std::vector<std::string>{"events_ingested", "contacts_merged"}));
+  EXPECT_EQ(kinds(nonempty_lines(contact.out)), (std::vector<std::string>{"events_ingested", "contacts_merged"}));
   EXPECT_EQ(eventctl({"audit", "--data", dir_.path().string(), "--event", "never"}).status, 1);
   EXPECT_EQ(eventctl({"audit", "--data", dir_.path().string()}).status, 2);
 
@@ -217,7 +210,7 @@ TEST_F(E2E, AuditShowsIngestMergeAndDeleteOfOneEventInOrder) {
   // An event nothing changed still has its ingestion.
   auto untouched = eventctl({"audit", "--data", dir_.path().string(), "--event", "x2"});
   ASSERT_EQ(untouched.status, 0);
-  EXPECT_EQ(kinds(lines(untouched.out)), std::vector<std::string>{"events_ingested"});
+  EXPECT_EQ(kinds(nonempty_lines(untouched.out)), std::vector<std::string>{"events_ingested"});
 }
 
 TEST_F(Tools, DumpThenImportReproducesTheSameAnswers) {
@@ -226,7 +219,7 @@ TEST_F(Tools, DumpThenImportReproducesTheSameAnswers) {
   const std::string before = answers(c);
   auto dump = eventctl({"dump", "--data", dir_.path().string()});
   ASSERT_EQ(dump.status, 0);
-  const auto records = lines(dump.out);
+  const auto records = nonempty_lines(dump.out);
   ASSERT_GE(records.size(), 7u);
   EXPECT_EQ(json::parse(records[0]).at("position"), 1);
   EXPECT_EQ(eventctl({"dump", "--data", dir_.path().string(), "--from", "3"}).out.find("\"position\":1,"), std::string::npos);
@@ -418,8 +411,8 @@ TEST_F(ExportMemory, ExportOfAHundredThousandEventsKeepsMemoryFlat) {
 
   auto jsonl = c.get("/v1/events/export?format=jsonl&contact_id=ct_7");
   ASSERT_EQ(jsonl.status, 200);
-  EXPECT_EQ(lines(jsonl.body).size(), 2000u);
-  EXPECT_EQ(json::parse(lines(jsonl.body)[0]).at("internal_contact_id"), "ct_7");
+  EXPECT_EQ(nonempty_lines(jsonl.body).size(), 2000u);
+  EXPECT_EQ(json::parse(nonempty_lines(jsonl.body)[0]).at("internal_contact_id"), "ct_7");
   EXPECT_EQ(c.get("/v1/events/export?format=xml").status, 400);
 }
 

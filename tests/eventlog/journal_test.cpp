@@ -19,74 +19,71 @@ Changes flat(const lmdb::Journal& journal) {
   return out;
 }
 
-TEST(Journal, RecordsPutsDeletesAndCursorDeletesInOrder) {
-  test::TempDir dir;
-  Store store(dir.path());
-  const MDB_dbi a = store.db("a"), b = store.db("b");
-  store.write([&](lmdb::Txn& txn) {
-    txn.put(a, "gone", "x");
-    txn.put(a, "walked", "y");
+// A store with two databases, and a journal for a transaction to record into.
+class Journal : public ::testing::Test {
+ protected:
+  test::TempDir dir_;
+  Store store_{dir_.path()};
+  const MDB_dbi a_ = store_.db("a"), b_ = store_.db("b");
+  lmdb::Journal journal_;
+};
+
+TEST_F(Journal, RecordsPutsDeletesAndCursorDeletesInOrder) {
+  store_.write([&](lmdb::Txn& txn) {
+    txn.put(a_, "gone", "x");
+    txn.put(a_, "walked", "y");
   });
 
-  lmdb::Journal journal;
   {
-    auto txn = store.begin_write();
-    txn.record_to(&journal);
-    txn.put(a, "k1", "v1");
-    txn.put_likely_last(b, "z", "last");
-    EXPECT_TRUE(txn.del(a, "gone"));
-    EXPECT_FALSE(txn.del(a, "never there"));  // nothing deleted: nothing recorded
+    auto txn = store_.begin_write();
+    txn.record_to(&journal_);
+    txn.put(a_, "k1", "v1");
+    txn.put_likely_last(b_, "z", "last");
+    EXPECT_TRUE(txn.del(a_, "gone"));
+    EXPECT_FALSE(txn.del(a_, "never there"));  // nothing deleted: nothing recorded
     {
-      lmdb::Cursor cursor(txn, a);
+      lmdb::Cursor cursor(txn, a_);
       ASSERT_TRUE(cursor.seek("walked"));
       cursor.del();
       cursor.append("zz", "appended");
     }
-    txn.put(a, "k1", "v2");  // a second put of a key is a second change, after the first
+    txn.put(a_, "k1", "v2");  // a second put of a key is a second change, after the first
     txn.abort();
   }
-  const Changes expected = {{a, "k1", "v1"},          {b, "z", "last"},  {a, "gone", std::nullopt},
-                            {a, "walked", std::nullopt}, {a, "zz", "appended"}, {a, "k1", "v2"}};
-  EXPECT_EQ(flat(journal), expected);
+  const Changes expected = {{a_, "k1", "v1"},           {b_, "z", "last"},       {a_, "gone", std::nullopt},
+                            {a_, "walked", std::nullopt}, {a_, "zz", "appended"}, {a_, "k1", "v2"}};
+  EXPECT_EQ(flat(journal_), expected);
 
   // The transaction was aborted: the journal is all there is of it.
-  auto reader = store.read();
+  auto reader = store_.read();
   std::string_view v;
-  EXPECT_FALSE(reader.txn().get(a, "k1", v));
-  EXPECT_TRUE(reader.txn().get(a, "gone", v));
+  EXPECT_FALSE(reader.txn().get(a_, "k1", v));
+  EXPECT_TRUE(reader.txn().get(a_, "gone", v));
 }
 
-TEST(Journal, NothingIsRecordedWithoutAJournalOrAfterDetaching) {
-  test::TempDir dir;
-  Store store(dir.path());
-  const MDB_dbi a = store.db("a");
-  lmdb::Journal journal;
-  auto txn = store.begin_write();
-  txn.put(a, "before", "1");  // not recording yet
+TEST_F(Journal, NothingIsRecordedWithoutAJournalOrAfterDetaching) {
+  auto txn = store_.begin_write();
+  txn.put(a_, "before", "1");  // not recording yet
   EXPECT_EQ(txn.journal(), nullptr);
-  txn.record_to(&journal);
-  txn.put(a, "during", "2");
+  txn.record_to(&journal_);
+  txn.put(a_, "during", "2");
   txn.record_to(nullptr);
-  txn.put(a, "after", "3");
+  txn.put(a_, "after", "3");
   {
-    lmdb::Cursor cursor(txn, a);
+    lmdb::Cursor cursor(txn, a_);
     ASSERT_TRUE(cursor.first());
     cursor.del();  // a cursor opened while not recording records nothing
   }
   txn.commit();
-  EXPECT_EQ(flat(journal), (Changes{{a, "during", "2"}}));
+  EXPECT_EQ(flat(journal_), (Changes{{a_, "during", "2"}}));
 }
 
-TEST(Journal, ReserveAndClearAreRefusedWhileRecording) {
-  test::TempDir dir;
-  Store store(dir.path());
-  const MDB_dbi a = store.db("a");
-  lmdb::Journal journal;
-  auto txn = store.begin_write();
-  txn.record_to(&journal);
-  EXPECT_THROW(txn.reserve(a, "k", 4), std::logic_error);
-  EXPECT_THROW(txn.clear(a), std::logic_error);
-  EXPECT_TRUE(journal.empty());
+TEST_F(Journal, ReserveAndClearAreRefusedWhileRecording) {
+  auto txn = store_.begin_write();
+  txn.record_to(&journal_);
+  EXPECT_THROW(txn.reserve(a_, "k", 4), std::logic_error);
+  EXPECT_THROW(txn.clear(a_), std::logic_error);
+  EXPECT_TRUE(journal_.empty());
 }
 
 }  // namespace

@@ -3,8 +3,11 @@
 // libFuzzer saves the input (and the replay of the corpus fails).
 #pragma once
 
+#include <optional>
 #include <string_view>
+#include <variant>
 
+#include "common/json_reader.h"
 #include "tests/fuzz/live_app.h"
 
 namespace eventsd::fuzz {
@@ -23,6 +26,19 @@ void check_answer(const Answer& answer, std::string_view request);
 // The bytes as text, for a target whose input is text.
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
+}
+
+// The bytes as a request body: its text, and its JSON as http::json_body reads it (none when the
+// reader refuses it: then no parser of commands sees it, and a target has nothing to check).
+struct Body {
+  std::string_view text;
+  std::optional<JsonValue> json;
+};
+inline Body as_body(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text = as_text(data, size);
+  auto read = parse_json(text);
+  if (!std::holds_alternative<JsonValue>(read)) return {text, std::nullopt};
+  return {text, std::get<JsonValue>(std::move(read))};
 }
 
 }  // namespace eventsd::fuzz

@@ -76,10 +76,9 @@ void check_event(const EventInput& e, std::string_view body) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view body = fuzz::as_text(data, size);
-  const auto read = parse_json(body);  // as http::json_body reads it
-  if (!std::holds_alternative<JsonValue>(read)) return 0;
-  const JsonValue& v = std::get<JsonValue>(read);
+  const auto [body, json] = fuzz::as_body(data, size);
+  if (!json) return 0;
+  const JsonValue& v = *json;
   for (FieldNames names : {kNativeFieldNames, kOrgUnitFieldNames, kWorkspaceFieldNames}) {
     const auto parsed = parse_ingest(v, names, 1'770'000'000'000);
     if (const auto* error = std::get_if<FieldError>(&parsed)) {

@@ -53,10 +53,9 @@ void round_trip(fuzz::LiveApp& app, const std::string& target, std::string_view 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const std::string_view body = fuzz::as_text(data, size);
-  const auto read = parse_json(body);  // as http::json_body reads it
-  if (!std::holds_alternative<JsonValue>(read)) return 0;
-  const JsonValue& v = std::get<JsonValue>(read);
+  const auto [body, json] = fuzz::as_body(data, size);
+  if (!json) return 0;
+  const JsonValue& v = *json;
   (void)parse_merge(v);
   (void)parse_contact_upsert("ct_1", v);
   const bool suppression = std::holds_alternative<SetSuppressionRules>(parse_suppression_rules(v));

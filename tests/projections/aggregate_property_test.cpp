@@ -25,18 +25,14 @@
 #include "projections/contacts.h"
 #include "projections/funnel.h"
 #include "projections/read_models.h"
+#include "tests/support/logged_event.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
 namespace {
 
-struct Ev {
-  std::string id, type;
-  std::optional<std::string> contact, domain, url, session, utm_source, campaign;
-  Millis ts = 0;
-  bool suppressed = false;
+struct Ev : test::LoggedEvent {
   std::uint64_t seq = 0;
-  std::string data = "{}";
   std::map<std::string, std::string> members;  // data member -> its JSON text, as stored
 };
 
@@ -243,10 +239,11 @@ class AggregateProperty : public ::testing::Test {
         e.domain = "d" + std::to_string(rng() % 4) + ".com";
         e.url = "https://" + *e.domain + "/Path" + std::to_string(rng() % 5) + (rng() % 2 ? "?q=1" : "");
       }
-      if (rng() % 2) e.session = "s" + std::to_string(rng() % 25);
+      if (rng() % 2) e.session_id = "s" + std::to_string(rng() % 25);
       if (rng() % 3 == 0) e.utm_source = rng() % 2 ? "google" : "news";
       if (rng() % 8 == 0) e.campaign = "cmp" + std::to_string(rng() % 2);
       e.ts = random_time(rng);
+      e.created_at = e.ts;
       e.suppressed = rng() % 9 == 0;
       // data: a number under "amount" (canonical text: one text per value), a value of any
       // kind under "plan", sometimes spelt with an escape, a string that looks like a number, a
@@ -283,19 +280,7 @@ class AggregateProperty : public ::testing::Test {
       auto events = r.initFact().initEventsIngested().initEvents(static_cast<unsigned>(batch.size()));
       for (unsigned i = 0; i < batch.size(); ++i) {
         Ev& m = batch[i];
-        auto e = events[i];
-        e.setId(m.id);
-        e.setEvent(m.type);
-        if (m.contact) e.setContactId(*m.contact);
-        if (m.domain) e.setDomain(*m.domain);
-        if (m.url) e.setUrl(*m.url);
-        if (m.session) e.setSessionId(*m.session);
-        if (m.utm_source) e.setUtmSource(*m.utm_source);
-        if (m.campaign) e.setCampaignId(*m.campaign);
-        e.setTimestamp(m.ts);
-        e.setCreatedAt(m.ts);
-        e.setData(m.data);
-        if (m.suppressed) e.setSuppression(schema::SuppressionReason::INORGANIC);
+        test::set_event(events[i], m);
         m.seq = event_seq(log_->head().position + 1, i);
       }
     });
@@ -374,7 +359,7 @@ class AggregateProperty : public ::testing::Test {
         return Val{Cell::Kind::text, p.substr(0, p.find('?'))};
       }
       case Field::domain: return text(e.domain);
-      case Field::session_id: return text(e.session);
+      case Field::session_id: return text(e.session_id);
       case Field::utm_source: return text(e.utm_source);
       case Field::campaign_id: return text(e.campaign);
       case Field::data: {
@@ -800,7 +785,7 @@ TEST_F(AggregateProperty, EventAggregatesAgreeWithBruteForce) {
       Group& g = brute.group(brute.key_of([&](const FieldRef& f) { return value(e, f); }, e.ts));
       ++g.count;
       if (e.contact) g.contacts.insert(*e.contact);
-      if (e.session) g.sessions.insert(*e.session);
+      if (e.session_id) g.sessions.insert(*e.session_id);
       const Val amount = value(e, *parse_field("data.amount"));
       if (auto n = number_of(amount)) g.numbers.emplace_back(*n, amount.text);
     }

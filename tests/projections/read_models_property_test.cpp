@@ -14,17 +14,14 @@
 #include "projections/read_models.h"
 #include "projections/stats.h"
 #include "tests/support/append_record.h"
+#include "tests/support/logged_event.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
 namespace {
 
-struct Model {
-  std::string id, type;
-  std::optional<std::string> contact, domain, url;
-  Millis ts;
-  bool suppressed;
-  std::uint64_t seq;
+struct Model : test::LoggedEvent {
+  std::uint64_t seq = 0;
 };
 
 class PropertyTest : public ::testing::Test {
@@ -53,17 +50,9 @@ class PropertyTest : public ::testing::Test {
           }
           // Timestamps over 120 days, many on the same millisecond to exercise tie-breaks.
           m.ts = kBase - static_cast<Millis>(rng() % (120 * kMillisPerDay)) / 1000 * 1000;
+          m.created_at = kBase;
           m.suppressed = rng() % 10 == 0;
-          auto e = events[i];
-          e.setId(m.id);
-          e.setEvent(m.type);
-          if (m.contact) e.setContactId(*m.contact);
-          if (m.domain) e.setDomain(*m.domain);
-          if (m.url) e.setUrl(*m.url);
-          e.setTimestamp(m.ts);
-          e.setCreatedAt(kBase);
-          e.setData("{}");
-          if (m.suppressed) e.setSuppression(schema::SuppressionReason::INORGANIC);
+          test::set_event(events[i], m);
           m.seq = event_seq(log_->head().position + 1, i);
           live_.push_back(m);
         }

@@ -13,17 +13,14 @@
 #include "projections/read_models.h"
 #include "projections/visitor_sessions.h"
 #include "tests/support/append_record.h"
+#include "tests/support/logged_event.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd {
 namespace {
 
-struct Model {
-  std::string id;
-  std::optional<std::string> contact, session_id, campaign;
-  Millis ts;
-  bool suppressed;
-  std::uint64_t seq;
+struct Model : test::LoggedEvent {
+  std::uint64_t seq = 0;
 };
 
 class SessionsPropertyTest : public ::testing::Test {
@@ -145,16 +142,9 @@ TEST_F(SessionsPropertyTest, SessionsAgreeWithBruteForceThroughEveryKindOfChange
           m.ts = kBase - static_cast<Millis>(rng() % 1500) * 60'000 - (rng() % 2) * 30 * 60'000;
           if (rng() % 5 == 0) m.campaign = "cmp_1";
           m.suppressed = rng() % 8 == 0;
-          auto e = events[i];
-          e.setId(m.id);
-          e.setEvent("page_view");
-          if (m.contact) e.setContactId(*m.contact);
-          if (m.session_id) e.setSessionId(*m.session_id);
-          if (m.campaign) e.setCampaignId(*m.campaign);
-          e.setTimestamp(m.ts);
-          e.setCreatedAt(kBase);
-          e.setData("{}");
-          if (m.suppressed) e.setSuppression(schema::SuppressionReason::INORGANIC);
+          m.type = "page_view";
+          m.created_at = kBase;
+          test::set_event(events[i], m);
           m.seq = event_seq(log_->head().position + 1, static_cast<std::uint32_t>(i));
           live_.push_back(m);
         }

@@ -126,6 +126,15 @@ def verify(args, data):
     return r.returncode, r.stderr.strip()
 
 
+def expect_verified(args, data, summary, after):
+    """eventctl verify of the data directory must pass; a failure is counted and raised, as
+    "<after> exited <status>: <message>"."""
+    code, message = verify(args, data)
+    if code != 0:
+        summary["verify_failures"] += 1
+        raise Failure(f"{after} exited {code}: {message}")
+
+
 class Client:
     """One keep-alive HTTP/1.1 connection; any transport error is raised (outcome unknown)."""
 
@@ -292,46 +301,57 @@ def event_body(rng, eid, with_id=True):
     return e
 
 
-class Loader(threading.Thread):
-    """Writes with ids until told to stop; records every outcome in the model."""
+class ClientThread(threading.Thread):
+    """A client of the server on its own connection, sending requests (work()) until told to stop
+    or the server is killed; a broken promise is kept in self.error."""
 
-    def __init__(self, model, port, token, prefix, seed, stop, retry=()):
+    def __init__(self, model, port, token, seed, stop):
         super().__init__(daemon=True)
-        self.model, self.client, self.prefix = model, Client(port, token), prefix
-        self.rng, self.stop, self.n = random.Random(seed), stop, 0
-        self.retry = list(retry)
-        self.error = None
-
-    def next_id(self):
-        self.n += 1
-        return f"{self.prefix}-{self.n}"
+        self.model, self.client = model, Client(port, token)
+        self.rng, self.stop, self.error = random.Random(seed), stop, None
 
     def run(self):
         try:
-            for eid in self.retry:  # writes lost at the last kill, sent again as a client would
-                if self.stop.is_set():
-                    return
-                self.ingest([self.model.events[eid]["body"]], retry=True)
-            while not self.stop.is_set():
-                op = self.rng.random()
-                if op < 0.35:
-                    self.ingest([event_body(self.rng, self.next_id())])
-                elif op < 0.60:
-                    self.ingest([event_body(self.rng, self.next_id()) for _ in range(self.rng.randint(2, 40))])
-                elif op < 0.65:
-                    self.ingest_without_id()
-                elif op < 0.70:
-                    self.refused_batch()
-                elif op < 0.77:
-                    self.idempotent_retry()
-                else:
-                    self.delete()
+            self.work()
         except ServerGone:
             pass  # the kill: this thread's last request is recorded as unknown
         except Failure as f:
             self.error = f
         finally:
             self.client.close()
+
+
+class Loader(ClientThread):
+    """Writes with ids until told to stop; records every outcome in the model."""
+
+    def __init__(self, model, port, token, prefix, seed, stop, retry=()):
+        super().__init__(model, port, token, seed, stop)
+        self.prefix, self.n = prefix, 0
+        self.retry = list(retry)
+
+    def next_id(self):
+        self.n += 1
+        return f"{self.prefix}-{self.n}"
+
+    def work(self):
+        for eid in self.retry:  # writes lost at the last kill, sent again as a client would
+            if self.stop.is_set():
+                return
+            self.ingest([self.model.events[eid]["body"]], retry=True)
+        while not self.stop.is_set():
+            op = self.rng.random()
+            if op < 0.35:
+                self.ingest([event_body(self.rng, self.next_id())])
+            elif op < 0.60:
+                self.ingest([event_body(self.rng, self.next_id()) for _ in range(self.rng.randint(2, 40))])
+            elif op < 0.65:
+                self.ingest_without_id()
+            elif op < 0.70:
+                self.refused_batch()
+            elif op < 0.77:
+                self.idempotent_retry()
+            else:
+                self.delete()
 
     def ingest(self, bodies, retry=False):
         m = self.model
@@ -478,36 +498,28 @@ class Loader(threading.Thread):
                 m.events[i]["deleted"] = ACKED
 
 
-class Admin(threading.Thread):
+class Admin(ClientThread):
     """Rules, profiles and merges, one at a time (so the last acknowledged one is in force)."""
 
     def __init__(self, model, port, token, canonical, seed, stop):
-        super().__init__(daemon=True)
-        self.model, self.client, self.canonical = model, Client(port, token), canonical
-        self.rng, self.stop, self.error = random.Random(seed), stop, None
+        super().__init__(model, port, token, seed, stop)
+        self.canonical = canonical
 
-    def run(self):
-        try:
-            while not self.stop.is_set():
-                op = self.rng.random()
-                if op < 0.2:
-                    self.setting(self.model.suppression, "/v1/suppression/rules", "suppression",
-                                 self.rng.randrange(len(SUPPRESSION_VARIANTS)))
-                elif op < 0.35:
-                    self.setting(self.model.scoring, "/v1/scoring/rules", "scoring",
-                                 self.rng.randrange(len(SCORING_VARIANTS)))
-                elif op < 0.75:
-                    self.upsert()
-                elif op < 0.95:
-                    self.merge()
-                else:
-                    self.refused()
-        except ServerGone:
-            pass
-        except Failure as f:
-            self.error = f
-        finally:
-            self.client.close()
+    def work(self):
+        while not self.stop.is_set():
+            op = self.rng.random()
+            if op < 0.2:
+                self.setting(self.model.suppression, "/v1/suppression/rules", "suppression",
+                             self.rng.randrange(len(SUPPRESSION_VARIANTS)))
+            elif op < 0.35:
+                self.setting(self.model.scoring, "/v1/scoring/rules", "scoring",
+                             self.rng.randrange(len(SCORING_VARIANTS)))
+            elif op < 0.75:
+                self.upsert()
+            elif op < 0.95:
+                self.merge()
+            else:
+                self.refused()
 
     def send(self, method, path, body):
         try:
@@ -737,10 +749,7 @@ def scenario_server(args, rng, base, summary):
                 raise Failure("a load thread did not stop after the kill")
             if t.error:
                 raise t.error
-        code, message = verify(args, data)
-        if code != 0:
-            summary["verify_failures"] += 1
-            raise Failure(f"eventctl verify after the kill exited {code}: {message}")
+        expect_verified(args, data, summary, "eventctl verify after the kill")
         server = Server(args, data)
         n = check_store(args, model, server.port, token, canonical)
         server.kill9() if rng.random() < 0.5 else server.stop()
@@ -865,10 +874,7 @@ def scenario_rebuild(args, rng, base, summary):
         if after != before:
             path, status, body = next(a for a, b in zip(after, before) if a != b)
             raise Failure(f"after a killed rebuild ({mode}) the server serves {path} as {status} {body[:300]!r}")
-        code, message = verify(args, data)
-        if code != 0:
-            summary["verify_failures"] += 1
-            raise Failure(f"verify after the restart exited {code}: {message}")
+        expect_verified(args, data, summary, "verify after the restart")
         summary["cycles"] += 1
         if not args.quiet:
             print(f"rebuild cycle {cycle + 1}/{args.cycles}: {key}", flush=True)
@@ -908,10 +914,7 @@ def scenario_import(args, rng, base, summary):
         data, token = new_store(f"import-{cycle}")
         argv = import_argv(data)
         status = kill_at_random(argv, rng, full * 1.2)
-        code, message = verify(args, data)
-        if code != 0:
-            summary["verify_failures"] += 1
-            raise Failure(f"verify after a killed import exited {code}: {message}")
+        expect_verified(args, data, summary, "verify after a killed import")
         server = Server(args, data)
         lines = sorted(e["data"]["line"] for e in export_events(server.port, token, log_position(server.port)).values())
         server.stop()
@@ -927,10 +930,7 @@ def scenario_import(args, rng, base, summary):
         server.stop()
         if sorted(e["data"]["line"] for e in events.values()) != list(range(n)):
             raise Failure(f"the import run again after a kill holds {len(events)} events, not the file's {n}")
-        code, message = verify(args, data)
-        if code != 0:
-            summary["verify_failures"] += 1
-            raise Failure(f"verify after the import was run again exited {code}: {message}")
+        expect_verified(args, data, summary, "verify after the import was run again")
         summary["cycles"] += 1
         if not args.keep:
             shutil.rmtree(data, ignore_errors=True)

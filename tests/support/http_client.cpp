@@ -73,6 +73,16 @@ bool read_until(tcp::socket& socket, std::string& out, std::chrono::steady_clock
   return false;
 }
 
+// A connection to the server on `port` that has been sent `bytes` (a failed write is not an error:
+// the server may close before taking them all, and what it answered is read all the same).
+tcp::socket connect_and_send(asio::io_context& ioc, std::uint16_t port, const std::string& bytes) {
+  tcp::socket socket(ioc);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  boost::system::error_code ec;
+  asio::write(socket, asio::buffer(bytes), ec);
+  return socket;
+}
+
 }  // namespace
 
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
@@ -83,15 +93,13 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes,
 std::string raw_exchange_after(std::uint16_t port, const std::string& head, const std::string& expected,
                                const std::string& rest, std::chrono::milliseconds timeout) {
   asio::io_context ioc;
-  tcp::socket socket(ioc);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  boost::system::error_code ec;
-  asio::write(socket, asio::buffer(head), ec);
+  tcp::socket socket = connect_and_send(ioc, port, head);
   std::string out;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   if (!expected.empty()) {
     read_until(socket, out, deadline, [&] { return out.size() >= expected.size(); });
     if (out != expected) return out;
+    boost::system::error_code ec;
     asio::write(socket, asio::buffer(rest), ec);
   }
   read_until(socket, out, deadline, [] { return false; });
@@ -100,10 +108,7 @@ std::string raw_exchange_after(std::uint16_t port, const std::string& head, cons
 
 bool server_hangs_up(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout) {
   asio::io_context ioc;
-  tcp::socket socket(ioc);
-  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-  boost::system::error_code ec;
-  asio::write(socket, asio::buffer(bytes), ec);
+  tcp::socket socket = connect_and_send(ioc, port, bytes);
   std::string out;
   return read_until(socket, out, std::chrono::steady_clock::now() + timeout, [] { return false; });
 }

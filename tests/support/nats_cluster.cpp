@@ -119,18 +119,14 @@ void NatsCluster::launch(int i) {
   s.pid = spawn_process({binary_, "-c", s.config.string()});
 }
 
-void NatsCluster::kill(int i) {
-  auto& s = servers_.at(static_cast<std::size_t>(i));
-  if (s.pid <= 0) return;
-  ::kill(s.pid, SIGKILL);
-  wait_process(s.pid);
-  s.pid = -1;
-}
+void NatsCluster::kill(int i) { end(i, SIGKILL); }
 
-void NatsCluster::stop(int i) {
+void NatsCluster::stop(int i) { end(i, SIGTERM); }
+
+void NatsCluster::end(int i, int signal) {
   auto& s = servers_.at(static_cast<std::size_t>(i));
   if (s.pid <= 0) return;
-  ::kill(s.pid, SIGTERM);
+  ::kill(s.pid, signal);
   wait_process(s.pid);
   s.pid = -1;
 }

@@ -63,6 +63,8 @@ class NatsCluster {
   };
   void write_config(int i) const;
   void launch(int i);
+  // Sends the running server i `signal` and waits until it has exited.
+  void end(int i, int signal);
 
   TempDir dir_;
   std::string binary_;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "tests/support/api_test.h"
+#include "tests/support/seed_examples.h"
 
 namespace eventsd {
 namespace {
@@ -33,10 +34,7 @@ bool contains(const std::string& body, const std::string& text) { return body.fi
 TEST_F(AsSent, NumbersComeBackSpelledAsSentInEveryDialect) {
   auto c = client();
   // Seed 004's own example body.
-  auto created = c.post("/api/workspaces/acme/events", R"({"type":"purchase","contactId":"ct_abc123",
-      "metadata":{"productId":"prod_1","amount":99.99,"currency":"USD"},"sessionId":"sess_abc",
-      "pageUrl":"https://shop.example.com/checkout","referrer":"https://shop.example.com/cart",
-      "utmSource":"email","utmMedium":"campaign","utmCampaign":"summer-sale"})");
+  auto created = c.post("/api/workspaces/acme/events", test::workspace_example_event());
   ASSERT_EQ(created.status, 201) << created.body;
   EXPECT_TRUE(contains(created.body, R"("amount":99.99,)")) << created.body;
 
@@ -120,11 +118,8 @@ TEST_F(AsSent, EachDialectWritesTimestampsInItsDocumentsFormat) {
 TEST_F(AsSent, WorkspaceShowsTheSeedsFieldsInMetadataAndTheLeadScore) {
   auto c = client();
   ASSERT_EQ(c.put("/v1/scoring/rules", R"({"rules":[{"event":"purchase","points":10},{"event":"page_view","points":1}]})").status, 200);
-  ASSERT_EQ(c.put("/v1/contacts/ct_1", R"({"firstname":"Jane","lastname":"Smith","email":"jane@example.com"})").status, 200);
-  auto created = c.post("/api/workspaces/acme/events", R"({"type":"purchase","contactId":"ct_1",
-      "metadata":{"productId":"prod_1","amount":99.99,"currency":"USD"},"sessionId":"sess_abc",
-      "pageUrl":"https://shop.example.com/checkout","referrer":"https://shop.example.com/cart",
-      "utmSource":"email","utmMedium":"campaign","utmCampaign":"summer-sale"})");
+  ASSERT_EQ(c.put("/v1/contacts/ct_1", test::kWorkspaceExampleProfile).status, 200);
+  auto created = c.post("/api/workspaces/acme/events", test::workspace_example_event("ct_1"));
   ASSERT_EQ(created.status, 201) << created.body;
   const auto expected_metadata = json::parse(R"({"productId":"prod_1","amount":99.99,"currency":"USD",
       "pageUrl":"https://shop.example.com/checkout","referrer":"https://shop.example.com/cart",

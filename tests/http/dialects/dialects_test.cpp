@@ -8,6 +8,7 @@
 
 #include "tests/support/answers.h"
 #include "tests/support/api_test.h"
+#include "tests/support/seed_examples.h"
 
 namespace eventsd {
 namespace {
@@ -159,11 +160,8 @@ TEST_F(ApiTest, CampaignRetentionNeverServesAndPurgesOldEvents) {
 
 TEST_F(ApiTest, WorkspaceListAndCreate) {
   auto c = client();
-  ASSERT_EQ(c.put("/v1/contacts/ct_1", R"({"firstname":"Jane","lastname":"Smith","email":"jane@example.com"})").status, 200);
-  auto created = c.post("/api/workspaces/acme/events", R"({"type":"purchase","contactId":"ct_1",
-      "metadata":{"productId":"prod_1","amount":99.99,"currency":"USD"},"sessionId":"sess_abc",
-      "pageUrl":"https://shop.example.com/checkout","referrer":"https://shop.example.com/cart",
-      "utmSource":"email","utmMedium":"campaign","utmCampaign":"summer-sale"})");
+  ASSERT_EQ(c.put("/v1/contacts/ct_1", test::kWorkspaceExampleProfile).status, 200);
+  auto created = c.post("/api/workspaces/acme/events", test::workspace_example_event("ct_1"));
   ASSERT_EQ(created.status, 201) << created.body;
   auto event = created.json();
   EXPECT_EQ(keys_of(event), (std::set<std::string>{"id", "type", "metadata", "timestamp", "contact", "created"}));
