@@ -30,11 +30,11 @@ void ShardOwnership::own_loop() {
     {
       std::unique_lock lock(mu_);
       own_wake_.wait_until(lock, next_poll, [&] {
-        return stopping_ || poked_ ||
-               std::any_of(mine_.begin(), mine_.end(), [](const Mine& m) { return m.lose_pending; });
+        return stopping_ || poll_asked_ ||
+               std::any_of(claims_.begin(), claims_.end(), [](const Claim& m) { return m.lose_pending; });
       });
       if (stopping_) return;
-      if (std::exchange(poked_, false)) next_poll = Steady::now();
+      if (std::exchange(poll_asked_, false)) next_poll = Steady::now();
     }
     deliver_losses();
     if (Steady::now() < next_poll) continue;  // woken for a loss
@@ -76,16 +76,16 @@ bool ShardOwnership::poll() {
     nodes = registry_.fetch();
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
-    if (!blind_) warn("reading the ownership buckets", e);
-    blind_ = true;  // time not seen must not count towards an expiry
+    if (!last_poll_failed_) warn("reading the ownership buckets", e);
+    last_poll_failed_ = true;  // time not seen must not count towards an expiry
     return false;
   }
   std::lock_guard lock(mu_);
   // Taken after the reads: a revision is "seen since" no earlier than it surely existed.
   const auto now = clock_.steady();
-  for (std::uint32_t s = 0; s < shards_; ++s) leases_[s].saw(std::move(owners[s]), now, blind_);
-  registry_.saw(std::move(nodes), now, blind_);
-  blind_ = false;
+  for (std::uint32_t s = 0; s < shards_; ++s) leases_[s].saw(std::move(owners[s]), now, last_poll_failed_);
+  registry_.saw(std::move(nodes), now, last_poll_failed_);
+  last_poll_failed_ = false;
   return true;
 }
 
@@ -93,7 +93,7 @@ std::vector<std::uint32_t> ShardOwnership::due_takes(Instant now) const {
   std::vector<std::uint32_t> due;
   if (now < started_at_ + renew_interval_) return due;  // let nodes started together see each other
   for (std::uint32_t s = 0; s < shards_; ++s) {
-    if (mine_[s].phase != Mine::kNone || renewer_.giving_back(s) || now < mine_[s].not_before) continue;
+    if (claims_[s].phase != Claim::kNone || renewer_.giving_back(s) || now < claims_[s].not_before) continue;
     const auto& seen = leases_[s];
     // Since when the shard has been free (possibly in the future: not yet).
     auto free_since = seen.since;
@@ -128,8 +128,8 @@ void ShardOwnership::take(std::uint32_t shard) {
   }
   {
     std::lock_guard lock(mu_);
-    auto& m = mine_[shard];
-    m.phase = Mine::kAcquiring;
+    auto& m = claims_[shard];
+    m.phase = Claim::kAcquiring;
     m.epoch = epoch;
     renewer_.hold(shard, epoch, revision);
     leases_[shard] = SeenEntry{nats::KvEntry{value, revision}, clock_.steady()};
@@ -146,12 +146,12 @@ void ShardOwnership::take(std::uint32_t shard) {
   bool lost_meanwhile = false;
   {
     std::lock_guard lock(mu_);
-    auto& m = mine_[shard];
+    auto& m = claims_[shard];
     const auto now = clock_.steady();
-    if (m.phase != Mine::kAcquiring || m.epoch != epoch) {
+    if (m.phase != Claim::kAcquiring || m.epoch != epoch) {
       lost_meanwhile = ok;
     } else if (ok) {
-      m.phase = Mine::kHeld;
+      m.phase = Claim::kHeld;
       m.held_since = now;
       // Back soon after it was handed over: its preferred node did not take it up.
       if (m.handed_over && now < *m.handed_over + 10 * lease_) m.hand_over_not_before = now + 30 * lease_;
@@ -184,7 +184,7 @@ void ShardOwnership::hand_over() {
     shard = due_hand_over(now);
     if (!shard) return;
     to = preferred_locked(*shard, now);
-    epoch = mine_[*shard].epoch;
+    epoch = claims_[*shard].epoch;
   }
   bool ready = false;
   try {
@@ -195,8 +195,8 @@ void ShardOwnership::hand_over() {
   {
     std::lock_guard lock(mu_);
     const auto now = clock_.steady();
-    auto& m = mine_[*shard];
-    if (m.phase != Mine::kHeld || m.epoch != epoch) return;  // lost meanwhile
+    auto& m = claims_[*shard];
+    if (m.phase != Claim::kHeld || m.epoch != epoch) return;  // lost meanwhile
     if (!ready) {
       m.hand_over_not_before = now + lease_;  // ask again later (it is catching up)
       return;
@@ -213,8 +213,8 @@ void ShardOwnership::hand_over() {
 
 std::optional<std::uint32_t> ShardOwnership::due_hand_over(Instant now) const {
   for (std::uint32_t s = 0; s < shards_; ++s) {
-    const auto& m = mine_[s];
-    if (m.phase != Mine::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
+    const auto& m = claims_[s];
+    if (m.phase != Claim::kHeld || now < m.held_since + lease_ || now < m.hand_over_not_before) continue;
     const auto to = preferred_locked(s, now);
     if (to == node_) continue;
     const auto live = registry_.live_since(to);
@@ -227,7 +227,7 @@ void ShardOwnership::step_down(std::uint32_t shard) {
   if (shard >= shards_) return;
   {
     std::lock_guard lock(mu_);
-    if (mine_[shard].phase == Mine::kNone) return;
+    if (claims_[shard].phase == Claim::kNone) return;
     give_up_locked(shard, clock_.steady() + lease_);
   }
   std::fprintf(stderr, "eventsd: cluster ownership: stepping down from shard %u\n", shard);
@@ -235,22 +235,22 @@ void ShardOwnership::step_down(std::uint32_t shard) {
 }
 
 void ShardOwnership::give_up_locked(std::uint32_t shard, Instant not_before, std::string to) {
-  auto& m = mine_[shard];
+  auto& m = claims_[shard];
   // Lost while on_acquire runs: the ownership thread reports it when on_acquire returns.
-  if (m.phase == Mine::kHeld) m.lose_pending = true;
+  if (m.phase == Claim::kHeld) m.lose_pending = true;
   // (When the renewer has just lost the lease, there is nothing to give back.)
   renewer_.give_back(shard, m.epoch, std::move(to));
-  m.phase = Mine::kNone;
+  m.phase = Claim::kNone;
   m.not_before = not_before;
 }
 
 void ShardOwnership::lost(std::uint32_t shard, std::uint64_t epoch) {
   {
     std::lock_guard lock(mu_);
-    auto& m = mine_[shard];
-    if (m.phase == Mine::kNone || m.epoch != epoch) return;
-    if (m.phase == Mine::kHeld) m.lose_pending = true;
-    m.phase = Mine::kNone;
+    auto& m = claims_[shard];
+    if (m.phase == Claim::kNone || m.epoch != epoch) return;
+    if (m.phase == Claim::kHeld) m.lose_pending = true;
+    m.phase = Claim::kNone;
   }
   own_wake_.notify_all();
 }
@@ -260,7 +260,7 @@ void ShardOwnership::deliver_losses() {
   {
     std::lock_guard lock(mu_);
     for (std::uint32_t s = 0; s < shards_; ++s)
-      if (std::exchange(mine_[s].lose_pending, false)) lost.push_back(s);
+      if (std::exchange(claims_[s].lose_pending, false)) lost.push_back(s);
   }
   for (auto s : lost) {
     try {

@@ -160,8 +160,9 @@ class ShardOwnership {
  private:
   using Instant = Clock::Steady::time_point;
 
-  // This node's side of a shard (its lease's revisions and give-back are the renewer's).
-  struct Mine {
+  // This node's claim to a shard: none, being taken, or held (its lease's revisions and
+  // give-back are the renewer's).
+  struct Claim {
     enum Phase { kNone, kAcquiring, kHeld } phase = kNone;
     std::uint64_t epoch = 0;
     bool lose_pending = false;              // on_lose still to run
@@ -219,9 +220,9 @@ class ShardOwnership {
   bool stopping_ = false;
   Instant started_at_{};
   std::vector<SeenEntry> leases_;  // per shard
-  bool blind_ = false;             // the last poll failed: revisions are to be seen anew
-  std::vector<Mine> mine_;         // per shard
-  bool poked_ = false;             // another node asked this one to poll now
+  bool last_poll_failed_ = false;  // revisions are to be seen anew
+  std::vector<Claim> claims_;      // per shard
+  bool poll_asked_ = false;        // another node asked this one to poll now
   std::unique_ptr<nats::Connection::Service> poke_service_;
   std::thread owning_;
 };

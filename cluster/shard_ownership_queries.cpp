@@ -14,7 +14,7 @@ namespace eventsd {
 
 bool ShardOwnership::owns(std::uint32_t shard) const {
   std::lock_guard lock(mu_);
-  return shard < shards_ && mine_[shard].phase == Mine::kHeld;
+  return shard < shards_ && claims_[shard].phase == Claim::kHeld;
 }
 
 std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) const {
@@ -24,12 +24,12 @@ std::optional<ShardOwnership::Owner> ShardOwnership::owner(std::uint32_t shard) 
 }
 
 std::optional<ShardOwnership::Owner> ShardOwnership::owner_locked(std::uint32_t shard, Instant now) const {
-  const auto& m = mine_[shard];
-  if (m.phase != Mine::kNone) return Owner{node_, m.epoch};
+  const auto& m = claims_[shard];
+  if (m.phase != Claim::kNone) return Owner{node_, m.epoch};
   const auto& seen = leases_[shard];
   // While the buckets cannot be read (an election of their stream), a lease's age says nothing:
   // the holder last seen is the best guess, and it answers for itself if it no longer owns it.
-  if (!seen.entry || (!blind_ && seen.expired(now, lease_))) return std::nullopt;
+  if (!seen.entry || (!last_poll_failed_ && seen.expired(now, lease_))) return std::nullopt;
   auto lease = parse_lease(seen.entry->value);
   if (lease.node.empty() || lease.node == kGivenBack || lease.node == node_) return std::nullopt;
   return Owner{lease.node, lease.epoch};
@@ -42,10 +42,10 @@ std::vector<ShardOwnership::ShardStatus> ShardOwnership::status() const {
   const auto now = clock_.steady();
   for (std::uint32_t s = 0; s < shards_; ++s) {
     auto who = owner_locked(s, now);
-    const auto& m = mine_[s];
+    const auto& m = claims_[s];
     const auto& seen = leases_[s];
-    ShardStatus status{s, who ? who->node : "", 0, 0, m.phase == Mine::kHeld};
-    if (m.phase != Mine::kNone) {
+    ShardStatus status{s, who ? who->node : "", 0, 0, m.phase == Claim::kHeld};
+    if (m.phase != Claim::kNone) {
       status.epoch = m.epoch;
       status.revision = renewer_.revision(s);
     } else if (seen.entry) {

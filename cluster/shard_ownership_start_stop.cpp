@@ -46,7 +46,7 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, const Clock& clock,
           [this](std::uint32_t shard, std::uint64_t epoch) { lost(shard, epoch); },
           [this](const std::string& to) { poke(to); }),
       leases_(shards),
-      mine_(shards) {
+      claims_(shards) {
   if (!is_valid_node_name(node_)) throw std::invalid_argument("node name: 1-64 of [A-Za-z0-9_-], not \"-\"");
   if (info_.empty() || info_ == NodeRegistry::kLeft)
     throw std::invalid_argument("node info: must be non-empty and not \"-\"");
@@ -79,7 +79,7 @@ void ShardOwnership::start() {
   poke_service_ = nats_.serve(poke_subject(node_), [this](nats::Message, nats::Connection::Reply reply) {
     {
       std::lock_guard lock(mu_);
-      poked_ = true;
+      poll_asked_ = true;
     }
     own_wake_.notify_all();
     reply("");
@@ -89,7 +89,7 @@ void ShardOwnership::start() {
     started_ = true;
     started_at_ = clock_.steady();
     for (auto& seen : leases_) seen.since = started_at_;
-    blind_ = true;
+    last_poll_failed_ = true;
   }
   if (!threads_) return;
   renewer_.start();
@@ -114,11 +114,11 @@ void ShardOwnership::stop() {
   {
     std::lock_guard lock(mu_);
     for (std::uint32_t s = 0; s < shards_; ++s) {
-      auto& m = mine_[s];
-      if (m.phase == Mine::kNone) continue;
-      if (m.phase == Mine::kHeld) held.push_back(s);
+      auto& m = claims_[s];
+      if (m.phase == Claim::kNone) continue;
+      if (m.phase == Claim::kHeld) held.push_back(s);
       renewer_.give_back(s, m.epoch);
-      m.phase = Mine::kNone;
+      m.phase = Claim::kNone;
     }
   }
   for (auto s : held) {

@@ -6,7 +6,7 @@
 #include <unordered_set>
 
 #include "commands/deciders.h"
-#include "commands/echo.h"
+#include "commands/ingest_echo.h"
 #include "commands/suppression.h"
 #include "eventlog/log_events.h"
 

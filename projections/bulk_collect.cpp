@@ -136,7 +136,7 @@ class Collector {
     if (domain) t.by_domain[domain].push_back(entry);
     if (campaign) {
       t.by_campaign[campaign].push_back(entry);
-      c_.aged.push_back({ts, t.tno, entry.seq_flags});
+      c_.campaign_expiry.push_back({ts, t.tno, entry.seq_flags});
     }
     const std::uint8_t reason = flags & kSuppressed ? static_cast<std::uint8_t>(e.getSuppression()) : 0;
     add(c_.cells[CellKey{t.tno, name, domain, campaign, day_start(ts), reason}], flags);

@@ -101,13 +101,13 @@ struct Tenant {
   std::unordered_map<std::uint32_t, std::vector<Entry>> contact_points, anonymous_points;
 };
 
-// An rm_campaign_expiry entry.
-struct Aged {
+// An rm_campaign_expiry entry: a campaign event by its time, the order retention removes them in.
+struct CampaignExpiry {
   std::int64_t ts;
   std::uint32_t tno;
   std::uint64_t seq_flags;
   std::uint64_t seq() const { return Entry{ts, seq_flags}.seq(); }
-  bool operator<(const Aged& o) const {
+  bool operator<(const CampaignExpiry& o) const {
     return ts != o.ts ? ts < o.ts : tno != o.tno ? tno < o.tno : seq() < o.seq();
   }
 };
@@ -133,7 +133,7 @@ struct Collected {
   std::vector<std::unique_ptr<Tenant>> tenants;     // in the order numbers were assigned
   Arena strings;                                    // ids and tenant names
   Dictionary names, domains, contacts, campaigns, session_ids;
-  std::vector<Aged> aged;
+  std::vector<CampaignExpiry> campaign_expiry;
   std::unordered_map<CellKey, Counters, CellHash> cells;
   std::uint64_t last = 0;    // the last position collected
   std::uint64_t events = 0;  // events collected

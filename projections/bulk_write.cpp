@@ -132,9 +132,9 @@ class Writer {
       out.finish();
     }
     {
-      std::sort(c_.aged.begin(), c_.aged.end());
+      std::sort(c_.campaign_expiry.begin(), c_.campaign_expiry.end());
       Appender out(store_, db.campaign_expiry);
-      for (const auto& a : c_.aged) {
+      for (const auto& a : c_.campaign_expiry) {
         const Entry e{a.ts, a.seq_flags};
         out(rm::campaign_expiry_key(a.ts, a.tno, e.seq()), rm::flags_value(e.flags()));
       }

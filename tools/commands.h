@@ -42,8 +42,10 @@ void add_token_commands(CLI::App& app, Run& run);
 void add_user_commands(CLI::App& app, Run& run);
 // rebuild (alias replay), verify (rebuild_cmd.cpp)
 void add_rebuild_commands(CLI::App& app, Run& run);
-// dump, audit (history_cmd.cpp)
-void add_history_commands(CLI::App& app, Run& run);
+// dump (dump_cmd.cpp)
+void add_dump_command(CLI::App& app, Run& run);
+// audit (audit_cmd.cpp)
+void add_audit_command(CLI::App& app, Run& run);
 // import (import_cmd.cpp)
 void add_import_command(CLI::App& app, Run& run);
 // cluster status (cluster_cmd.cpp)

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   add_token_commands(app, run);
   add_user_commands(app, run);
   add_rebuild_commands(app, run);
-  add_history_commands(app, run);
+  add_dump_command(app, run);
+  add_audit_command(app, run);
   add_import_command(app, run);
   add_cluster_commands(app, run);
   app.footer(

@@ -1,7 +1,7 @@
 // eventctl rebuild (replay): fold the log into a new read-model generation and switch to it.
 // eventctl verify: the hash chain, the write model and the served read models against fresh folds,
 // and one digest of the served read models to compare between nodes.
-// Both work on each part of a data directory (tools/data_parts.h): a single node's log, or each
+// Both work on each log directory of a data directory (tools/log_dirs.h): a single node's log, or each
 // shard of a cluster node.
 #include <chrono>
 #include <cstdio>
@@ -26,7 +26,7 @@
 #include "projections/generations.h"
 #include "tools/commands.h"
 #include "tools/data_option.h"
-#include "tools/data_parts.h"
+#include "tools/log_dirs.h"
 #include "tools/exit_status.h"
 #include "tools/progress.h"
 
@@ -68,7 +68,7 @@ void fold_all(Generation& generation, const Store& log_store, const Log& log, co
 // Folds a new generation of one part and switches to it: this process when no eventsd holds the
 // node, else the running eventsd (the projector of the part's read directory adopts what is named
 // in its OFFER file).
-int rebuild_part(const DataPart& part) {
+int rebuild_part(const LogDir& part) {
   const fs::path& dir = part.dir;
   const std::string& prefix = part.prefix();
   auto store = open_log_store(dir, false);
@@ -138,7 +138,7 @@ struct Verified {
   }
 };
 
-Verified verify_part(const DataPart& part, const fs::path& scratch) {
+Verified verify_part(const LogDir& part, const fs::path& scratch) {
   const fs::path& dir = part.dir;
   const std::string& prefix = part.prefix();
   Verified out;
@@ -232,7 +232,7 @@ Verified verify_part(const DataPart& part, const fs::path& scratch) {
   return out;
 }
 
-void write_json(JsonWriter& w, const DataPart& part, const Verified& v) {
+void write_json(JsonWriter& w, const LogDir& part, const Verified& v) {
   w.begin_object();
   if (part.shard) w.key("shard").number(*part.shard);
   if (!v.error.empty()) {
@@ -265,7 +265,7 @@ void write_json(JsonWriter& w, const DataPart& part, const Verified& v) {
   w.end_object();
 }
 
-std::string human_line(const DataPart& part, const Verified& v) {
+std::string human_line(const LogDir& part, const Verified& v) {
   std::string line = part.prefix();
   if (!v.error.empty()) return line + "verify failed: " + v.error;
   if (v.broken_at) return line + "hash chain broken at position " + std::to_string(*v.broken_at);
@@ -282,7 +282,7 @@ struct PartOptions {
 
 int rebuild(const PartOptions& o) {
   int status = kOk;
-  for (const auto& part : data_parts(o.data, o.shard)) {
+  for (const auto& part : log_dirs(o.data, o.shard)) {
     const int s = rebuild_part(part);
     if (status == kOk) status = s;
   }
@@ -295,7 +295,7 @@ struct VerifyOptions : PartOptions {
 };
 
 int verify(const VerifyOptions& o) {
-  const auto parts = data_parts(o.data, o.shard);
+  const auto parts = log_dirs(o.data, o.shard);
   std::vector<Verified> results;
   for (const auto& part : parts) {
     fs::path scratch = part.dir / "verify.scratch";

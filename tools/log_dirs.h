@@ -1,8 +1,8 @@
-// What eventctl's log commands (rebuild, verify, dump, audit) work on in a data directory.
+// The log directories of a data directory: what eventctl's log commands (rebuild, verify, dump,
+// audit) work on, each a log and its read models.
 //
-// A single node's directory (DIR/log, DIR/read: eventlog/data_dir.h) is one part. A cluster
-// node's (cluster/cluster_node.h: DIR/system, DIR/shards/<n>/log, DIR/shards/<n>/read) has one part
-// per shard, each laid out as a single node's directory. Either way DIR/eventsd.lock is the whole
+// A single node's directory (DIR/log, DIR/read: eventlog/data_dir.h) is one. A cluster node's
+// (cluster/cluster_node.h: DIR/system, DIR/shards/<n>/log, DIR/shards/<n>/read) has one per shard, each laid out as a single node's directory. Either way DIR/eventsd.lock is the whole
 // node's: the running eventsd holds it (eventlog/dir_lock.h), so a tool asks it there, never in
 // a shard's directory. A shard's directory given as --data is taken as that shard of its node.
 #pragma once
@@ -16,11 +16,11 @@
 
 namespace eventsd::cli {
 
-struct DataPart {
+struct LogDir {
   std::optional<unsigned> shard;   // nullopt: a single node's directory
   std::filesystem::path dir;       // holds log/ and read/
   std::filesystem::path node_dir;  // holds eventsd.lock
-  // "shard 3: " for a shard, "" for a single node: what the part's messages start with.
+  // "shard 3: " for a shard, "" for a single node: what messages about it start with.
   std::string prefix() const;
 };
 
@@ -33,8 +33,8 @@ std::vector<unsigned> shard_numbers(const std::filesystem::path& dir);
 // cluster may have.
 CLI::Option* add_shard_option(CLI::App& command, std::optional<unsigned>& shard);
 
-// The parts named by --data DIR and --shard N (a cluster node's shard; without it, every shard).
+// The log directories named by --data DIR and --shard N (a cluster node's shard; without it, every shard).
 // Throws Usage for --shard on a single node's directory, or a shard the directory lacks.
-std::vector<DataPart> data_parts(const std::filesystem::path& data, std::optional<unsigned> shard);
+std::vector<LogDir> log_dirs(const std::filesystem::path& data, std::optional<unsigned> shard);
 
 }  // namespace eventsd::cli

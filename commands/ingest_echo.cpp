@@ -1,4 +1,4 @@
-#include "commands/echo.h"
+#include "commands/ingest_echo.h"
 
 #include <stdexcept>
 #include <unordered_map>

@@ -1,4 +1,4 @@
-#include "tools/data_parts.h"
+#include "tools/log_dirs.h"
 
 #include <algorithm>
 #include <charconv>
@@ -23,7 +23,7 @@ std::optional<unsigned> number(const std::string& text) {
 
 }  // namespace
 
-std::string DataPart::prefix() const { return shard ? "shard " + std::to_string(*shard) + ": " : ""; }
+std::string LogDir::prefix() const { return shard ? "shard " + std::to_string(*shard) + ": " : ""; }
 
 bool is_cluster_dir(const fs::path& dir) {
   std::error_code ec;
@@ -48,7 +48,7 @@ CLI::Option* add_shard_option(CLI::App& command, std::optional<unsigned>& shard)
       ->check(flags::whole(0, http::ClusterNode::kMaxShards - 1));
 }
 
-std::vector<DataPart> data_parts(const fs::path& data, std::optional<unsigned> wanted) {
+std::vector<LogDir> log_dirs(const fs::path& data, std::optional<unsigned> wanted) {
   const fs::path dir = data.lexically_normal();
   if (!is_cluster_dir(dir)) {
     // DIR/shards/<n> of a cluster node: that shard, with its node's lock.
@@ -57,14 +57,14 @@ std::vector<DataPart> data_parts(const fs::path& data, std::optional<unsigned> w
     const auto own = number(trimmed.filename().string());
     if (own && parent.filename() == "shards" && is_cluster_dir(parent.parent_path())) {
       if (wanted && *wanted != *own) throw Usage("--shard " + std::to_string(*wanted) + " does not name " + dir.string());
-      return {DataPart{own, trimmed, parent.parent_path()}};
+      return {LogDir{own, trimmed, parent.parent_path()}};
     }
     if (wanted) throw Usage(dir.string() + " is not a cluster node's data directory: --shard does not apply");
-    return {DataPart{std::nullopt, dir, dir}};
+    return {LogDir{std::nullopt, dir, dir}};
   }
-  std::vector<DataPart> parts;
+  std::vector<LogDir> parts;
   for (unsigned n : shard_numbers(dir)) {
-    if (!wanted || *wanted == n) parts.push_back(DataPart{n, dir / "shards" / std::to_string(n), dir});
+    if (!wanted || *wanted == n) parts.push_back(LogDir{n, dir / "shards" / std::to_string(n), dir});
   }
   if (parts.empty()) {
     throw Usage(wanted ? dir.string() + " has no shard " + std::to_string(*wanted) : dir.string() + " has no shards yet");

@@ -1,8 +1,5 @@
-// eventctl dump: the log as JSON lines.
-// eventctl audit: the records that touched one event, or one contact, as JSON lines.
-// On a cluster node's directory (tools/data_parts.h) dump reads one shard's log (--shard N:
-// positions are per shard); audit reads the tenant's shard, or every shard.
-#include <cstdio>
+// eventctl audit: the records that touched one event, or one contact, as JSON lines. On a
+// cluster node's directory (tools/log_dirs.h) it reads the tenant's shard, or every shard.
 #include <iostream>
 
 #include "cluster/placement.h"
@@ -19,21 +16,13 @@
 #include "projections/stored_event.h"
 #include "tools/commands.h"
 #include "tools/data_option.h"
-#include "tools/data_parts.h"
 #include "tools/exit_status.h"
+#include "tools/log_dirs.h"
+#include "tools/record_line.h"
 
 namespace eventsd::cli {
 
 namespace {
-
-void print_record(std::uint64_t position, schema::LogRecord::Reader record,
-                  const std::function<bool(schema::Event::Reader)>& keep = {}) {
-  std::string line;
-  JsonWriter w(line);
-  write_record_json(w, position, record, keep);
-  line.push_back('\n');
-  std::fwrite(line.data(), 1, line.size(), stdout);
-}
 
 // An ISO 8601 date or date-time (common/time.h).
 CLI::Validator iso8601() {
@@ -42,29 +31,6 @@ CLI::Validator iso8601() {
         return parse_iso8601(value) ? std::string() : "needs an ISO 8601 date or date-time (got '" + value + "')";
       },
       "", "time");
-}
-
-struct DumpOptions {
-  std::string data;
-  std::optional<unsigned> shard;
-  std::uint64_t from = 1;
-};
-
-int dump(const DumpOptions& o) {
-  const auto parts = data_parts(o.data, o.shard);
-  if (parts.size() != 1) {
-    throw Usage(o.data + " is a cluster node's: give --shard N (each shard has a log of its own)");
-  }
-  auto store = open_log_store(parts.front().dir, false);
-  Log log(*store);
-  // One snapshot for the whole dump: a consistent prefix of the log, even while eventsd writes.
-  auto reader = store->read();
-  LogCursor cursor(reader.txn(), log);
-  for (bool ok = cursor.seek(o.from); ok; ok = cursor.next()) {
-    RecordView view(cursor.bytes());
-    print_record(cursor.position(), view.root());
-  }
-  return std::fflush(stdout) == 0 ? kOk : kFailed;
 }
 
 struct AuditOptions {
@@ -80,12 +46,12 @@ int audit(const AuditOptions& o) {
   const auto from = o.from_text ? parse_iso8601(*o.from_text) : std::nullopt;
   const auto to = o.to_text ? parse_iso8601(*o.to_text) : std::nullopt;
   const auto& tenant = o.tenant;
-  auto parts = data_parts(o.data, o.shard);
+  auto parts = log_dirs(o.data, o.shard);
   if (tenant && parts.size() > 1) {
     // A tenant's records are all in its shard.
     const auto shards = static_cast<unsigned>(shard_numbers(o.data).size());
     const unsigned shard = shard_of(*tenant, shards);
-    std::erase_if(parts, [&](const DataPart& p) { return p.shard != shard; });
+    std::erase_if(parts, [&](const LogDir& p) { return p.shard != shard; });
   }
   auto in_time = [&](schema::LogRecord::Reader r) {
     return (!from || r.getRecordedAt() >= *from) && (!to || r.getRecordedAt() <= *to);
@@ -163,16 +129,7 @@ int audit(const AuditOptions& o) {
 
 }  // namespace
 
-void add_history_commands(CLI::App& app, Run& run) {
-  auto [dump, d] = add_data_command(app, run, "dump",
-                                    "the log as JSON lines, one record each, from one snapshot; on a cluster node's "
-                                    "directory, the log of the shard --shard names",
-                                    cli::dump);
-  add_shard_option(*dump, d->shard);
-  dump->add_option("--from", d->from, "start at this log position (default 1: the first record)")
-      ->type_name("POSITION")
-      ->check(flags::whole(0, UINT64_MAX));
-
+void add_audit_command(CLI::App& app, Run& run) {
   auto [audit, a] = add_data_command(app, run, "audit",
                                      "the records that touched an event (--event) or a contact (--contact), oldest "
                                      "first, as JSON lines; exit 1 when none did",
