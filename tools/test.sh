@@ -8,26 +8,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each stage's heading says how long the run has taken so far.
+stage() { echo "== $* (at $((SECONDS / 60))m$((SECONDS % 60))s)"; }
+
 tools/setup.sh
 jobs=$(nproc)
 
-echo "== Include arrows (docs/architecture.md, \"Allowed arrows\")"
+stage "Include arrows (docs/architecture.md, \"Allowed arrows\")"
 tools/check_includes.py
 
-echo "== Release build, -Werror"
+stage "Release build, -Werror"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEVENTSD_WERROR=ON >/dev/null
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs")
 
-echo "== Crash soak: eventsd killed with SIGKILL under load, eventctl rebuild and import killed"
+stage "Crash soak: eventsd killed with SIGKILL under load, eventctl rebuild and import killed"
 tests/soak/crash_soak.py --cycles 30 --max-load-ms 800 --quiet
 tests/soak/crash_soak.py --scenario rebuild --cycles 3 --rebuild-events 60000 --quiet
 tests/soak/crash_soak.py --scenario import --cycles 2 --import-events 20000 --quiet
 
-echo "== The README's steps in order: tools/run.sh, its curl, the package (cmake --build build --target deb)"
+stage "The README's steps in order: tools/run.sh, its curl, the package (cmake --build build --target deb)"
 tools/check_readme.sh
 
-echo "== Sanitizer build (clang: address, undefined, and libFuzzer's instrumentation), -Werror"
+stage "Sanitizer build (clang: address, undefined, and libFuzzer's instrumentation), -Werror"
 cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DEVENTSD_FUZZ=ON -DEVENTSD_WERROR=ON \
       -DEVENTSD_BUILD_BENCH=OFF >/dev/null
@@ -35,6 +38,6 @@ cmake --build build-sanitize -j "$jobs"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
 
-echo "== Fuzz targets (libFuzzer in the sanitizer build), 20 s each"
+stage "Fuzz targets (libFuzzer in the sanitizer build), 20 s each"
 tools/fuzz.sh --build build-sanitize --seconds 20
-echo "== all tests passed"
+echo "== all tests passed in $((SECONDS / 60))m$((SECONDS % 60))s"
