@@ -13,7 +13,8 @@
 #     the read side needs, through pgbench with 8 clients (batches of 100) and 64 (single rows).
 #
 # usage: bench/ingest.sh [--baseline REV] [--postgres]
-#        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform")
+#        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform"; BASELINE_BUILD=DIR
+#        keeps the baseline's build there, reused when it is already of REV)
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
@@ -58,14 +59,20 @@ trap cleanup EXIT
 declare -A bin_eventsd=([current]=build/eventsd/eventsd) bin_eventctl=([current]=build/tools/eventctl)
 variants=(current)
 if [[ -n $BASELINE ]]; then
-  git worktree add --detach "$work/baseline-src" "$BASELINE" >/dev/null 2>&1
-  cmake -S "$work/baseline-src" -B "$work/baseline-build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-        -DEVENTSD_BUILD_TESTS=OFF -DEVENTSD_BUILD_BENCH=OFF >/dev/null
-  cmake --build "$work/baseline-build" --target eventsd eventctl >/dev/null
+  base_build=${BASELINE_BUILD:-$work/baseline-build}
+  rev=$(git rev-parse "$BASELINE")
+  if [[ $(cat "$base_build/.bench-revision" 2>/dev/null) != "$rev" ]]; then
+    git worktree add --detach "$work/baseline-src" "$rev" >/dev/null 2>&1
+    rm -rf "$base_build"
+    cmake -S "$work/baseline-src" -B "$base_build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+          -DEVENTSD_BUILD_TESTS=OFF -DEVENTSD_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$base_build" --target eventsd eventctl >/dev/null
+    echo "$rev" >"$base_build/.bench-revision"
+  fi
   # (eventsd's main moved from http/ to eventsd/: a baseline of either layout)
-  bin_eventsd[baseline]=$work/baseline-build/eventsd/eventsd
-  [[ -x ${bin_eventsd[baseline]} ]] || bin_eventsd[baseline]=$work/baseline-build/http/eventsd
-  bin_eventctl[baseline]=$work/baseline-build/tools/eventctl
+  bin_eventsd[baseline]=$base_build/eventsd/eventsd
+  [[ -x ${bin_eventsd[baseline]} ]] || bin_eventsd[baseline]=$base_build/http/eventsd
+  bin_eventctl[baseline]=$base_build/tools/eventctl
   variants+=(baseline)
   echo "baseline: $(git rev-parse --short "$BASELINE") ($(git log -1 --format=%s "$BASELINE" | cut -c1-70))"
 fi
