@@ -948,7 +948,7 @@ def main():
     ap.add_argument("--scenario", choices=["server", "rebuild", "replay", "import"], default="server")
     ap.add_argument("--cycles", type=int, default=20, help="kills to survive (default 20)")
     ap.add_argument("--seed", type=int, default=None, help="random seed (default: time); printed")
-    ap.add_argument("--eventsd", default=os.path.join(ROOT, "build", "http", "eventsd"))
+    ap.add_argument("--eventsd", default=os.path.join(ROOT, "build", "eventsd", "eventsd"))
     ap.add_argument("--eventctl", default=os.path.join(ROOT, "build", "tools", "eventctl"))
     ap.add_argument("--data", help="directory for the data directories (default: a new temporary one, "
                                     "removed when every check held)")
