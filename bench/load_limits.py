@@ -28,7 +28,7 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-EVENTSD = os.path.join(ROOT, "build", "http", "eventsd")
+EVENTSD = os.path.join(ROOT, "build", "eventsd", "eventsd")
 EVENTCTL = os.path.join(ROOT, "build", "tools", "eventctl")
 
 

@@ -121,7 +121,7 @@ class Server:
     def __init__(self, build, data):
         self.build, self.data = build, data
         self.proc = subprocess.Popen(
-            [os.path.join(build, "http", "eventsd"), "--data", data, "--listen", "127.0.0.1:0",
+            [os.path.join(build, "eventsd", "eventsd"), "--data", data, "--listen", "127.0.0.1:0",
              "--campaign-retention-days", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()
         self.base = re.search(r"http://[^ ]+", line).group(0)
