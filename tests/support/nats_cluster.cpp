@@ -74,6 +74,7 @@ NatsCluster::NatsCluster(int servers) : binary_(find_nats_server()) {
     launch(i);
   }
   for (int i = 0; i < servers; ++i) wait_ready(i);
+  wait_placement();
 }
 
 NatsCluster::~NatsCluster() {
@@ -141,6 +142,7 @@ void NatsCluster::start_all() {
     if (!running(i)) launch(i);
   }
   for (int i = 0; i < size(); ++i) wait_ready(i);
+  wait_placement();
 }
 
 void NatsCluster::wait_ready(int i, std::chrono::milliseconds deadline) {
@@ -168,6 +170,31 @@ void NatsCluster::wait_ready(int i, std::chrono::milliseconds deadline) {
                                log_file(i).string() + ")");
     }
     // Polling pace, not synchronisation: the loop ends on the server's answer.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void NatsCluster::wait_placement(std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  const std::string config = R"({"name":"PLACEMENT_PROBE","subjects":["placement.probe"],"storage":"memory",)"
+                             R"("num_replicas":)" + std::to_string(size()) + "}";
+  std::string last = "not tried";
+  for (;;) {
+    try {
+      nats::Connection probe({urls(), "nats-cluster-probe", std::chrono::milliseconds(1'000)});
+      const auto created = probe.request("$JS.API.STREAM.CREATE.PLACEMENT_PROBE", config, std::chrono::seconds(2));
+      if (created.data.find("\"error\"") == std::string::npos) {
+        probe.request("$JS.API.STREAM.DELETE.PLACEMENT_PROBE", "", std::chrono::seconds(2));
+        return;
+      }
+      last = created.data;
+    } catch (const nats::Error& e) {
+      last = e.what();
+    }
+    if (std::chrono::steady_clock::now() >= until) {
+      throw std::runtime_error("nats cluster cannot place a stream on every server: " + last);
+    }
+    // Polling pace, not synchronisation: the loop ends on the leader's answer.
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }

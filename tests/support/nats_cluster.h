@@ -21,7 +21,8 @@ namespace eventsd::test {
 
 class NatsCluster {
  public:
-  // Starts `servers` (1 or 3) and waits until every one is ready (see wait_ready).
+  // Starts `servers` (1 or 3) and waits until every one is ready and streams of every server
+  // can be placed (wait_ready, wait_placement).
   explicit NatsCluster(int servers = 3);
   // Kills every server (SIGKILL) and removes their directories.
   ~NatsCluster();
@@ -43,13 +44,18 @@ class NatsCluster {
   // Starts a stopped or killed server again on the same ports and store, and waits until it is
   // ready.
   void start(int i);
-  // Starts every stopped server at once, then waits until each is ready (a clustered server
-  // alone cannot elect a JetStream leader: after all were stopped, start them together).
+  // Starts every stopped server at once, then waits until each is ready and streams can be
+  // placed (a clustered server alone cannot elect a JetStream leader: after all were stopped,
+  // start them together).
   void start_all();
   // Polls until a client connected to server i alone gets an answer from JetStream with a
   // meta leader ($JS.API.INFO without an error); throws after `deadline`, or at once when the
   // server has exited (a bad configuration).
   void wait_ready(int i, std::chrono::milliseconds deadline = std::chrono::seconds(60));
+  // Polls until the meta leader can place a stream on every server: a memory stream of one
+  // replica per server is created and deleted again. A leader elected before every peer has
+  // joined refuses such a stream ("no suitable peers for placement") for a while.
+  void wait_placement(std::chrono::milliseconds deadline = std::chrono::seconds(60));
 
   // The server's log file (for a failing test's diagnostics).
   std::filesystem::path log_file(int i) const;
