@@ -13,13 +13,15 @@
 #     the read side needs, through pgbench with 8 clients (batches of 100) and 64 (single rows).
 #
 # usage: bench/ingest.sh [--baseline REV] [--postgres]
-#        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform"; BASELINE_BUILD=DIR
+#        (RUNS=3 SECONDS_EACH=10 WORKLOADS="sessions sessions+rules uniform"
+#        SCENARIOS="100x8 1x64": batch size x connections; BASELINE_BUILD=DIR
 #        keeps the baseline's build there, reused when it is already of REV)
 source "$(dirname "$0")/lib.sh"
 
 RUNS=${RUNS:-3}
 SECONDS_EACH=${SECONDS_EACH:-10}
 WORKLOADS=${WORKLOADS:-"sessions sessions+rules uniform"}
+SCENARIOS=${SCENARIOS:-"100x8 1x64"}
 BASELINE=
 POSTGRES=
 while (($#)); do
@@ -48,10 +50,12 @@ work=$(mktemp -d)
 server_pid=
 pg_bin=/usr/lib/postgresql/15/bin
 cleanup() {
+  local rc=$?
   [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   [[ -n $POSTGRES && -d $work/pg ]] && "${run_pg[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1
   [[ -n $BASELINE ]] && git worktree remove --force "$work/baseline-src" >/dev/null 2>&1
   rm -rf "$work"
+  return "$rc"
 }
 trap cleanup EXIT
 
@@ -101,8 +105,8 @@ wrk_run() { # $1 workload, $2 batch, $3 connections, $4 seconds
 
 printf "\n%-15s %-22s %-9s %12s %12s %9s %9s\n" workload scenario variant "requests/s" "events/s" "p50 ms" "p99 ms"
 for workload in $WORKLOADS; do
-  for scenario in "100 8" "1 64"; do
-    read -r batch conns <<<"$scenario"
+  for scenario in $SCENARIOS; do
+    batch=${scenario%x*} conns=${scenario#*x}
     declare -A rps=() p50=() p99=()
     for run in $(seq "$RUNS"); do
       for v in "${variants[@]}"; do
@@ -169,8 +173,8 @@ if [[ -n $POSTGRES ]]; then
   done
   chmod 644 "$work"/insert-*.sql
   printf "\n%-15s %-22s %-9s %12s %12s %9s\n" workload scenario variant "requests/s" "events/s" "avg ms"
-  for scenario in "100 8" "1 64"; do
-    read -r batch conns <<<"$scenario"
+  for scenario in $SCENARIOS; do
+    batch=${scenario%x*} conns=${scenario#*x}
     tps=() lat=()
     for _ in $(seq "$RUNS"); do
       "${psql[@]}" -c "$schema" >/dev/null 2>&1
