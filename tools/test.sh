@@ -38,6 +38,6 @@ cmake --build build-sanitize -j "$jobs"
 (cd build-sanitize && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j "$jobs")
 
-stage "Fuzz targets (libFuzzer in the sanitizer build), 20 s each"
-tools/fuzz.sh --build build-sanitize --seconds 20
+stage "Fuzz targets (libFuzzer in the sanitizer build), 20 s each, $jobs at a time"
+tools/fuzz.sh --build build-sanitize --seconds 20 --jobs "$jobs"
 echo "== all tests passed in $((SECONDS / 60))m$((SECONDS % 60))s"
