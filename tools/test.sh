@@ -31,7 +31,8 @@ stage "The README's steps in order: tools/run.sh, its curl, the package (cmake -
 tools/check_readme.sh
 
 stage "Sanitizer build (clang: address, undefined, and libFuzzer's instrumentation), -Werror"
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g -O1" \
+# -g1: line tables only, all a sanitizer's stack trace needs, and a faster build than full -g.
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g1 -O1" \
       -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DEVENTSD_FUZZ=ON -DEVENTSD_WERROR=ON \
       -DEVENTSD_BUILD_BENCH=OFF >/dev/null
 cmake --build build-sanitize -j "$jobs"
