@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -33,23 +35,41 @@ std::string find_nats_server() {
 
 // `count` distinct free loopback ports: all bound at once (so none is handed out twice), then
 // released for the servers to take.
+// The first port the kernel hands out to outgoing connections (ip_local_port_range).
+int first_ephemeral_port() {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 32768;
+  in >> low;
+  return low;
+}
+
+// `count` ports free now, below the kernel's ephemeral range: a server that is killed and
+// started again must find its ports free, and a port of the ephemeral range may meanwhile be
+// taken by any client's outgoing connection.
 std::vector<std::uint16_t> free_ports(int count) {
+  const int high = std::min(first_ephemeral_port(), 65536) - 1;
+  const int low = std::min(10'000, high - 1000);
+  std::random_device seed;
+  std::mt19937 rng(seed());
+  std::uniform_int_distribution<int> pick(low, high);
   std::vector<int> fds;
   std::vector<std::uint16_t> ports;
-  for (int i = 0; i < count; ++i) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket failed");
-    fds.push_back(fd);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = 0;
-    socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  for (int tries = 0; static_cast<int>(ports.size()) < count; ++tries) {
+    if (tries == 1000) {
       for (int f : fds) ::close(f);
       throw std::runtime_error("cannot find a free port");
     }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket failed");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<std::uint16_t>(pick(rng)));
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(fd);
+      continue;
+    }
+    fds.push_back(fd);  // held until every port is chosen: no port twice
     ports.push_back(ntohs(addr.sin_port));
   }
   for (int f : fds) ::close(f);
