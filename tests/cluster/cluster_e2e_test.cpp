@@ -90,13 +90,26 @@ std::map<std::string, int> markers(const Node& node, const std::string& token) {
 // claims' epochs increase.
 void expect_fenced_streams(const NatsCluster& nats) {
   nats::Connection c(nats::ConnectOptions{nats.urls(), "test-check"});
+  // A stream whose leader is still being elected after a restart answers "temporarily
+  // unavailable" for a while: asked again until it answers (at most 30 s).
+  auto retrying = [](auto read) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+      try {
+        return read();
+      } catch (const nats::Error&) {
+        if (std::chrono::steady_clock::now() >= until) throw;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling pace
+    }
+  };
   for (int shard = 0; shard < kShards; ++shard) {
     const std::string stream = "EVENTSD_S" + std::to_string(shard);
-    const std::uint64_t last = c.last_seq(stream).value_or(0);
+    const std::uint64_t last = retrying([&] { return c.last_seq(stream); }).value_or(0);
     std::uint64_t claimed = 0;
     std::uint64_t batches = 0;
     for (std::uint64_t seq = 1; seq <= last; ++seq) {
-      auto m = c.get(stream, seq);
+      auto m = retrying([&] { return c.get(stream, seq); });
       ASSERT_TRUE(m.has_value()) << stream << " lacks " << seq;
       const std::uint64_t epoch = std::stoull(m->headers.at("Eventsd-Epoch"));
       if (m->headers.contains("Eventsd-Claim")) {
