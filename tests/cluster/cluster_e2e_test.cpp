@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "cluster/nats.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/http_client.h"
+#include "tests/support/eventually.h"
 #include "tests/support/nats_cluster.h"
 
 namespace eventsd::test {
@@ -93,15 +95,21 @@ void expect_fenced_streams(const NatsCluster& nats) {
   // A stream whose leader is still being elected after a restart answers "temporarily
   // unavailable" for a while: asked again until it answers (at most 30 s).
   auto retrying = [](auto read) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-      try {
-        return read();
-      } catch (const nats::Error&) {
-        if (std::chrono::steady_clock::now() >= until) throw;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // polling pace
-    }
+    std::optional<decltype(read())> got;
+    std::string error;
+    test::eventually(
+        [&] {
+          try {
+            got = read();
+            return true;
+          } catch (const nats::Error& e) {
+            error = e.what();
+            return false;
+          }
+        },
+        std::chrono::seconds(30));
+    if (!got) throw std::runtime_error(error);
+    return *got;
   };
   for (int shard = 0; shard < kShards; ++shard) {
     const std::string stream = "EVENTSD_S" + std::to_string(shard);
