@@ -16,19 +16,20 @@ namespace {
 
 // The number of shards is the cluster's, fixed by the first node that starts: a tenant's shard
 // must never change. Returns it; throws std::invalid_argument when `wanted` (0: any) differs.
-unsigned cluster_shards(nats::Connection& nats, unsigned wanted, int replicas) {
-  nats.ensure_bucket(ClusterNode::kClusterBucket, replicas);
+unsigned cluster_shards(SealedKv& kv, unsigned wanted, int replicas) {
+  kv.connection().ensure_bucket(ClusterNode::kClusterBucket, replicas);
   const unsigned proposed = wanted ? wanted : ClusterNode::kDefaultShards;
-  std::optional<nats::KvEntry> entry = nats.kv_get(ClusterNode::kClusterBucket, "shards");
+  std::optional<nats::KvEntry> entry = kv.get(ClusterNode::kClusterBucket, "shards");
   if (!entry) {
-    auto created = nats.kv_create(ClusterNode::kClusterBucket, "shards", std::to_string(proposed));
+    auto created = kv.create(ClusterNode::kClusterBucket, "shards", std::to_string(proposed));
     if (std::holds_alternative<std::uint64_t>(created)) return proposed;
-    entry = nats.kv_get(ClusterNode::kClusterBucket, "shards");  // another node was first
+    entry = kv.get(ClusterNode::kClusterBucket, "shards");  // another node was first
     if (!entry) throw nats::Unavailable("the cluster's number of shards cannot be read");
   }
   const auto parsed = parse_u64(entry->value);
   if (!parsed || *parsed == 0 || *parsed > ClusterNode::kMaxShards) {
-    throw std::runtime_error("the cluster's number of shards is unreadable: '" + entry->value + "'");
+    throw std::runtime_error("the cluster's number of shards is unreadable: '" + entry->value +
+                             "' (a value not sealed with this node's cluster key reads as '-')");
   }
   const auto shards = static_cast<unsigned>(*parsed);
   if (wanted && wanted != shards) {
@@ -48,18 +49,21 @@ ApiError no_owner() {
 
 ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions options, std::size_t map_size)
     : options_(std::move(options)),
+      key_(ClusterKey::from_file(options_.cluster_key_file, system_clock())),
       nats_(nats::ConnectOptions{options_.nats, options_.node, std::chrono::seconds(5)}),
+      kv_(nats_, key_, options_.node),
       system_(data_dir / "system", StoreOptions{.map_size = map_size}),
       tokens_(system_),
       users_(system_),
-      system_log_(nats_, system_, SystemLogOptions{.replicas = options_.replicas}) {
+      system_log_(nats_, system_, key_, options_.node, SystemLogOptions{.replicas = options_.replicas}) {
+  key_.set_window(options_.cluster_window);
   const std::size_t payload = nats_.max_payload();
   if (payload < kMinMaxPayload) {
     throw std::runtime_error("the NATS server accepts messages of at most " + std::to_string(payload) +
                              " bytes (max_payload); cluster mode needs at least " +
                              std::to_string(kMinMaxPayload >> 20) + " MiB: set max_payload: 8MB in its configuration");
   }
-  const unsigned shards = cluster_shards(nats_, options_.shards, options_.replicas);
+  const unsigned shards = cluster_shards(kv_, options_.shards, options_.replicas);
   report_.push_back("cluster node " + options_.node + ", " + std::to_string(shards) + " shards, NATS " +
                     nats_.server());
   for (unsigned n = 0; n < shards; ++n) {
@@ -74,7 +78,7 @@ ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions o
     shard.engine = std::make_unique<Engine>(dir / "log", dir / "read", engine);
     for (const auto& line : shard.engine->report()) report_.push_back("shard " + std::to_string(n) + ": " + line);
     shard.replica = std::make_unique<ShardReplica>(nats_, n, shard.engine->store, shard.engine->log,
-                                                   shard.engine->writer, replica);
+                                                   shard.engine->writer, key_, replica);
     engines_.push_back(std::move(shard));
   }
 }
@@ -104,7 +108,7 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
     s.replica->start();
   }
   ownership_ = std::make_unique<ShardOwnership>(
-      nats_, system_clock(), options_.node, std::move(advertised), shards(),
+      nats_, key_, system_clock(), options_.node, std::move(advertised), shards(),
       ShardOwnership::Options{.lease = options_.lease, .replicas = options_.replicas});
   // Taking a shard: catch up with its stream and append the owner claim, within a few leases.
   ownership_->on_acquire([this](std::uint32_t shard, std::uint64_t epoch) {
@@ -150,7 +154,7 @@ void ClusterNode::start(const Router& router, App& app, boost::asio::any_io_exec
         }
         reply(std::move(answer));
       });
-  forwarder_ = std::make_unique<Forwarder>(nats_, options_.node, router, app, executor,
+  forwarder_ = std::make_unique<Forwarder>(nats_, key_, options_.node, router, app, executor,
                                            ForwarderOptions{.timeout = options_.forward_timeout});
   forwarder_->serve();
   started_ = true;
@@ -200,7 +204,7 @@ boost::asio::awaitable<Response> ClusterNode::forward(const Request& request) {
   if (request.forwarded_by) co_return refuse_forwarded(dialect);
   auto owner = ownership_ ? ownership_->owner(shard(request.principal.tenant)) : std::nullopt;
   if (!owner || owner->node == options_.node) co_return error_response(dialect, no_owner());
-  co_return co_await forwarder_->forward(owner->node, request.raw);
+  co_return co_await forwarder_->forward(owner->node, request.raw, request.principal);
 }
 
 void ClusterNode::write(const std::function<void(lmdb::Txn&)>& f) {

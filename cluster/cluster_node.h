@@ -37,6 +37,7 @@
 #include "cluster/node_status.h"
 #include "cluster/shard_ownership.h"
 #include "cluster/shard_replica.h"
+#include "cluster/sealed_kv.h"
 #include "cluster/system_log.h"
 #include "engine/engine.h"
 #include "eventlog/store.h"
@@ -71,6 +72,7 @@ class ClusterNode : public WriteRouting, public AccountWriter {
   TokenStore& tokens() { return tokens_; }
   UserStore& users() { return users_; }
   SystemLog& system_log() { return system_log_; }
+  const ClusterKey& key() const { return key_; }
   nats::Connection& nats() { return nats_; }
   ShardOwnership* ownership() { return ownership_.get(); }
   // One Engine per shard, in shard order, for App::engines.
@@ -107,7 +109,9 @@ class ClusterNode : public WriteRouting, public AccountWriter {
 
   ClusterOptions options_;
   std::vector<std::string> report_;
+  ClusterKey key_;
   nats::Connection nats_;
+  SealedKv kv_;
   Store system_;
   TokenStore tokens_;
   UserStore users_;

@@ -1,5 +1,5 @@
 // How a node joins a cluster (docs/cluster.md): eventsd's --nats, --node, --shards,
-// --nats-replicas and --lease-ms. A plain value.
+// --nats-replicas, --lease-ms, --cluster-key-file and --cluster-window-ms. A plain value.
 #pragma once
 
 #include <chrono>
@@ -15,6 +15,10 @@ struct ClusterOptions {
   int replicas = 3;               // of the streams and buckets this node creates
   std::chrono::milliseconds lease{6'000};
   std::chrono::milliseconds forward_timeout{30'000};  // a forwarded request's answer, at most
+  // The cluster key (cluster/seal.h): the file that holds it, and how far a sealed value's time
+  // may be from the time it is checked against (the clocks' skew plus NATS's delay).
+  std::string cluster_key_file;
+  std::chrono::milliseconds cluster_window{60'000};
 };
 
 }  // namespace eventsd::http

@@ -12,6 +12,10 @@
 #include <exception>
 #include <vector>
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
+#include "http/api/auth.h"
 #include "http/api/metrics.h"
 #include "http/api/router.h"
 
@@ -158,6 +162,36 @@ Response decode_response(std::string_view bytes) {
   return res;
 }
 
+RawRequest without_credentials(const RawRequest& raw, const Principal& principal) {
+  RawRequest copy = raw;
+  copy.erase(bhttp::field::authorization);
+  copy.erase(bhttp::field::cookie);
+  copy.erase(kCsrfHeader);
+  if (auto target = boost::urls::parse_origin_form(raw.target())) {
+    boost::urls::url url(*target);
+    if (url.params().contains("key")) {
+      url.params().erase("key");
+      copy.target(url.buffer());
+    }
+  }
+  copy.set(kPrincipalHeader, encode_principal(principal));
+  return copy;
+}
+
+std::string join_sealed(std::string_view seal, std::string_view bytes) {
+  std::string out;
+  out.reserve(seal.size() + 1 + bytes.size());
+  out.append(seal).push_back('\n');
+  out.append(bytes);
+  return out;
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> split_sealed(std::string_view message) {
+  const auto newline = message.find('\n');
+  if (newline == std::string_view::npos || newline > 256) return std::nullopt;
+  return std::pair{message.substr(0, newline), message.substr(newline + 1)};
+}
+
 std::optional<std::string_view> forwarded_by(const RawRequest& raw) {
   auto it = raw.find(kForwardedBy);
   if (it == raw.end()) return std::nullopt;
@@ -184,9 +218,9 @@ Response forward_failed(Dialect dialect, const std::string& node, const std::str
 
 }  // namespace
 
-Forwarder::Forwarder(nats::Connection& nats, std::string node, const Router& router, App& app,
+Forwarder::Forwarder(nats::Connection& nats, const ClusterKey& key, std::string node, const Router& router, App& app,
                      asio::any_io_executor executor, ForwarderOptions options)
-    : nats_(nats), node_(std::move(node)), router_(router), app_(app), executor_(std::move(executor)),
+    : nats_(nats), key_(key), served_(key), node_(std::move(node)), router_(router), app_(app), executor_(std::move(executor)),
       timeout_(options.timeout),
       pool_(std::max(1u, options.threads)) {}
 
@@ -210,46 +244,69 @@ void Forwarder::serve() {
   });
 }
 
-asio::awaitable<std::string> Forwarder::answer(std::string bytes) {
-  RawRequest req;
-  std::optional<Response> refused;
+std::variant<Forwarder::Opened, Refusal> Forwarder::open_request(std::string_view message) {
+  const auto parts = split_sealed(message);
+  if (!parts) return Refusal::unsealed;
+  const auto opened = key_.open("forward/" + node_, parts->first, {parts->second});
+  if (const auto* why = std::get_if<Refusal>(&opened)) return *why;
+  const auto& info = std::get<SealInfo>(opened);
+  if (!key_.fresh(info.at, key_.clock().now_millis())) return Refusal::stale;
+  RawRequest raw;
+  std::optional<Principal> principal;
   try {
-    req = decode_request(bytes, app_.options.header_limit, app_.options.body_limit);
-    if (!forwarded_by(req)) {
-      refused = error_response(router_.dialect_of(req.target()),
-                               ApiError(400, "invalid_request", "a forwarded request names the node that forwarded it"));
-    }
-  } catch (const MalformedMessage& e) {
-    refused = error_response(Dialect::native, ApiError(400, "invalid_request", e.what()));
+    raw = decode_request(parts->second, app_.options.header_limit, app_.options.body_limit);
+    const auto header = raw.find(kPrincipalHeader);
+    if (header != raw.end()) principal = decode_principal(header->value());
+  } catch (const MalformedMessage&) {
   }
+  const auto by = forwarded_by(raw);
+  if (!principal || !by || *by != info.node) return Refusal::malformed;
+  // Last: a seal counts as served only once the request is known to be good.
+  if (!served_.first_time(parts->first)) return Refusal::replayed;
+  return Opened{std::string(parts->first), std::move(raw), Forwarded{info.node, std::move(*principal)}};
+}
+
+asio::awaitable<std::string> Forwarder::answer(std::string bytes) {
+  auto opened = open_request(bytes);
   bytes = {};
+  if (const auto* why = std::get_if<Refusal>(&opened)) {
+    // Not from a node of this cluster (or not now, or not once): refused, unsealed.
+    key_.refused().count(Sealed::forward, *why);
+    std::fprintf(stderr, "eventsd: refused a forwarded request: %s\n", name_of(*why));
+    co_return encode_response(error_response(
+        Dialect::native, ApiError(401, "unsealed", "not a request sealed by a node of this cluster")));
+  }
+  auto& request = std::get<Opened>(opened);
+  const RawRequest& req = request.raw;
   // (Not a conditional expression: GCC 12 miscompiles co_await inside one.)
-  Reply reply(Response{});
-  if (refused) reply = Reply(std::move(*refused));
-  else reply = co_await router_.handle(app_, req, std::string(*forwarded_by(req)));
+  Reply reply = co_await router_.handle(app_, req, std::move(request.forwarded));
   if (reply.chunks) {
     reply = Reply(error_response(router_.dialect_of(req.target()),
                                  ApiError(502, "not_forwardable", "a streamed answer cannot be forwarded")));
   }
+  std::string answer;
   try {
-    co_return encode_response(reply.response);
+    answer = encode_response(reply.response);
   } catch (const std::invalid_argument& e) {
-    co_return encode_response(error_response(router_.dialect_of(req.target()),
-                                             ApiError(502, "not_forwardable", e.what())));
+    answer = encode_response(error_response(router_.dialect_of(req.target()), ApiError(502, "not_forwardable", e.what())));
   }
+  co_return join_sealed(key_.seal("reply", node_, {request.seal, answer}), answer);
 }
 
 void Forwarder::count_failure() {
   if (app_.metrics) ++app_.metrics->forward_failures;
 }
 
-asio::awaitable<Response> Forwarder::forward(std::string node, const RawRequest& raw) {
+asio::awaitable<Response> Forwarder::forward(std::string node, const RawRequest& raw, Principal principal) {
   const Dialect dialect = router_.dialect_of(raw.target());
   const auto deadline = std::chrono::steady_clock::now() + timeout_;
   if (app_.metrics) ++app_.metrics->forwarded;
   std::string request;
+  std::string seal;
   try {
-    request = encode_request(raw, node_);
+    request = encode_request(without_credentials(raw, principal), node_);
+    seal = key_.seal("forward/" + node, node_, {request});
+    request = join_sealed(seal, request);
   } catch (const std::invalid_argument& e) {
     count_failure();
     co_return forward_failed(dialect, node, e.what());
@@ -278,8 +335,18 @@ asio::awaitable<Response> Forwarder::forward(std::string node, const RawRequest&
     count_failure();
     co_return std::move(*failure);
   }
+  // Only an answer sealed for this request is relayed.
+  const auto parts = split_sealed(answer.data);
+  const auto opened = parts ? key_.open("reply", parts->first, {seal, parts->second})
+                            : std::variant<SealInfo, Refusal>(Refusal::unsealed);
+  if (const auto* why = std::get_if<Refusal>(&opened)) {
+    key_.refused().count(Sealed::reply, *why);
+    count_failure();
+    co_return forward_failed(dialect, node, std::string("its answer is not sealed with this node's cluster key (") +
+                                                name_of(*why) + "; do both hold the same --cluster-key-file?)");
+  }
   try {
-    co_return decode_response(answer.data);
+    co_return decode_response(parts->second);
   } catch (const MalformedMessage& e) {
     count_failure();
     co_return forward_failed(dialect, node, e.what());

@@ -11,6 +11,17 @@
 // framed by a Content-Length. A forwarded request carries `Eventsd-Forwarded-By: <node>`, so that
 // it is never forwarded again: a node given a forwarded request it cannot serve answers
 // `refuse_forwarded()` (503 `unavailable` with Retry-After) instead.
+//
+// Credentials stay where they were sent. The node a client sent a request to authenticates it
+// and forwards the principal it found (`Eventsd-Principal`, encode_principal()), without the
+// client's Authorization, Cookie, X-CSRF-Token or `key` query parameter (without_credentials()).
+// A NATS message between nodes is a seal (cluster/seal.h) on its first line, then the HTTP
+// message: the request sealed by the sending node in the context "forward/<receiving node>", its
+// answer in the context "reply" over the request's seal and the answer (so an answer fits one
+// request only). A node serves a forwarded request only when its seal opens, was made within the
+// window of its own clock and was not served before (ReplayGuard); else it answers 401
+// `unsealed` unsealed, and the sender reports 502 `forward_failed`. Forwarded requests are not
+// rate-limited again: the node they arrived at took them from the client's limits.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,8 +34,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <variant>
 
 #include "cluster/nats.h"
+#include "cluster/seal.h"
+#include "http/api/request.h"
 #include "http/api/api.h"
 
 namespace eventsd::http {
@@ -36,6 +51,14 @@ inline constexpr std::string_view kForwardedBy = "Eventsd-Forwarded-By";
 
 // The subject a node serves forwarded requests on: "eventsd.node.<node>.http".
 std::string forward_subject(std::string_view node);
+
+// The header that carries the forwarded principal.
+inline constexpr std::string_view kPrincipalHeader = "Eventsd-Principal";
+// `raw` as it is forwarded for `principal`: without the client's credentials, with the principal.
+RawRequest without_credentials(const RawRequest& raw, const Principal& principal);
+// A sealed message: the seal, a newline, the bytes. split_sealed: nullopt without a first line.
+std::string join_sealed(std::string_view seal, std::string_view bytes);
+std::optional<std::pair<std::string_view, std::string_view>> split_sealed(std::string_view message);
 
 // Bytes that are not one whole HTTP message (truncated, malformed, over a limit, followed by
 // more bytes).
@@ -83,7 +106,7 @@ struct ForwarderOptions {
 // coroutines at once; serve() once.
 class Forwarder {
  public:
-  Forwarder(nats::Connection& nats, std::string node, const Router& router, App& app,
+  Forwarder(nats::Connection& nats, const ClusterKey& key, std::string node, const Router& router, App& app,
             boost::asio::any_io_executor executor, ForwarderOptions options = {});
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
@@ -107,15 +130,26 @@ class Forwarder {
   // throws but for std::bad_alloc. Counted in App::metrics (forwarded, and forward_failures for
   // the unanswered) when there are metrics. `raw` is read until the awaitable completes (the
   // caller keeps it); `node` is a copy, as the coroutine may start after a temporary is gone.
-  boost::asio::awaitable<Response> forward(std::string node, const RawRequest& raw);
+  // `principal` is who the client was found to be here.
+  boost::asio::awaitable<Response> forward(std::string node, const RawRequest& raw, Principal principal);
 
   const std::string& node() const { return node_; }
 
  private:
   boost::asio::awaitable<std::string> answer(std::string request);
+  // A forwarded request whose seal opened.
+  struct Opened {
+    std::string seal;
+    RawRequest raw;
+    Forwarded forwarded;
+  };
+  // The request in a sealed message, when it may be served; else why not (counted).
+  std::variant<Opened, Refusal> open_request(std::string_view message);
   void count_failure();
 
   nats::Connection& nats_;
+  const ClusterKey& key_;
+  ReplayGuard served_;
   std::string node_;
   const Router& router_;
   App& app_;

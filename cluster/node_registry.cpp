@@ -15,9 +15,9 @@ void warn(const char* what, const std::exception& e) {
 
 }  // namespace
 
-NodeRegistry::NodeRegistry(nats::Connection& nats, const Clock& clock, std::string node, std::string info,
+NodeRegistry::NodeRegistry(SealedKv& kv, const Clock& clock, std::string node, std::string info,
                            std::chrono::milliseconds lease, std::chrono::milliseconds renew_interval)
-    : nats_(nats),
+    : kv_(kv),
       clock_(clock),
       node_(std::move(node)),
       info_(std::move(info)),
@@ -30,12 +30,12 @@ void NodeRegistry::join(const Pause& pause) {
 }
 
 void NodeRegistry::refuse_a_namesake(const Pause& pause) {
-  auto entry = nats_.kv_get(kNodesBucket, node_);
+  auto entry = kv_.get(kNodesBucket, node_);
   if (!entry || entry->value == kLeft) return;
   const auto until = clock_.steady() + 2 * renew_interval_;
   for (auto now = clock_.steady(); now < until; now = clock_.steady())
     pause(std::chrono::ceil<std::chrono::milliseconds>(until - now));
-  auto again = nats_.kv_get(kNodesBucket, node_);
+  auto again = kv_.get(kNodesBucket, node_);
   if (again && again->value != kLeft && again->revision != entry->revision) {
     throw std::runtime_error("another node named " + node_ + " is running (its registry entry, \"" + again->value +
                              "\", was renewed meanwhile); every node needs a name of its own");
@@ -45,9 +45,9 @@ void NodeRegistry::refuse_a_namesake(const Pause& pause) {
 void NodeRegistry::register_entry() {
   // Over whatever is there: the entry is this node's alone.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    auto entry = nats_.kv_get(kNodesBucket, node_);
-    nats::KvWrite written = entry ? nats_.kv_update(kNodesBucket, node_, info_, entry->revision)
-                                  : nats_.kv_create(kNodesBucket, node_, info_);
+    auto entry = kv_.get(kNodesBucket, node_);
+    nats::KvWrite written = entry ? kv_.update(kNodesBucket, node_, info_, entry->revision)
+                                  : kv_.create(kNodesBucket, node_, info_);
     if (auto* revision = std::get_if<std::uint64_t>(&written)) {
       revision_ = *revision;
       return;
@@ -58,7 +58,7 @@ void NodeRegistry::register_entry() {
 
 void NodeRegistry::renew() {
   try {
-    auto written = nats_.kv_update(kNodesBucket, node_, info_, revision_);
+    auto written = kv_.update(kNodesBucket, node_, info_, revision_);
     if (auto* revision = std::get_if<std::uint64_t>(&written))
       revision_ = *revision;
     else
@@ -70,7 +70,7 @@ void NodeRegistry::renew() {
 
 void NodeRegistry::leave() {
   try {
-    nats_.kv_update(kNodesBucket, node_, kLeft, revision_);
+    kv_.update(kNodesBucket, node_, kLeft, revision_);
   } catch (const std::exception& e) {
     warn("leaving the node registry", e);
   }
@@ -87,7 +87,7 @@ std::map<std::string, nats::KvEntry> NodeRegistry::fetch() {
   std::map<std::string, nats::KvEntry> entries;
   if (list) {
     try {
-      entries = nats_.kv_all(kNodesBucket);
+      entries = kv_.all(kNodesBucket);
       known.clear();
     } catch (const std::exception& e) {
       warn("listing the node registry", e);
@@ -96,7 +96,7 @@ std::map<std::string, nats::KvEntry> NodeRegistry::fetch() {
     next_listing_ = clock_.steady() + lease_;
   }
   for (const auto& name : known)
-    if (auto entry = nats_.kv_get(kNodesBucket, name)) entries.emplace(name, std::move(*entry));
+    if (auto entry = kv_.get(kNodesBucket, name)) entries.emplace(name, std::move(*entry));
   return entries;
 }
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "cluster/nats.h"
+#include "cluster/sealed_kv.h"
 #include "cluster/seen_entry.h"
 #include "common/clock.h"
 
@@ -50,7 +51,7 @@ class NodeRegistry {
 
   // `node` is this node's name, `info` what it advertises (not "-"); entries expire after `lease`
   // unchanged, and this node's is renewed every `renew_interval`.
-  NodeRegistry(nats::Connection& nats, const Clock& clock, std::string node, std::string info,
+  NodeRegistry(SealedKv& kv, const Clock& clock, std::string node, std::string info,
                std::chrono::milliseconds lease, std::chrono::milliseconds renew_interval);
   NodeRegistry(const NodeRegistry&) = delete;
   NodeRegistry& operator=(const NodeRegistry&) = delete;
@@ -83,7 +84,7 @@ class NodeRegistry {
   void register_entry();
   std::vector<Node> live_locked(Clock::Steady::time_point now) const;
 
-  nats::Connection& nats_;
+  SealedKv& kv_;
   const Clock& clock_;
   const std::string node_;
   const std::string info_;

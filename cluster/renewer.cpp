@@ -16,10 +16,10 @@ void warn(const char* what, const std::exception& e) {
 
 }  // namespace
 
-Renewer::Renewer(nats::Connection& nats, const Clock& clock, NodeRegistry& registry, std::string node,
+Renewer::Renewer(SealedKv& kv, const Clock& clock, NodeRegistry& registry, std::string node,
                  std::uint32_t shards, std::chrono::milliseconds lease, std::chrono::milliseconds renew_interval,
                  OnLost on_lost, OnHandedOver on_handed_over)
-    : nats_(nats),
+    : kv_(kv),
       clock_(clock),
       registry_(registry),
       node_(std::move(node)),
@@ -112,10 +112,10 @@ void Renewer::renew_leases() {
     std::optional<std::uint64_t> revision;
     try {
       const auto value = lease_value(node_, held.epoch);
-      auto written = nats_.kv_update(kOwnersBucket, lease_key(shard), value, held.revision);
+      auto written = kv_.update(kOwnersBucket, lease_key(shard), value, held.revision);
       if (auto* rev = std::get_if<std::uint64_t>(&written)) {
         revision = *rev;
-      } else if (auto entry = nats_.kv_get(kOwnersBucket, lease_key(shard)); entry && entry->value == value) {
+      } else if (auto entry = kv_.get(kOwnersBucket, lease_key(shard)); entry && entry->value == value) {
         revision = entry->revision;  // the previous renewal was stored but its answer lost
       }
     } catch (const std::exception& e) {
@@ -157,7 +157,7 @@ void Renewer::write_give_backs(bool final) {
     bool done = true;
     try {
       // A conflict means someone else took the lease already: nothing to give back.
-      nats_.kv_update(kOwnersBucket, lease_key(shard), lease_value(kGivenBack, what.epoch), what.revision);
+      kv_.update(kOwnersBucket, lease_key(shard), lease_value(kGivenBack, what.epoch), what.revision);
       std::fprintf(stderr, "eventsd: cluster ownership: gave back shard %u (epoch %llu)\n", shard,
                    static_cast<unsigned long long>(what.epoch));
       if (!what.to.empty() && !final) on_handed_over_(what.to);

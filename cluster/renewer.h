@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "cluster/nats.h"
+#include "cluster/sealed_kv.h"
 #include "cluster/node_registry.h"
 #include "common/clock.h"
 
@@ -45,7 +46,7 @@ class Renewer {
   using OnLost = std::function<void(std::uint32_t shard, std::uint64_t epoch)>;
   using OnHandedOver = std::function<void(const std::string& node)>;
 
-  Renewer(nats::Connection& nats, const Clock& clock, NodeRegistry& registry, std::string node, std::uint32_t shards,
+  Renewer(SealedKv& kv, const Clock& clock, NodeRegistry& registry, std::string node, std::uint32_t shards,
           std::chrono::milliseconds lease, std::chrono::milliseconds renew_interval, OnLost on_lost,
           OnHandedOver on_handed_over);
   ~Renewer();  // stop()
@@ -94,7 +95,7 @@ class Renewer {
   void renew_leases();
   std::vector<Shard> snapshot() const;  // of shards_: what a round writes, without the lock
 
-  nats::Connection& nats_;
+  SealedKv& kv_;
   const Clock& clock_;
   NodeRegistry& registry_;
   const std::string node_;

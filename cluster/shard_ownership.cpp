@@ -72,7 +72,7 @@ bool ShardOwnership::poll() {
   std::vector<std::optional<nats::KvEntry>> owners(shards_);
   std::map<std::string, nats::KvEntry> nodes;
   try {
-    for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = nats_.kv_get(kOwnersBucket, lease_key(s));
+    for (std::uint32_t s = 0; s < shards_; ++s) owners[s] = kv_.get(kOwnersBucket, lease_key(s));
     nodes = registry_.fetch();
   } catch (const std::exception& e) {
     std::lock_guard lock(mu_);
@@ -117,8 +117,8 @@ void ShardOwnership::take(std::uint32_t shard) {
   const auto value = lease_value(node_, epoch);
   std::uint64_t revision = 0;
   try {
-    auto written = seen ? nats_.kv_update(kOwnersBucket, lease_key(shard), value, seen->revision)
-                        : nats_.kv_create(kOwnersBucket, lease_key(shard), value);
+    auto written = seen ? kv_.update(kOwnersBucket, lease_key(shard), value, seen->revision)
+                        : kv_.create(kOwnersBucket, lease_key(shard), value);
     auto* rev = std::get_if<std::uint64_t>(&written);
     if (!rev) return;  // someone else was faster, or the lease was renewed after all
     revision = *rev;

@@ -110,8 +110,9 @@ class ShardOwnership {
 
   // `node`: 1-64 characters of [A-Za-z0-9_-], not "-"; `info`: non-empty and not "-".
   // Throws std::invalid_argument otherwise (or for shards == 0, intervals not below the lease).
-  ShardOwnership(nats::Connection& connection, const Clock& clock, std::string node, std::string info,
-                 std::uint32_t shards, Options options);
+  // The leases and the registry are sealed with `key` (cluster/sealed_kv.h).
+  ShardOwnership(nats::Connection& connection, const ClusterKey& key, const Clock& clock, std::string node,
+                 std::string info, std::uint32_t shards, Options options);
   ~ShardOwnership();  // stop()
   ShardOwnership(const ShardOwnership&) = delete;
   ShardOwnership& operator=(const ShardOwnership&) = delete;
@@ -198,6 +199,7 @@ class ShardOwnership {
   nats::Connection& nats_;
   const Clock& clock_;
   const std::string node_;
+  SealedKv kv_;
   const std::string info_;
   const std::uint32_t shards_;
   const std::chrono::milliseconds lease_;

@@ -23,11 +23,12 @@ std::string poke_subject(const std::string& node) { return "eventsd.owners.poke.
 
 }  // namespace
 
-ShardOwnership::ShardOwnership(nats::Connection& connection, const Clock& clock, std::string node, std::string info,
-                               std::uint32_t shards, Options options)
+ShardOwnership::ShardOwnership(nats::Connection& connection, const ClusterKey& key, const Clock& clock,
+                               std::string node, std::string info, std::uint32_t shards, Options options)
     : nats_(connection),
       clock_(clock),
       node_(std::move(node)),
+      kv_(connection, key, node_),
       info_(std::move(info)),
       shards_(shards),
       lease_(options.lease),
@@ -40,9 +41,9 @@ ShardOwnership::ShardOwnership(nats::Connection& connection, const Clock& clock,
       on_acquire_([](std::uint32_t, std::uint64_t) { return true; }),
       on_lose_([](std::uint32_t) {}),
       ready_to_take_([](const std::string&, std::uint32_t) { return true; }),
-      registry_(nats_, clock_, node_, info_, lease_, renew_interval_),
+      registry_(kv_, clock_, node_, info_, lease_, renew_interval_),
       renewer_(
-          nats_, clock_, registry_, node_, shards_, lease_, renew_interval_,
+          kv_, clock_, registry_, node_, shards_, lease_, renew_interval_,
           [this](std::uint32_t shard, std::uint64_t epoch) { lost(shard, epoch); },
           [this](const std::string& to) { poke(to); }),
       leases_(shards),

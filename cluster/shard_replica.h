@@ -27,6 +27,14 @@
 // shard next starts from what the stream holds. And a message this replica receives from the stream that it did not
 // publish itself (another node's claim) ends ownership too, before this node could publish again.
 //
+// Sealed (cluster/seal.h): every message this node publishes carries an Eventsd-Seal header made
+// with the cluster key over its position, epoch and claim headers and its body, in the context
+// "<stream>#<sequence>" — the sequence its fence lets it be stored at. The follower applies only
+// messages whose seal opens for the sequence they were stored at; any other (forged, or a sealed
+// message published again) is skipped, counted and logged, and does not end this node's
+// ownership: it changes nothing here (though it moves the stream on, so this node's next publish,
+// if it comes first, finds the fence moved and the shard is taken again).
+//
 // Thread safety: owns(), epoch(), applied_seq() from any thread; acquire() and release() from the
 // ownership thread; the setter before start().
 #pragma once
@@ -44,6 +52,7 @@
 #include <vector>
 
 #include "cluster/nats.h"
+#include "cluster/seal.h"
 #include "cluster/shard_messages.h"
 #include "commands/writer.h"
 #include "eventlog/log.h"
@@ -71,7 +80,8 @@ class ShardReplica {
   static std::string subject(unsigned shard);      // "eventsd.log.<n>"
 
   // Installs the writer's replication hook: construct before the writer starts.
-  ShardReplica(nats::Connection& nats, unsigned shard, Store& store, Log& log, Writer& writer, Options options);
+  ShardReplica(nats::Connection& nats, unsigned shard, Store& store, Log& log, Writer& writer, const ClusterKey& key,
+               Options options);
   ~ShardReplica();
   ShardReplica(const ShardReplica&) = delete;
   ShardReplica& operator=(const ShardReplica&) = delete;
@@ -112,6 +122,10 @@ class ShardReplica {
   std::uint64_t publish_again(const nats::Outgoing& message, const nats::UnknownOutcome* first_failure,
                               std::chrono::steady_clock::time_point give_up);
 
+  // (shard_replica.cpp) The seal of a message to be stored at `seq`, and whether a message read
+  // from the stream has a good one (a refusal is counted and logged).
+  std::string seal(std::uint64_t seq, const nats::Headers& headers, std::string_view body) const;
+  bool sealed_here(const nats::Message& message) const;
   // (shard_replica.cpp) The last stream sequence applied, as the transaction sees it.
   std::uint64_t stored_seq(const lmdb::Txn& txn) const;
   void store_seq(lmdb::Txn& txn, std::uint64_t seq) const;
@@ -123,6 +137,7 @@ class ShardReplica {
   Store& store_;
   Log& log_;
   Writer& writer_;
+  const ClusterKey& key_;
   Options options_;
   MDB_dbi meta_;
   std::unique_ptr<nats::Publisher> publisher_;  // the writer thread's

@@ -45,6 +45,7 @@ bool ShardReplica::acquire(std::uint64_t epoch, std::chrono::milliseconds within
           const std::uint64_t stored = stored_seq(txn);
           nats::Headers headers{{shard_header::kClaim, std::to_string(epoch)},
                                 {shard_header::kEpoch, std::to_string(epoch)}};
+          headers.emplace(kSealHeader, seal(stored + 1, headers, ""));
           // (The node is in the id: a second node that took the lease with the same epoch — a
           // compare-and-set is not exclusive on every nats-server — is fenced, not deduplicated.)
           const std::string id = claim_message_id(shard_, epoch, options_.node);

@@ -89,6 +89,11 @@ void ShardReplica::apply(lmdb::Txn& txn, Log::Appender& appender, const nats::Me
     throw std::runtime_error("stream sequence " + std::to_string(message.seq) + " does not follow " +
                              std::to_string(stored));
   }
+  // Not sealed by a node for this place in the stream: passed by, changing nothing here.
+  if (!sealed_here(message)) {
+    store_seq(txn, message.seq);
+    return;
+  }
   // While this node owns the shard, only its own publishes extend the stream, and those are
   // applied by the writer as they are acknowledged: a message this replica has not applied was
   // appended by another node (its claim, then its batches). This node's fence would now expect

@@ -39,8 +39,9 @@ std::vector<nats::Outgoing> ShardReplica::messages_of(std::uint64_t first, const
     std::string id = batch_message_id(shard_, epoch, position, body);
     nats::Headers headers{{shard_header::kPosition, std::to_string(position)},
                           {shard_header::kEpoch, std::to_string(epoch)}};
-    out.push_back({std::move(headers), std::move(body), expected + out.size(), std::move(id),
-                   out.empty() ? "" : out.back().msg_id});
+    const std::uint64_t fence = expected + out.size();
+    headers.emplace(kSealHeader, seal(fence + 1, headers, body));
+    out.push_back({std::move(headers), std::move(body), fence, std::move(id), out.empty() ? "" : out.back().msg_id});
     position += part.size();
   }
   return out;

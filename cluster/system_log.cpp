@@ -61,6 +61,8 @@ std::string seq_bytes(std::uint64_t seq) {
   return out;
 }
 
+std::string context_of(std::uint64_t seq) { return "system#" + std::to_string(seq); }
+
 std::uint64_t seq_of(std::string_view bytes) {
   if (bytes.size() != 8) throw std::runtime_error("system_log: a stored sequence is not 8 bytes");
   std::uint64_t seq = 0;
@@ -104,8 +106,9 @@ std::vector<SystemChange> decode_system_changes(std::string_view message) {
   return out;
 }
 
-SystemLog::SystemLog(nats::Connection& nats, Store& system, SystemLogOptions options)
-    : nats_(nats), store_(system), options_(std::move(options)) {
+SystemLog::SystemLog(nats::Connection& nats, Store& system, const ClusterKey& key, std::string node,
+                     SystemLogOptions options)
+    : nats_(nats), store_(system), key_(key), node_(std::move(node)), options_(std::move(options)) {
   for (const auto& name : options_.databases) {
     const MDB_dbi dbi = store_.db(name);
     names_[dbi] = name;
@@ -151,6 +154,11 @@ std::uint64_t SystemLog::applied_messages() const {
   return applied_messages_;
 }
 
+std::uint64_t SystemLog::skipped_messages() const {
+  std::lock_guard lock(mutex_);
+  return skipped_messages_;
+}
+
 std::optional<std::string> SystemLog::failure() const {
   std::lock_guard lock(mutex_);
   return failure_;
@@ -185,11 +193,19 @@ std::uint64_t SystemLog::publish_recorded(const std::function<void(lmdb::Txn&)>&
     if (name == names_.end()) throw std::logic_error("system change: a write outside the replicated databases");
     changes.push_back(SystemChange{name->second, std::move(c.key), std::move(c.value)});
   }
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  const auto result = nats_.publish(kSystemSubject, {}, encode_system_changes(changes), std::nullopt, "",
-                                    std::max(left, std::chrono::milliseconds{1}));
-  if (const auto* ok = std::get_if<nats::Published>(&result)) return ok->seq;
-  throw nats::Error("system change: refused by the stream");  // no fence was asked for
+  const std::string body = encode_system_changes(changes);
+  // Sealed for the sequence it is to be stored at, and fenced so that it is stored there only;
+  // when another node's change took that sequence, sealed again for the next one.
+  std::uint64_t last = nats_.last_seq(kSystemStream).value_or(0);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) throw nats::Unavailable("system change: other changes kept taking its place in the stream");
+    const nats::Headers headers{{kSealHeader, key_.seal(context_of(last + 1), node_, {body})}};
+    const auto result = nats_.publish(kSystemSubject, headers, body, last, "", left);
+    if (const auto* ok = std::get_if<nats::Published>(&result)) return ok->seq;
+    const auto moved = std::get<nats::WrongLastSequence>(result).last_seq;
+    last = moved > last ? moved : nats_.last_seq(kSystemStream).value_or(0);
+  }
 }
 
 std::uint64_t SystemLog::publish(const std::function<void(lmdb::Txn&)>& f) {
@@ -240,13 +256,25 @@ void SystemLog::follow() {
 }
 
 void SystemLog::apply(const nats::Message& message) {
-  const auto changes = decode_system_changes(message.data);
+  const auto seal = message.headers.find(kSealHeader);
+  if (seal == message.headers.end()) return skip(message, Refusal::unsealed, "");
+  const auto opened = key_.open(context_of(message.seq), seal->second, {message.data});
+  if (const auto* why = std::get_if<Refusal>(&opened)) return skip(message, *why, "");
+  std::vector<SystemChange> changes;
+  try {
+    changes = decode_system_changes(message.data);
+    for (const auto& c : changes) {
+      if (!dbis_.contains(c.db)) throw std::invalid_argument("a change to an unknown database: " + c.db);
+    }
+  } catch (const std::invalid_argument& e) {
+    return skip(message, Refusal::malformed, std::string(": ") + e.what() + " (sealed by " +
+                                                 std::get<SealInfo>(opened).node + ")");
+  }
   store_.write([&](lmdb::Txn& txn) {
     for (const auto& c : changes) {
-      const auto dbi = dbis_.find(c.db);
-      if (dbi == dbis_.end()) throw std::invalid_argument("a change to an unknown database: " + c.db);
-      if (c.value) txn.put(dbi->second, c.key, *c.value);
-      else txn.del(dbi->second, c.key);
+      const MDB_dbi dbi = dbis_.find(c.db)->second;
+      if (c.value) txn.put(dbi, c.key, *c.value);
+      else txn.del(dbi, c.key);
     }
     txn.put(meta_, kAppliedKey, seq_bytes(message.seq));
   });
@@ -254,6 +282,18 @@ void SystemLog::apply(const nats::Message& message) {
     std::lock_guard lock(mutex_);
     applied_ = message.seq;
     ++applied_messages_;
+  }
+  changed_.notify_all();
+}
+
+void SystemLog::skip(const nats::Message& message, Refusal why, const std::string& detail) {
+  key_.refused().count(Sealed::system, why);
+  std::cerr << "eventsd: the system log skipped message " << message.seq << ": " << name_of(why) << detail << "\n";
+  store_.write([&](lmdb::Txn& txn) { txn.put(meta_, kAppliedKey, seq_bytes(message.seq)); });
+  {
+    std::lock_guard lock(mutex_);
+    applied_ = message.seq;
+    ++skipped_messages_;
   }
   changed_.notify_all();
 }

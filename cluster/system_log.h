@@ -12,11 +12,18 @@
 // Consistency. The function sees the node's current state (everything its follower applied, and
 // nothing of the write in progress: writes on one node are serialised from the function to the
 // local apply, so one write sees the ones this node made before). Two nodes changing the same key
-// at once are ordered by the stream: the change published last wins on every node. Messages are
-// published without an expected last sequence because the changes need no fence: they are puts
-// and deletes of keys that are hashes of fresh random secrets (tokens, sessions) or e-mails (users,
-// created by an administrator), and a lost race on one key (two administrators editing one user
-// at once) ends with one of the two versions everywhere, as on a single node.
+// at once are ordered by the stream: the change published last wins on every node, and a lost race
+// on one key (two administrators editing one user at once) ends with one of the two versions
+// everywhere, as on a single node.
+//
+// Sealed (cluster/seal.h): each message carries an Eventsd-Seal header made with the cluster key
+// over its body in the context "system#<sequence>", the stream sequence it must be stored at; it
+// is published fenced with the sequence before that one (and sealed again for the next sequence
+// when another node's change took it). A follower applies only a message whose seal opens for
+// the sequence it was stored at: a forged message, or a sealed one published again later (a
+// revoked token's creation, replayed), is skipped — counted, logged, its sequence passed — and
+// the follower goes on. So is a sealed message it cannot read (a format or database this version
+// does not know): every node skips it alike, so none differs from the others.
 //
 // The message (format 1), a compact binary encoding; varint is unsigned LEB128:
 //   byte    1                      the format
@@ -52,6 +59,7 @@
 
 #include "eventlog/lmdb.h"
 #include "cluster/nats.h"
+#include "cluster/seal.h"
 #include "eventlog/store.h"
 
 namespace eventsd {
@@ -83,14 +91,17 @@ class SystemLog {
  public:
   // Opens the databases (start-up) and creates or checks the stream (throws nats::Unavailable
   // when no server answers, nats::Error for a stream configured otherwise).
-  SystemLog(nats::Connection& nats, Store& system, SystemLogOptions options = {});
+  // `key` seals what this node publishes and opens what it applies; `node` names this node in
+  // its seals.
+  SystemLog(nats::Connection& nats, Store& system, const ClusterKey& key, std::string node,
+            SystemLogOptions options = {});
   ~SystemLog();  // stops the follower
   SystemLog(const SystemLog&) = delete;
   SystemLog& operator=(const SystemLog&) = delete;
 
   // Starts the follower: reads the stream from the last applied sequence + 1 and applies each
-  // message in its own transaction. It rides out an unreachable server (retrying); a message it
-  // cannot apply (a format or database this version does not know, a storage error) stops it,
+  // message in its own transaction. It rides out an unreachable server (retrying) and skips a
+  // message that is not sealed for its place or cannot be read (above); a storage error stops it,
   // and failure() says why: applying past it would make this node differ from the others.
   void start();
   void stop();
@@ -125,6 +136,8 @@ class SystemLog {
   std::uint64_t applied_seq() const;
   // Messages the follower applied since this object was made (tests: nothing applied twice).
   std::uint64_t applied_messages() const;
+  // Messages it skipped since (refused seals, unreadable messages).
+  std::uint64_t skipped_messages() const;
   // Why the follower stopped on its own; nullopt while it runs (or was never started).
   std::optional<std::string> failure() const;
   // Waits until the follower applied `seq`; false at `deadline` or when it stopped.
@@ -139,9 +152,13 @@ class SystemLog {
   void wait_applied(std::uint64_t seq, Clock::time_point deadline);
   void follow();
   void apply(const nats::Message& message);
+  // Passes a message by (its sequence stored as applied), saying why.
+  void skip(const nats::Message& message, Refusal why, const std::string& detail);
 
   nats::Connection& nats_;
   Store& store_;
+  const ClusterKey& key_;
+  const std::string node_;
   const SystemLogOptions options_;
   std::map<MDB_dbi, std::string> names_;
   std::map<std::string, MDB_dbi, std::less<>> dbis_;
@@ -153,6 +170,7 @@ class SystemLog {
   std::condition_variable changed_;  // applied_, failure_ or stopping_ changed
   std::uint64_t applied_ = 0;
   std::uint64_t applied_messages_ = 0;
+  std::uint64_t skipped_messages_ = 0;
   std::optional<std::string> failure_;
   bool stopping_ = false;
   std::thread follower_;

@@ -64,6 +64,7 @@ Node::Node(NodeOptions options, const Clock& clock)
   app_->auth = &*auth_;
   app_->clock = &clock_;
   if (cluster_) {
+    metrics_.more_samples = [cluster = cluster_.get()](std::string& out) { cluster->key().refused().render(out); };
     app_->routing = cluster_.get();
     app_->accounts = cluster_.get();
   }

@@ -116,7 +116,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
 
   http::ClusterOptions cluster;
   std::string nats, node;
-  std::uint64_t shards = 0, replicas = 3, lease_ms = 6'000;
+  std::uint64_t shards = 0, replicas = 3, lease_ms = 6'000, window_ms = 60'000;
   const char* group = "Cluster mode (docs/cluster.md)";
   auto* nats_flag = app.add_option("--nats", nats, "join a cluster through these NATS servers (nats://host:port, "
                                                    "JetStream on)")
@@ -133,6 +133,15 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--lease-ms", lease_ms, "how long a shard's owner may go unheard before another node takes the "
                                          "shard over, 600-600000 (default 6000)")
       ->type_name("N")->check(whole(600, 600'000))->needs(nats_flag)->group(group);
+  auto* key_flag = app.add_option("--cluster-key-file", cluster.cluster_key_file,
+                                  "the cluster key: a file only its owner may read, of at least 32 bytes, the same "
+                                  "on every node (make one with: head -c 32 /dev/urandom | base64); required with --nats")
+                       ->type_name("PATH")->check(CLI::ExistingFile)->needs(nats_flag)->group(group);
+  nats_flag->needs(key_flag);
+  app.add_option("--cluster-window-ms", window_ms, "how far the time in a sealed lease, registry entry or forwarded "
+                                                   "request may be from the time it is checked against (clock skew "
+                                                   "between nodes and NATS servers), 1000-600000 (default 60000)")
+      ->type_name("N")->check(whole(1'000, 600'000))->needs(nats_flag)->group(group);
 
   if (auto status = flags::parse(app, argc, argv)) return *status;
 
@@ -169,6 +178,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
     cluster.replicas = static_cast<int>(replicas);
     cluster.lease = ms(lease_ms);
     cluster.forward_timeout = server.read_timeout;
+    cluster.cluster_window = ms(window_ms);
     o.node.cluster = cluster;
   }
   return o;

@@ -23,6 +23,7 @@
 
 #include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/sealed_kv.h"
 #include "cluster/node_registry.h"
 #include "cluster/node_status.h"
 #include "cluster/placement.h"
@@ -76,10 +77,10 @@ struct ClusterStatus {
   std::vector<std::string> left;  // registered once, gone since
 };
 
-unsigned shard_count(nats::Connection& nats) {
+unsigned shard_count(SealedKv& kv) {
   std::optional<nats::KvEntry> entry;
   try {
-    entry = nats.kv_get(kClusterBucket, "shards");
+    entry = kv.get(kClusterBucket, "shards");
   } catch (const nats::Unavailable&) {
     throw;
   } catch (const nats::Error& e) {
@@ -92,23 +93,26 @@ unsigned shard_count(nats::Connection& nats) {
 
 // A bucket's entries; empty when the bucket does not exist yet (no node got that far): a bucket
 // is the stream KV_<name>.
-std::map<std::string, nats::KvEntry> bucket(nats::Connection& nats, const char* name) {
+std::map<std::string, nats::KvEntry> bucket(SealedKv& kv, const char* name) {
   try {
-    return nats.kv_all(name);
+    return kv.all(name);
   } catch (const nats::Unavailable&) {
     throw;
   } catch (const nats::Error&) {
-    if (!nats.last_seq(std::string("KV_") + name)) return {};
+    if (!kv.connection().last_seq(std::string("KV_") + name)) return {};
     throw;
   }
 }
 
-ClusterStatus gather(nats::Connection& nats) {
+// The buckets' values are read through their seals (cluster/sealed_kv.h): one not sealed with the
+// cluster key reads as "-".
+ClusterStatus gather(SealedKv& kv) {
+  nats::Connection& nats = kv.connection();
   ClusterStatus out;
   out.server = nats.server();
-  const unsigned shards = shard_count(nats);
-  const auto leases = bucket(nats, kOwnersBucket);
-  const auto registry = bucket(nats, kNodesBucket);
+  const unsigned shards = shard_count(kv);
+  const auto leases = bucket(kv, kOwnersBucket);
+  const auto registry = bucket(kv, kNodesBucket);
 
   for (std::uint32_t n = 0; n < shards; ++n) {
     ShardRow row{.shard = n};
@@ -312,12 +316,15 @@ void print_human(std::ostream& out, const ClusterStatus& status) {
 
 struct StatusOptions {
   std::string nats;
+  std::string key_file;
   bool json = false;
 };
 
 int status(const StatusOptions& o) {
+  const ClusterKey key = ClusterKey::from_file(o.key_file, system_clock());
   nats::Connection nats(nats::ConnectOptions{flags::split_commas(o.nats), "eventctl"});
-  const ClusterStatus status = gather(nats);
+  SealedKv kv(nats, key, "eventctl");
+  const ClusterStatus status = gather(kv);
   if (o.json) std::cout << as_json(status) << "\n";
   else print_human(std::cout, status);
   return outcome(status);
@@ -335,6 +342,10 @@ void add_cluster_commands(CLI::App& app, Run& run) {
       ->type_name("URL[,URL...]")
       ->required()
       ->check(flags::nats_urls());
+  status->add_option("--cluster-key-file", o->key_file, "the cluster key the nodes hold (eventsd --cluster-key-file)")
+      ->type_name("PATH")
+      ->required()
+      ->check(CLI::ExistingFile);
   status->add_flag("--json", o->json, "print one JSON document instead of the tables");
 }
 

@@ -23,7 +23,7 @@ namespace {
 using flags::split_commas;
 
 struct CreateOptions {
-  std::string data, nats, tenant, scopes, origins;
+  std::string data, nats, tenant, scopes, origins, key_file;
   bool create = false, publishable = false;
   double rate = 0, address_rate = 0;
   int replicas = 3;
@@ -48,6 +48,8 @@ std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const CreateOptions
 int create_in_cluster(const CreateOptions& o) {
   SystemLogOptions options;
   options.replicas = o.replicas;
+  if (o.key_file.empty()) throw Usage("--nats needs --cluster-key-file: the system stream takes only sealed changes");
+  const ClusterKey key = ClusterKey::from_file(o.key_file, system_clock());
   nats::Connection connection(nats::ConnectOptions{split_commas(o.nats), "eventctl"});
   TempDir scratch("eventctl-");
   StoreOptions scratch_options;
@@ -55,7 +57,7 @@ int create_in_cluster(const CreateOptions& o) {
   scratch_options.durable = false;
   Store store(scratch.path(), scratch_options);
   TokenStore tokens(store);
-  SystemLog system(connection, store, options);
+  SystemLog system(connection, store, key, "eventctl", options);
   std::string secret;
   system.publish([&](lmdb::Txn& txn) { secret = create_token(tokens, txn, o); });
   std::cout << secret << "\n";
@@ -194,6 +196,11 @@ void add_create(CLI::App& token, Run& run) {
                                                 "creates it, 1, 3 or 5 (default 3)")
       ->type_name("N")
       ->check(CLI::IsMember({1, 3, 5}).description(""))
+      ->needs(nats);
+  create->add_option("--cluster-key-file", o->key_file, "with --nats: the cluster key the nodes hold (eventsd "
+                                                        "--cluster-key-file), which seals the change")
+      ->type_name("PATH")
+      ->check(CLI::ExistingFile)
       ->needs(nats);
 }
 

@@ -152,6 +152,7 @@ std::string Metrics::render(App& app) {
   sample(out, "eventsd_forwarded_requests_total", static_cast<double>(forwarded.load()));
   header(out, "eventsd_forward_failures_total", "counter", "Forwarded requests the other node did not answer (503/502 given instead).");
   sample(out, "eventsd_forward_failures_total", static_cast<double>(forward_failures.load()));
+  if (more_samples) more_samples(out);
   append_build_info(out);
   append_process_metrics(out);
   return out;

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -27,6 +28,9 @@ class Metrics {
   // (cluster/forward.h).
   std::atomic<std::uint64_t> forwarded{0};
   std::atomic<std::uint64_t> forward_failures{0};
+  // More samples, appended to the exposition (cluster mode: the messages refused from NATS). Set
+  // before the server starts.
+  std::function<void(std::string&)> more_samples;
 
   // The whole exposition, reading the store's figures in one snapshot.
   std::string render(App& app);

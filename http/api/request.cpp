@@ -1,6 +1,7 @@
 #include "http/api/request.h"
 
 #include <boost/beast/core/string.hpp>
+#include <boost/json.hpp>
 
 #include <algorithm>
 #include <charconv>
@@ -33,6 +34,21 @@ void QueryParams::only(std::initializer_list<std::string_view> allowed) const {
       throw bad_param(k, "unknown query parameter '" + k + "'");
     }
   }
+}
+
+std::string encode_principal(const Principal& principal) {
+  return boost::json::serialize(boost::json::object{{"token_id", principal.token_id}, {"tenant", principal.tenant}});
+}
+
+std::optional<Principal> decode_principal(std::string_view text) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.get_object();
+  const auto* id = o.if_contains("token_id");
+  const auto* tenant = o.if_contains("tenant");
+  if (o.size() != 2 || !id || !id->is_string() || !tenant || !tenant->is_string()) return std::nullopt;
+  return Principal{std::string(id->get_string()), std::string(tenant->get_string())};
 }
 
 std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,

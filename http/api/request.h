@@ -45,6 +45,17 @@ struct Principal {
   std::string token_id;
   std::string tenant;
 };
+// A principal as a forwarded request carries it (cluster/forward.h): a JSON object of every field.
+// decode_principal: nullopt for anything else.
+std::string encode_principal(const Principal& principal);
+std::optional<Principal> decode_principal(std::string_view text);
+
+// What a request another node of a cluster forwarded here comes with: that node's name and the
+// principal it authenticated (the client's credentials stay with the node they were sent to).
+struct Forwarded {
+  std::string node;
+  Principal principal;
+};
 
 struct Request {
   const RawRequest& raw;

@@ -122,16 +122,17 @@ void Router::mount(Mount mount) {
 }
 
 boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw,
-                                             std::optional<std::string> forwarded_by) const {
+                                             std::optional<Forwarded> forwarded) const {
   Access access;
-  Reply reply = co_await dispatch(app, raw, std::move(forwarded_by), access);
+  Reply reply = co_await dispatch(app, raw, std::move(forwarded), access);
   allow_origin(app, raw, access, reply.response);
   co_return reply;
 }
 
 boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
-                                               std::optional<std::string> forwarded_by, Access& access) const {
-  Request request{raw, {}, {}, {}, {}, app.clock->now_millis(), std::move(forwarded_by)};
+                                               std::optional<Forwarded> forwarded, Access& access) const {
+  Request request{raw, {}, {}, {}, {}, app.clock->now_millis(), std::nullopt};
+  if (forwarded) request.forwarded_by = forwarded->node;
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;
   try {
@@ -146,7 +147,11 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
     dialect = route->dialect;
 
     access.route = route;
-    if (!route->scope.empty()) authenticate(app, *route, request, access);
+    if (forwarded) {
+      request.principal = std::move(forwarded->principal);  // authenticated where it arrived
+    } else if (!route->scope.empty()) {
+      authenticate(app, *route, request, access);
+    }
     if (route->method == bhttp::verb::get) {  // GET, or HEAD served by the GET route
       if (auto min = request.query.take("min_position")) {
         co_await await_min_position(app.engine(request.principal.tenant), *min);

@@ -50,10 +50,11 @@ class Router {
   // Serves every route of `mount.dialect` under `mount.prefix` too. Throws std::invalid_argument
   // when the prefix is already mounted.
   void mount(Mount mount);
-  // The answer to `raw`. `forwarded_by`: the node that forwarded it (cluster mode,
-  // cluster/forward.h); a client's request has none, whatever its headers say.
+  // The answer to `raw`. `forwarded`: the node that forwarded it and the principal that node
+  // authenticated (cluster mode, cluster/forward.h, which checked its seal): the request is not
+  // authenticated again. A client's request has none, whatever its headers say.
   boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw,
-                                       std::optional<std::string> forwarded_by = std::nullopt) const;
+                                       std::optional<Forwarded> forwarded = std::nullopt) const;
   const std::vector<Route>& routes() const { return routes_; }
   const std::vector<Mount>& mounts() const { return mounts_; }
   // The dialect whose error shape a request to `target` gets (before or without a matching
@@ -61,7 +62,7 @@ class Router {
   Dialect dialect_of(std::string_view target) const;
 
  private:
-  boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, std::optional<std::string> forwarded_by,
+  boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, std::optional<Forwarded> forwarded,
                                          Access& access) const;
 
   std::vector<Route> routes_;

@@ -15,6 +15,7 @@
 
 #include "cluster/node_status.h"
 #include "cluster/placement.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/server_process.h"
@@ -34,7 +35,7 @@ struct Status {
 };
 
 Status cluster_status(const NatsCluster& nats, bool as_json = true) {
-  std::vector<std::string> argv{eventctl_binary(), "cluster", "status", "--nats", joined(nats.urls())};
+  std::vector<std::string> argv{eventctl_binary(), "cluster", "status", "--nats", joined(nats.urls()), "--cluster-key-file", test::cluster_key_file()};
   if (as_json) argv.push_back("--json");
   auto r = run_command(argv);
   Status s{r.status, r.out, nullptr};
@@ -213,12 +214,12 @@ TEST(ClusterStatus, ANodesStatusDocumentRoundTripsAndBadOnesAreRefused) {
 
 TEST(ClusterStatus, NatsWithoutAClusterAndBadCommandLines) {
   NatsCluster nats(1);
-  auto r = run_command({eventctl_binary(), "cluster", "status", "--nats", nats.url(0)});
+  auto r = run_command({eventctl_binary(), "cluster", "status", "--nats", nats.url(0), "--cluster-key-file", test::cluster_key_file()});
   EXPECT_EQ(r.status, 1) << r.out;
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_EQ(run_command({eventctl_binary(), "cluster", "status"}).status, 2);
-  EXPECT_EQ(run_command({eventctl_binary(), "cluster", "stats", "--nats", nats.url(0)}).status, 2);
-  EXPECT_EQ(run_command({eventctl_binary(), "cluster", "status", "--nats", nats.url(0), "--data", "x"}).status, 2);
+  EXPECT_EQ(run_command({eventctl_binary(), "cluster", "stats", "--nats", nats.url(0), "--cluster-key-file", test::cluster_key_file()}).status, 2);
+  EXPECT_EQ(run_command({eventctl_binary(), "cluster", "status", "--nats", nats.url(0), "--cluster-key-file", test::cluster_key_file(), "--data", "x"}).status, 2);
   EXPECT_EQ(run_command({eventctl_binary(), "cluster"}).status, 2);
 }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "cluster/placement.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/eventually.h"
 #include "tests/support/http_client.h"
 #include "tests/support/nats_cluster.h"
@@ -50,7 +51,7 @@ class Node {
   Node(const NatsCluster& nats, std::string name) : nats_(nats), name_(std::move(name)) { start(); }
   void start() {
     process_ = std::make_unique<ServerProcess>(
-        dir(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--node", name_, "--shards",
+        dir(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--cluster-key-file", test::cluster_key_file(), "--node", name_, "--shards",
                                         std::to_string(kShards), "--lease-ms", "1500", "--threads", "2"});
   }
   int terminate() {
@@ -172,7 +173,7 @@ class ClusterToolsTest : public ::testing::Test {
       if (per_shard[shard_of(t, kShards)]++ < 2) tenants_.push_back(t);
     }
     for (const auto& t : tenants_) {
-      auto r = eventctl({"token", "create", "--nats", joined(nats_.urls()), "--tenant", t, "--scopes",
+      auto r = eventctl({"token", "create", "--nats", joined(nats_.urls()), "--cluster-key-file", test::cluster_key_file(), "--tenant", t, "--scopes",
                          "events:read,events:write,admin"});
       ASSERT_EQ(r.status, 0) << r.out;
       while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();

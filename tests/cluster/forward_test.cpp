@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <future>
+#include <mutex>
 #include <random>
 #include <string>
 #include <thread>
@@ -17,12 +18,15 @@
 #include <vector>
 
 #include "accounts/tokens.h"
+#include "common/time.h"
 #include "cluster/forward.h"
 #include "cluster/nats.h"
 #include "http/api/metrics.h"
 #include "http/api/rate_limit.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
+#include "tests/support/cluster_key.h"
+#include "tests/support/eventually.h"
 #include "tests/support/in_process.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/nats_cluster.h"
@@ -335,7 +339,7 @@ struct Node {
       : p(dir.path()), tokens(p.store), router(std::move(router_in)),
         app(p.store, tokens, {}, {&p.engine}),
         nats(nats::ConnectOptions{urls, name}),
-        forwarder(nats, name, router, app, io.get_executor(), options),
+        forwarder(nats, test::cluster_key(), name, router, app, io.get_executor(), options),
         thread([this] { io.run(); }) {
     app.metrics = &metrics;
   }
@@ -344,8 +348,9 @@ struct Node {
     thread.join();
   }
 
-  Response forward(const std::string& to, const RawRequest& req) {
-    return asio::co_spawn(io, forwarder.forward(to, req), asio::use_future).get();
+  // Forwards `req` as this node would once it authenticated `principal`.
+  Response forward(const std::string& to, const RawRequest& req, http::Principal principal = {}) {
+    return asio::co_spawn(io, forwarder.forward(to, req, std::move(principal)), asio::use_future).get();
   }
   // What this node's router answers itself.
   Response local(const RawRequest& req) {
@@ -404,6 +409,11 @@ RawRequest with_token(RawRequest req, const std::string& token) {
   return req;
 }
 
+// Who the node a request arrived at found its token to be.
+http::Principal principal_of(const std::string& token, const std::string& tenant = "acme") {
+  return {TokenStore::id_of(token), tenant};
+}
+
 class ForwardOverNats : public ::testing::Test {
  protected:
   test::NatsCluster cluster{1};
@@ -415,7 +425,7 @@ class ForwardOverNats : public ::testing::Test {
 TEST_F(ForwardOverNats, AWriteIsAnsweredByTheOwnerAndReadsBackTheSame) {
   const std::string token = owner.tokens.create("acme", {"events:read", "events:write"});
   RawRequest write = with_token(post("/v1/events", R"({"id":"e1","event":"view","contact_id":"ct_1","data":{"n":1.50}})"), token);
-  const Response written = edge.forward("owner", write);
+  const Response written = edge.forward("owner", write, principal_of(token));
   ASSERT_EQ(written.result_int(), 201u) << written.body();
   EXPECT_EQ(json::parse(written.body()).at("ids").at(0), "e1") << written.body();
   EXPECT_TRUE(written.count("Eventsd-Position"));
@@ -428,7 +438,7 @@ TEST_F(ForwardOverNats, AWriteIsAnsweredByTheOwnerAndReadsBackTheSame) {
   EXPECT_NE(edge.local(read).result_int(), 200u);
 
   // A forwarded GET comes back as the owner answers it itself (Date aside: it is the clock's).
-  const Response forwarded = edge.forward("owner", read);
+  const Response forwarded = edge.forward("owner", read, principal_of(token));
   EXPECT_EQ(forwarded.result_int(), at_owner.result_int());
   EXPECT_EQ(forwarded.body(), at_owner.body());
   EXPECT_EQ(fields_of(forwarded, {"Date", "Content-Length"}), fields_of(at_owner, {"Date", "Content-Length"}));
@@ -450,7 +460,7 @@ TEST_F(ForwardOverNats, AForwardedWriteIsNotRateLimitedAgainByTheOwner) {
   EXPECT_EQ(limited.result_int(), 429u) << limited.body();
   // ...but writes forwarded to it were counted by the node they arrived at, not again here.
   for (int n = 2; n < 6; ++n) {
-    const Response forwarded = edge.forward("owner", write(n));
+    const Response forwarded = edge.forward("owner", write(n), principal_of(token));
     EXPECT_EQ(forwarded.result_int(), 201u) << forwarded.body();
   }
 }
@@ -479,12 +489,13 @@ TEST_F(ForwardOverNats, ABodyAsLargeAsTheServerTakesTravelsBothWays) {
 }
 
 TEST_F(ForwardOverNats, ErrorsOfTheOwnerAreRelayedInTheirDialect) {
-  // No token: the owner's 401 in the native shape, and in a seed's shape for its route.
-  const Response native = edge.forward("owner", post("/v1/events", "{}"));
-  EXPECT_EQ(native.result_int(), 401u);
+  // A body the owner refuses: its 400 in the native shape, and in a seed's shape for its route.
+  const std::string token = owner.tokens.create("acme", {"events:read", "events:write"});
+  const Response native = edge.forward("owner", post("/v1/events", "{}"), principal_of(token));
+  EXPECT_EQ(native.result_int(), 400u) << native.body();
   EXPECT_EQ(json::parse(native.body()).at("status"), "error");
-  const Response org = edge.forward("owner", post("/ingest", "{}"));
-  EXPECT_EQ(org.result_int(), 401u);
+  const Response org = edge.forward("owner", post("/ingest", "{}"), principal_of(token));
+  EXPECT_EQ(org.result_int(), 400u) << org.body();
   EXPECT_FALSE(json::parse(org.body()).as_object().contains("status"));
 }
 
@@ -515,11 +526,70 @@ TEST_F(ForwardOverNats, TheOwnerRefusesBytesThatAreNotAForwardedRequest) {
     return http::decode_response(m.data);
   };
   const Response garbage = ask("not http\r\n\r\n");
-  EXPECT_EQ(garbage.result_int(), 400u);
-  EXPECT_EQ(json::parse(garbage.body()).at("error").at("code"), "invalid_request");
-  // A well-formed request that does not say who forwarded it did not come from a Forwarder.
-  const Response unmarked = ask("GET /v1/test/echo HTTP/1.1\r\n\r\n");
-  EXPECT_EQ(unmarked.result_int(), 400u);
+  EXPECT_EQ(garbage.result_int(), 401u);
+  EXPECT_EQ(json::parse(garbage.body()).at("error").at("code"), "unsealed");
+  // A well-formed request without a seal did not come from a node of this cluster.
+  const Response unmarked = ask("GET /v1/test/echo HTTP/1.1\r\nEventsd-Forwarded-By: edge\r\n\r\n");
+  EXPECT_EQ(unmarked.result_int(), 401u);
+}
+
+// What a stranger on the NATS bus sees and can do with forwarded requests: it reads no client
+// credential on the subject, and a request it sends straight to a node's subject is refused —
+// made without the cluster key, sealed with it but for another node, too old, or a node's real
+// request sent again.
+TEST_F(ForwardOverNats, NoCredentialCrossesTheBusAndOnlySealedFreshRequestsAreServed) {
+  std::mutex mu;
+  std::vector<std::string> seen;
+  nats::Connection stranger(nats::ConnectOptions{cluster.urls(), "stranger"});
+  auto tap = stranger.serve(http::forward_subject("owner"), [&](nats::Message m, nats::Connection::Reply) {
+    std::lock_guard lock(mu);
+    seen.push_back(std::move(m.data));
+  });
+  const std::string token = owner.tokens.create("acme", {"events:read", "events:write"});
+  RawRequest write = with_token(post("/v1/events?key=edp_visible", R"({"event":"view"})"), token);
+  write.set(field::cookie, "eventsd_session=s3cret-session");
+  write.set("X-CSRF-Token", "csrf-value");
+  // (The stranger's subscription reaches the owner's server before the next request is sent.)
+  ASSERT_TRUE(test::eventually([&] {
+    const Response probe = edge.forward("owner", write, principal_of(token));
+    std::lock_guard lock(mu);
+    return probe.result_int() == 201u && !seen.empty();
+  }));
+  std::string captured;
+  {
+    std::lock_guard lock(mu);
+    captured = seen.back();
+  }
+  for (const std::string& secret : {token, std::string("s3cret-session"), std::string("csrf-value"),
+                                   std::string("edp_visible"), std::string("Bearer")}) {
+    EXPECT_EQ(captured.find(secret), std::string::npos) << secret;
+  }
+  EXPECT_NE(captured.find("Eventsd-Principal"), std::string::npos);
+
+  auto ask = [&](const std::string& bytes) {
+    const nats::Message m = stranger.request(http::forward_subject("owner"), bytes, std::chrono::seconds(30));
+    return http::decode_response(m.data);
+  };
+  auto refused = [&](Refusal why) { return test::cluster_key().refused().get(Sealed::forward, why); };
+  const auto split = http::split_sealed(captured);
+  ASSERT_TRUE(split);
+  const std::string http_bytes(split->second);
+  // Sent again as it was: served once already.
+  const auto replays = refused(Refusal::replayed);
+  EXPECT_EQ(ask(captured).result_int(), 401u);
+  EXPECT_EQ(refused(Refusal::replayed), replays + 1);
+  // Sealed with another key, or for another node, or too long ago.
+  const ClusterKey other("not this cluster's key, though long enough", system_clock());
+  const auto bad = refused(Refusal::bad_seal);
+  EXPECT_EQ(ask(http::join_sealed(other.seal("forward/owner", "edge", {http_bytes}), http_bytes)).result_int(), 401u);
+  EXPECT_EQ(ask(http::join_sealed(test::cluster_key().seal("forward/edge", "edge", {http_bytes}), http_bytes)).result_int(), 401u);
+  EXPECT_EQ(refused(Refusal::bad_seal), bad + 2);
+  const auto stale = refused(Refusal::stale);
+  const std::int64_t long_ago = now_millis() - 10 * 60 * 1000;
+  EXPECT_EQ(ask(http::join_sealed(test::cluster_key().seal_at("forward/owner", "edge", long_ago, {http_bytes}), http_bytes))
+                .result_int(),
+            401u);
+  EXPECT_EQ(refused(Refusal::stale), stale + 1);
 }
 
 TEST_F(ForwardOverNats, ManyRequestsAtOnceAllGetTheirOwnAnswer) {
@@ -531,7 +601,9 @@ TEST_F(ForwardOverNats, ManyRequestsAtOnceAllGetTheirOwnAnswer) {
     requests.push_back(with_token(post("/v1/events", R"({"id":"e)" + std::to_string(i) + R"(","event":"view"})"), token));
   }
   std::vector<std::future<Response>> answers;
-  for (const auto& r : requests) answers.push_back(asio::co_spawn(busy.io, busy.forwarder.forward("owner", r), asio::use_future));
+  for (const auto& r : requests) {
+    answers.push_back(asio::co_spawn(busy.io, busy.forwarder.forward("owner", r, principal_of(token)), asio::use_future));
+  }
   for (int i = 0; i < kRequests; ++i) {
     const Response res = answers[i].get();
     ASSERT_EQ(res.result_int(), 201u) << res.body();

@@ -2,6 +2,7 @@
 // failover, lost leases and step-down. Tests of a decision that depends on time run their nodes
 // without threads on a ManualClock: the test runs each node's rounds at the instants it chooses
 // and asserts what happens exactly then, never sleeping; the others run nodes as production does.
+#include "cluster/sealed_kv.h"
 #include "cluster/shard_ownership.h"
 
 #include <gtest/gtest.h>
@@ -23,6 +24,7 @@
 #include "cluster/node_registry.h"
 #include "cluster/placement.h"
 #include "common/clock.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/eventually.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/nats_cluster.h"
@@ -86,8 +88,8 @@ struct Node {
   Node(const NatsCluster& cluster, const std::string& name, History* history = nullptr,
        ShardOwnership::Options options = short_leases(), const Clock& clock = system_clock()) {
     connection = connect(cluster, name);
-    ownership = std::make_unique<ShardOwnership>(*connection, clock, name, "http://" + name + ".test:8080",
-                                                 kShards, options);
+    ownership = std::make_unique<ShardOwnership>(*connection, test::cluster_key(), clock, name,
+                                                 "http://" + name + ".test:8080", kShards, options);
     ownership->on_acquire([this, history](std::uint32_t shard, std::uint64_t epoch) {
       if (!accept(shard)) return false;
       if (history) history->acquired(shard, epoch);
@@ -287,11 +289,11 @@ TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
 
   // Someone else takes shard 2 (as a node paused past its lease would find on waking up).
   auto other = connect(cluster, "intruder");
-  auto entry = other->kv_get(kOwnersBucket, "s2");
+  SealedKv kv(*other, test::cluster_key(), "intruder");
+  auto entry = kv.get(kOwnersBucket, "s2");
   ASSERT_TRUE(entry);
   auto epoch = a->owner(2)->epoch;
-  auto written = other->kv_update(kOwnersBucket, "s2",
-                                  lease_value("intruder", epoch + 1), entry->revision);
+  auto written = kv.update(kOwnersBucket, "s2", lease_value("intruder", epoch + 1), entry->revision);
   ASSERT_TRUE(std::holds_alternative<std::uint64_t>(written));
 
   // node-a's next renewal meets the intruder's revision: the lease is lost, and its next poll
@@ -317,6 +319,40 @@ TEST(ShardOwnership, ALeaseTakenByAnotherIsLostAndExpiresLater) {
   EXPECT_EQ(a.losses(2), 1u);
   for (std::uint32_t s : {0u, 1u, 3u}) EXPECT_TRUE(a->owns(s)) << "shard " << s;
   history.expect_increasing();
+}
+
+// A stranger on the NATS bus writes a lease naming itself, and a registry entry for a node that
+// does not exist, without the cluster key: node-a loses the lease it held (the revision moved:
+// availability), but never takes the forged values for an owner or a live node.
+TEST(ShardOwnership, ForgedLeasesAndRegistryEntriesNameNoOwnerAndNoNode) {
+  NatsCluster cluster(1);
+  ManualClock clock;
+  Node a(cluster, "node-a", nullptr, by_hand(), clock);
+  a->start();
+  first_rounds_alone(a, clock, 200ms);
+  ASSERT_EQ(a.owned(), kShards);
+  const auto refused = test::cluster_key().refused().get(Sealed::kv, Refusal::unsealed);
+
+  auto stranger = connect(cluster, "stranger");
+  auto entry = stranger->kv_get(kOwnersBucket, "s2");
+  ASSERT_TRUE(entry);
+  const auto epoch = a->owner(2)->epoch;
+  ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
+      stranger->kv_update(kOwnersBucket, "s2", lease_value("intruder", epoch + 1), entry->revision)));
+  ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
+      stranger->kv_create(kNodesBucket, "intruder", "http://intruder.test:8080")));
+
+  a->renew_once();
+  a->poll_once();
+  for (int i = 0; i < 8; ++i) {
+    clock.advance(200ms);
+    a.round();
+    const auto owner = a->owner(2);
+    EXPECT_TRUE(!owner || owner->node != "intruder") << owner->node;
+    for (const auto& node : a->nodes()) EXPECT_NE(node.name, "intruder");
+  }
+  for (std::uint32_t s : {0u, 1u, 3u}) EXPECT_TRUE(a->owns(s)) << "shard " << s;
+  EXPECT_GT(test::cluster_key().refused().get(Sealed::kv, Refusal::unsealed), refused);
 }
 
 TEST(ShardOwnership, ANodeThatJoinsLaterIsHandedItsPreferredShards) {
@@ -425,11 +461,11 @@ TEST(ShardOwnership, LeasesOfADeadNodeExpireAndItsStaleLeasesAreTakenOverOnResta
     auto ghost = connect(cluster, "ghost");
     ghost->ensure_bucket(kOwnersBucket, 1);
     ghost->ensure_bucket(kNodesBucket, 1);
-    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-        ghost->kv_create(kNodesBucket, "ghost", "http://ghost.test:8080")));
+    SealedKv kv(*ghost, test::cluster_key(), "ghost");
+    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(kv.create(kNodesBucket, "ghost", "http://ghost.test:8080")));
     for (std::uint32_t s = 0; s < kShards; ++s)
       ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-          ghost->kv_create(kOwnersBucket, "s" + std::to_string(s),
+          kv.create(kOwnersBucket, "s" + std::to_string(s),
                            lease_value(s == 3 ? "node-a" : "ghost", 7))));
   }
   ManualClock clock;
@@ -534,8 +570,8 @@ TEST(ShardOwnership, ANodeRestartedAfterACrashWaitsTwoRenewIntervalsForItsOwnEnt
     // node-a's previous run crashed: its entry stays, never renewed again.
     auto previous = connect(cluster, "previous");
     previous->ensure_bucket(kNodesBucket, 1);
-    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(
-        previous->kv_create(kNodesBucket, "node-a", "http://node-a.test:8080")));
+    SealedKv kv(*previous, test::cluster_key(), "node-a");
+    ASSERT_TRUE(std::holds_alternative<std::uint64_t>(kv.create(kNodesBucket, "node-a", "http://node-a.test:8080")));
   }
   ManualClock clock;
   const auto begun = clock.steady();
@@ -557,7 +593,7 @@ TEST(ShardOwnership, RefusesBadArguments) {
   NatsCluster cluster(1);
   auto connection = connect(cluster, "x");
   auto make = [&](std::string node, std::string info, std::uint32_t shards, ShardOwnership::Options o) {
-    ShardOwnership own(*connection, system_clock(), std::move(node), std::move(info), shards, o);
+    ShardOwnership own(*connection, test::cluster_key(), system_clock(), std::move(node), std::move(info), shards, o);
   };
   EXPECT_THROW(make("", "i", 4, short_leases()), std::invalid_argument);
   EXPECT_THROW(make("-", "i", 4, short_leases()), std::invalid_argument);

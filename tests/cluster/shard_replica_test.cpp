@@ -9,6 +9,7 @@
 #include "cluster/nats.h"
 #include "cluster/shard_replica.h"
 #include "common/time.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/eventually.h"
 #include "tests/support/in_process.h"
 #include "tests/support/nats_cluster.h"
@@ -35,7 +36,7 @@ Command one_event(const std::string& marker) {
 struct Node {
   Node(const test::NatsCluster& cluster, const std::string& name, ShardReplica::Options options = {})
       : nats(nats::ConnectOptions{cluster.urls(), name, 5000ms}), p(dir.path(), {}, false),
-        replica(nats, 0, p.store, p.log, p.writer, with_name(options, name)) {
+        replica(nats, 0, p.store, p.log, p.writer, test::cluster_key(), with_name(options, name)) {
     p.writer.start();
     replica.start();
   }
@@ -163,6 +164,50 @@ TEST(ShardReplica, AnOwnerFencedOutByANewClaimStopsDecidingBeforeItsNextAppend) 
     else EXPECT_EQ(epoch, claimed_epoch) << "a batch of epoch " << epoch << " after the claim of " << claimed_epoch;
   }
   EXPECT_EQ(claimed_epoch, 2u);
+}
+
+// A stranger on the NATS bus appends to the shard's subject, matching the fence: records with no
+// seal, and an owner's real message published again (its seal names the sequence it was stored
+// at). Every replica passes both by, the owner keeps the shard, and the logs stay equal.
+TEST(ShardReplica, MessagesNotSealedForTheirPlaceInTheStreamChangeNoReplica) {
+  test::NatsCluster cluster(1);
+  Node a(cluster, "a"), b(cluster, "b");
+  ASSERT_TRUE(a.replica.acquire(1, 20s));
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(std::holds_alternative<Ingested>(a.p.submit(one_event(std::to_string(i)))));
+  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == a.replica.applied_seq(); }));
+  const RefusalCounts& refused = test::cluster_key().refused();
+  const auto unsealed = refused.get(Sealed::shard, Refusal::unsealed);
+  const auto bad_seals = refused.get(Sealed::shard, Refusal::bad_seal);
+
+  nats::Connection stranger(nats::ConnectOptions{cluster.urls(), "stranger", 5000ms});
+  const std::string stream = ShardReplica::stream_name(0);
+  const std::uint64_t last = *stranger.last_seq(stream);
+  const auto real = stranger.get(stream, last);
+  ASSERT_TRUE(real);
+  const std::string next = std::to_string(a.p.log.head().position + 1);
+  auto stored = stranger.publish(ShardReplica::subject(0), {{shard_header::kPosition, next}, {shard_header::kEpoch, "1"}},
+                                 real->data, last, "", 5s);
+  ASSERT_TRUE(std::holds_alternative<nats::Published>(stored));
+  nats::Headers again;
+  for (const auto& [name, value] : real->headers) {
+    if (!name.starts_with("Nats-")) again.emplace(name, value);
+  }
+  again[shard_header::kPosition] = next;
+  stored = stranger.publish(ShardReplica::subject(0), again, real->data, last + 1, "", 5s);
+  ASSERT_TRUE(std::holds_alternative<nats::Published>(stored));
+
+  ASSERT_TRUE(eventually([&] { return a.replica.applied_seq() == last + 2 && b.replica.applied_seq() == last + 2; }));
+  EXPECT_EQ(a.p.log.head().position, 3u);
+  EXPECT_EQ(b.p.log.head().position, 3u);
+  EXPECT_TRUE(a.replica.owns());
+  EXPECT_EQ(refused.get(Sealed::shard, Refusal::unsealed) - unsealed, 2u);
+  EXPECT_EQ(refused.get(Sealed::shard, Refusal::bad_seal) - bad_seals, 2u);
+
+  // The owner goes on deciding, and the replica follows it.
+  ASSERT_TRUE(std::holds_alternative<Ingested>(a.p.submit(one_event("after"))));
+  ASSERT_TRUE(eventually([&] { return b.replica.applied_seq() == a.replica.applied_seq(); }));
+  EXPECT_EQ(b.p.log.head(), a.p.log.head());
+  EXPECT_EQ(b.p.log.head().position, 4u);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "common/time.h"
 #include "accounts/tokens.h"
 #include "accounts/users.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/nats_suite.h"
 #include "tests/support/server_process.h"
@@ -33,7 +34,7 @@ struct Node {
         users(store),
         other(store.db("not_replicated")),
         nats(nats::ConnectOptions{std::move(urls), dir.filename().string(), 10'000ms}),
-        log(nats, store, std::move(options)) {
+        log(nats, store, test::cluster_key(), "node-" + dir.filename().string().substr(0, 40), std::move(options)) {
     log.start();
   }
   std::optional<TokenInfo> token(std::string_view secret) {
@@ -175,14 +176,14 @@ TEST_F(SystemLogTest, ARestartedNodeResumesAfterItsStoredSequenceAndAppliesNothi
 
 TEST_F(SystemLogTest, EventctlCreatesATokenInTheClusterWithoutADataDirectory) {
   const std::string urls = cluster_->url(0) + "," + cluster_->url(1) + "," + cluster_->url(2);
-  auto run = test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--tenant", "t7",
+  auto run = test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--cluster-key-file", test::cluster_key_file(), "--tenant", "t7",
                                 "--scopes", "events:read,events:write"});
   ASSERT_EQ(run.status, 0) << run.out;
   ASSERT_TRUE(run.out.ends_with("\n"));
   const std::string secret = run.out.substr(0, run.out.size() - 1);
   EXPECT_TRUE(secret.starts_with("eds_")) << secret;
 
-  auto key = test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--tenant", "t7",
+  auto key = test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--cluster-key-file", test::cluster_key_file(), "--tenant", "t7",
                                 "--publishable", "--origins", "https://shop.example"});
   ASSERT_EQ(key.status, 0) << key.out;
   const std::string publishable = key.out.substr(0, key.out.size() - 1);
@@ -203,12 +204,12 @@ TEST_F(SystemLogTest, EventctlCreatesATokenInTheClusterWithoutADataDirectory) {
   }
 
   // Only create goes to the cluster, and never together with a data directory.
-  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "list", "--nats", urls}).status, 2);
-  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--data",
+  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "list", "--nats", urls, "--cluster-key-file", test::cluster_key_file()}).status, 2);
+  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--cluster-key-file", test::cluster_key_file(), "--data",
                                dir_a_.path().string(), "--tenant", "t7", "--scopes", "admin"})
                 .status,
             2);
-  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--tenant", "t 7",
+  EXPECT_EQ(test::run_command({test::eventctl_binary(), "token", "create", "--nats", urls, "--cluster-key-file", test::cluster_key_file(), "--tenant", "t 7",
                                "--scopes", "admin"})
                 .status,
             2);
@@ -245,6 +246,81 @@ TEST(SystemLogWithoutServer, AWriteFailsInBoundedTimeAndWorksAgainAfterTheServer
   EXPECT_TRUE(node.token(after));
   EXPECT_TRUE(node.token(before));
   EXPECT_FALSE(node.log.failure());
+}
+
+}  // namespace
+}  // namespace eventsd
+
+namespace eventsd {
+namespace {
+
+// What a stranger on the NATS bus can publish to eventsd.system: a hand-built token record with
+// no seal; the same made with eventsd's code under another key; a node's real message published
+// again (its seal names the sequence it was stored at); a message sealed with the cluster key
+// that is not a system change. Each is skipped by every node, counted, and the followers go on.
+TEST_F(SystemLogTest, ForgedReplayedAndMalformedChangesAreSkippedAndTheFollowersGoOn) {
+  Node& a = *a_;
+  Node& b = *b_;
+  const RefusalCounts& refused = test::cluster_key().refused();
+  const auto bad_seals = refused.get(Sealed::system, Refusal::bad_seal);
+  const auto unsealed = refused.get(Sealed::system, Refusal::unsealed);
+  const auto malformed = refused.get(Sealed::system, Refusal::malformed);
+
+  // A real token, then revoked: its creation is what a replay would bring back.
+  const std::string real = a.log.write([&](lmdb::Txn& txn) { return a.tokens.create(txn, "victim", {"admin"}); });
+  const std::uint64_t created_at = a.log.applied_seq();
+  a.log.write([&](lmdb::Txn& txn) { a.tokens.revoke(txn, TokenStore::id_of(real)); });
+  catch_up(b, a);
+
+  // 1. Unsealed: the reviewer's hand-built token record.
+  test::TempDir scratch_dir;
+  Store scratch(scratch_dir.path());
+  TokenStore scratch_tokens(scratch);
+  lmdb::Journal journal;
+  std::string forged_secret;
+  {
+    auto txn = scratch.begin_write();
+    txn.record_to(&journal);
+    forged_secret = scratch_tokens.create(txn, "victim", {"admin"});
+  }
+  std::vector<SystemChange> changes;
+  for (auto& c : journal) changes.push_back({"tokens", c.key, c.value});
+  a.nats.publish(kSystemSubject, {}, encode_system_changes(changes), std::nullopt, "", 10s);
+  // 2. Sealed with another key, through eventsd's own code.
+  const ClusterKey other("not this cluster's key, though long enough", system_clock());
+  SystemLog forger(a.nats, scratch, other, "forger", options(3));
+  std::string other_secret;
+  forger.publish([&](lmdb::Txn& txn) { other_secret = scratch_tokens.create(txn, "victim", {"admin"}); });
+  // 3. The revoked token's creation, published again with its seal.
+  const auto original = a.nats.get(kSystemStream, created_at);
+  ASSERT_TRUE(original);
+  nats::Headers again;
+  for (const auto& [name, value] : original->headers) {
+    if (!name.starts_with("Nats-")) again.emplace(name, value);  // (its fence and id were for then)
+  }
+  ASSERT_TRUE(again.contains(kSealHeader));
+  ASSERT_TRUE(std::holds_alternative<nats::Published>(
+      a.nats.publish(kSystemSubject, again, original->data, std::nullopt, "", 10s)));
+  // 4. Sealed with the cluster key for its place, but not a system change.
+  const std::uint64_t next = *a.nats.last_seq(kSystemStream) + 1;
+  a.nats.publish(kSystemSubject, {{kSealHeader, test::cluster_key().seal("system#" + std::to_string(next), "node-x", {"\x07junk"})}},
+                 "\x07junk", next - 1, "", 10s);
+
+  // A real change after them all reaches both nodes: neither follower stopped.
+  const std::string after = b.log.write([&](lmdb::Txn& txn) { return b.tokens.create(txn, "t9", {"events:read"}); });
+  catch_up(a, b);
+  for (Node* node : {&a, &b}) {
+    EXPECT_TRUE(node->token(after));
+    EXPECT_FALSE(node->token(forged_secret));
+    EXPECT_FALSE(node->token(other_secret));
+    EXPECT_FALSE(node->token(real));
+    EXPECT_EQ(node->log.failure(), std::nullopt);
+    EXPECT_EQ(node->log.skipped_messages(), 4u);
+  }
+  // Counted by both nodes (they share the test's key object).
+  EXPECT_EQ(refused.get(Sealed::system, Refusal::unsealed) - unsealed, 2u);
+  EXPECT_EQ(refused.get(Sealed::system, Refusal::bad_seal) - bad_seals, 4u);
+  EXPECT_EQ(refused.get(Sealed::system, Refusal::malformed) - malformed, 2u);
 }
 
 }  // namespace

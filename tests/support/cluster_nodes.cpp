@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "tests/support/cluster_key.h"
+
 namespace eventsd::test {
 
 std::string joined(const std::vector<std::string>& urls) {
@@ -12,8 +14,8 @@ std::string joined(const std::vector<std::string>& urls) {
 }
 
 std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
-  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--tenant", tenant,
-                        "--scopes", "events:read,events:write,admin"});
+  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--cluster-key-file",
+                        cluster_key_file(), "--tenant", tenant, "--scopes", "events:read,events:write,admin"});
   EXPECT_EQ(r.status, 0) << r.out;
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
   return r.out;
@@ -26,7 +28,8 @@ Node::Node(const NatsCluster& nats, std::string name, int shards, int lease_ms)
 
 void Node::start() {
   process_ = std::make_unique<ServerProcess>(
-      dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--node", name_, "--shards",
+      dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--cluster-key-file", cluster_key_file(),
+                                            "--node", name_, "--shards",
                                             std::to_string(shards_), "--lease-ms", std::to_string(lease_ms_),
                                             "--threads", "2"});
 }
