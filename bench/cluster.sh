@@ -38,11 +38,19 @@ FAILOVER_RUNS=${FAILOVER_RUNS:-$RUNS}
 for tool in nats-server wrk curl python3; do
   command -v "$tool" >/dev/null || { echo "$tool is missing (tools/setup.sh; apt-get install wrk)" >&2; exit 1; }
 done
-build_release eventsd eventctl
-EVENTSD=build/eventsd/eventsd
-EVENTCTL=build/tools/eventctl
+# BUILD=DIR: the binaries of another build (e.g. a previous revision's, to compare in one run).
+BUILD=${BUILD:-build}
+[[ $BUILD == build ]] && build_release eventsd eventctl
+EVENTSD=$BUILD/eventsd/eventsd
+EVENTCTL=$BUILD/tools/eventctl
 
 work=$(mktemp -d)
+# The cluster key every node and eventctl seal with (revisions before it had none).
+key_args=()
+if "$EVENTSD" --help | grep -q -- --cluster-key-file; then
+  (umask 077; head -c 32 /dev/urandom | base64 >"$work/cluster.key")
+  key_args=(--cluster-key-file "$work/cluster.key")
+fi
 pids=()  # every process this script started and has not reaped
 cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
@@ -158,7 +166,7 @@ start_node() {
   local name=$1 dir=$work/node-$1 args=()
   [[ $name != single ]] && rm -rf "$dir"  # (a single node's directory holds its tokens already)
   mkdir -p "$dir"
-  [[ $name != single ]] && args=(--nats "$nats_urls" --node "$name" --shards "$SHARDS" --lease-ms "$2")
+  [[ $name != single ]] && args=(--nats "$nats_urls" "${key_args[@]}" --node "$name" --shards "$SHARDS" --lease-ms "$2")
   "$EVENTSD" --data "$dir/data" --listen 127.0.0.1:0 "${args[@]}" >"$dir/out" 2>"$dir/err" &
   node_pid[$name]=$!; pids+=($!)
 }
@@ -199,7 +207,7 @@ start_cluster() {
   for t in "${tenants[@]}"; do
     # (a JetStream API call may time out while the servers are still settling: tried again)
     for _ in 1 2 3; do
-      token[$t]=$("$EVENTCTL" token create --nats "$nats_urls" --tenant "$t" --scopes events:write,events:read) && break
+      token[$t]=$("$EVENTCTL" token create --nats "$nats_urls" "${key_args[@]}" --tenant "$t" --scopes events:write,events:read) && break
     done
   done
   # Node a alone first creates the cluster's buckets and streams, then stops (giving its leases

@@ -21,7 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(ingest_body query cursor last_event_id rules import_line log_record http_request)
+all_targets=(ingest_body query cursor last_event_id rules import_line log_record http_request sealed_message)
 seconds=60
 build=build-fuzz
 niceness=15
