@@ -19,16 +19,41 @@ namespace {
 constexpr std::string_view kVersion = "v1";
 constexpr std::string_view kDomain = "eventsd-seal-v1";
 
-void put_u64(crypto_auth_hmacsha256_state& st, std::uint64_t v) {
-  unsigned char b[8];
-  for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<unsigned char>(v & 0xff);
-  crypto_auth_hmacsha256_update(&st, b, sizeof b);
-}
+// HMAC-SHA-256 (RFC 2104) over SHA-256 as common/hash.h computes it (OpenSSL's, which uses the
+// CPU's SHA extensions: several times libsodium's portable code).
+class Hmac {
+ public:
+  explicit Hmac(const std::array<unsigned char, 32>& key) : key_(key) {
+    std::array<unsigned char, 64> pad{};
+    for (std::size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<unsigned char>((i < key.size() ? key[i] : 0) ^ 0x36);
+    inner_.update(std::string_view(reinterpret_cast<const char*>(pad.data()), pad.size()));
+  }
+  void u64(std::uint64_t v) {
+    char b[8];
+    for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xff);
+    inner_.update(std::string_view(b, sizeof b));
+  }
+  void field(std::string_view bytes) {
+    u64(bytes.size());
+    inner_.update(bytes);
+  }
+  std::array<unsigned char, 32> finish() {
+    const Sha256 inner = inner_.finish();
+    std::array<unsigned char, 64> pad{};
+    for (std::size_t i = 0; i < pad.size(); ++i) pad[i] = static_cast<unsigned char>((i < key_.size() ? key_[i] : 0) ^ 0x5c);
+    Sha256Hasher outer;
+    outer.update(std::string_view(reinterpret_cast<const char*>(pad.data()), pad.size()));
+    outer.update(as_view(inner));
+    const Sha256 mac = outer.finish();
+    std::array<unsigned char, 32> out{};
+    std::copy(mac.begin(), mac.end(), out.begin());
+    return out;
+  }
 
-void put_field(crypto_auth_hmacsha256_state& st, std::string_view bytes) {
-  put_u64(st, bytes.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-}
+ private:
+  const std::array<unsigned char, 32>& key_;
+  Sha256Hasher inner_;
+};
 
 std::string_view trim(std::string_view s) {
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
@@ -118,18 +143,14 @@ ClusterKey::ClusterKey(std::string_view secret, const Clock& clock) : clock_(clo
 
 std::array<unsigned char, 32> ClusterKey::mac(std::string_view context, std::string_view node, std::int64_t at,
                                                std::initializer_list<std::string_view> parts) const {
-  crypto_auth_hmacsha256_state st;
-  crypto_auth_hmacsha256_init(&st, key_.data(), key_.size());
-  put_field(st, kDomain);
-  put_field(st, context);
-  put_field(st, node);
-  put_u64(st, static_cast<std::uint64_t>(at));
-  put_u64(st, parts.size());
-  for (auto p : parts) put_field(st, p);
-  std::array<unsigned char, 32> out{};
-  crypto_auth_hmacsha256_final(&st, out.data());
-  sodium_memzero(&st, sizeof st);
-  return out;
+  Hmac h(key_);
+  h.field(kDomain);
+  h.field(context);
+  h.field(node);
+  h.u64(static_cast<std::uint64_t>(at));
+  h.u64(parts.size());
+  for (auto p : parts) h.field(p);
+  return h.finish();
 }
 
 std::string ClusterKey::seal(std::string_view context, std::string_view node,

@@ -7,7 +7,7 @@
 // /metrics as eventsd_cluster_refused_total) and skipped, and never stops a follower.
 //
 // A seal is the text "v1 <node> <at> <mac>": the node that made it, the time it was made (ms
-// since the epoch, by that node's clock) and the HMAC-SHA-256 (libsodium), base64url, of
+// since the epoch, by that node's clock) and the HMAC-SHA-256, base64url, of
 //   "eventsd-seal-v1", the context, the node, the time (8 bytes, big-endian), and each part,
 // every variable-length field prefixed with its length (8 bytes, big-endian), so no two
 // different inputs share a MAC input. The context says what the sealed bytes are and where they

@@ -3,11 +3,14 @@
 #include "cluster/seal.h"
 
 #include <gtest/gtest.h>
+#include <openssl/hmac.h>
 #include <sys/stat.h>
 
 #include <fstream>
 #include <variant>
 
+#include "common/encoding.h"
+#include "common/hash.h"
 #include "tests/support/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
@@ -48,6 +51,36 @@ TEST(Seal, OpensOnlyForTheSameKeyContextAndBytes) {
                                 std::string("v1 node-a 1 !!!"), seal + " extra", std::string(300, 'v')}) {
     EXPECT_EQ(std::get<Refusal>(key.open("system#7", bad, {"body"})), Refusal::malformed) << bad;
   }
+}
+
+// The MAC is HMAC-SHA-256 under SHA-256(secret) of the framed input cluster/seal.h describes, as
+// OpenSSL's HMAC computes it.
+TEST(Seal, TheMacIsHmacSha256OfTheFramedInput) {
+  test::ManualClock clock;
+  const ClusterKey key(kSecret, clock);
+  auto framed = [](std::string& out, std::string_view bytes) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((bytes.size() >> (8 * i)) & 0xff));
+    out.append(bytes);
+  };
+  auto be64 = [](std::string& out, std::uint64_t v) {
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  std::string input;
+  framed(input, "eventsd-seal-v1");
+  framed(input, "kv/b/k");
+  framed(input, "node-a");
+  be64(input, 1234);
+  be64(input, 2);
+  framed(input, "one");
+  framed(input, "");
+  const Sha256 k = sha256(kSecret);
+  unsigned char mac[32];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()), reinterpret_cast<const unsigned char*>(input.data()),
+       input.size(), mac, &length);
+  ASSERT_EQ(length, 32u);
+  EXPECT_EQ(key.seal_at("kv/b/k", "node-a", 1234, {"one", ""}),
+            "v1 node-a 1234 " + to_base64url(std::string_view(reinterpret_cast<const char*>(mac), 32)));
 }
 
 TEST(Seal, FreshWithinTheWindowOnEitherSide) {
