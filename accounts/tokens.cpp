@@ -189,6 +189,18 @@ std::string TokenStore::create(lmdb::Txn& txn, std::string_view tenant, const st
   return secret;
 }
 
+std::string TokenStore::create_operator() {
+  std::string secret;
+  store_.write([&](lmdb::Txn& txn) { secret = create_operator(txn); });
+  return secret;
+}
+
+std::string TokenStore::create_operator(lmdb::Txn& txn) {
+  const std::string secret = random_secret();
+  store(txn, "", {std::string(kOperatorScope)}, secret);
+  return secret;
+}
+
 std::string TokenStore::import(std::string_view tenant, const std::vector<std::string>& scopes,
                                std::string_view secret) {
   check_tenant(tenant);

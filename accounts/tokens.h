@@ -19,11 +19,18 @@
 
 namespace eventsd {
 
+// The scopes of a tenant's token.
 inline constexpr std::string_view kScopes[] = {"events:read", "events:write", "campaigns:read",
                                                "admin"};
+// The scope of an operator's token (docs/security.md, "Operators and tenants"): what spans every
+// tenant — rebuilding the read models, the positions and shards of /healthz. An operator token
+// belongs to no tenant (its tenant is ""), has this scope alone, and so reads no tenant's data;
+// only eventctl on the host makes one (TokenStore::create_operator), never a route.
+inline constexpr std::string_view kOperatorScope = "operator";
 
 // Tenant ids: 1-64 characters of [A-Za-z0-9_.-].
 bool is_valid_tenant(std::string_view tenant);
+// One of kScopes (a tenant's); kOperatorScope is not.
 bool is_known_scope(std::string_view scope);
 // Whether an imported key is fit to be a bearer token: 24-256 characters of the RFC 6750 token
 // alphabet (A-Z a-z 0-9 - . _ ~ + /, then '=' only as padding at the end), with at least 10
@@ -32,7 +39,7 @@ bool is_strong_key(std::string_view key);
 
 struct TokenInfo {
   std::string id;  // public handle ("tok_" + 12 hex digits of the secret's hash)
-  std::string tenant;
+  std::string tenant;  // "" for an operator's token
   std::vector<std::string> scopes;
   std::int64_t created_at = 0;  // ms since the epoch
   // A publishable key is meant to be seen: it sits in web pages for the tracker. It may only
@@ -45,6 +52,7 @@ struct TokenInfo {
 
   bool has_scope(std::string_view scope) const;
   bool allows_origin(std::string_view origin) const;
+  bool is_operator() const { return has_scope(kOperatorScope); }
 };
 
 // What a publishable key is created with.
@@ -65,6 +73,8 @@ class TokenStore {
   // Creates a token and returns its secret, which is shown this once. Throws
   // std::invalid_argument for a bad tenant or an unknown scope.
   std::string create(std::string_view tenant, const std::vector<std::string>& scopes);
+  // An operator's token: no tenant, scope kOperatorScope alone; returns its secret.
+  std::string create_operator();
   // A publishable key (secret "edp_..."); throws std::invalid_argument for a bad tenant or origin.
   std::string create_publishable(std::string_view tenant, const PublishableSpec& spec);
   // Stores an existing secret (an API key issued by another product, so its clients need no new
@@ -82,6 +92,7 @@ class TokenStore {
   // The same, in the caller's write transaction (several changes in one, or a server's handler
   // that maps storage errors to answers).
   std::string create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes);
+  std::string create_operator(lmdb::Txn& txn);
   std::string create_publishable(lmdb::Txn& txn, std::string_view tenant, const PublishableSpec& spec);
   bool revoke(lmdb::Txn& txn, std::string_view id);
   std::vector<TokenInfo> list(const lmdb::Txn& txn) const;

@@ -14,6 +14,14 @@ bool legacy(const fs::path& dir) {
 }
 }  // namespace
 
+std::optional<fs::perms> make_private(const fs::path& dir) {
+  const fs::perms mode = fs::status(dir).permissions();
+  constexpr fs::perms others = fs::perms::group_all | fs::perms::others_all;
+  if ((mode & others) == fs::perms::none) return std::nullopt;
+  fs::permissions(dir, others, fs::perm_options::remove);
+  return mode;
+}
+
 bool holds_data(const fs::path& dir) { return Store::exists(log_dir(dir)) || legacy(dir); }
 
 void upgrade(const fs::path& dir) {

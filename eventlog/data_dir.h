@@ -15,6 +15,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 
 namespace eventsd {
 class Store;
@@ -26,6 +27,14 @@ namespace fs = std::filesystem;
 
 inline fs::path log_dir(const fs::path& dir) { return dir / "log"; }
 inline fs::path read_dir(const fs::path& dir) { return dir / "read"; }
+
+// The data directory is its user's alone (docs/security.md, "Files and metadata"): mode 0700,
+// and the files in it 0600 (LMDB's are opened so; eventsd and eventctl run with umask 077).
+// Makes `dir` 0700 when it grants anything to group or others — the directory is what lets
+// another user reach the files in it, whatever their modes — and returns the mode it had then
+// (for a warning); nullopt when it was private already. Throws std::filesystem::filesystem_error
+// when it cannot be read or changed.
+std::optional<fs::perms> make_private(const fs::path& dir);
 
 // Whether `dir` holds eventsd data (in either layout).
 bool holds_data(const fs::path& dir);

@@ -12,7 +12,7 @@ namespace eventsd {
 
 std::optional<DirLock> DirLock::try_acquire(const std::filesystem::path& dir, const char* name) {
   const auto path = dir / name;
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;

@@ -24,7 +24,9 @@ Env Env::open(const std::filesystem::path& dir, const EnvOptions& options) {
   unsigned flags = MDB_NOTLS;
   if (options.read_only) flags |= MDB_RDONLY;
   if (options.no_sync) flags |= MDB_NOSYNC;
-  check(mdb_env_open(raw, dir.c_str(), flags, 0644), "mdb_env_open");
+  // The files are the user's alone: the log, hashes of passwords and of tokens (docs/security.md,
+  // "Files and metadata").
+  check(mdb_env_open(raw, dir.c_str(), flags, 0600), "mdb_env_open");
   return env;
 }
 

@@ -1,7 +1,10 @@
 // eventsd: the server. main() only wires the parts (eventsd/node.h, docs/architecture.md): the
 // flags, the data directory's lock, the node, the server.
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
@@ -14,6 +17,7 @@
 
 int main(int argc, char** argv) {
   using namespace eventsd;
+  ::umask(077);  // every file and directory it makes is its user's alone (docs/security.md)
   auto parsed = parse_options(argc, argv);
   if (auto* status = std::get_if<int>(&parsed)) return *status;
   Options& options = std::get<Options>(parsed);
@@ -25,6 +29,10 @@ int main(int argc, char** argv) {
 
   try {
     std::filesystem::create_directories(data_dir);
+    if (auto was = data_dir::make_private(data_dir)) {
+      std::fprintf(stderr, "eventsd: %s was open to other users (mode %03o): made it 0700\n", data_dir.c_str(),
+                   static_cast<unsigned>(*was));
+    }
     auto lock = DirLock::try_acquire(data_dir);
     if (!lock) {
       std::cerr << "eventsd: " << data_dir.string() << " is in use by another eventsd (or an eventctl that needs it alone)\n";

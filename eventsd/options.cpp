@@ -3,10 +3,14 @@
 #include <boost/asio/ip/address.hpp>
 
 #include <cstdint>
+#include <fstream>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "accounts/tokens.h"
 #include "cluster/cluster_node.h"
 #include "cluster/placement.h"
 #include "common/flags.h"
@@ -57,6 +61,24 @@ CLI::Validator mount_spec() {
       "", "mount");
 }
 
+// The secret in --metrics-token-file: the file's text without the blanks around it (Prometheus
+// trims a credentials_file the same way); throws std::runtime_error for an unreadable file or a
+// weak secret (is_strong_key).
+std::string read_metrics_token(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (!in || !(text << in.rdbuf())) throw std::runtime_error("--metrics-token-file: cannot read " + path);
+  std::string secret = text.str();
+  const auto first = secret.find_first_not_of(" \t\r\n");
+  secret = first == std::string::npos ? "" : secret.substr(first, secret.find_last_not_of(" \t\r\n") + 1 - first);
+  if (!is_strong_key(secret)) {
+    throw std::runtime_error("--metrics-token-file: " + path +
+                             " must hold 24-256 characters of A-Z a-z 0-9 - . _ ~ + / with at least 10 different "
+                             "ones (e.g. openssl rand -hex 32)");
+  }
+  return secret;
+}
+
 }  // namespace
 
 std::variant<Options, int> parse_options(int argc, char** argv) {
@@ -73,6 +95,8 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
                 max_streams_per_tenant = 100;
   double rate_limit = 0;
   std::vector<std::string> mounts;
+  std::string metrics_token_file;
+  bool console_http_loopback = false;
   app.add_option("--data", data, "data directory (created if missing)")->type_name("DIR")->required();
   app.add_option("--listen", listen, "IP address and port to serve on (default 127.0.0.1:8080; port 0 picks one)")
       ->type_name("HOST:PORT")->check(listen_address());
@@ -108,6 +132,13 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--session-ttl-s", session_s, "console sessions end N seconds after login, 1-31622400 "
                                                "(default 43200: 12 hours)")
       ->type_name("N")->check(whole(1, 366ull * 86'400));
+  app.add_flag("--console-http-loopback", console_http_loopback,
+               "trust the console at http://<Host> too when Host is a loopback address (a developer's "
+               "machine without TLS); by default only https://<Host>, the TLS proxy's origin");
+  app.add_option("--metrics-token-file", metrics_token_file,
+                 "GET /metrics answers only Authorization: Bearer <the secret in FILE> (Prometheus' "
+                 "credentials_file); by default anyone")
+      ->type_name("FILE");
   app.add_option("--mount", mounts,
                  "serve a dialect's routes under PREFIX as well, so a client keeps its URL with only the host "
                  "changed; repeatable. DIALECT is native, org_unit, campaign or workspace (e.g. "
@@ -162,6 +193,14 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   api.header_limit = server.header_limit;
   api.body_limit = server.body_limit;
   o.node.auth.session_lifetime = static_cast<Millis>(session_s) * 1000;
+  o.node.auth.console_http_loopback = console_http_loopback;
+  if (!metrics_token_file.empty()) {
+    try {
+      api.metrics_token = read_metrics_token(metrics_token_file);
+    } catch (const std::runtime_error& e) {
+      return flags::usage_error(app, e.what());
+    }
+  }
   o.retention_interval = ms(retention_ms);
   for (const auto& m : mounts) {
     o.node.mounts.push_back(http::parse_mount(m));

@@ -1,5 +1,7 @@
 // eventctl: the operator's and auditor's tool (docs/operations.md). main() makes the command line
 // of every command (tools/commands.h), parses it and runs the command it names.
+#include <sys/stat.h>
+
 #include <iostream>
 #include <string>
 
@@ -11,6 +13,9 @@
 int main(int argc, char** argv) {
   using namespace eventsd;
   using namespace eventsd::cli;
+  // What it creates in a data directory (a new one, a rebuilt generation, an import) is the
+  // user's alone, as eventsd's files are (docs/security.md, "Files and metadata").
+  ::umask(077);
   CLI::App app("eventctl: tokens, console users, rebuilding and checking the read models, reading and importing "
                "the log of eventsd, and a cluster's status (docs/operations.md)",
                "eventctl");

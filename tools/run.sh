@@ -2,7 +2,9 @@
 # Set up and run: installs what is missing, builds Release, makes sure a dev token for tenant
 # "dev" (all scopes) and a console user dev@localhost (admin of "dev") exist and prints them, then
 # starts eventsd on 127.0.0.1:8080 with data in ./data (EVENTSD_LISTEN and EVENTSD_DATA change
-# them). Idempotent: a second run reuses the build, the token and the user.
+# them), with the console trusted over plain http on loopback (--console-http-loopback: a
+# developer's machine has no TLS proxy). Idempotent: a second run reuses the build, the token and
+# the user.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,4 +42,4 @@ try:
        -d '{"event":"page_view","url":"https://example.com/pricing","contact_id":"ct_1"}'
   curl -s http://$listen/v1/events -H "Authorization: Bearer $token"
 MSG
-exec build/eventsd/eventsd --data "$data" --listen "$listen"
+exec build/eventsd/eventsd --data "$data" --listen "$listen" --console-http-loopback

@@ -24,14 +24,16 @@ using flags::split_commas;
 
 struct CreateOptions {
   std::string data, nats, tenant, scopes, origins, key_file;
-  bool create = false, publishable = false;
+  bool create = false, publishable = false, is_operator = false;
   double rate = 0, address_rate = 0;
   int replicas = 3;
 };
 
-// token create's work in the caller's write transaction: a publishable key or a token with scopes.
+// token create's work in the caller's write transaction: an operator's token, a publishable key
+// or a tenant's token with scopes.
 std::string create_token(TokenStore& tokens, lmdb::Txn& txn, const CreateOptions& o) {
   try {
+    if (o.is_operator) return tokens.create_operator(txn);
     if (o.publishable) {
       return tokens.create_publishable(txn, o.tenant, PublishableSpec{split_commas(o.origins), o.rate, o.address_rate});
     }
@@ -66,7 +68,10 @@ int create_in_cluster(const CreateOptions& o) {
 
 int create(const CreateOptions& o) {
   if (o.data.empty() == o.nats.empty()) throw Usage("give --data DIR, or --nats URL,... for a cluster");
-  if (o.scopes.empty() && !o.publishable) throw Usage("give --scopes, or --publishable with --origins");
+  if (!o.is_operator && o.tenant.empty()) throw Usage("give --tenant, or --operator");
+  if (o.scopes.empty() && !o.publishable && !o.is_operator) {
+    throw Usage("give --scopes, or --publishable with --origins, or --operator");
+  }
   if (!o.nats.empty()) return create_in_cluster(o);
   auto store = open_log_store(o.data, true, o.create);
   TokenStore tokens(*store);
@@ -106,7 +111,7 @@ int list(const ListOptions& o) {
   for (const auto& t : tokens.list()) {
     std::string scopes;
     for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-    std::cout << t.id << "\t" << t.tenant << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
+    std::cout << t.id << "\t" << (t.is_operator() ? "-" : t.tenant) << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
     if (t.publishable) {
       std::string origins;
       for (const auto& origin : t.origins) origins += (origins.empty() ? "" : ",") + origin;
@@ -138,7 +143,7 @@ int check(const TokenOptions& o) {
   auto reader = store->read();
   auto info = tokens.find(reader.txn(), o.token);
   if (!info) return kFailed;
-  std::cout << info->id << "\t" << info->tenant << "\n";
+  std::cout << info->id << "\t" << (info->is_operator() ? "-" : info->tenant) << "\n";
   return kOk;
 }
 
@@ -157,8 +162,9 @@ constexpr const char* kScopesHelp = "what the token may do: events:read, events:
 void add_create(CLI::App& token, Run& run) {
   auto [create, o] = add_command(
       token, run, "create",
-      "print a new token for a tenant with its scopes, or with --publishable a key for the browser tracker; "
-      "with --nats instead of --data, publish it to a cluster's system stream (no data directory needed)",
+      "print a new token for a tenant with its scopes, with --publishable a key for the browser tracker, or "
+      "with --operator an operator's token; with --nats instead of --data, publish it to a cluster's system "
+      "stream (no data directory needed)",
       cli::create);
   auto* data = create->add_option("--data", o->data, "the data directory (eventsd's --data); or --nats")
                    ->type_name("DIR");
@@ -168,14 +174,22 @@ void add_create(CLI::App& token, Run& run) {
                    ->check(flags::nats_urls())
                    ->excludes(data);
   create->add_flag("--create", o->create, "make the data directory if it is new")->excludes(nats);
-  create->add_option("--tenant", o->tenant, "the tenant")->type_name("T")->required()->check(tenant_id());
+  auto* tenant = create->add_option("--tenant", o->tenant, "the tenant; or --operator")
+                     ->type_name("T")
+                     ->check(tenant_id());
   auto* scopes = create->add_option("--scopes", o->scopes, std::string(kScopesHelp) + "; or --publishable")
                      ->type_name("a,b,...")
                      ->check(scope_list());
+  auto* operator_flag = create->add_flag("--operator", o->is_operator,
+                   "an operator's token instead: of no tenant, for what spans every tenant (rebuilding the read "
+                   "models, /healthz's positions and shards) and nothing else")
+      ->excludes(tenant)
+      ->excludes(scopes);
   auto* publishable = create->add_flag("--publishable", o->publishable,
                                        "a publishable key instead: it may only ingest events and identify "
                                        "contacts, from --origins")
-                          ->excludes(scopes);
+                          ->excludes(scopes)
+                          ->excludes(operator_flag);
   auto* origins = create->add_option("--origins", o->origins, "the web sites a publishable key is used from")
                       ->type_name("https://a.example,...")
                       ->check(origin_list())

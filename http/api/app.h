@@ -32,6 +32,9 @@ struct ApiOptions {
   std::int64_t campaign_retention_days = 180;  // 0: keep campaign events forever
   std::size_t header_limit = 8 * 1024;       // of a request another node forwards (as the server's)
   std::size_t body_limit = 1024 * 1024;
+  // GET /metrics answers only `Authorization: Bearer <this>` ("": anyone; eventsd
+  // --metrics-token-file).
+  std::string metrics_token;
 };
 
 struct Request;

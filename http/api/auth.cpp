@@ -152,7 +152,24 @@ void as_publishable(App& app, const Route& route, Request& req, const TokenInfo&
   req.principal = {key.id, key.tenant};
 }
 
+// Whether a normalized origin's host is a loopback address: 127.0.0.0/8, [::1] or localhost.
+bool is_loopback_origin(std::string_view origin) {
+  auto url = boost::urls::parse_absolute_uri(origin);
+  if (!url) return false;
+  switch (url->host_type()) {
+    case boost::urls::host_type::ipv4: return url->host_ipv4_address().to_bytes()[0] == 127;
+    case boost::urls::host_type::ipv6: return url->host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: return url->encoded_host() == "localhost";
+    default: return false;
+  }
+}
+
 }  // namespace
+
+bool bearer_is(const RawRequest& raw, std::string_view secret) {
+  const auto token = bearer_token(raw);
+  return token && token->size() == secret.size() && CRYPTO_memcmp(token->data(), secret.data(), secret.size()) == 0;
+}
 
 bool accepts_publishable(const Route& route) {
   return route.name == "POST /v1/events" || route.name == "POST /v1/identify";
@@ -168,11 +185,16 @@ std::optional<std::string> request_origin(const RawRequest& raw) {
   return normalize_origin(it->value());
 }
 
-bool is_console_origin(const RawRequest& raw, std::string_view origin) {
+bool is_console_origin(const RawRequest& raw, std::string_view origin, bool http_loopback) {
   auto host = raw.find(bhttp::field::host);
   if (host == raw.end() || host->value().empty()) return false;
   const std::string h(host->value());
-  return normalize_origin("http://" + h) == origin || normalize_origin("https://" + h) == origin;
+  if (normalize_origin("https://" + h) == origin) return true;
+  return http_loopback && normalize_origin("http://" + h) == origin && is_loopback_origin(origin);
+}
+
+bool is_console_origin(const App& app, const RawRequest& raw, std::string_view origin) {
+  return is_console_origin(raw, origin, app.auth && app.auth->options.console_http_loopback);
 }
 
 std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name) {
@@ -203,18 +225,19 @@ std::optional<SessionContext> current_session(App& app, const RawRequest& raw) {
 }
 
 bool role_grants(std::string_view role, std::string_view scope) {
+  if (!is_known_scope(scope)) return false;
   if (role == "admin") return true;
   return role == "member" && scope != "admin";
 }
 
-void check_csrf(const RawRequest& raw, const SessionInfo& session) {
+void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session) {
   if (is_safe_method(raw.method())) return;
   // The Origin header (every browser sends it on these methods), else the Referer's origin.
   std::optional<std::string> origin = request_origin(raw);
   if (!origin) {
     if (auto ref = raw.find(bhttp::field::referer); ref != raw.end()) origin = origin_of_url(ref->value());
   }
-  if (!origin || !is_console_origin(raw, *origin)) {
+  if (!origin || !is_console_origin(app, raw, *origin)) {
     throw ApiError(403, "csrf_failed", "a cookie-authenticated change must come from the console's own origin");
   }
   auto token = raw.find(kCsrfHeader);
@@ -263,7 +286,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
     if (!role_grants(ctx->user.role, route.scope)) {
       throw ApiError(403, "insufficient_permissions", "your role lacks the " + route.scope + " scope");
     }
-    check_csrf(raw, ctx->session);
+    check_csrf(app, raw, ctx->session);
     std::string tenant = ctx->session.tenant;
     // Seed 004's routes name the workspace: any of the user's tenants.
     if (route.dialect == Dialect::workspace && !request.captures.empty() &&

@@ -42,6 +42,10 @@ struct AuthOptions {
   double login_burst = 10;                     // logins per e-mail in a burst,
   double login_rate = 0.2;                     // then one every 5 s
   std::size_t max_logins_in_flight = 4;        // Argon2id checks at once (64 MiB each)
+  // The console's origin is https://<Host> only; with this, http://<Host> too when Host is a
+  // loopback address (127.0.0.0/8, [::1], localhost): a developer's machine without TLS
+  // (eventsd --console-http-loopback).
+  bool console_http_loopback = false;
 };
 
 // The server's authentication state. Owned by main(); outlives the server.
@@ -75,11 +79,17 @@ bool accepts_publishable(const Route& route);
 // The routes a console session may call: the native and workspace dialects.
 bool accepts_session(const Route& route);
 
+// Whether the request's `Authorization: Bearer <token>` names `secret` (compared in constant
+// time): a secret that is not a stored token (eventsd --metrics-token-file).
+bool bearer_is(const RawRequest& raw, std::string_view secret);
+
 // The request's Origin header, normalized; nullopt when absent or not an origin.
 std::optional<std::string> request_origin(const RawRequest& raw);
-// Whether `origin` is the console's own: the origin the request was sent to (its Host header,
-// over http or https).
-bool is_console_origin(const RawRequest& raw, std::string_view origin);
+// Whether `origin` is the console's own: https://<Host> (eventsd sits behind a TLS proxy that
+// passes the browser's Host on), or, when `http_loopback`, http://<Host> with Host a loopback
+// address. The second form reads the flag from app.auth (none: https only).
+bool is_console_origin(const RawRequest& raw, std::string_view origin, bool http_loopback);
+bool is_console_origin(const App& app, const RawRequest& raw, std::string_view origin);
 
 // The value of cookie `name` in the request's Cookie headers.
 std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name);
@@ -92,11 +102,12 @@ struct SessionContext {
   UserInfo user;
 };
 std::optional<SessionContext> current_session(App& app, const RawRequest& raw);
-// The scopes a console role grants: admin every scope, member all but admin.
+// The scopes a console role grants: admin every tenant scope, member all but admin; neither
+// the operator scope (console users belong to tenants).
 bool role_grants(std::string_view role, std::string_view scope);
 // Throws 403 csrf_failed unless a state-changing request comes from the console's origin with
 // the session's CSRF token. Safe methods (GET, HEAD, OPTIONS) pass.
-void check_csrf(const RawRequest& raw, const SessionInfo& session);
+void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session);
 
 // Runs f(txn) in a write transaction beside the log (sessions, tokens) from a request handler.
 // On one node: in the log's environment, which LMDB serialises with the writer's; a full volume

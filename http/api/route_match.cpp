@@ -5,7 +5,11 @@
 #include <optional>
 #include <span>
 
+#include "accounts/tokens.h"
+
 namespace eventsd::http {
+
+bool Route::spans_tenants() const { return scope == kOperatorScope; }
 
 namespace {
 

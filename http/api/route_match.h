@@ -29,6 +29,13 @@ struct Route {
   // The handler submits commands to the tenant's writer. In cluster mode such a request is
   // served by the node that owns the tenant's shard (App::routing).
   bool writes_log = false;
+  // A request without an Authorization header is served too, with no principal (the handler
+  // answers less); a bearer token it carries must be good for `scope`.
+  bool token_optional = false;
+
+  // The route spans every tenant (the operator scope): it reads no one tenant's read models, so
+  // it takes no min_position and gets no ETag.
+  bool spans_tenants() const;
 };
 
 // The segments of a pattern or a mount's prefix, split at '/' ("/v1/events/{id}": "v1",

@@ -74,10 +74,20 @@ bool decided_elsewhere(const App& app, const Route& route, const Request& reques
   return route.writes_log && app.routing && !app.routing->decides(request.principal.tenant);
 }
 
+// Whether the route reads or writes one tenant's log: it needs a token, of a tenant.
+bool tenant_route(const Route& route) { return !route.scope.empty() && !route.spans_tenants(); }
+
+// Whether the request is authenticated before its handler runs: on a route that needs a token
+// (one that takes it optionally: when it carries one).
+bool needs_authentication(const Route& route, const RawRequest& raw) {
+  if (route.scope.empty()) return false;
+  return !route.token_optional || raw.find(bhttp::field::authorization) != raw.end();
+}
+
 // A write to a writer whose queue is full is refused before its body is parsed: a full queue
 // costs the server nothing more.
 void check_writer_room(const App& app, const Route& route, const Request& request) {
-  if (!route.scope.empty() && !app.engine(request.principal.tenant).writer.admits(request.raw.body().size())) {
+  if (tenant_route(route) && !app.engine(request.principal.tenant).writer.admits(request.raw.body().size())) {
     throw overloaded();
   }
 }
@@ -109,6 +119,12 @@ void Router::add_log_write(bhttp::verb method, std::string pattern, Dialect dial
                            Handler handler) {
   add(method, std::move(pattern), dialect, std::move(scope), std::move(handler));
   routes_.back().writes_log = true;
+}
+
+void Router::add_token_optional(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                                Handler handler) {
+  add(method, std::move(pattern), dialect, std::move(scope), std::move(handler));
+  routes_.back().token_optional = true;
 }
 
 void Router::mount(Mount mount) {
@@ -149,13 +165,14 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
     access.route = route;
     if (forwarded) {
       request.principal = std::move(forwarded->principal);  // authenticated where it arrived
-    } else if (!route->scope.empty()) {
+    } else if (needs_authentication(*route, raw)) {
       authenticate(app, *route, request, access);
     }
     if (route->method == bhttp::verb::get) {  // GET, or HEAD served by the GET route
-      if (auto min = request.query.take("min_position")) {
-        co_await await_min_position(app.engine(request.principal.tenant), *min);
-      }
+      // min_position waits for the tenant's read models; elsewhere it is an unknown parameter
+      // (anonymous requests never learn a position from it).
+      auto min = tenant_route(*route) ? request.query.take("min_position") : std::nullopt;
+      if (min) co_await await_min_position(app.engine(request.principal.tenant), *min);
     } else if (decided_elsewhere(app, *route, request)) {
       co_return finish(Reply(co_await app.routing->forward(request)), request, route);
     } else {
@@ -163,7 +180,7 @@ boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
     }
 
     std::optional<ConditionalGet> conditional;
-    if (route->method == bhttp::verb::get && !route->scope.empty()) {
+    if (route->method == bhttp::verb::get && tenant_route(*route)) {
       conditional.emplace(app, request);
       if (auto res = conditional->not_modified()) co_return finish(Reply(std::move(*res)), request, route);
     }

@@ -47,6 +47,9 @@ class Router {
   // A route whose handler submits commands to the writer (Route::writes_log).
   void add_log_write(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
                      Handler handler);
+  // A route served without a token too (Route::token_optional): GET /healthz.
+  void add_token_optional(bhttp::verb method, std::string pattern, Dialect dialect, std::string scope,
+                          Handler handler);
   // Serves every route of `mount.dialect` under `mount.prefix` too. Throws std::invalid_argument
   // when the prefix is already mounted.
   void mount(Mount mount);

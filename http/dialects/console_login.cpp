@@ -70,7 +70,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   // Login CSRF: a form on another site must not log the browser into an account of its choosing.
   if (req.raw.find(bhttp::field::origin) != req.raw.end()) {
     auto origin = request_origin(req.raw);
-    if (!origin || !is_console_origin(req.raw, *origin)) {
+    if (!origin || !is_console_origin(app, req.raw, *origin)) {
       throw ApiError(403, "csrf_failed", "log in from the console's own origin");
     }
   }
@@ -121,7 +121,7 @@ asio::awaitable<Reply> logout(App& app, Request& req) {
   Auth& auth = need_auth(app);
   req.query.only({});
   if (auto ctx = current_session(app, req.raw)) {
-    check_csrf(req.raw, ctx->session);
+    check_csrf(app, req.raw, ctx->session);
     write_beside_log(app, [&](lmdb::Txn& txn) { auth.users.delete_session(txn, ctx->secret); });
   }
   Response res = json_response(200, R"({"status":"success"})");
@@ -145,7 +145,7 @@ asio::awaitable<Reply> get_session(App& app, Request& req) {
 asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
   req.query.only({});
   auto ctx = need_session(app, req);
-  check_csrf(req.raw, ctx.session);
+  check_csrf(app, req.raw, ctx.session);
   const JsonValue body = object_body(req, {"tenant"});
   const std::string tenant = *string_field(body, "tenant", true, 64);
   if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);

@@ -1,7 +1,9 @@
-// The routes operators and tools call, outside every dialect: GET /healthz (positions and, in
-// cluster mode, shards), GET /metrics (Prometheus) and GET /openapi.yaml (docs/openapi.yaml,
-// compiled into the binary).
+// The routes operators and tools call, outside every dialect: GET /healthz (liveness for anyone;
+// positions and, in cluster mode, shards for an operator's token), GET /metrics (Prometheus; with
+// eventsd --metrics-token-file, for the bearer of that secret only) and GET /openapi.yaml
+// (docs/openapi.yaml, compiled into the binary).
 #include "common/json_writer.h"
+#include "http/api/auth.h"
 #include "http/api/metrics.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
@@ -14,8 +16,11 @@ namespace {
 
 namespace asio = boost::asio;
 
-asio::awaitable<Reply> healthz(App& app, Request&) {
-  // Positions for operators and scripts: a read with min_position=log_position sees everything.
+asio::awaitable<Reply> healthz(App& app, Request& req) {
+  req.query.only({});
+  // Anyone (a load balancer, systemd) learns that the server is up; positions and shards span
+  // every tenant: for an operator's token only (the router checked a token that was sent).
+  if (req.principal.token_id.empty()) co_return json_response(200, R"({"status":"ok"})");
   std::string body;
   JsonWriter w(body);
   // In cluster mode every shard has a log of its own: its positions are listed per shard.
@@ -53,7 +58,17 @@ asio::awaitable<Reply> healthz(App& app, Request&) {
   co_return json_response(200, std::move(body));
 }
 
+// With eventsd --metrics-token-file, /metrics answers only `Authorization: Bearer <that secret>`
+// (compared in constant time), as Prometheus' `authorization: credentials_file:` sends it.
+void check_metrics_token(const App& app, const Request& req) {
+  const std::string& secret = app.options.metrics_token;
+  if (!secret.empty() && !bearer_is(req.raw, secret)) {
+    throw ApiError(401, "unauthorized", "/metrics needs the bearer token of eventsd --metrics-token-file");
+  }
+}
+
 boost::asio::awaitable<Reply> metrics_route(App& app, Request& req) {
+  check_metrics_token(app, req);
   req.query.only({});
   if (!app.metrics) throw ApiError(404, "not_found", "metrics are not enabled");
   Response res{bhttp::status::ok, 11};
@@ -75,7 +90,7 @@ boost::asio::awaitable<Reply> openapi(App&, Request& req) {
 }  // namespace
 
 void add_operations_routes(Router& r) {
-  r.add(bhttp::verb::get, "/healthz", Dialect::native, "", healthz);
+  r.add_token_optional(bhttp::verb::get, "/healthz", Dialect::native, std::string(kOperatorScope), healthz);
   r.add(bhttp::verb::get, "/metrics", Dialect::native, "", metrics_route);
   r.add(bhttp::verb::get, "/openapi.yaml", Dialect::native, "", openapi);
 }

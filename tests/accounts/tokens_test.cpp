@@ -40,6 +40,30 @@ TEST(Tokens, RejectBadTenantsAndScopes) {
   EXPECT_THROW(tokens.create("acme", {}), std::invalid_argument);
 }
 
+// The operator scope is not a tenant's: no tenant token can be made with it (POST /v1/tokens
+// and eventctl token create --scopes both go through create()), and an operator's token
+// belongs to no tenant.
+TEST(Tokens, OperatorTokensHaveNoTenantAndTenantTokensNoOperatorScope) {
+  test::TempDir dir;
+  Store store(dir.path());
+  TokenStore tokens(store);
+  EXPECT_FALSE(is_known_scope(kOperatorScope));
+  EXPECT_THROW(tokens.create("acme", {"admin", std::string(kOperatorScope)}), std::invalid_argument);
+  EXPECT_THROW(tokens.import("acme", {std::string(kOperatorScope)}, "k3y-0123456789abcdefghijklmn"),
+               std::invalid_argument);
+  const auto secret = tokens.create_operator();
+  const auto admin = tokens.create("acme", {"admin"});
+  auto reader = store.read();
+  auto info = tokens.find(reader.txn(), secret);
+  ASSERT_TRUE(info);
+  EXPECT_TRUE(info->is_operator());
+  EXPECT_EQ(info->tenant, "");
+  EXPECT_EQ(info->scopes, std::vector<std::string>{"operator"});
+  EXPECT_FALSE(info->has_scope("admin"));
+  ASSERT_TRUE(tokens.find(reader.txn(), admin));
+  EXPECT_FALSE(tokens.find(reader.txn(), admin)->is_operator());
+}
+
 TEST(Origins, Normalized) {
   EXPECT_EQ(normalize_origin("https://Shop.Example"), "https://shop.example");
   EXPECT_EQ(normalize_origin("https://shop.example:443"), "https://shop.example");

@@ -37,7 +37,9 @@ class Eventsd:
     def __init__(self, data, port=0):
         self.data = data
         self.proc = subprocess.Popen(
-            [ARGS.eventsd, "--data", data, "--listen", f"127.0.0.1:{port}", "--threads", "2"],
+            # The console is served over plain http on loopback here: trusted with the flag only.
+            [ARGS.eventsd, "--data", data, "--listen", f"127.0.0.1:{port}", "--threads", "2",
+             "--console-http-loopback"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()  # "eventsd listening on http://127.0.0.1:PORT (...)"
         if "listening on" not in line:

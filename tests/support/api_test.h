@@ -38,6 +38,8 @@ class ApiTest : public ::testing::Test {
   std::string token(const std::string& tenant, const std::string& scopes = kAllScopes) const {
     return node_->tokens().create(tenant, flags::split_commas(scopes));
   }
+  // An operator's token, as eventctl token create --operator makes it.
+  std::string operator_token() const { return node_->tokens().create_operator(); }
   // Stops the node and starts it again on the same directory (as a restarted eventsd), with
   // `options` (by default the fixture's).
   void restart() { restart(node_options()); }

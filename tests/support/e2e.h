@@ -26,6 +26,8 @@ class E2E : public ::testing::Test {
   std::string token(const std::string& tenant, const std::string& scopes = kAllScopes) const {
     return create_token(dir_.path(), tenant, scopes);
   }
+  // An operator's token (eventctl token create --operator).
+  std::string operator_token() const { return create_operator_token(dir_.path()); }
   void restart(std::vector<std::string> args = {}) {
     server_.reset();
     server_ = std::make_unique<ServerProcess>(dir_.path(), std::move(args));

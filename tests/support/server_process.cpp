@@ -110,6 +110,13 @@ std::string create_token(const std::filesystem::path& data_dir, const std::strin
   return r.out;
 }
 
+std::string create_operator_token(const std::filesystem::path& data_dir) {
+  auto r = run_command({eventctl_binary(), "token", "create", "--data", data_dir.string(), "--operator", "--create"});
+  if (r.status != 0) throw std::runtime_error("eventctl token create --operator failed");
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
 ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::string> extra_args,
                              std::uint64_t max_file_size, std::uint64_t open_files_soft,
                              std::uint64_t open_files_hard)

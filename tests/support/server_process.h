@@ -32,6 +32,8 @@ int wait_process(pid_t pid);
 // `eventctl token create`; returns the token (fails the test on error).
 std::string create_token(const std::filesystem::path& data_dir, const std::string& tenant,
                          const std::string& scopes);
+// `eventctl token create --operator` (fails the test on error).
+std::string create_operator_token(const std::filesystem::path& data_dir);
 
 class ServerProcess {
  public:

@@ -1,6 +1,10 @@
 // Pieces of authentication that need no server: the rate limiters, cookies, the console's origin
-// (http/api/auth.h, http/api/rate_limit.h).
+// and roles (http/api/auth.h, http/api/rate_limit.h).
 #include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "http/api/auth.h"
 #include "http/api/rate_limit.h"
@@ -90,17 +94,48 @@ TEST(Cookies, FoundAmongOthers) {
   EXPECT_FALSE(http::cookie(req, "session"));
 }
 
-TEST(ConsoleOrigin, IsTheHostTheRequestWasSentTo) {
+TEST(ConsoleOrigin, IsTheHostTheRequestWasSentToOverHttps) {
   http::RawRequest req;
   req.set(http::bhttp::field::host, "Events.Example:8080");
-  EXPECT_TRUE(http::is_console_origin(req, "http://events.example:8080"));
-  EXPECT_TRUE(http::is_console_origin(req, "https://events.example:8080"));
-  EXPECT_FALSE(http::is_console_origin(req, "https://events.example"));
-  EXPECT_FALSE(http::is_console_origin(req, "https://evil.example"));
+  for (bool http_loopback : {false, true}) {
+    EXPECT_TRUE(http::is_console_origin(req, "https://events.example:8080", http_loopback));
+    EXPECT_FALSE(http::is_console_origin(req, "http://events.example:8080", http_loopback));
+    EXPECT_FALSE(http::is_console_origin(req, "https://events.example", http_loopback));
+    EXPECT_FALSE(http::is_console_origin(req, "https://evil.example", http_loopback));
+  }
   req.set(http::bhttp::field::host, "events.example");
-  EXPECT_TRUE(http::is_console_origin(req, "https://events.example"));
+  EXPECT_TRUE(http::is_console_origin(req, "https://events.example", false));
   req.erase(http::bhttp::field::host);
-  EXPECT_FALSE(http::is_console_origin(req, "https://events.example"));
+  EXPECT_FALSE(http::is_console_origin(req, "https://events.example", true));
+}
+
+TEST(ConsoleOrigin, PlainHttpOnlyOnALoopbackHostAndOnlyWhenAllowed) {
+  http::RawRequest req;
+  for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
+           {"127.0.0.1:8080", "http://127.0.0.1:8080"}, {"127.9.9.9", "http://127.9.9.9"},
+           {"[::1]:8080", "http://[::1]:8080"}, {"localhost", "http://localhost"}}) {
+    req.set(http::bhttp::field::host, host);
+    EXPECT_TRUE(http::is_console_origin(req, origin, true)) << host;
+    EXPECT_FALSE(http::is_console_origin(req, origin, false)) << host;
+  }
+  for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
+           {"128.0.0.1", "http://128.0.0.1"}, {"[::2]", "http://[::2]"}, {"localhost.example", "http://localhost.example"},
+           {"events.example", "http://events.example"}}) {
+    req.set(http::bhttp::field::host, host);
+    EXPECT_FALSE(http::is_console_origin(req, origin, true)) << host;
+  }
+  // The Host decides, not the Origin alone.
+  req.set(http::bhttp::field::host, "events.example");
+  EXPECT_FALSE(http::is_console_origin(req, "http://127.0.0.1", true));
+}
+
+TEST(ConsoleRoles, GrantTenantScopesOnlyNeverTheOperators) {
+  for (const char* role : {"admin", "member"}) {
+    EXPECT_FALSE(http::role_grants(role, kOperatorScope)) << role;
+    EXPECT_TRUE(http::role_grants(role, "events:read")) << role;
+  }
+  EXPECT_TRUE(http::role_grants("admin", "admin"));
+  EXPECT_FALSE(http::role_grants("member", "admin"));
 }
 
 }  // namespace

@@ -26,6 +26,8 @@ using bhttp = boost::beast::http::verb;
 using test::Headers;
 
 constexpr const char* kSite = "https://shop.example";
+// The console's origin: the Host the test clients send (127.0.0.1), over https (the TLS proxy's).
+constexpr const char* kConsole = "https://127.0.0.1";
 constexpr const char* kPassword = "correct horse battery staple";
 
 // An error of any dialect: its status and code.
@@ -133,12 +135,12 @@ TEST_F(BrowserAccess, AllowOriginEchoedOnlyForAllowedOrigins) {
   auto read = c.request(bhttp::get, "/v1/events", "", {{"Origin", kSite}});
   EXPECT_EQ(read.status, 200);
   EXPECT_EQ(read.header("Access-Control-Allow-Origin"), "");
-  // The console's own origin (the Host the request was sent to) gets credentials.
-  auto own = c.request(bhttp::get, "/v1/events", "", {{"Origin", "http://127.0.0.1"}});
-  EXPECT_EQ(own.header("Access-Control-Allow-Origin"), "http://127.0.0.1");
+  // The console's own origin (https and the Host the request was sent to) gets credentials.
+  auto own = c.request(bhttp::get, "/v1/events", "", {{"Origin", kConsole}});
+  EXPECT_EQ(own.header("Access-Control-Allow-Origin"), kConsole);
   EXPECT_EQ(own.header("Access-Control-Allow-Credentials"), "true");
   // Org-unit and campaign dialects are for servers: no CORS at all.
-  auto org = c.request(bhttp::get, "/events", "", {{"Origin", "http://127.0.0.1"}});
+  auto org = c.request(bhttp::get, "/events", "", {{"Origin", kConsole}});
   EXPECT_EQ(org.header("Access-Control-Allow-Origin"), "");
 }
 
@@ -291,7 +293,7 @@ class Sessions : public test::ApiTest {
     Login l;
     l.response = c.request(bhttp::post, "/api/auth/login",
                            R"({"email":")" + email + R"(","password":")" + password + "\"" + extra + "}",
-                           {{"Origin", "http://127.0.0.1"}});
+                           {{"Origin", kConsole}});
     const std::string set = l.response.header("Set-Cookie");
     l.cookie = set.substr(0, set.find(';'));
     if (l.response.status == 200) l.csrf = std::string(l.response.json().at("csrf_token").as_string());
@@ -303,7 +305,7 @@ class Sessions : public test::ApiTest {
     auto c = client("");
     Headers h{{"Cookie", "theme=dark; " + l.cookie}};
     if (method != bhttp::get) {
-      h.emplace_back("Origin", "http://127.0.0.1");
+      h.emplace_back("Origin", kConsole);
       h.emplace_back("X-CSRF-Token", l.csrf);
     }
     for (auto& e : extra) h.push_back(e);
@@ -352,11 +354,11 @@ TEST_F(Sessions, StateChangesNeedTheOriginAndTheCsrfToken) {
   auto c = client("");
   const std::string body = R"({"event":"forged"})";
   // No token.
-  expect_error(c.request(bhttp::post, "/v1/events", body, {{"Cookie", l.cookie}, {"Origin", "http://127.0.0.1"}}),
+  expect_error(c.request(bhttp::post, "/v1/events", body, {{"Cookie", l.cookie}, {"Origin", kConsole}}),
                403, "csrf_failed");
   // A wrong token.
   expect_error(c.request(bhttp::post, "/v1/events", body,
-                         {{"Cookie", l.cookie}, {"Origin", "http://127.0.0.1"}, {"X-CSRF-Token", l.csrf + "0"}}),
+                         {{"Cookie", l.cookie}, {"Origin", kConsole}, {"X-CSRF-Token", l.csrf + "0"}}),
                403, "csrf_failed");
   // The right token from another site (it cannot read it, but check the Origin all the same).
   expect_error(c.request(bhttp::post, "/v1/events", body,
@@ -373,7 +375,7 @@ TEST_F(Sessions, StateChangesNeedTheOriginAndTheCsrfToken) {
   EXPECT_EQ(client().get("/v1/events?count_only=true").json().at("count"), 0);
   // A Referer of the console's origin stands in for a missing Origin.
   EXPECT_EQ(c.request(bhttp::post, "/v1/events", body,
-                      {{"Cookie", l.cookie}, {"Referer", "http://127.0.0.1/console"}, {"X-CSRF-Token", l.csrf}})
+                      {{"Cookie", l.cookie}, {"Referer", std::string(kConsole) + "/console"}, {"X-CSRF-Token", l.csrf}})
                 .status,
             201);
   // A bearer token needs neither (browsers never add it on their own).
@@ -430,6 +432,71 @@ TEST_F(ShortSessions, SessionsExpire) {
   expect_error(as(l, bhttp::get, "/api/auth/session"), 401, "unauthorized");
 }
 
+// The console's origin is https://<Host>: behind the TLS proxy eventsd is meant to sit behind, a
+// page on http://<Host> is whoever answers plain http on the way, and is not trusted with the
+// session (no login, no change, no credentials in CORS answers).
+TEST_F(Sessions, TheConsoleOverPlainHttpIsNotTrusted) {
+  auto c = client("");
+  const std::string http_console = "http://127.0.0.1";
+  expect_error(c.request(bhttp::post, "/api/auth/login",
+                         R"({"email":"ada@example.com","password":")" + std::string(kPassword) + ""}",
+                         {{"Origin", http_console}}),
+               403, "csrf_failed");
+  auto l = login("ada@example.com");  // from https
+  ASSERT_EQ(l.response.status, 200);
+  expect_error(c.request(bhttp::post, "/v1/events", R"({"event":"x"})",
+                         {{"Cookie", l.cookie}, {"Origin", http_console}, {"X-CSRF-Token", l.csrf}}),
+               403, "csrf_failed");
+  auto read = as(l, bhttp::get, "/v1/events", "", {{"Origin", http_console}});
+  EXPECT_EQ(read.status, 200);
+  EXPECT_EQ(read.header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(read.header("Access-Control-Allow-Credentials"), "");
+  auto preflight = c.request(bhttp::options, "/v1/events", "",
+                             {{"Origin", http_console}, {"Access-Control-Request-Method", "POST"}});
+  expect_error(preflight, 403, "cors_refused");
+  EXPECT_EQ(preflight.header("Access-Control-Allow-Origin"), "");
+}
+
+// eventsd --console-http-loopback: a developer's console on http://127.0.0.1:PORT.
+class HttpLoopbackConsole : public Sessions {
+ protected:
+  NodeOptions node_options() const override {
+    auto options = Sessions::node_options();
+    options.auth.console_http_loopback = true;
+    return options;
+  }
+};
+
+TEST_F(HttpLoopbackConsole, PlainHttpIsTrustedOnlyOnALoopbackHost) {
+  auto c = client("");
+  const std::string body = R"({"email":"ada@example.com","password":")" + std::string(kPassword) + ""}";
+  for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
+           {"127.0.0.1:8080", "http://127.0.0.1:8080"}, {"127.1.2.3", "http://127.1.2.3"},
+           {"[::1]:8080", "http://[::1]:8080"}, {"LocalHost:8080", "http://localhost:8080"}}) {
+    auto r = c.request(bhttp::post, "/api/auth/login", body, {{"Host", host}, {"Origin", origin}});
+    EXPECT_EQ(r.status, 200) << host << ": " << r.body;
+    auto cors = c.request(bhttp::get, "/v1/events", "", {{"Host", host}, {"Origin", origin}});
+    EXPECT_EQ(cors.header("Access-Control-Allow-Origin"), origin) << host;
+    EXPECT_EQ(cors.header("Access-Control-Allow-Credentials"), "true") << host;
+  }
+  // Any other host over http is refused even so (a name that resolves to loopback is not one:
+  // the browser's Host would be that name).
+  for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
+           {"events.example", "http://events.example"}, {"10.0.0.1:8080", "http://10.0.0.1:8080"},
+           {"localhost.events.example", "http://localhost.events.example"}}) {
+    expect_error(c.request(bhttp::post, "/api/auth/login", body, {{"Host", host}, {"Origin", origin}}), 403,
+                 "csrf_failed");
+    EXPECT_EQ(c.request(bhttp::get, "/v1/events", "", {{"Host", host}, {"Origin", origin}})
+                  .header("Access-Control-Allow-Origin"),
+              "")
+        << host;
+  }
+  // https is the console's own origin with or without the flag.
+  EXPECT_EQ(c.request(bhttp::post, "/api/auth/login", body, {{"Host", "events.example"}, {"Origin", "https://events.example"}})
+                .status,
+            200);
+}
+
 TEST_F(Sessions, TenantSwitching) {
   auto beta = client(token("beta"));
   EXPECT_EQ(beta.post("/v1/events", R"({"event":"in_beta"})").status, 201);
@@ -463,6 +530,16 @@ TEST_F(Sessions, MembersReadAndWriteButAreNotAdmins) {
   expect_error(as(bob, bhttp::get, "/v1/tokens"), 403, "insufficient_permissions");
   auto ada = login("ada@example.com");
   EXPECT_EQ(as(ada, bhttp::put, "/v1/scoring/rules", R"({"rules":[{"event":"x","points":3}]})").status, 200);
+}
+
+// A console admin administers a tenant: what spans every tenant needs an operator's token.
+TEST_F(Sessions, AConsoleAdminIsNoOperator) {
+  auto ada = login("ada@example.com");
+  for (auto method : {bhttp::get, bhttp::post}) {
+    auto r = as(ada, method, "/v1/admin/rebuild");
+    expect_error(r, 403, "insufficient_permissions");
+    EXPECT_NE(r.body.find("operator"), std::string::npos) << r.body;
+  }
 }
 
 TEST_F(Sessions, PasswordGuessingIsSlowedPerEmail) {
