@@ -192,15 +192,18 @@ stop_node() { # $1 name
   wait "${node_pid[$1]}" 2>/dev/null || true
   forget "${node_pid[$1]}"; node_pid[$1]=
 }
-owners() { # $1 node: its /healthz view of the shards' owners, "a b - a" ("-": none)
-  curl -sf "http://127.0.0.1:${node_port[$1]}/healthz" 2>/dev/null | python3 -c '
+owners() { # $1 node: its /healthz view of the shards' owners (an operator's), "a b - a" ("-": none)
+  curl -sf -H "Authorization: Bearer $operator_token" "http://127.0.0.1:${node_port[$1]}/healthz" 2>/dev/null |
+    python3 -c '
 import json, sys
 print(" ".join(s.get("owner") or "-" for s in json.load(sys.stdin)["shards"]))' 2>/dev/null || true
 }
 
 # A cluster: 3 nats-server, nodes a and b started together (so that they see each other before
-# they take shards), every shard owned as both see it, tokens for every tenant. $1: lease ms.
+# they take shards), every shard owned as both see it, tokens for every tenant and an operator's
+# (to read /healthz's shards). $1: lease ms.
 declare -A token
+operator_token=
 start_cluster() {
   local lease=$1 t o
   start_nats
@@ -209,6 +212,9 @@ start_cluster() {
     for _ in 1 2 3; do
       token[$t]=$("$EVENTCTL" token create --nats "$nats_urls" "${key_args[@]}" --tenant "$t" --scopes events:write,events:read) && break
     done
+  done
+  for _ in 1 2 3; do
+    operator_token=$("$EVENTCTL" token create --nats "$nats_urls" --operator) && break
   done
   # Node a alone first creates the cluster's buckets and streams, then stops (giving its leases
   # back): two nodes started together on a new cluster race to create them, and the loser may
@@ -360,7 +366,7 @@ if [[ -z ${SKIP_FAILOVER:-} ]]; then
         echo "== lease ${lease} ms, $what, round $round/$FAILOVER_RUNS: owners before [$cluster_owners]," \
              "load $(load)${leaders:+, stream leaders $leaders, killing n$idx}"
         python3 bench/cluster_stall.py --port "${node_port[b]}" --rate "$RATE" --timeout "$CLIENT_TIMEOUT" --pid "$target" --signal "$sig" \
-          ${expect:+--owner "$expect"} --owners-before "$cluster_owners" \
+          ${expect:+--owner "$expect"} --owners-before "$cluster_owners" --operator-token "$operator_token" \
           --victim "$victim" --leaders "${leaders:-}" "${tenant_args[@]}" \
           --label "lease=$lease $what" | tee -a "$work/stall.txt"
         leaders=

@@ -6,7 +6,7 @@ thread sends one event every 1/--rate seconds on a kept-alive connection (retryi
 after a refusal or an error; a request unanswered after --timeout seconds is given up, as a
 client with a timeout would), and records when each write was acknowledged (201). After --before
 seconds, the process --pid is sent --signal (KILL or TERM). Meanwhile the node's /healthz is polled
-every 20 ms.
+every 20 ms (with --operator-token: its shards are an operator's to read).
 
 Prints, per shard, the longest gap between two successive acknowledged writes of its tenants from
 one second before the signal to the end (and, as the baseline of the same run, the longest gap
@@ -82,10 +82,10 @@ class Tenant(threading.Thread):
             self.slowest = max(self.slowest, time.monotonic() - sent)
 
 
-def owners(port):
+def owners(port, operator_token):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/healthz")
+        conn.request("GET", "/healthz", headers={"Authorization": "Bearer " + operator_token})
         health = json.loads(conn.getresponse().read())
         return [s.get("owner") or "-" for s in health["shards"]]
     except (OSError, ValueError, KeyError, http.client.HTTPException):
@@ -103,6 +103,7 @@ def main():
     p.add_argument("--pid", type=int)
     p.add_argument("--signal", choices=["KILL", "TERM"], default="KILL")
     p.add_argument("--owner", help="wait until every shard is owned by this node")
+    p.add_argument("--operator-token", default="", help="reads /healthz's shards (eventctl token create --operator)")
     p.add_argument("--owners-before", default="")
     p.add_argument("--leaders", default="", help="EVENTSD_S<n>=<server> ...")
     p.add_argument("--victim", default="")
@@ -134,7 +135,7 @@ def main():
             os.kill(args.pid, getattr(signal, "SIG" + args.signal))
         if signalled is not None:
             if args.owner and owned is None:
-                o = owners(args.port)
+                o = owners(args.port, args.operator_token)
                 if o and all(x == args.owner for x in o):
                     owned = time.monotonic()
             since = owned if args.owner else signalled + 1

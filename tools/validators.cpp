@@ -20,6 +20,7 @@ CLI::Validator scope_list() {
   return flags::list_of(
       [](const std::string& scope) -> std::string {
         if (is_known_scope(scope)) return {};
+        if (scope == kOperatorScope) return "'operator' is no tenant's scope: --operator makes an operator's token";
         std::string known;
         for (const auto s : kScopes) known += (known.empty() ? "" : " ") + std::string(s);
         return "unknown scope '" + scope + "' (the scopes: " + known + ")";

@@ -12,14 +12,19 @@ How an operation is exercised
 -----------------------------
 EXERCISES below is the table: one row per call, `X("METHOD /path/{param}", status, ...)` with the
 path parameters, query, body and headers of the call. Rows run in table order against the main
-server (tenant `acme`, every scope; a console user ada@example.com of that tenant). A row of an
-operation with an `x-scope` carries a token with every scope; `session=True` carries the
-console session instead (its cookie, the server's own Origin and the X-CSRF-Token). Strings may
-name per-server values: {origin} (http://127.0.0.1:PORT) and {spare_token} (the id of a token
-made for the exercises to revoke). The first row of an operation with a 2xx status is its *base*
-call, from which the answers every operation shares are derived automatically, each only when
-the document lists that status for the operation:
-  - 401: the base call without a token;          403: with a token lacking the op's `x-scope`;
+server (tenant `acme`, every scope; a console user ada@example.com of that tenant; the console
+trusted on http://127.0.0.1:PORT with --console-http-loopback; /metrics behind
+--metrics-token-file). A row of an operation with an `x-scope` carries a token with every scope
+of the tenant (with `x-scope: operator`, an operator's token instead); `session=True` carries the
+console session instead (its cookie, the server's own Origin and the X-CSRF-Token);
+`anonymous=True` carries no token (an operation whose `security` allows none, `{}`). Strings may
+name per-server values: {origin} (http://127.0.0.1:PORT), {spare_token} (the id of a token made
+for the exercises to revoke) and {metrics_token} (the secret of --metrics-token-file). The first
+row of an operation with a 2xx status is its *base* call, from which the answers every operation
+shares are derived automatically, each only when the document lists that status for the
+operation:
+  - 401: the base call without a token (unless the operation may be called without one);
+    403: with a token lacking the op's `x-scope`;
   - 429: the base call on a server run with --rate-limit 1;
   - 431: the base call with an 8 KiB header;     413: the base call announcing a 2 MiB body;
   - 400: the base call with `min_position=x` (a GET) or an unknown query parameter (others);
@@ -41,6 +46,7 @@ import argparse
 import copy
 import http.client
 import json
+import os
 import re
 import resource
 import select
@@ -65,7 +71,7 @@ class X:
     """One exercise: a call to an operation and the status it must produce."""
 
     def __init__(self, op, status, path=None, query=None, body=None, headers=None, code=None, send=None,
-                 session=False):
+                 session=False, anonymous=False):
         self.op, self.status = op, status
         self.method, self.template = op.split(" ", 1)
         self.path = path or {}
@@ -75,6 +81,7 @@ class X:
         self.code = code
         self.send = send
         self.session = session
+        self.anonymous = anonymous
 
     def target(self, server, extra_query=None):
         path = self.template
@@ -103,7 +110,7 @@ def streams_until_refused(path):
 
 def streams_open(ctx):
     """The server's count of open event streams, from /metrics."""
-    status, _, body = ctx.main.call("GET", "/metrics", token=ctx.main.token)
+    status, _, body = ctx.main.call("GET", "/metrics", token=ctx.main.metrics_token)
     assert status == 200, status
     match = re.search(rb"^eventsd_stream_subscribers (\S+)$", body, re.M)
     return float(match.group(1))
@@ -145,7 +152,7 @@ def rebuild_twice(ctx):
     """Two rebuilds asked for at once, on one connection (pipelined): the second is refused while
     the first runs. Tried again, after that one finished, until the race is won."""
     request = ("POST /v1/admin/rebuild HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-               "Content-Length: 0\r\n\r\n" % ctx.main.token).encode()
+               "Content-Length: 0\r\n\r\n" % ctx.main.operator_token).encode()
     for _ in range(20):
         with socket.create_connection(("127.0.0.1", ctx.main.port), timeout=60) as s:
             s.sendall(request + request)
@@ -161,7 +168,7 @@ def rebuild_twice(ctx):
                 answers.append((status, headers, body))
         if answers[1][0] == 409:
             return answers[1]
-        while json.loads(ctx.main.call("GET", "/v1/admin/rebuild", token=ctx.main.token)[2])["rebuild"]["running"]:
+        while json.loads(ctx.main.call("GET", "/v1/admin/rebuild", token=ctx.main.operator_token)[2])["rebuild"]["running"]:
             pass
     raise AssertionError("twenty pairs of rebuilds and never one refused")
 
@@ -193,8 +200,11 @@ def logins_until_busy(ctx):
 
 
 EXERCISES = [
-    X("GET /healthz", 200),
-    X("GET /metrics", 200),
+    X("GET /healthz", 200),  # an operator's token: the positions
+    X("GET /healthz", 200, anonymous=True),  # liveness only
+    X("GET /healthz", 401, anonymous=True, headers={"Authorization": "Bearer eds_" + "0" * 64}, code="unauthorized"),
+    X("GET /metrics", 200, headers={"Authorization": "Bearer {metrics_token}"}),
+    X("GET /metrics", 401, code="unauthorized"),
     X("GET /openapi.yaml", 200),
 
     X("POST /v1/events", 201, body={"event": "page_view", "url": "https://example.com/p", "data": {"price": 18.99}}),
@@ -332,6 +342,11 @@ class Server:
     def __init__(self, args, extra=(), file_size_limit=None):
         self.args = args
         self.dir = tempfile.TemporaryDirectory(prefix="eventsd-contract-")
+        # The secret /metrics asks for: a file beside the data directory, as Prometheus reads one.
+        self.metrics_token = "metrics-" + os.urandom(16).hex()
+        self.secrets = tempfile.TemporaryDirectory(prefix="eventsd-contract-secrets-")
+        with open(self.secrets.name + "/metrics-token", "w") as f:
+            f.write(self.metrics_token + "\n")
 
         def limits():
             soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -340,7 +355,8 @@ class Server:
                 resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
         self.proc = subprocess.Popen([args.eventsd, "--data", self.dir.name, "--listen", "127.0.0.1:0",
-                                      "--campaign-retention-days", "0", *extra],
+                                      "--campaign-retention-days", "0", "--console-http-loopback",
+                                      "--metrics-token-file", self.secrets.name + "/metrics-token", *extra],
                                      stdout=subprocess.PIPE, preexec_fn=limits)
         line = self.proc.stdout.readline().decode()
         m = re.search(r"127\.0\.0\.1:(\d+)", line)
@@ -348,6 +364,9 @@ class Server:
             raise RuntimeError("eventsd did not say where it listens: %r" % line)
         self.port = int(m.group(1))
         self.token = self.make_token(ALL_SCOPES)
+        self.operator_token = subprocess.run(
+            [args.eventctl, "token", "create", "--data", self.dir.name, "--operator"], check=True,
+            capture_output=True, text=True).stdout.strip()
         self.pads_deleted = 0
         self.origin = "http://127.0.0.1:%d" % self.port
         self.spare_token = None  # seed() makes it
@@ -357,7 +376,8 @@ class Server:
         """`value` with this server's {origin} and {spare_token} filled in (in strings, lists, dicts)."""
         if isinstance(value, str):
             # (A server that was not seeded has no spare token: any well-formed id will do there.)
-            return value.replace("{origin}", self.origin).replace("{spare_token}", self.spare_token or "tok_none")
+            return (value.replace("{origin}", self.origin).replace("{spare_token}", self.spare_token or "tok_none")
+                    .replace("{metrics_token}", self.metrics_token))
         if isinstance(value, list):
             return [self.resolve(v) for v in value]
         if isinstance(value, dict):
@@ -386,6 +406,10 @@ class Server:
     def next_pad(self):
         self.pads_deleted += 1
         return self.pads_deleted - 1
+
+    def token_for(self, scope):
+        """The token a row of an operation with this `x-scope` carries."""
+        return self.operator_token if scope == "operator" else self.token
 
     def make_token(self, scopes):
         out = subprocess.run([self.args.eventctl, "token", "create", "--data", self.dir.name, "--tenant", TENANT,
@@ -451,6 +475,7 @@ class Context:
     def stop(self):
         for s in (self.main, self.limited, self.full):
             s.stop()
+            s.secrets.cleanup()
 
 
 def seed(server, pads=0):
@@ -691,8 +716,9 @@ def run(args):
             if x.send:
                 answer = x.send(ctx)
             else:
+                token = ctx.main.token_for(scope) if scope and not (x.session or x.anonymous) else None
                 answer = ctx.main.call(x.method, x.target(ctx.main), x.payload(ctx.main), x.header_fields(ctx.main),
-                                       ctx.main.token if scope and not x.session else None)
+                                       token)
             checker.check(x, "row", *answer)
 
         for op in sorted(doc.ops):
@@ -709,8 +735,11 @@ def run(args):
                 return server.call(x.method, x.target(server, extra_query), x.payload(server) if body else None,
                                    fields, token, **kw)
 
-            token = main.token if scope and not x.session else None
-            if scope and "401" in documented:
+            token = main.token_for(scope) if scope and not x.session else None
+            # An operation that may be called without a token ({} among its security
+            # requirements) answers a call without one as its base call does.
+            anonymous_allowed = {} in (doc.ops[op].get("security", doc.raw.get("security")) or [])
+            if scope and "401" in documented and not anonymous_allowed:
                 checker.check(x, "no token", *call(main, None))
             if scope and "403" in documented:
                 checker.check(x, "without scope", *call(main, ctx.token_without(scope)))
@@ -731,7 +760,7 @@ def run(args):
                     checker.check(x, "not modified", *call(main, token, headers={"If-None-Match": tag}))
             if scope and "429" in documented:
                 for _ in range(20):
-                    answer = call(ctx.limited, ctx.limited.token)
+                    answer = call(ctx.limited, ctx.limited.token_for(scope))
                     checker.check(x, "rate limited" if answer[0] == 429 else "before the limit", *answer)
                     if answer[0] == 429:
                         break
@@ -746,7 +775,7 @@ def run(args):
                 for _ in range(5):
                     top_up(ctx.full)
                     answer = ctx.full.call(x.method, x.target(ctx.full), x.payload(ctx.full), x.header_fields(ctx.full),
-                                           ctx.full.token)
+                                           ctx.full.token_for(doc.scope(op)))
                     checker.check(x, "disk full" if answer[0] == 507 else "before the disk filled", *answer)
                     if answer[0] == 507:
                         break

@@ -48,7 +48,13 @@ TEST_F(E2E, ARevokedPublishableKeyStopsAtOnce) {
   EXPECT_EQ(post().status, 401);
 }
 
-TEST_F(E2E, ConsoleUsersMadeRevokedAndDeletedByEventctl) {
+// The console over plain http on this machine, as a developer runs it (tools/run.sh).
+class ConsoleOnLoopback : public E2E {
+ protected:
+  std::vector<std::string> server_args() const override { return {"--console-http-loopback"}; }
+};
+
+TEST_F(ConsoleOnLoopback, ConsoleUsersMadeRevokedAndDeletedByEventctl) {
   const std::string data = dir_.path().string();
   ASSERT_EQ(eventctl_with_stdin(kPassword, "user create --data " + data + " --email Ada@Example.com --tenants acme,beta --role admin").status, 0);
   ASSERT_EQ(eventctl_with_stdin(kPassword, "user create --data " + data + " --email bob@example.com --tenants acme").status, 0);

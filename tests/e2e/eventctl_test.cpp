@@ -34,6 +34,14 @@ TEST(EventctlFlags, AUsageErrorNamesTheCommandAndTheFlag) {
       {{"token", "create", "--data", data, "--nats", "nats://127.0.0.1:1", "--tenant", "t", "--scopes", "admin"},
        "eventctl token create", "--nats"},
       {{"token", "create", "--tenant", "t", "--scopes", "admin"}, "eventctl token create", "--data"},
+      // An operator's token belongs to no tenant and has the operator scope alone.
+      {{"token", "create", "--data", data, "--operator", "--tenant", "t"}, "eventctl token create", "--tenant"},
+      {{"token", "create", "--data", data, "--operator", "--scopes", "admin"}, "eventctl token create", "--scopes"},
+      {{"token", "create", "--data", data, "--operator", "--publishable", "--origins", "https://a.example"},
+       "eventctl token create", "--publishable"},
+      {{"token", "create", "--data", data, "--scopes", "admin"}, "eventctl token create", "--tenant, or --operator"},
+      {{"token", "create", "--data", data, "--tenant", "t", "--scopes", "operator"}, "eventctl token create",
+       "--scopes"},
       {{"token", "list", "--data", data, "--create"}, "eventctl token list", "--create"},
       {{"token", "revoke", "--data", data}, "eventctl token revoke", "TOKEN_ID"},
       {{"user", "create", "--data", data, "--email", "a@example.com"}, "eventctl user create", "--tenants"},
@@ -123,7 +131,7 @@ TEST(EventctlFlags, HelpListsEveryCommandAndEachCommandItsOptions) {
 
   const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
       {{"token", "create"},
-       {"--data DIR", "--nats URL", "--create", "--tenant T (required)", "--scopes", "--publishable", "--origins",
+       {"--data DIR", "--nats URL", "--create", "--tenant T", "--scopes", "--publishable", "--operator", "--origins",
         "--rate RPS", "--address-rate RPS", "--replicas N", "0-1000000"}},
       {{"token", "import"}, {"--data DIR (required)", "--tenant T", "--scopes", "--key KEY|-"}},
       {{"token", "list"}, {"--data DIR"}},

@@ -121,6 +121,16 @@ def make_token(args, data, tenant="soak"):
                     "events:read,events:write,campaigns:read,admin").stdout.strip()
 
 
+OPERATOR_TOKENS = {}  # data directory -> an operator's token made in it
+
+
+def operator_token(args, data):
+    """An operator's token of the data directory (rebuilds, /healthz's positions), made once."""
+    if data not in OPERATOR_TOKENS:
+        OPERATOR_TOKENS[data] = eventctl(args, "token", "create", "--data", data, "--operator").stdout.strip()
+    return OPERATOR_TOKENS[data]
+
+
 def verify(args, data):
     r = eventctl(args, "verify", "--data", data, check=False)
     return r.returncode, r.stderr.strip()
@@ -170,9 +180,9 @@ class Client:
             self.conn = None
 
 
-def log_position(port):
-    """The log's head, from /healthz (no token needed)."""
-    c = Client(port, "")
+def log_position(server):
+    """The log's head, from /healthz (an operator's token shows it)."""
+    c = Client(server.port, operator_token(server.args, server.data))
     try:
         status, answer = c.json("GET", "/healthz")
     finally:
@@ -602,10 +612,11 @@ def same_content(sent, got):
     return None
 
 
-def check_store(args, model, port, token, canonical):
+def check_store(args, model, server, token, canonical):
     """After a restart: the model's promises against what the server serves. Resolves the
     outcomes that were unknown."""
-    at = log_position(port)  # every check reads the whole log as the restarted server has it
+    port = server.port
+    at = log_position(server)  # every check reads the whole log as the restarted server has it
     events = export_events(port, token, at)
     status, answer = read_json(port, token, "/v1/events?count_only=true", at)
     if status != 200 or answer["count"] != len(events):
@@ -751,7 +762,7 @@ def scenario_server(args, rng, base, summary):
                 raise t.error
         expect_verified(args, data, summary, "eventctl verify after the kill")
         server = Server(args, data)
-        n = check_store(args, model, server.port, token, canonical)
+        n = check_store(args, model, server, token, canonical)
         server.kill9() if rng.random() < 0.5 else server.stop()
         summary["cycles"] += 1
         for k, v in model.stats.items():
@@ -830,7 +841,7 @@ def scenario_rebuild(args, rng, base, summary):
     server = Server(args, data)
     token = make_token(args, data)
     bulk_load(server.port, token, rng, args.rebuild_events)
-    head = log_position(server.port)
+    head = log_position(server)
     before = served_view(server.port, token, head)
     server.stop()
     rebuild = [args.eventctl, "rebuild", "--data", data]
@@ -850,7 +861,7 @@ def scenario_rebuild(args, rng, base, summary):
             server.kill9()
         else:
             server = Server(args, data)
-            c = Client(server.port, token)
+            c = Client(server.port, operator_token(args, data))
             status, answer = c.json("POST", "/v1/admin/rebuild")
             c.close()
             if status not in (200, 202):
@@ -916,7 +927,7 @@ def scenario_import(args, rng, base, summary):
         status = kill_at_random(argv, rng, full * 1.2)
         expect_verified(args, data, summary, "verify after a killed import")
         server = Server(args, data)
-        lines = sorted(e["data"]["line"] for e in export_events(server.port, token, log_position(server.port)).values())
+        lines = sorted(e["data"]["line"] for e in export_events(server.port, token, log_position(server)).values())
         server.stop()
         if lines != list(range(len(lines))):
             raise Failure(f"a killed import left events that are not a prefix of the file ({len(lines)} events)")
@@ -926,7 +937,7 @@ def scenario_import(args, rng, base, summary):
             summary["partial_imports_served"] += 1
         subprocess.run(argv, check=True, capture_output=True)
         server = Server(args, data)
-        events = export_events(server.port, token, log_position(server.port))
+        events = export_events(server.port, token, log_position(server))
         server.stop()
         if sorted(e["data"]["line"] for e in events.values()) != list(range(n)):
             raise Failure(f"the import run again after a kill holds {len(events)} events, not the file's {n}")

@@ -21,8 +21,16 @@ std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
   return r.out;
 }
 
+std::string cluster_operator_token(const NatsCluster& nats) {
+  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--operator"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
+  return r.out;
+}
+
 Node::Node(const NatsCluster& nats, std::string name, int shards, int lease_ms)
-    : nats_(nats), name_(std::move(name)), shards_(shards), lease_ms_(lease_ms) {
+    : nats_(nats), name_(std::move(name)), operator_token_(cluster_operator_token(nats)), shards_(shards),
+      lease_ms_(lease_ms) {
   start();
 }
 
@@ -49,7 +57,7 @@ void Node::pause() { ASSERT_EQ(::kill(process_->pid(), SIGSTOP), 0); }
 void Node::resume() { ASSERT_EQ(::kill(process_->pid(), SIGCONT), 0); }
 
 std::vector<std::string> Node::owners() const {
-  HttpClient c(process_->port());
+  HttpClient c(process_->port(), operator_token_);
   auto r = c.get("/healthz");
   std::vector<std::string> out;
   if (r.status != 200) return out;

@@ -24,6 +24,8 @@ std::string joined(const std::vector<std::string>& urls);
 
 // `eventctl token create --nats`: a token every node knows (fails the test on error).
 std::string cluster_token(const NatsCluster& nats, const std::string& tenant);
+// `eventctl token create --nats --operator`: an operator's token every node knows.
+std::string cluster_operator_token(const NatsCluster& nats);
 
 // One eventsd node: `eventsd --nats ... --node NAME --shards S --lease-ms L --threads 2`, started
 // at construction; its data directory lives as long as the object (start() again after a kill).
@@ -39,13 +41,15 @@ class Node {
   HttpClient client(const std::string& token) const { return HttpClient(process_->port(), token); }
   const std::string& name() const { return name_; }
 
-  // Shard owners as this node's /healthz shows them ("" for none, and for an owner that is not
-  // the shard's preferred node: about to hand it over; empty when it does not answer).
+  // Shard owners as this node's /healthz shows them to an operator ("" for none, and for an
+  // owner that is not the shard's preferred node: about to hand it over; empty when it does not
+  // answer, or does not know the operator's token yet).
   std::vector<std::string> owners() const;
 
  private:
   const NatsCluster& nats_;
   std::string name_;
+  std::string operator_token_;  // the node's own, made with it
   int shards_;
   int lease_ms_;
   TempDir dir_;

@@ -439,7 +439,7 @@ TEST_F(Sessions, TheConsoleOverPlainHttpIsNotTrusted) {
   auto c = client("");
   const std::string http_console = "http://127.0.0.1";
   expect_error(c.request(bhttp::post, "/api/auth/login",
-                         R"({"email":"ada@example.com","password":")" + std::string(kPassword) + ""}",
+                         R"({"email":"ada@example.com","password":")" + std::string(kPassword) + "\"}",
                          {{"Origin", http_console}}),
                403, "csrf_failed");
   auto l = login("ada@example.com");  // from https
@@ -469,7 +469,7 @@ class HttpLoopbackConsole : public Sessions {
 
 TEST_F(HttpLoopbackConsole, PlainHttpIsTrustedOnlyOnALoopbackHost) {
   auto c = client("");
-  const std::string body = R"({"email":"ada@example.com","password":")" + std::string(kPassword) + ""}";
+  const std::string body = R"({"email":"ada@example.com","password":")" + std::string(kPassword) + "\"}";
   for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
            {"127.0.0.1:8080", "http://127.0.0.1:8080"}, {"127.1.2.3", "http://127.1.2.3"},
            {"[::1]:8080", "http://[::1]:8080"}, {"LocalHost:8080", "http://localhost:8080"}}) {
