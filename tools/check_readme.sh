@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's commands in the order a newcomer runs them: tools/run.sh (in the background, on a
 # scratch data directory and a free port: EVENTSD_DATA, EVENTSD_LISTEN), the README's first curl
-# against the dev token it printed, a clean stop on SIGTERM; then "Install as a service": the
+# against the dev token it printed, a login to the console over http on loopback, a clean stop on
+# SIGTERM; then "Install as a service": the
 # package step (cmake --build build --target deb) and the package's checks (tools/check_package.sh).
 # Usage: tools/check_readme.sh   (from any directory; uses ./build like the README)
 set -euo pipefail
@@ -26,7 +27,12 @@ created=$(curl -fsS -X POST "http://127.0.0.1:$port/v1/events" -H "Authorization
 [[ $created == '{"status":"success","ids":["evt_'* ]] || fail "the README's ingest answered $created"
 listed=$(curl -fsS "http://127.0.0.1:$port/v1/events?limit=10" -H "Authorization: Bearer $token")
 [[ $listed == *'"event":"page_view"'* ]] || fail "the README's list answered $listed"
+# The console on http://127.0.0.1:PORT, as the README says (tools/run.sh: --console-http-loopback).
+password=$(cat "$scratch/data/dev-console-password")
+login=$(curl -fsS -X POST "http://127.0.0.1:$port/api/auth/login" -H "Origin: http://127.0.0.1:$port" \
+  -d "{\"email\":\"dev@localhost\",\"password\":\"$password\"}") || fail "the console's login failed"
+[[ $login == *'"csrf_token":'* ]] || fail "the console's login answered $login"
 stop_server
-echo "check_readme: tools/run.sh served the README's curl and stopped cleanly"
+echo "check_readme: tools/run.sh served the README's curl and the console's login, and stopped cleanly"
 
 tools/check_package.sh build

@@ -1,5 +1,5 @@
-// Conditional GET (RFC 9110 §8.8.3, §13.1.2) for the token-protected GET routes that are not
-// streamed: a 200 answer carries an ETag made of the read models' position, the tenant, the
+// Conditional GET (RFC 9110 §8.8.3, §13.1.2) for a tenant's token-protected GET routes that are
+// not streamed: a 200 answer carries an ETag made of the read models' position, the tenant, the
 // target, the Accept-Encoding and (when the answer depends on the clock at a day's granularity)
 // the day; If-None-Match naming the tag the answer would have is answered 304 before the handler
 // runs. An answer that depends on the clock more finely (Request::now) gets no ETag.

@@ -10,10 +10,13 @@
 // - a trailing slash names the same route ("/events/" is "/events");
 // - every answer carries Date; answers of token-protected routes carry Cache-Control
 //   ("private, no-cache" on GET successes, "no-store" otherwise) unless the handler set one;
-// - a GET success of a token-protected route that is not streamed carries an ETag made of the
-//   read models' position, the tenant, the target and (when the answer depends on the clock at a
-//   day's granularity) the day; If-None-Match with a matching tag is answered 304 before the
-//   handler runs. An answer that depends on the clock more finely gets no ETag.
+// - a GET success of a tenant's route (token-protected, not the operator's) that is not streamed
+//   carries an ETag made of the read models' position, the tenant, the target and (when the
+//   answer depends on the clock at a day's granularity) the day; If-None-Match with a matching
+//   tag is answered 304 before the handler runs. An answer that depends on the clock more finely
+//   gets no ETag;
+// - min_position is taken on a tenant's GET routes only (elsewhere it is an unknown parameter);
+// - a route added with add_token_optional() is served without a token too (Route::token_optional).
 // - mounts: an operator may serve a dialect under a path prefix as well (eventsd --mount), so a
 //   client keeps its URL with only the host changed; errors under a mount are in its dialect.
 //

@@ -328,15 +328,16 @@ TEST_F(E2E, EveryAnswerHasADateAndProtectedOnesACacheControl) {
 }
 
 TEST_F(E2E, HeadIsServedByEveryGetRouteWithItsHeadersAndNoBody) {
-  auto c = client();
-  ASSERT_EQ(c.post("/v1/events", R"({"id":"e1","event":"opened","campaign_id":"cmp_1","contact_id":"c1"})").status, 201);
+  ASSERT_EQ(client().post("/v1/events", R"({"id":"e1","event":"opened","campaign_id":"cmp_1","contact_id":"c1"})").status, 201);
+  const std::string op = operator_token();  // /healthz's positions are an operator's
   for (const char* target : {"/healthz", "/v1/events", "/v1/events/e1", "/events?limit=5", "/v1/events/stats",
                              "/v1/campaigns/cmp_1/events", "/api/workspaces/acme/events", "/v1/contacts/c1",
                              "/v1/contacts/c1/sessions", "/openapi.yaml"}) {
     SCOPED_TRACE(target);
-    auto get = c.get(target);
+    const std::string& token = std::string_view(target) == "/healthz" ? op : token_;
+    auto get = client(token).get(target);
     ASSERT_EQ(get.status, 200);
-    const std::string head = raw_get(server_->port(), "HEAD", target, token_);
+    const std::string head = raw_get(server_->port(), "HEAD", target, token);
     EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
     EXPECT_EQ(body_of(head), "");
     EXPECT_NE(head.find("Content-Length: " + std::to_string(get.body.size()) + "\r\n"), std::string::npos) << head;

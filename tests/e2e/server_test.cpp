@@ -241,7 +241,7 @@ class ShortRequest : public E2E {
 
 TEST_F(ShortRequest, ASlowRequestIsCutByTheRequestDeadlineHoweverLongTheIdleOne) {
   EXPECT_TRUE(test::server_hangs_up(server_->port(), "GET /v1/events HTTP/1.1\r\nHost: x\r\n"));
-  EXPECT_EQ(client().get("/healthz").status, 200);
+  EXPECT_EQ(client("").get("/healthz").status, 200);
 }
 
 // ------------------------------------------------------------------------------ framing
@@ -298,7 +298,7 @@ class OneConnection : public E2E {
 };
 
 TEST_F(OneConnection, TheClientBeyondTheCapGetsItsAnswerAndRetryAfter) {
-  auto holder = client();
+  auto holder = client("");
   ASSERT_EQ(holder.get("/healthz").status, 200);  // keeps the one connection
   const std::string answer =
       post_whole(server_->port(), token_, R"({"batch":[)" + std::string(200'000, ' ') + R"({"event":"a"}]})");
