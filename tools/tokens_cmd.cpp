@@ -111,7 +111,8 @@ int list(const ListOptions& o) {
   for (const auto& t : tokens.list()) {
     std::string scopes;
     for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-    std::cout << t.id << "\t" << (t.is_operator() ? "-" : t.tenant) << "\t" << scopes << "\t" << format_iso8601_s(t.created_at);
+    std::cout << t.id << "\t" << (t.is_operator() ? "-" : t.tenant) << "\t" << scopes << "\t"
+              << format_iso8601_s(t.created_at);
     if (t.publishable) {
       std::string origins;
       for (const auto& origin : t.origins) origins += (origins.empty() ? "" : ",") + origin;
@@ -181,10 +182,11 @@ void add_create(CLI::App& token, Run& run) {
                      ->type_name("a,b,...")
                      ->check(scope_list());
   auto* operator_flag = create->add_flag("--operator", o->is_operator,
-                   "an operator's token instead: of no tenant, for what spans every tenant (rebuilding the read "
-                   "models, /healthz's positions and shards) and nothing else")
-      ->excludes(tenant)
-      ->excludes(scopes);
+                                         "an operator's token instead: of no tenant, for what spans every tenant "
+                                         "(rebuilding the read models, /healthz's positions and shards) and "
+                                         "nothing else")
+                            ->excludes(tenant)
+                            ->excludes(scopes);
   auto* publishable = create->add_flag("--publishable", o->publishable,
                                        "a publishable key instead: it may only ingest events and identify "
                                        "contacts, from --origins")

@@ -14,8 +14,8 @@
 //   carries an ETag made of the read models' position, the tenant, the target and (when the
 //   answer depends on the clock at a day's granularity) the day; If-None-Match with a matching
 //   tag is answered 304 before the handler runs. An answer that depends on the clock more finely
-//   gets no ETag;
-// - min_position is taken on a tenant's GET routes only (elsewhere it is an unknown parameter);
+//   gets no ETag.
+// - min_position is taken on a tenant's GET routes only (elsewhere it is an unknown parameter).
 // - a route added with add_token_optional() is served without a token too (Route::token_optional).
 // - mounts: an operator may serve a dialect under a path prefix as well (eventsd --mount), so a
 //   client keeps its URL with only the host changed; errors under a mount are in its dialect.

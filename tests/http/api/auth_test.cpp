@@ -119,8 +119,8 @@ TEST(ConsoleOrigin, PlainHttpOnlyOnALoopbackHostAndOnlyWhenAllowed) {
     EXPECT_FALSE(http::is_console_origin(req, origin, false)) << host;
   }
   for (const auto& [host, origin] : std::vector<std::pair<std::string, std::string>>{
-           {"128.0.0.1", "http://128.0.0.1"}, {"[::2]", "http://[::2]"}, {"localhost.example", "http://localhost.example"},
-           {"events.example", "http://events.example"}}) {
+           {"128.0.0.1", "http://128.0.0.1"}, {"[::2]", "http://[::2]"},
+           {"localhost.example", "http://localhost.example"}, {"events.example", "http://events.example"}}) {
     req.set(http::bhttp::field::host, host);
     EXPECT_FALSE(http::is_console_origin(req, origin, true)) << host;
   }

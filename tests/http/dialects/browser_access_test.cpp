@@ -492,9 +492,8 @@ TEST_F(HttpLoopbackConsole, PlainHttpIsTrustedOnlyOnALoopbackHost) {
         << host;
   }
   // https is the console's own origin with or without the flag.
-  EXPECT_EQ(c.request(bhttp::post, "/api/auth/login", body, {{"Host", "events.example"}, {"Origin", "https://events.example"}})
-                .status,
-            200);
+  const test::Headers https{{"Host", "events.example"}, {"Origin", "https://events.example"}};
+  EXPECT_EQ(c.request(bhttp::post, "/api/auth/login", body, https).status, 200);
 }
 
 TEST_F(Sessions, TenantSwitching) {
