@@ -85,7 +85,7 @@ class Tenant(threading.Thread):
 def owners(port, operator_token):
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-        conn.request("GET", "/healthz", headers={"Authorization": "Bearer " + operator_token})
+        conn.request("GET", "/healthz", headers={"Authorization": "Bearer " + operator_token} if operator_token else {})
         health = json.loads(conn.getresponse().read())
         return [s.get("owner") or "-" for s in health["shards"]]
     except (OSError, ValueError, KeyError, http.client.HTTPException):

@@ -187,7 +187,8 @@ class ClusterToolsTest : public ::testing::Test {
       while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
       tokens_[t] = r.out;
     }
-    auto r = eventctl({"token", "create", "--nats", joined(nats_.urls()), "--operator"});
+    auto r = eventctl({"token", "create", "--nats", joined(nats_.urls()), "--cluster-key-file", test::cluster_key_file(),
+                       "--operator"});
     ASSERT_EQ(r.status, 0) << r.out;
     operator_token_ = r.out.substr(0, r.out.find('\n'));
   }

@@ -22,7 +22,8 @@ std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
 }
 
 std::string cluster_operator_token(const NatsCluster& nats) {
-  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--operator"});
+  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--cluster-key-file",
+                        cluster_key_file(), "--operator"});
   EXPECT_EQ(r.status, 0) << r.out;
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
   return r.out;
