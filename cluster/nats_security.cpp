@@ -1,8 +1,9 @@
 // The one place where nats::Security (cluster/nats.h) becomes cnats options: credentials, nkeys,
-// user and password, TLS. Each file is read and checked here, when a Connection is made, so a
+// user and password, TLS, and the report of what the servers refuse later. Each file is read and checked here, when a Connection is made, so a
 // missing or malformed one is an Error at start that names it, not a failed (re)connect later.
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -88,6 +89,16 @@ UserPassword read_user_file(const std::string& path) {
   return {all[0], all[1]};
 }
 
+// Refusals the servers send after the connection is made: a subject this user's permissions do
+// not allow (the publish or request itself only times out), and a login refused on reconnecting
+// (the user removed, a rotated credential wrong). Said on stderr, as nobody else would say them.
+void report_refusal(natsConnection* nc, natsSubscription*, natsStatus err, void*) {
+  if (err != NATS_NOT_PERMITTED && err != NATS_CONNECTION_AUTH_FAILED) return;
+  const char* text = nullptr;
+  natsConnection_GetLastError(nc, &text);
+  std::fprintf(stderr, "NATS refused: %s\n", text && *text ? text : natsStatus_GetText(err));
+}
+
 }  // namespace
 
 bool wants_tls(const ConnectOptions& options) {
@@ -101,6 +112,7 @@ bool wants_tls(const ConnectOptions& options) {
 
 void apply_security(natsOptions* opts, const ConnectOptions& options) {
   const Security& s = options.security;
+  check(natsOptions_SetErrorHandler(opts, report_refusal, nullptr), "NATS error handler");
   const int identities = !s.creds_file.empty() + !s.user_file.empty() + !s.nkey_seed_file.empty();
   if (identities > 1) throw Error("NATS: give one of a credentials file, a user file and an nkey seed file");
   if (s.cert_file.empty() != s.key_file.empty()) {

@@ -247,6 +247,23 @@ TEST_F(SecuredNatsTest, ANodeReadsALargeStreamThroughItsPermissions) {
   EXPECT_EQ(read_file(nats.log_file(0)).find(" Violation - "), std::string::npos) << read_file(nats.log_file(0));
 }
 
+TEST_F(SecuredNatsTest, ASubjectThePermissionsRefuseIsNamedOnStderr) {
+  // Without eventsd's own subjects, the system stream cannot be published to: the publish times
+  // out, and what the server said is on stderr.
+  SecuredNats narrow = secured();
+  const std::string own = R"("eventsd.>", )";
+  narrow.accounts.erase(narrow.accounts.find(own), own.size());
+  NatsCluster nats(1, narrow);
+  std::vector<std::string> argv{eventctl_binary(), "token", "create", "--nats", nats.url(0), "--replicas", "1",
+                                "--tenant", "t", "--scopes", "admin"};
+  const auto flags = nats.client_flags();
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  const auto r = run_with_stderr(argv);
+  EXPECT_EQ(r.status, 1) << r.out;
+  EXPECT_NE(r.out.find(R"(NATS refused: Permissions Violation for Publish to "eventsd.system")"), std::string::npos)
+      << r.out;
+}
+
 TEST(NatsSecurity, TlsWantedIsNotTalkedOutOfByAPlainServer) {
   NatsCluster plain(1);
   auto url = plain.url(0);
