@@ -165,7 +165,8 @@ class Connection {
   // Connects (throws Unavailable when no server answers within options.timeout). Throws Error at
   // once, without trying a server, when a file of options.security cannot be read or is not
   // what it should be, and when the servers refuse the connection: its credentials or its
-  // certificate, or TLS wanted on one side only (the message says which).
+  // certificate, or TLS wanted on one side only (the message says which). What the servers
+  // refuse later — a subject the user may not use, a login on reconnecting — is written to stderr.
   explicit Connection(ConnectOptions options);
   ~Connection();
   Connection(const Connection&) = delete;
