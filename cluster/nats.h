@@ -45,8 +45,8 @@ struct Message {
 };
 
 // How a connection proves who it is to the servers and keeps its traffic private (docs/cluster.md,
-// "Securing NATS"): names of files, each read when a Connection is made (the credentials and nkey
-// seed files again by cnats at each reconnect, so a rotated file is picked up). Empty: not used.
+// "Securing NATS"): names of files, each read when a Connection is made (the credentials file
+// again by cnats at each reconnect, so a renewed JWT is picked up). Empty: not used.
 // At most one of creds_file, user_file and nkey_seed_file; cert_file and key_file together.
 struct Security {
   std::string creds_file{};      // a user's JWT and nkey seed, as nsc writes them (a .creds file)
@@ -162,9 +162,9 @@ class StreamReader {
 
 class Connection {
  public:
-  // Connects (throws Unavailable when no server answers within options.timeout). Throws Error at
-  // once, without trying a server, when a file of options.security cannot be read or is not
-  // what it should be, and when the servers refuse the connection: its credentials or its
+  // Connects (throws Unavailable when no server answers within options.timeout). Throws Error
+  // when a file of options.security cannot be read or is not what it should be (before any
+  // server is tried), and when the servers refuse the connection: its credentials or its
   // certificate, or TLS wanted on one side only (the message says which). What the servers
   // refuse later — a subject the user may not use, a login on reconnecting — is written to stderr.
   explicit Connection(ConnectOptions options);

@@ -1,6 +1,7 @@
 // The one place where nats::Security (cluster/nats.h) becomes cnats options: credentials, nkeys,
-// user and password, TLS, and the report of what the servers refuse later. Each file is read and checked here, when a Connection is made, so a
-// missing or malformed one is an Error at start that names it, not a failed (re)connect later.
+// user and password, TLS, and the report of what the servers refuse later. Each file is read and
+// checked here, when a Connection is made, so a missing or malformed one is an Error at start
+// that names it, not a failed (re)connect later.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
