@@ -1,11 +1,14 @@
 // Cluster mode over secured NATS (docs/cluster.md, "Securing NATS"): real nats-server processes
 // configured as the sample configuration is — TLS for clients and routes with certificates
 // verified both ways, an account whose users may use eventsd's subjects only, no anonymous access —
-// joined by eventsd nodes and eventctl with the flags operators give them; and what the servers
-// and eventsd refuse: a client without the certificate, of another CA, with a wrong password or
-// nkey, or without credentials; a plain server where TLS is wanted; a missing or malformed file.
+// joined by eventsd nodes and eventctl with the flags operators give them, a large stream read
+// through the permissions; and what the servers and eventsd refuse: a client without the
+// certificate, of another CA, with a wrong password or nkey, without credentials, or for a host
+// the servers' certificate does not name; a subject outside the permissions (said on stderr); a
+// plain server where TLS is wanted; a missing or malformed file.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
