@@ -18,6 +18,7 @@
 #include "cluster/nats.h"
 #include "cluster/nkey.h"
 #include "common/random.h"
+#include "tests/support/cluster_key.h"
 #include "tests/support/cluster_nodes.h"
 #include "tests/support/eventually.h"
 #include "tests/support/nats_cluster.h"
@@ -141,7 +142,8 @@ TEST_F(SecuredNatsTest, NodesWithTheirCertificateAndPasswordJoinServeWritesAndAr
     EXPECT_NE(r.body.find(marker), std::string::npos) << r.body;
   }
   // eventctl reaches the cluster with the same flags, and every node answers it.
-  std::vector<std::string> status{eventctl_binary(), "cluster", "status", "--nats", joined(nats.urls()), "--json"};
+  std::vector<std::string> status{eventctl_binary(), "cluster", "status", "--nats", joined(nats.urls()),
+                                  "--cluster-key-file", cluster_key_file(), "--json"};
   const auto flags = nats.client_flags();
   status.insert(status.end(), flags.begin(), flags.end());
   const auto shown = run_command(status);
@@ -190,7 +192,7 @@ TEST_F(SecuredNatsTest, TheServersRefuseClientsWithoutTheRightCertificateOrCrede
   TempDir data;
   const auto started = std::chrono::steady_clock::now();
   const auto refused = run_with_stderr({eventsd_binary(), "--data", data.path().string(), "--nats", nats.url(0),
-                                        "--node", "n1", "--nats-ca", pki_.ca().string(), "--nats-cert",
+                                        "--cluster-key-file", cluster_key_file(), "--node", "n1", "--nats-ca", pki_.ca().string(), "--nats-cert",
                                         client_.cert.string(), "--nats-key", client_.key.string(),
                                         "--nats-user-file", file("wrong-user").string()});
   EXPECT_EQ(refused.status, 1) << refused.out;
@@ -262,7 +264,8 @@ TEST_F(SecuredNatsTest, ASubjectThePermissionsRefuseIsNamedOnStderr) {
   const std::string own = R"("eventsd.>", )";
   narrow.accounts.erase(narrow.accounts.find(own), own.size());
   NatsCluster nats(1, narrow);
-  std::vector<std::string> argv{eventctl_binary(), "token", "create", "--nats", nats.url(0), "--replicas", "1",
+  std::vector<std::string> argv{eventctl_binary(), "token", "create", "--nats", nats.url(0),
+                                "--cluster-key-file", cluster_key_file(), "--replicas", "1",
                                 "--tenant", "t", "--scopes", "admin"};
   const auto flags = nats.client_flags();
   argv.insert(argv.end(), flags.begin(), flags.end());
@@ -320,7 +323,8 @@ TEST(NatsSecurity, EventsdWithAMissingOrMalformedCredentialsFileExitsAtOnceSayin
   TempDir dir;
   // Missing: the command line is refused (nothing is opened, no server is tried).
   const auto missing = run_with_stderr({eventsd_binary(), "--data", (dir.path() / "data").string(), "--nats",
-                                        "nats://127.0.0.1:1", "--node", "n1", "--nats-creds",
+                                        "nats://127.0.0.1:1", "--cluster-key-file", cluster_key_file(), "--node",
+                                        "n1", "--nats-creds",
                                         (dir.path() / "missing.creds").string()});
   EXPECT_EQ(missing.status, 2) << missing.out;
   EXPECT_NE(missing.out.find("--nats-creds: cannot read " + (dir.path() / "missing.creds").string() +
@@ -332,7 +336,8 @@ TEST(NatsSecurity, EventsdWithAMissingOrMalformedCredentialsFileExitsAtOnceSayin
   write_file(dir.path() / "node.creds", "not a credentials file\n");
   const auto started = std::chrono::steady_clock::now();
   const auto malformed = run_with_stderr({eventsd_binary(), "--data", (dir.path() / "data").string(), "--nats",
-                                          "nats://127.0.0.1:1", "--node", "n1", "--nats-creds",
+                                          "nats://127.0.0.1:1", "--cluster-key-file", cluster_key_file(), "--node",
+                                        "n1", "--nats-creds",
                                           (dir.path() / "node.creds").string()});
   EXPECT_EQ(malformed.status, 1) << malformed.out;
   EXPECT_NE(malformed.out.find("the NATS credentials file " + (dir.path() / "node.creds").string() +
@@ -342,7 +347,8 @@ TEST(NatsSecurity, EventsdWithAMissingOrMalformedCredentialsFileExitsAtOnceSayin
   EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "eventsd retried instead of stopping";
   // A password is never taken on the command line.
   const auto in_url = run_with_stderr({eventsd_binary(), "--data", (dir.path() / "data").string(), "--nats",
-                                       "nats://eventsd:secret@127.0.0.1:4222", "--node", "n1"});
+                                       "nats://eventsd:secret@127.0.0.1:4222", "--cluster-key-file",
+                                       cluster_key_file(), "--node", "n1"});
   EXPECT_EQ(in_url.status, 2) << in_url.out;
   EXPECT_EQ(in_url.out.find("secret"), std::string::npos) << in_url.out;
   EXPECT_NE(in_url.out.find("--nats-user-file"), std::string::npos) << in_url.out;
