@@ -27,7 +27,8 @@ std::string joined(const std::vector<std::string>& urls);
 std::string cluster_token(const NatsCluster& nats, const std::string& tenant);
 
 // One eventsd node: `eventsd --nats ... --node NAME --shards S --lease-ms L --threads 2` (and the
-// cluster's client_flags()), started at construction; its data directory lives as long as the object (start() again after a kill).
+// cluster's client_flags()), started at construction; its data directory lives as long as the
+// object (start() again after a kill).
 class Node {
  public:
   Node(const NatsCluster& nats, std::string name, int shards = 4, int lease_ms = 1500);

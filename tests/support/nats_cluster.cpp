@@ -150,7 +150,8 @@ void NatsCluster::write_config(int i) const {
     out << tls << secured_->accounts << "\n";
   }
   if (size() > 1) {
-    out << "cluster {\n  name: eventsd-test\n  listen: 127.0.0.1:" << s.cluster_port << "\n" << tls << "  routes: [\n";
+    out << "cluster {\n  name: eventsd-test\n  listen: 127.0.0.1:" << s.cluster_port << "\n"
+        << tls << "  routes: [\n";
     for (int j = 0; j < size(); ++j) {
       if (j == i) continue;
       out << "    nats-route://127.0.0.1:" << servers_.at(static_cast<std::size_t>(j)).cluster_port << "\n";
