@@ -50,7 +50,7 @@ ApiError no_owner() {
 ClusterNode::ClusterNode(const std::filesystem::path& data_dir, ClusterOptions options, std::size_t map_size)
     : options_(std::move(options)),
       key_(ClusterKey::from_file(options_.cluster_key_file, system_clock())),
-      nats_(nats::ConnectOptions{options_.nats, options_.node, std::chrono::seconds(5)}),
+      nats_(nats::ConnectOptions{options_.nats, options_.node, std::chrono::seconds(5), options_.nats_security}),
       kv_(nats_, key_, options_.node),
       system_(data_dir / "system", StoreOptions{.map_size = map_size}),
       tokens_(system_),

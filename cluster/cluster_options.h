@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cluster/nats.h"
+
 namespace eventsd::http {
 
 struct ClusterOptions {
@@ -19,6 +21,11 @@ struct ClusterOptions {
   // may be from the time it is checked against (the clocks' skew plus NATS's delay).
   std::string cluster_key_file;
   std::chrono::milliseconds cluster_window{60'000};
+
+  // How the node's NATS connection proves who it is and is encrypted (docs/cluster.md,
+  // "Securing NATS"): --nats-creds, --nats-user-file, --nats-nkey-seed, --nats-ca, --nats-cert,
+  // --nats-key (cluster/nats_flags.h).
+  nats::Security nats_security;
 };
 
 }  // namespace eventsd::http

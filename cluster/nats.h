@@ -44,10 +44,27 @@ struct Message {
   std::string data;
 };
 
+// How a connection proves who it is to the servers and keeps its traffic private (docs/cluster.md,
+// "Securing NATS"): names of files, each read when a Connection is made (the credentials file
+// again by cnats at each reconnect, so a renewed JWT is picked up). Empty: not used.
+// At most one of creds_file, user_file and nkey_seed_file; cert_file and key_file together.
+struct Security {
+  std::string creds_file{};      // a user's JWT and nkey seed, as nsc writes them (a .creds file)
+  std::string user_file{};       // a user name on its first line, its password on the second
+  std::string nkey_seed_file{};  // a user's nkey seed ("SU..."): the server lists its public key
+  // TLS, which is also on when a URL is tls://: the servers' certificates must chain to these CAs
+  // (PEM; empty: the system's CAs) and name the host of the URL; a client certificate (PEM, the
+  // chain from the leaf) and its key (PEM, unencrypted) for servers that verify clients.
+  std::string ca_file{};
+  std::string cert_file{};
+  std::string key_file{};
+};
+
 struct ConnectOptions {
-  std::vector<std::string> urls;  // nats://host:port, tried in order, reconnected forever
+  std::vector<std::string> urls;  // nats://host:port or tls://host:port, tried in order, reconnected forever
   std::string name;               // the connection's name, as servers list it (the node's name)
   std::chrono::milliseconds timeout{5'000};  // connecting, and each JetStream API call
+  Security security{};
 };
 
 struct StreamConfig {
@@ -145,7 +162,11 @@ class StreamReader {
 
 class Connection {
  public:
-  // Connects (throws Unavailable when no server answers within options.timeout).
+  // Connects (throws Unavailable when no server answers within options.timeout). Throws Error
+  // when a file of options.security cannot be read or is not what it should be (before any
+  // server is tried), and when the servers refuse the connection: its credentials or its
+  // certificate, or TLS wanted on one side only (the message says which). What the servers
+  // refuse later — a subject the user may not use, a login on reconnecting — is written to stderr.
   explicit Connection(ConnectOptions options);
   ~Connection();
   Connection(const Connection&) = delete;

@@ -47,6 +47,7 @@ Connection::Connection(ConnectOptions options) : impl_(std::make_unique<Impl>())
   // A request in flight when the connection drops fails at once (Unavailable) instead of
   // waiting for its whole timeout.
   check(natsOptions_SetFailRequestsOnDisconnect(opts.get(), true), "fail requests on disconnect");
+  apply_security(opts.get(), options);
 
   auto link = std::make_shared<Link>();
   link->timeout = options.timeout;
@@ -54,7 +55,25 @@ Connection::Connection(ConnectOptions options) : impl_(std::make_unique<Impl>())
   if (s != NATS_OK) {
     std::string list;
     for (const auto& u : options.urls) list += (list.empty() ? "" : ",") + u;
-    throw Unavailable("cannot connect to NATS at " + list + ": " + error_text(s));
+    const std::string text = error_text(s);
+    std::string why = "cannot connect to NATS at " + list + ": " + text;
+    // Under TLS 1.3 a server refuses a client's certificate after the client's side of the
+    // handshake is done: the client sees the connection closed (no PONG) or its next TLS read or
+    // write fail, as soon as the server's alert arrives.
+    const bool closed_after_handshake =
+        wants_tls(options) &&
+        (s == NATS_PROTOCOL_ERROR || (s == NATS_IO_ERROR && text.find("SSL_") != std::string::npos));
+    // No server answering is worth another try; one that refused this client's credentials or
+    // certificate (or TLS) is not.
+    if (unavailable(s) && !closed_after_handshake) throw Unavailable(why);
+    if (closed_after_handshake) {
+      why += options.security.cert_file.empty()
+                 ? " (the server closed the connection after the TLS handshake: it may want a client certificate, "
+                   "and none was given)"
+                 : " (the server closed the connection after the TLS handshake: it may not accept the client "
+                   "certificate " + options.security.cert_file + ")";
+    }
+    throw Error(why);
   }
   jsOptions jo = link->api_options();
   check(natsConnection_JetStream(&link->js, link->nc, &jo), "JetStream context");

@@ -2,9 +2,10 @@
 // JetStream context (Link), the error translation, messages built and read, and cnats' object
 // holders (the functions are in nats_link.cpp). Not for use outside cluster/nats*.cpp.
 //
-// The files: nats_connection.cpp (connecting, the connection's state), nats_streams.cpp
-// (JetStream streams and StreamReader), nats_publisher.cpp (Publisher), nats_kv.cpp (key-value
-// buckets), nats_service.cpp (request/reply).
+// The files: nats_connection.cpp (connecting, the connection's state), nats_security.cpp
+// (credentials and TLS), nats_streams.cpp (JetStream streams and StreamReader),
+// nats_publisher.cpp (Publisher), nats_kv.cpp (key-value buckets), nats_service.cpp
+// (request/reply).
 //
 // Thread safety: a Link may be used from any thread (cnats is thread-safe; `buckets` is guarded
 // by kv_mu); the functions below are thread-safe (cnats keeps its last error per thread).
@@ -80,6 +81,11 @@ MsgPtr make_message(const std::string& subject, const Headers& headers, std::str
 bool fenced(jsErrCode code);
 // A natsMsg as a Message (seq filled in by the caller, who knows where it came from).
 Message to_message(natsMsg* msg);
+// Sets `opts` up as options.security says (nats_security.cpp): reads and checks its files, and
+// throws Error naming the one that is missing or malformed.
+void apply_security(natsOptions* opts, const ConnectOptions& options);
+// Whether `options` ask for TLS: a CA, a client certificate or a tls:// URL.
+bool wants_tls(const ConnectOptions& options);
 
 }  // namespace detail
 }  // namespace eventsd::nats

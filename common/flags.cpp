@@ -1,7 +1,11 @@
 #include "common/flags.h"
 
+#include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 
@@ -155,10 +159,28 @@ CLI::Validator list_of(std::function<std::string(const std::string&)> item, cons
 CLI::Validator nats_urls() {
   return list_of(
       [](const std::string& url) -> std::string {
-        if (url.starts_with("nats://") && url.size() > 7) return {};
-        return "needs nats://host:port URLs separated by commas (got '" + url + "')";
+        const bool scheme = (url.starts_with("nats://") || url.starts_with("tls://"));
+        if (!scheme || url.size() == url.find("://") + 3) {
+          return "needs nats://host:port or tls://host:port URLs separated by commas (got '" + url + "')";
+        }
+        if (url.find('@') != std::string::npos) {
+          return "takes no user or password in a URL, where ps shows them: use --nats-user-file (got '" +
+                 url.substr(0, url.find("://") + 3) + "...@" + url.substr(url.rfind('@') + 1) + "')";
+        }
+        return {};
       },
       "URLs");
+}
+
+CLI::Validator readable_file() {
+  return CLI::Validator(
+      [](std::string& path) -> std::string {
+        std::ifstream in(path);
+        if (!in) return "cannot read " + path + ": " + std::strerror(errno);
+        if (std::filesystem::is_directory(path)) return path + " is a directory, not a file";
+        return {};
+      },
+      "", "file");
 }
 
 const CLI::App& selected(const CLI::App& app) {

@@ -31,8 +31,11 @@ CLI::Validator real(double min, double max);
 // A list separated by commas (split_commas) of at least one item, each of which `item` accepts:
 // it returns what is wrong with one item, "" when nothing is. `what` names the items ("URLs").
 CLI::Validator list_of(std::function<std::string(const std::string&)> item, const std::string& what);
-// NATS servers: nats://host:port URLs separated by commas, at least one.
+// NATS servers: nats://host:port or tls://host:port URLs separated by commas, at least one; no
+// user or password in them (the command line is public: ps shows it).
 CLI::Validator nats_urls();
+// A file this process can read now (what is in it is checked where it is used).
+CLI::Validator readable_file();
 
 // Parses the command line. Returns the exit status when the program should stop here (0 after
 // --help or --version, kUsage after an error, both printed), nullopt to go on.

@@ -12,6 +12,7 @@
 
 #include "accounts/tokens.h"
 #include "cluster/cluster_node.h"
+#include "cluster/nats_flags.h"
 #include "cluster/placement.h"
 #include "common/flags.h"
 #include "common/version.h"
@@ -150,7 +151,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   std::uint64_t shards = 0, replicas = 3, lease_ms = 6'000, window_ms = 60'000;
   const char* group = "Cluster mode (docs/cluster.md)";
   auto* nats_flag = app.add_option("--nats", nats, "join a cluster through these NATS servers (nats://host:port, "
-                                                   "JetStream on)")
+                                                   "or tls://host:port; JetStream on)")
                         ->type_name("URL[,URL...]")->check(flags::nats_urls())->group(group);
   auto* node_flag = app.add_option("--node", node, "this node's name, unique in the cluster: 1-64 of A-Z a-z 0-9 _ -")
                         ->type_name("NAME")->check(node_name())->group(group);
@@ -173,6 +174,7 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
                                                    "request may be from the time it is checked against (clock skew "
                                                    "between nodes and NATS servers), 1000-600000 (default 60000)")
       ->type_name("N")->check(whole(1'000, 600'000))->needs(nats_flag)->group(group);
+  nats::add_security_flags(app, cluster.nats_security, nats_flag, group);
 
   if (auto status = flags::parse(app, argc, argv)) return *status;
 

@@ -1,5 +1,6 @@
 // eventctl cluster status: a cluster's shards, their owners and each live node's lag, from NATS
-// alone (docs/cluster.md, "Status"; docs/operations.md, "Cluster").
+// alone (docs/cluster.md, "Status"; docs/operations.md, "Cluster"). And eventctl cluster nkey:
+// a new nkey for a node's NATS user (docs/cluster.md, "Securing NATS").
 //
 // What it reads, in this order: the number of shards (bucket eventsd_cluster), the leases (bucket
 // eventsd_owners) and the node registry (bucket eventsd_nodes); then every registered node's own
@@ -11,8 +12,13 @@
 // in the bucket. What is shown is the bucket's word, the age of the lease's last write (by this
 // machine's clock against the NATS server's), and whether the node it names answers and says it
 // owns the shard.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -23,6 +29,8 @@
 
 #include "cluster/lease.h"
 #include "cluster/nats.h"
+#include "cluster/nats_flags.h"
+#include "cluster/nkey.h"
 #include "cluster/sealed_kv.h"
 #include "cluster/node_registry.h"
 #include "cluster/node_status.h"
@@ -317,17 +325,45 @@ void print_human(std::ostream& out, const ClusterStatus& status) {
 struct StatusOptions {
   std::string nats;
   std::string key_file;
+  nats::Security security;
   bool json = false;
 };
 
 int status(const StatusOptions& o) {
   const ClusterKey key = ClusterKey::from_file(o.key_file, system_clock());
-  nats::Connection nats(nats::ConnectOptions{flags::split_commas(o.nats), "eventctl"});
+  nats::Connection nats(
+      nats::ConnectOptions{flags::split_commas(o.nats), "eventctl", std::chrono::seconds(5), o.security});
   SealedKv kv(nats, key, "eventctl");
   const ClusterStatus status = gather(kv);
   if (o.json) std::cout << as_json(status) << "\n";
   else print_human(std::cout, status);
   return outcome(status);
+}
+
+struct NkeyOptions {
+  std::string seed_file;
+};
+
+// A new nkey for a node's NATS user (docs/cluster.md, "Securing NATS"): the seed into a new file
+// only its owner may read, the public key on stdout for the servers' configuration.
+int nkey(const NkeyOptions& o) {
+  const nats::UserNkey key = nats::new_user_nkey();
+  const int fd = ::open(o.seed_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int error = errno;
+    if (error == EEXIST) throw Usage("--seed-file: " + o.seed_file + " exists; a seed is never overwritten");
+    throw std::runtime_error("cannot create " + o.seed_file + ": " + std::strerror(error));
+  }
+  const std::string text = key.seed + "\n";
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (!written) {
+    ::unlink(o.seed_file.c_str());
+    throw std::runtime_error("cannot write " + o.seed_file + ": " + std::strerror(error));
+  }
+  std::cout << key.public_key << "\n";
+  return kOk;
 }
 
 }  // namespace
@@ -338,15 +374,25 @@ void add_cluster_commands(CLI::App& app, Run& run) {
                                  "each shard's owner, epoch and stream sequence, each live node's lag, as a "
                                  "table or one JSON document; exit 1 when a shard has no owner",
                                  cli::status);
-  status->add_option("--nats", o->nats, "the cluster's NATS servers")
-      ->type_name("URL[,URL...]")
-      ->required()
-      ->check(flags::nats_urls());
+  auto* nats = status->add_option("--nats", o->nats, "the cluster's NATS servers")
+                   ->type_name("URL[,URL...]")
+                   ->required()
+                   ->check(flags::nats_urls());
+  nats::add_security_flags(*status, o->security, nats);
   status->add_option("--cluster-key-file", o->key_file, "the cluster key the nodes hold (eventsd --cluster-key-file)")
       ->type_name("PATH")
       ->required()
       ->check(CLI::ExistingFile);
   status->add_flag("--json", o->json, "print one JSON document instead of the tables");
+
+  auto [nkey, k] = add_command(*cluster, run, "nkey",
+                               "make a new nkey for a node's NATS user: its seed into a new file (mode 0600; "
+                               "eventsd --nats-nkey-seed), its public key on stdout (the NATS servers' "
+                               "configuration lists it)",
+                               cli::nkey);
+  nkey->add_option("--seed-file", k->seed_file, "where to write the seed; it must not exist")
+      ->type_name("FILE")
+      ->required();
 }
 
 }  // namespace eventsd::cli

@@ -48,7 +48,7 @@ void add_dump_command(CLI::App& app, Run& run);
 void add_audit_command(CLI::App& app, Run& run);
 // import (import_cmd.cpp)
 void add_import_command(CLI::App& app, Run& run);
-// cluster status (cluster_cmd.cpp)
+// cluster status|nkey (cluster_cmd.cpp)
 void add_cluster_commands(CLI::App& app, Run& run);
 
 }  // namespace eventsd::cli

@@ -17,6 +17,7 @@ packages=(
   dpkg-dev file help2man lintian systemd  # the Debian package and its checks (tools/check_package.sh)
   clang libfuzzer-14-dev libclang-rt-14-dev  # fuzz targets (tests/fuzz, tools/fuzz.sh)
   nats-server libnats-dev  # cluster mode (docs/cluster.md): the NATS C client, and servers for its tests
+  openssl  # test certificates for NATS over TLS (tests/support/nats_pki.h)
 )
 
 missing=()

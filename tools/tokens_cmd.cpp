@@ -1,11 +1,13 @@
 // eventctl token create|import|list|revoke|check
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
 
 #include "accounts/tokens.h"
 #include "cluster/nats.h"
+#include "cluster/nats_flags.h"
 #include "cluster/system_log.h"
 #include "common/flags.h"
 #include "common/temp_dir.h"
@@ -24,6 +26,7 @@ using flags::split_commas;
 
 struct CreateOptions {
   std::string data, nats, tenant, scopes, origins, key_file;
+  nats::Security security;
   bool create = false, publishable = false, is_operator = false;
   double rate = 0, address_rate = 0;
   int replicas = 3;
@@ -52,7 +55,8 @@ int create_in_cluster(const CreateOptions& o) {
   options.replicas = o.replicas;
   if (o.key_file.empty()) throw Usage("--nats needs --cluster-key-file: the system stream takes only sealed changes");
   const ClusterKey key = ClusterKey::from_file(o.key_file, system_clock());
-  nats::Connection connection(nats::ConnectOptions{split_commas(o.nats), "eventctl"});
+  nats::Connection connection(
+      nats::ConnectOptions{split_commas(o.nats), "eventctl", std::chrono::seconds(5), o.security});
   TempDir scratch("eventctl-");
   StoreOptions scratch_options;
   scratch_options.map_size = std::size_t{64} << 20;
@@ -174,6 +178,7 @@ void add_create(CLI::App& token, Run& run) {
                    ->type_name("URL[,URL...]")
                    ->check(flags::nats_urls())
                    ->excludes(data);
+  nats::add_security_flags(*create, o->security, nats);
   create->add_flag("--create", o->create, "make the data directory if it is new")->excludes(nats);
   auto* tenant = create->add_option("--tenant", o->tenant, "the tenant; or --operator")
                      ->type_name("T")

@@ -52,6 +52,13 @@ TEST(EventctlFlags, AUsageErrorNamesTheCommandAndTheFlag) {
       {{"audit", "--data", data}, "eventctl audit", "--event ID or --contact ID"},
       {{"import", "--data", data}, "eventctl import", "FILE"},
       {{"cluster", "status"}, "eventctl cluster status", "--nats"},
+      {{"cluster", "status", "--nats", "nats://127.0.0.1:1", "--nats-ca", data}, "eventctl cluster status",
+       "--nats-ca: cannot read " + data},
+      {{"cluster", "status", "--nats", "nats://127.0.0.1:1", "--nats-cert", "/dev/null"}, "eventctl cluster status",
+       "--nats-key"},
+      {{"token", "create", "--data", data, "--tenant", "t", "--scopes", "admin", "--nats-user-file", "/dev/null"},
+       "eventctl token create", "--nats"},
+      {{"cluster", "nkey"}, "eventctl cluster nkey", "--seed-file"},
       {{"token"}, "eventctl token", "create, import, list, revoke or check"},
       {{"cluster", "stats"}, "eventctl cluster", "'stats'"},
       {{"frobnicate"}, "eventctl", "'frobnicate'"},
@@ -101,6 +108,7 @@ TEST(EventctlFlags, AValueOutOfItsRangeIsRefusedBeforeAnythingIsOpened) {
       {{"audit", "--data", data, "--event", "x", "--from", "yesterday"}, "--from"},
       {{"import", "--data", data, "--create", "--tenant", "", "file.jsonl"}, "--tenant"},
       {{"cluster", "status", "--nats", "nats://"}, "--nats"},
+      {{"cluster", "status", "--nats", "tls://eventsd:secret@127.0.0.1:4222"}, "--nats-user-file"},
   };
   for (const auto& [args, flag] : cases) {
     SCOPED_TRACE(args[0] + " " + flag);
@@ -120,7 +128,8 @@ TEST(EventctlFlags, HelpListsEveryCommandAndEachCommandItsOptions) {
   EXPECT_NE(help.out.find("Usage: eventctl [OPTIONS] COMMAND"), std::string::npos) << help.out;
   for (const char* command : {"token create", "token import", "token list", "token revoke", "token check",
                               "user create", "user list", "user delete", "user passwd", "user revoke-sessions",
-                              "rebuild, replay", "verify", "dump", "audit", "import", "cluster status"}) {
+                              "rebuild, replay", "verify", "dump", "audit", "import", "cluster status",
+                              "cluster nkey"}) {
     EXPECT_NE(help.out.find("\n  " + std::string(command) + " "), std::string::npos) << command << "\n" << help.out;
   }
   // `eventctl help` is the same; no command at all is a usage error that shows it.
@@ -132,7 +141,7 @@ TEST(EventctlFlags, HelpListsEveryCommandAndEachCommandItsOptions) {
   const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
       {{"token", "create"},
        {"--data DIR", "--nats URL", "--create", "--tenant T", "--scopes", "--publishable", "--operator", "--origins",
-        "--rate RPS", "--address-rate RPS", "--replicas N", "0-1000000"}},
+        "--rate RPS", "--address-rate RPS", "--replicas N", "0-1000000", "--nats-user-file FILE"}},
       {{"token", "import"}, {"--data DIR (required)", "--tenant T", "--scopes", "--key KEY|-"}},
       {{"token", "list"}, {"--data DIR"}},
       {{"token", "revoke"}, {"--data DIR", "TOKEN_ID"}},
@@ -149,7 +158,10 @@ TEST(EventctlFlags, HelpListsEveryCommandAndEachCommandItsOptions) {
       {{"dump"}, {"--data DIR", "--shard N", "--from POSITION"}},
       {{"audit"}, {"--data DIR", "--event ID", "--contact ID", "--tenant T", "--shard N", "--from TIME", "--to TIME"}},
       {{"import"}, {"--data DIR", "--tenant T", "--create", "FILE"}},
-      {{"cluster", "status"}, {"--nats URL", "--json"}},
+      {{"cluster", "status"},
+       {"--nats URL", "--json", "--nats-creds FILE", "--nats-user-file FILE", "--nats-nkey-seed FILE",
+        "--nats-ca FILE", "--nats-cert FILE", "--nats-key FILE"}},
+      {{"cluster", "nkey"}, {"--seed-file FILE (required)"}},
   };
   for (const auto& [command, options] : commands) {
     std::vector<std::string> argv{test::eventctl_binary()};

@@ -14,8 +14,12 @@ std::string joined(const std::vector<std::string>& urls) {
 }
 
 std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
-  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--cluster-key-file",
-                        cluster_key_file(), "--tenant", tenant, "--scopes", "events:read,events:write,admin"});
+  std::vector<std::string> argv{eventctl_binary(), "token", "create", "--nats", joined(nats.urls()),
+                                "--cluster-key-file", cluster_key_file(), "--tenant", tenant,
+                                "--scopes", "events:read,events:write,admin"};
+  const auto security = nats.client_flags();
+  argv.insert(argv.end(), security.begin(), security.end());
+  auto r = run_command(argv);
   EXPECT_EQ(r.status, 0) << r.out;
   while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
   return r.out;
@@ -36,11 +40,12 @@ Node::Node(const NatsCluster& nats, std::string name, int shards, int lease_ms)
 }
 
 void Node::start() {
-  process_ = std::make_unique<ServerProcess>(
-      dir_.path(), std::vector<std::string>{"--nats", joined(nats_.urls()), "--cluster-key-file", cluster_key_file(),
-                                            "--node", name_, "--shards",
-                                            std::to_string(shards_), "--lease-ms", std::to_string(lease_ms_),
-                                            "--threads", "2"});
+  std::vector<std::string> args{"--nats", joined(nats_.urls()), "--cluster-key-file", cluster_key_file(),
+                                "--node", name_, "--shards", std::to_string(shards_),
+                                "--lease-ms", std::to_string(lease_ms_), "--threads", "2"};
+  const auto security = nats_.client_flags();
+  args.insert(args.end(), security.begin(), security.end());
+  process_ = std::make_unique<ServerProcess>(dir_.path(), args);
 }
 
 void Node::kill9() {

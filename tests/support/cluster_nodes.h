@@ -22,13 +22,15 @@ namespace eventsd::test {
 // "a,b,c"
 std::string joined(const std::vector<std::string>& urls);
 
-// `eventctl token create --nats`: a token every node knows (fails the test on error).
+// `eventctl token create --nats` (with the cluster's client_flags()): a token every node knows
+// (fails the test on error).
 std::string cluster_token(const NatsCluster& nats, const std::string& tenant);
 // `eventctl token create --nats --operator`: an operator's token every node knows.
 std::string cluster_operator_token(const NatsCluster& nats);
 
-// One eventsd node: `eventsd --nats ... --node NAME --shards S --lease-ms L --threads 2`, started
-// at construction; its data directory lives as long as the object (start() again after a kill).
+// One eventsd node: `eventsd --nats ... --node NAME --shards S --lease-ms L --threads 2` (and the
+// cluster's client_flags()), started at construction; its data directory lives as long as the
+// object (start() again after a kill).
 class Node {
  public:
   Node(const NatsCluster& nats, std::string name, int shards = 4, int lease_ms = 1500);

@@ -78,7 +78,8 @@ std::vector<std::uint16_t> free_ports(int count) {
 
 }  // namespace
 
-NatsCluster::NatsCluster(int servers) : binary_(find_nats_server()) {
+NatsCluster::NatsCluster(int servers, std::optional<SecuredNats> secured)
+    : binary_(find_nats_server()), secured_(std::move(secured)) {
   if (servers != 1 && servers != 3) throw std::invalid_argument("NatsCluster: 1 or 3 servers");
   const auto ports = free_ports(2 * servers);
   servers_.resize(static_cast<std::size_t>(servers));
@@ -110,7 +111,25 @@ std::vector<std::string> NatsCluster::urls() const {
 }
 
 std::string NatsCluster::url(int i) const {
-  return "nats://127.0.0.1:" + std::to_string(servers_.at(static_cast<std::size_t>(i)).client_port);
+  return std::string(secured_ ? "tls" : "nats") + "://127.0.0.1:" +
+         std::to_string(servers_.at(static_cast<std::size_t>(i)).client_port);
+}
+
+nats::Security NatsCluster::client_security() const { return secured_ ? secured_->client : nats::Security{}; }
+
+std::vector<std::string> NatsCluster::client_flags() const {
+  const nats::Security s = client_security();
+  std::vector<std::string> flags;
+  auto add = [&flags](const char* flag, const std::string& file) {
+    if (!file.empty()) flags.insert(flags.end(), {flag, file});
+  };
+  add("--nats-creds", s.creds_file);
+  add("--nats-user-file", s.user_file);
+  add("--nats-nkey-seed", s.nkey_seed_file);
+  add("--nats-ca", s.ca_file);
+  add("--nats-cert", s.cert_file);
+  add("--nats-key", s.key_file);
+  return flags;
 }
 
 std::filesystem::path NatsCluster::log_file(int i) const { return dir_.path() / (name(i) + ".log"); }
@@ -123,8 +142,16 @@ void NatsCluster::write_config(int i) const {
       << "max_payload: 8MB\n"
       << "logfile: \"" << log_file(i).string() << "\"\n"
       << "jetstream {\n  store_dir: \"" << (dir_.path() / name(i)).string() << "\"\n}\n";
+  // TLS both ways, for clients and for routes (a handshake may take a while on a loaded machine).
+  std::string tls;
+  if (secured_) {
+    tls = "tls {\n  cert_file: \"" + secured_->cert.string() + "\"\n  key_file: \"" + secured_->key.string() +
+          "\"\n  ca_file: \"" + secured_->ca.string() + "\"\n  verify: true\n  timeout: 5\n}\n";
+    out << tls << secured_->accounts << "\n";
+  }
   if (size() > 1) {
-    out << "cluster {\n  name: eventsd-test\n  listen: 127.0.0.1:" << s.cluster_port << "\n  routes: [\n";
+    out << "cluster {\n  name: eventsd-test\n  listen: 127.0.0.1:" << s.cluster_port << "\n"
+        << tls << "  routes: [\n";
     for (int j = 0; j < size(); ++j) {
       if (j == i) continue;
       out << "    nats-route://127.0.0.1:" << servers_.at(static_cast<std::size_t>(j)).cluster_port << "\n";
@@ -178,7 +205,7 @@ void NatsCluster::wait_ready(int i, std::chrono::milliseconds deadline) {
                                "); see its log " + log_file(i).string());
     }
     try {
-      nats::Connection probe({{url(i)}, "nats-cluster-probe", std::chrono::milliseconds(1'000)});
+      nats::Connection probe({{url(i)}, "nats-cluster-probe", std::chrono::milliseconds(1'000), client_security()});
       const auto answer = probe.request("$JS.API.INFO", "", std::chrono::milliseconds(1'000));
       if (answer.data.find("\"error\"") == std::string::npos) return;
       last = answer.data;
@@ -201,7 +228,7 @@ void NatsCluster::wait_placement(std::chrono::milliseconds deadline) {
   std::string last = "not tried";
   for (;;) {
     try {
-      nats::Connection probe({urls(), "nats-cluster-probe", std::chrono::milliseconds(1'000)});
+      nats::Connection probe({urls(), "nats-cluster-probe", std::chrono::milliseconds(1'000), client_security()});
       const auto created = probe.request("$JS.API.STREAM.CREATE.PLACEMENT_PROBE", config, std::chrono::seconds(2));
       if (created.data.find("\"error\"") == std::string::npos) {
         probe.request("$JS.API.STREAM.DELETE.PLACEMENT_PROBE", "", std::chrono::seconds(2));

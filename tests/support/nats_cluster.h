@@ -2,6 +2,7 @@
 // loopback, clustered when 3 (cluster "eventsd-test", servers n0..n2, routes between all), each
 // with its own store directory under one temporary directory and a generated configuration
 // (max_payload 8MB). The server binary is Debian's /usr/sbin/nats-server, else the one in PATH.
+// Open to anyone on loopback, or secured as docs/cluster.md's sample is (SecuredNats).
 //
 // Not thread-safe: use it from the test's main thread (servers are killed when the thread that
 // started them ends).
@@ -12,27 +13,46 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "cluster/nats.h"
 #include "tests/support/temp_dir.h"
 
 namespace eventsd::test {
+
+// A cluster secured as docs/cluster.md ("Securing NATS") secures one: TLS for clients and for
+// routes, each side verifying the other's certificate, and only the users `accounts` lists.
+struct SecuredNats {
+  // The servers' certificate (for clients and routes alike: it names 127.0.0.1, for serverAuth
+  // and clientAuth) and the CA they verify clients' and each other's by.
+  std::filesystem::path ca, cert, key;
+  // Configuration text added to each server's: the accounts, their users and permissions.
+  std::string accounts;
+  // What the cluster's own probes connect with, and what client_security() and client_flags()
+  // hand out.
+  nats::Security client;
+};
 
 class NatsCluster {
  public:
   // Starts `servers` (1 or 3) and waits until every one is ready and streams of every server
   // can be placed (wait_ready, wait_placement).
-  explicit NatsCluster(int servers = 3);
+  explicit NatsCluster(int servers = 3, std::optional<SecuredNats> secured = std::nullopt);
   // Kills every server (SIGKILL) and removes their directories.
   ~NatsCluster();
   NatsCluster(const NatsCluster&) = delete;
   NatsCluster& operator=(const NatsCluster&) = delete;
 
   int size() const { return static_cast<int>(servers_.size()); }
-  // "nats://127.0.0.1:<port>" of every server, in order.
+  // "nats://127.0.0.1:<port>" of every server, in order ("tls://" when secured).
   std::vector<std::string> urls() const;
   std::string url(int i) const;
+  // What a client of a secured cluster connects with (SecuredNats::client; nothing when open),
+  // and the same as eventsd's and eventctl's flags (--nats-ca FILE ...).
+  nats::Security client_security() const;
+  std::vector<std::string> client_flags() const;
   // The server's name, "n<i>" (what JetStream names a stream's leader by).
   static std::string name(int i) { return "n" + std::to_string(i); }
   bool running(int i) const { return servers_.at(i).pid > 0; }
@@ -74,6 +94,7 @@ class NatsCluster {
 
   TempDir dir_;
   std::string binary_;
+  std::optional<SecuredNats> secured_;
   std::vector<Server> servers_;
 };
 
