@@ -13,10 +13,13 @@ std::string joined(const std::vector<std::string>& urls) {
   return out;
 }
 
-std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
+namespace {
+
+// `eventctl token create --nats` with the cluster key and the servers' client flags, and `grant`.
+std::string create_in_cluster(const NatsCluster& nats, std::vector<std::string> grant) {
   std::vector<std::string> argv{eventctl_binary(), "token", "create", "--nats", joined(nats.urls()),
-                                "--cluster-key-file", cluster_key_file(), "--tenant", tenant,
-                                "--scopes", "events:read,events:write,admin"};
+                                "--cluster-key-file", cluster_key_file()};
+  argv.insert(argv.end(), grant.begin(), grant.end());
   const auto security = nats.client_flags();
   argv.insert(argv.end(), security.begin(), security.end());
   auto r = run_command(argv);
@@ -25,13 +28,13 @@ std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
   return r.out;
 }
 
-std::string cluster_operator_token(const NatsCluster& nats) {
-  auto r = run_command({eventctl_binary(), "token", "create", "--nats", joined(nats.urls()), "--cluster-key-file",
-                        cluster_key_file(), "--operator"});
-  EXPECT_EQ(r.status, 0) << r.out;
-  while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == '\r')) r.out.pop_back();
-  return r.out;
+}  // namespace
+
+std::string cluster_token(const NatsCluster& nats, const std::string& tenant) {
+  return create_in_cluster(nats, {"--tenant", tenant, "--scopes", "events:read,events:write,admin"});
 }
+
+std::string cluster_operator_token(const NatsCluster& nats) { return create_in_cluster(nats, {"--operator"}); }
 
 Node::Node(const NatsCluster& nats, std::string name, int shards, int lease_ms)
     : nats_(nats), name_(std::move(name)), operator_token_(cluster_operator_token(nats)), shards_(shards),
