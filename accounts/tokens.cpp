@@ -71,7 +71,16 @@ std::optional<std::string> normalize_origin(std::string_view origin) {
       }
       break;
     case boost::urls::host_type::ipv4: break;
-    case boost::urls::host_type::ipv6: host = "[" + host + "]"; break;
+    case boost::urls::host_type::ipv6:
+      // What is inside the brackets is an IPv6 address: hex digits, ':' and '.' (an embedded IPv4
+      // address), nothing else, so no byte of it can be a control character on a terminal.
+      if (host.empty() || !std::all_of(host.begin(), host.end(), [](char c) {
+            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.';
+          })) {
+        return std::nullopt;
+      }
+      host = "[" + host + "]";
+      break;
     default: return std::nullopt;  // IPvFuture, or none
   }
   std::string result = scheme + "://" + host;

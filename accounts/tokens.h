@@ -63,7 +63,9 @@ struct PublishableSpec {
 };
 
 // "scheme://host[:port]" with scheme http or https, lower-cased, the default port dropped, no
-// path, query or user info; nullopt for anything else (an Origin header must compare equal).
+// path, query or user info; nullopt for anything else (an Origin header must compare equal). The
+// result is printable ASCII: a host name's letters, digits, '-' and '.', an IPv4 address, or an
+// IPv6 address's hex digits, ':' and '.' inside brackets.
 std::optional<std::string> normalize_origin(std::string_view origin);
 
 class TokenStore {

@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "common/random.h"
+#include "common/text.h"
 #include "accounts/tokens.h"
 
 namespace eventsd {
@@ -19,12 +20,6 @@ namespace {
 // libsodium must be initialised before use; sodium_init() is idempotent and thread-safe.
 void need_sodium() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-}
-
-bool has_control(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
 }
 
 std::string encode_user(const UserInfo& u) {
@@ -91,7 +86,7 @@ std::string lower_ascii(std::string_view s) {
 }
 
 bool is_valid_email(std::string_view email) {
-  if (email.size() < 3 || email.size() > 254 || has_control(email)) return false;
+  if (email.size() < 3 || email.size() > 254 || has_control_characters(email)) return false;
   if (email.find(' ') != std::string_view::npos) return false;
   const auto at = email.find('@');
   return at != std::string_view::npos && at > 0 && at + 1 < email.size() &&

@@ -29,7 +29,7 @@ inline constexpr std::string_view kRoles[] = {"admin", "member"};
 inline constexpr std::size_t kMinPasswordBytes = 8;
 inline constexpr std::size_t kMaxPasswordBytes = 1024;
 
-// something@something, 3-254 bytes, no spaces or control characters.
+// something@something, 3-254 bytes, no spaces or control characters (common/text.h).
 bool is_valid_email(std::string_view email);
 std::string lower_ascii(std::string_view s);
 

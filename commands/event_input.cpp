@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "common/json_writer.h"
+#include "common/text.h"
 
 namespace eventsd {
 
@@ -92,11 +93,7 @@ bool is_valid_event_id(std::string_view id) {
 }
 
 bool is_clean_text(std::string_view s, std::size_t max) {
-  if (s.empty() || s.size() > max) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7F;
-  });
+  return !s.empty() && s.size() <= max && !has_control_characters(s);
 }
 
 std::optional<FieldError> unknown_field(const JsonValue& o, std::initializer_list<std::string_view> keys,

@@ -52,9 +52,10 @@ std::optional<std::string> domain_of(std::string_view url);
 // such a URL is refused, since its domain could be neither stored nor shown as text.
 bool host_is_utf8(std::string_view url);
 
-// 1-128 bytes of [A-Za-z0-9._:-]: what an event id may be.
+// 1-128 bytes of [A-Za-z0-9._:-]: what an event id a client sends may be.
 bool is_valid_event_id(std::string_view id);
-// Non-empty, at most `max` bytes, valid UTF-8 already (JSON strings are), no control characters.
+// Non-empty, at most `max` bytes of well-formed UTF-8 without control characters (common/text.h:
+// C0, DEL, C1 and the bidirectional controls), so that it is safe to show an operator.
 bool is_clean_text(std::string_view s, std::size_t max);
 // The first key of the JSON object `o` that `keys` lacks, as the error "unknown field" of the
 // field `prefix` + key; nullopt when every key is known.

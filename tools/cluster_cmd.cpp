@@ -41,6 +41,7 @@
 #include "common/parse.h"
 #include "tools/commands.h"
 #include "tools/exit_status.h"
+#include "tools/terminal_text.h"
 
 namespace eventsd::cli {
 
@@ -251,7 +252,11 @@ std::string as_json(const ClusterStatus& status) {
 
 // Rows of cells, each column as wide as its widest cell, two spaces apart. The last cell of a row
 // shorter than the first (the header) runs on over the columns it lacks and widens none.
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+void print_table(std::ostream& out, std::vector<std::vector<std::string>> rows) {
+  // Names, addresses and errors come from what other nodes wrote to NATS: escaped, never raw.
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = printable(cell);
+  }
   std::vector<std::size_t> width(rows.empty() ? 0 : rows.front().size(), 0);
   for (const auto& row : rows) {
     const std::size_t sized = row.size() < width.size() ? row.size() - 1 : row.size();
@@ -279,7 +284,7 @@ std::string seconds(std::int64_t ms) {
 
 void print_human(std::ostream& out, const ClusterStatus& status) {
   out << status.shards.size() << " shards, " << status.nodes.size() << " registered node"
-      << (status.nodes.size() == 1 ? "" : "s") << " (NATS " << status.server << ")\n\n";
+      << (status.nodes.size() == 1 ? "" : "s") << " (NATS " << printable(status.server) << ")\n\n";
   std::vector<std::vector<std::string>> shards{{"SHARD", "OWNER", "EPOCH", "LEASE WRITTEN", "STREAM LAST SEQ", ""}};
   for (const auto& row : status.shards) {
     std::string note;
@@ -314,7 +319,7 @@ void print_human(std::ostream& out, const ClusterStatus& status) {
   print_table(out, nodes);
   if (!status.left.empty()) {
     out << "\nleft the cluster:";
-    for (const auto& name : status.left) out << " " << name;
+    for (const auto& name : status.left) out << " " << printable(name);
     out << "\n";
   }
   out << "\nLeases as the bucket eventsd_owners holds them: an owner rewrites its lease every third of\n"
@@ -335,7 +340,7 @@ int status(const StatusOptions& o) {
       nats::ConnectOptions{flags::split_commas(o.nats), "eventctl", std::chrono::seconds(5), o.security});
   SealedKv kv(nats, key, "eventctl");
   const ClusterStatus status = gather(kv);
-  if (o.json) std::cout << as_json(status) << "\n";
+  if (o.json) std::cout << printable_json(as_json(status)) << "\n";
   else print_human(std::cout, status);
   return outcome(status);
 }

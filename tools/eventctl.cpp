@@ -9,6 +9,7 @@
 #include "common/version.h"
 #include "tools/commands.h"
 #include "tools/exit_status.h"
+#include "tools/terminal_text.h"
 
 int main(int argc, char** argv) {
   using namespace eventsd;
@@ -47,9 +48,9 @@ int main(int argc, char** argv) {
   try {
     return run();
   } catch (const Usage& e) {
-    return flags::usage_error(app, e.what());
+    return flags::usage_error(app, printable(e.what()));
   } catch (const std::exception& e) {
-    std::cerr << "eventctl: " << e.what() << "\n";
+    std::cerr << "eventctl: " << printable(e.what()) << "\n";
     return kFailed;
   }
 }

@@ -23,6 +23,7 @@
 #include "tools/exit_status.h"
 #include "tools/import_line.h"
 #include "tools/progress.h"
+#include "tools/terminal_text.h"
 #include "tools/validators.h"
 
 namespace eventsd::cli {
@@ -93,7 +94,7 @@ int import(const ImportOptions& o) {
   Reader check(o.tenant);
   check.run(file, [](std::uint64_t, Command&&) {}, [](std::uint64_t) {});
   if (!check.errors.empty()) {
-    for (const auto& e : check.errors) std::cerr << "eventctl: " << e << "\n";
+    for (const auto& e : check.errors) std::cerr << "eventctl: " << printable(e) << "\n";
     std::cerr << "eventctl: nothing imported\n";
     return kFailed;
   }
@@ -137,7 +138,7 @@ int import(const ImportOptions& o) {
           --in_flight;
           if (auto* r = std::get_if<Rejection>(&outcome)) {
             ++rejected;
-            std::cerr << "eventctl: line " << line << ": refused: " << r->message << "\n";
+            std::cerr << "eventctl: line " << line << ": refused: " << printable(r->message) << "\n";
           } else if (auto* i = std::get_if<Ingested>(&outcome)) {
             imported_events += static_cast<std::uint64_t>(std::count(i->created.begin(), i->created.end(), true));
           }

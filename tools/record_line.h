@@ -1,5 +1,5 @@
 // One log record as a line of JSON on standard output (projections/fact_json.h): what eventctl
-// dump and audit print.
+// dump and audit print, with no control character left raw (tools/terminal_text.h).
 #pragma once
 
 #include <cstdio>
@@ -8,6 +8,7 @@
 
 #include "common/json_writer.h"
 #include "projections/fact_json.h"
+#include "tools/terminal_text.h"
 
 namespace eventsd::cli {
 
@@ -17,6 +18,7 @@ inline void print_record(std::uint64_t position, schema::LogRecord::Reader recor
   std::string line;
   JsonWriter w(line);
   write_record_json(w, position, record, keep);
+  line = printable_json(line);
   line.push_back('\n');
   std::fwrite(line.data(), 1, line.size(), stdout);
 }

@@ -16,6 +16,7 @@
 #include "tools/commands.h"
 #include "tools/data_option.h"
 #include "tools/exit_status.h"
+#include "tools/terminal_text.h"
 #include "tools/validators.h"
 
 namespace eventsd::cli {
@@ -115,12 +116,14 @@ int list(const ListOptions& o) {
   for (const auto& t : tokens.list()) {
     std::string scopes;
     for (const auto& s : t.scopes) scopes += (scopes.empty() ? "" : ",") + s;
-    std::cout << t.id << "\t" << (t.is_operator() ? "-" : t.tenant) << "\t" << scopes << "\t"
-              << format_iso8601_s(t.created_at);
+    // Stored text, escaped: an origin stored before origins were checked as strictly as now
+    // (or written below the API) must not reach the terminal as controls.
+    std::cout << printable(t.id) << "\t" << (t.is_operator() ? "-" : printable(t.tenant)) << "\t"
+              << printable(scopes) << "\t" << format_iso8601_s(t.created_at);
     if (t.publishable) {
       std::string origins;
       for (const auto& origin : t.origins) origins += (origins.empty() ? "" : ",") + origin;
-      std::cout << "\tpublishable\t" << origins;
+      std::cout << "\tpublishable\t" << printable(origins);
     }
     std::cout << "\n";
   }
@@ -148,7 +151,7 @@ int check(const TokenOptions& o) {
   auto reader = store->read();
   auto info = tokens.find(reader.txn(), o.token);
   if (!info) return kFailed;
-  std::cout << info->id << "\t" << (info->is_operator() ? "-" : info->tenant) << "\n";
+  std::cout << printable(info->id) << "\t" << (info->is_operator() ? "-" : printable(info->tenant)) << "\n";
   return kOk;
 }
 

@@ -11,6 +11,7 @@
 #include "tools/commands.h"
 #include "tools/data_option.h"
 #include "tools/exit_status.h"
+#include "tools/terminal_text.h"
 
 namespace eventsd::cli {
 
@@ -64,7 +65,7 @@ int with_users(const UserOptions& o, bool create, Body&& body) {
 }
 
 int not_found(const std::string& email) {
-  std::cerr << "eventctl: no user " << email << "\n";
+  std::cerr << "eventctl: no user " << printable(email) << "\n";
   return kFailed;
 }
 
@@ -90,8 +91,8 @@ int list_users(const UserOptions& o) {
     for (const auto& u : users.list_users()) {
       std::string tenants;
       for (const auto& t : u.tenants) tenants += (tenants.empty() ? "" : ",") + t;
-      std::cout << u.id << "\t" << u.email << "\t" << u.role << "\t" << tenants << "\t"
-                << format_iso8601_s(u.created_at) << "\n";
+      std::cout << printable(u.id) << "\t" << printable(u.email) << "\t" << printable(u.role) << "\t"
+                << printable(tenants) << "\t" << format_iso8601_s(u.created_at) << "\n";
     }
     return kOk;
   });

@@ -3,6 +3,7 @@
 // shown once, in the answer that creates it.
 
 #include "common/json_writer.h"
+#include "common/text.h"
 #include "http/api/auth.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
@@ -52,6 +53,11 @@ std::vector<std::string> strings(const JsonValue& obj, std::string_view name) {
   for (const auto& s : v->items()) {
     if (!s.is_string() || s.get_string().size() > 256) {
       throw bad_param(std::string(name), std::string(name) + " must be an array of strings");
+    }
+    // Stored text an operator lists (eventctl token list): never a control character.
+    if (has_control_characters(s.get_string())) {
+      throw bad_param(std::string(name) + "[" + std::to_string(out.size()) + "]",
+                      std::string(name) + " must not hold control characters");
     }
     out.emplace_back(s.get_string());
   }

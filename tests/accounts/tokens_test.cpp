@@ -82,6 +82,23 @@ TEST(Origins, Normalized) {
   }
 }
 
+// An origin is shown to operators (eventctl token list, GET /v1/tokens): nothing of it, inside
+// IPv6 brackets included, may be a control character.
+TEST(Origins, NothingInsideTheBracketsButAnAddress) {
+  EXPECT_EQ(normalize_origin("http://[::FFFF:192.0.2.1]"), "http://[::ffff:192.0.2.1]");
+  EXPECT_EQ(normalize_origin("https://[2001:DB8::1]:8443"), "https://[2001:db8::1]:8443");
+  for (const char* bad : {"http://[\x1b[31m]", "http://[::1\t\n]", "http://[\x1b]", "http://[::1\xC2\x9B]",
+                          "http://[::1\xE2\x80\xAE]", "http://[fe80::1%25\x1b]", "http://[fe80::1%25eth0]",
+                          "http://[v1.\x1b]", "http://[]", "http://[::1]\x7f"}) {
+    EXPECT_FALSE(normalize_origin(bad)) << bad;
+  }
+  for (const char* ok : {"http://[::1]", "https://Shop.Example:8443", "http://192.0.2.1:81"}) {
+    const auto origin = normalize_origin(ok);
+    ASSERT_TRUE(origin) << ok;
+    for (char c : *origin) EXPECT_TRUE(c > 0x20 && c < 0x7F) << *origin;
+  }
+}
+
 TEST(PublishableKeys, StoredWithOriginsAndFoundByOrigin) {
   test::TempDir dir;
   Store store(dir.path());

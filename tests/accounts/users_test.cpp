@@ -64,5 +64,16 @@ TEST(Users, SessionsLiveUntilTheyExpireOrEnd) {
   EXPECT_TRUE(users.list_users().empty());
 }
 
+// E-mails are listed to operators (eventctl user list): no control character gets in.
+TEST(Users, EmailsWithoutControlCharacters) {
+  EXPECT_TRUE(is_valid_email("ada@example.com"));
+  EXPECT_TRUE(is_valid_email("ad\xC3\xA9@example.com"));  // é
+  for (const char* bad : {"ada@exa\x1bmple.com", "ada@example.com\nbob@example.com", "ada\t@example.com",
+                          "ada@example.com\x7f", "ada@example.com\xC2\x85", "moc.elpmaxe\xE2\x80\xAE@ada",
+                          "ada@\x9b" "example.com"}) {
+    EXPECT_FALSE(is_valid_email(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace eventsd

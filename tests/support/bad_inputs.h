@@ -25,6 +25,11 @@ inline std::vector<BadInput> bad_ingest_bodies() {
       {R"({"event":null})", "event"},
       {R"({"event":")" + std::string(129, 'x') + R"("})", "event"},
       {R"({"event":"a\u0001b"})", "event"},
+      // C1 controls and bidirectional controls are control characters too (common/text.h).
+      {R"({"event":"a\u009b31m"})", "event"},
+      {R"({"event":"a\u007f"})", "event"},
+      {R"({"event":"a","contact_id":"ct\u202e1"})", "contact_id"},
+      {R"({"event":"a","url":"https://shop.example/\u2066x"})", "url"},
       {R"({"event":"a","timestamp":"yesterday"})", "timestamp"},
       {R"({"event":"a","timestamp":"2026-02-30T00:00:00Z"})", "timestamp"},
       {R"({"event":"a","timestamp":"2026-01-01T25:00:00Z"})", "timestamp"},
