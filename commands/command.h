@@ -14,10 +14,17 @@
 
 namespace eventsd {
 
+// Whose id an event's client-chosen `id` is. A publishable key's events come from browsers, and
+// anyone can script a browser: their ids live in a namespace of their own, stored under
+// kBrowserIdPrefix (event_input.h), so that a page can neither claim an id a server will send
+// nor shadow a server's event (docs/api.md, "Publishable keys").
+enum class IdSpace : std::uint8_t { server, browser };
+
 // One event as a client sent it, after validation (event_input.h). Optional fields are absent
 // when the client sent nothing, null, or (for free-text fields) an empty string.
 struct EventInput {
   std::optional<std::string> id;  // client-chosen id: makes the ingest idempotent
+  IdSpace id_space = IdSpace::server;  // where `id` is stored: decided by the writer (decide.h)
   std::string event;
   std::optional<std::string> contact_id;
   std::optional<Millis> timestamp;  // default: when the request was received
@@ -91,7 +98,9 @@ struct Rejection {
 // command was committed (its own record's position, or later). A reader that asks for
 // min_position = this position sees the command's effect.
 struct Ingested {
-  std::vector<std::string> ids;  // in request order; duplicates answer the stored id
+  // In request order, each as stored (a browser's id with its prefix); duplicates answer the
+  // stored id.
+  std::vector<std::string> ids;
   // In request order: true when the event was recorded by this command, false when it was an
   // idempotent duplicate (its id was stored already, or came earlier in the same request).
   std::vector<bool> created;

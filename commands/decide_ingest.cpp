@@ -1,11 +1,13 @@
-// Deciding an ingest: the ids the server makes, the retries it finds (answered with the stored
-// id, recorded once), the contact an alias stands for, scoring points, and the suppression
-// decisions against the contact's history (docs/suppression.md), all written into the
-// EventsIngested fact so that folding or replaying it never decides again.
+// Deciding an ingest: the ids the server makes, where a client's id is stored (a browser's in its
+// own namespace), the retries it finds (answered with the stored id, recorded once), the contact
+// an alias stands for, scoring points, and the suppression decisions against the contact's
+// history (docs/suppression.md), all written into the EventsIngested fact so that folding or
+// replaying it never decides again.
 #include <set>
 #include <unordered_set>
 
 #include "commands/deciders.h"
+#include "commands/event_input.h"
 #include "commands/ingest_echo.h"
 #include "commands/suppression.h"
 #include "eventlog/log_events.h"
@@ -67,13 +69,16 @@ Decision decide_ingest(const Command& command, const IngestEvents& cmd, DecideCo
   result.ids.reserve(cmd.events.size());
   // Indexes into cmd.events of the events to record.
   std::vector<std::size_t> fresh;
-  std::unordered_set<std::string_view> in_request;
+  std::unordered_set<std::string> in_request;
   for (std::size_t i = 0; i < cmd.events.size(); ++i) {
     const auto& in = cmd.events[i];
     if (in.id) {
-      const bool stored = tno && cx.model.find_seq(cx.txn, *tno, *in.id);
-      result.ids.push_back(*in.id);  // a retry answers the stored id
-      const bool duplicate = stored || !in_request.insert(*in.id).second;
+      // A browser's id is another event than a server's of the same text: it is stored, and found
+      // again by its retries, in the browser's namespace.
+      std::string id = stored_event_id(*in.id, in.id_space);
+      const bool stored = tno && cx.model.find_seq(cx.txn, *tno, id);
+      const bool duplicate = stored || !in_request.insert(id).second;
+      result.ids.push_back(std::move(id));  // a retry answers the stored id
       result.created.push_back(!duplicate);
       if (duplicate) continue;
     } else {

@@ -80,8 +80,15 @@ const FieldNames kNativeFieldNames{kNative};
 const FieldNames kOrgUnitFieldNames{kOrgUnit};
 const FieldNames kWorkspaceFieldNames{kWorkspace};
 
+std::string stored_event_id(std::string_view id, IdSpace space) {
+  if (space == IdSpace::server) return std::string(id);
+  std::string out(kBrowserIdPrefix);
+  out.append(id);
+  return out;
+}
+
 bool is_valid_event_id(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
+  if (id.empty() || id.size() > kMaxEventId) return false;
   // The names of the routes beside /v1/events/{id}: an event so named could never be fetched.
   for (std::string_view route : {"stats", "types", "stream", "export", "batch"}) {
     if (id == route) return false;
@@ -153,10 +160,11 @@ std::optional<FieldError> take_text(const JsonValue& v, const Context& cx, TextR
 }  // namespace
 
 std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNames names,
-                                                 const std::string& path) {
+                                                 const std::string& path, IdSpace space) {
   const std::string where = path.empty() ? "event" : path;
   if (!value.is_object()) return FieldError{path, where + " must be a JSON object"};
   EventInput in;
+  in.id_space = space;
   std::array<bool, 14> seen{};
   bool has_event = false;
   for (const auto& [key, v] : value.members()) {
@@ -176,6 +184,9 @@ std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNa
         if (!v.is_string() || !is_valid_event_id(v.get_string())) {
           return FieldError{cx.field(), "id must be 1-128 characters of A-Z a-z 0-9 _ . : - (and not "
                                         "stats, types, stream, export or batch)"};
+        }
+        if (space == IdSpace::browser && v.get_string().size() > kMaxBrowserEventId) {
+          return FieldError{cx.field(), "a publishable key's id must be at most 120 characters"};
         }
         in.id = std::string(v.get_string());
         break;
@@ -248,8 +259,8 @@ std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNa
   return in;
 }
 
-std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body, FieldNames names,
-                                                    Millis received_at) {
+std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body, FieldNames names, Millis received_at,
+                                                    IdSpace space) {
   IngestEvents cmd;
   cmd.received_at = received_at;
   if (const JsonValue* batch = body.find("batch")) {
@@ -261,13 +272,13 @@ std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body, Field
     }
     cmd.events.reserve(arr.size());
     for (std::size_t i = 0; i < arr.size(); ++i) {
-      auto r = parse_event(arr[i], names, "batch[" + std::to_string(i) + "]");
+      auto r = parse_event(arr[i], names, "batch[" + std::to_string(i) + "]", space);
       if (auto* e = std::get_if<FieldError>(&r)) return *e;
       cmd.events.push_back(std::move(std::get<EventInput>(r)));
     }
     return cmd;
   }
-  auto r = parse_event(body, names, "");
+  auto r = parse_event(body, names, "", space);
   if (auto* e = std::get_if<FieldError>(&r)) return *e;
   cmd.events.push_back(std::move(std::get<EventInput>(r)));
   return cmd;

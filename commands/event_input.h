@@ -32,17 +32,28 @@ extern const FieldNames kWorkspaceFieldNames;  // seed 004's camelCase names
 inline constexpr std::size_t kMaxBatch = 1000;
 inline constexpr std::size_t kMaxDataBytes = 32 * 1024;
 
+// A browser's event id is stored as this prefix and the id the page sent ("order-1001" from a
+// publishable key is the event "browser~order-1001"): '~' is in no id a client may send, so the
+// two namespaces never meet. A stored id is at most 128 bytes, so a browser's is at most 120.
+inline constexpr std::string_view kBrowserIdPrefix = "browser~";
+inline constexpr std::size_t kMaxEventId = 128;
+inline constexpr std::size_t kMaxBrowserEventId = kMaxEventId - kBrowserIdPrefix.size();
+// The id an event whose client sent `id` is stored under.
+std::string stored_event_id(std::string_view id, IdSpace space);
+
 struct FieldError {
   std::string field;
   std::string message;
 };
 
+// `space`: whose ids the events' ids are (a publishable key's: IdSpace::browser, which takes ids
+// of at most kMaxBrowserEventId characters).
 std::variant<EventInput, FieldError> parse_event(const JsonValue& value, FieldNames names,
-                                                 const std::string& path);
+                                                 const std::string& path, IdSpace space = IdSpace::server);
 
 // A body that is one event object or {"batch": [events]} (1..1000 events).
-std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body,
-                                                    FieldNames names, Millis received_at);
+std::variant<IngestEvents, FieldError> parse_ingest(const JsonValue& body, FieldNames names, Millis received_at,
+                                                    IdSpace space = IdSpace::server);
 // {"event_ids": [...]} with 1..1000 ids.
 std::variant<DeleteEvents, FieldError> parse_delete(const JsonValue& body);
 

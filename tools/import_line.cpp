@@ -15,12 +15,21 @@ std::variant<Command, FieldError> wrap(std::string tenant, std::variant<T, Field
   return Command{std::move(tenant), "eventctl:import", std::get<T>(std::move(parsed))};
 }
 
-// The native-API form of an event of a dump: what its client sent, as far as the fact says.
-JsonValue client_event(const JsonValue& e) {
+// The native-API form of an event of a dump: what its client sent, as far as the fact says. A
+// browser's id (stored with kBrowserIdPrefix) is given as the page sent it, and `browser` says so.
+JsonValue client_event(const JsonValue& e, bool& browser) {
   JsonValue::Object out;
+  browser = false;
   for (const char* key : {"id", "event", "timestamp", "url", "referrer", "session_id", "utm_source",
                           "utm_medium", "utm_campaign", "campaign_id", "step_id", "email", "data"}) {
-    if (auto* v = e.find(key)) out.emplace_back(key, *v);
+    const JsonValue* v = e.find(key);
+    if (!v) continue;
+    if (std::string_view(key) == "id" && v->is_string() && v->get_string().starts_with(kBrowserIdPrefix)) {
+      browser = true;
+      out.emplace_back(key, JsonValue::string(std::string(v->get_string().substr(kBrowserIdPrefix.size()))));
+      continue;
+    }
+    out.emplace_back(key, *v);
   }
   // The contact the client named: before any alias redirected it.
   if (auto* v = e.find("original_contact_id")) out.emplace_back("contact_id", *v);
@@ -50,14 +59,23 @@ std::variant<Command, FieldError> from_record(const JsonValue& rec) {
   }
   if (k == "events_ingested") {
     JsonValue::Array batch;
+    std::vector<bool> browser;
     if (auto* events = f.find("events"); events && events->is_array()) {
       for (const auto& e : events->items()) {
         if (!e.is_object()) return FieldError{"fact.events", "events must be objects"};
-        batch.push_back(client_event(e));
+        bool from_browser = false;
+        batch.push_back(client_event(e, from_browser));
+        browser.push_back(from_browser);
       }
     }
-    return wrap<IngestEvents>(t, parse_ingest(JsonValue::object({{"batch", JsonValue::array(std::move(batch))}}),
-                                              kNativeFieldNames, now_millis()));
+    auto parsed = parse_ingest(JsonValue::object({{"batch", JsonValue::array(std::move(batch))}}), kNativeFieldNames,
+                               now_millis());
+    if (auto* ingest = std::get_if<IngestEvents>(&parsed)) {
+      for (std::size_t i = 0; i < ingest->events.size(); ++i) {
+        if (browser[i]) ingest->events[i].id_space = IdSpace::browser;
+      }
+    }
+    return wrap<IngestEvents>(t, std::move(parsed));
   }
   if (k == "events_deleted") return wrap<DeleteEvents>(t, parse_delete(body_of("event_ids", f, "ids")));
   if (k == "contact_upserted") {

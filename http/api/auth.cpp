@@ -149,7 +149,7 @@ void as_publishable(App& app, const Route& route, Request& req, const TokenInfo&
     }
   }
   check_browser_body(route, req, *origin);
-  req.principal = {key.id, key.tenant};
+  req.principal = {key.id, key.tenant, true};
 }
 
 // Whether a normalized origin's host is a loopback address: 127.0.0.0/8, [::1] or localhost.

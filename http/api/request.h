@@ -44,6 +44,7 @@ class QueryParams {
 struct Principal {
   std::string token_id;
   std::string tenant;
+  bool publishable = false;  // a publishable key: a browser's, whose event ids are its own (command.h)
 };
 // A principal as a forwarded request carries it (cluster/forward.h): a JSON object of every field.
 // decode_principal: nullopt for anything else.

@@ -22,7 +22,8 @@ asio::awaitable<Reply> ingest(App& app, Request& req) {
 
 asio::awaitable<Reply> ingest_events(App& app, Request& req, FieldNames names) {
   req.query.only({});
-  auto result = co_await submit<Ingested>(app, req, parse_ingest(json_body(req), names, req.received_at));
+  const IdSpace ids = req.principal.publishable ? IdSpace::browser : IdSpace::server;
+  auto result = co_await submit<Ingested>(app, req, parse_ingest(json_body(req), names, req.received_at, ids));
   std::string body;
   JsonWriter w(body);
   w.begin_object().key("status").string("success").key("ids").begin_array();

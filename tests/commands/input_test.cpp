@@ -25,6 +25,30 @@ TEST(Validation, EveryBadInputIsRefusedNamingItsField) {
   }
 }
 
+// A publishable key's ids are a browser's: stored apart from every id a server can send.
+TEST(Validation, ABrowsersIdsLiveInTheirOwnNamespace) {
+  auto browser = [](const std::string& body) {
+    return parse_ingest(std::get<JsonValue>(parse_json(body)), kNativeFieldNames, 1000, IdSpace::browser);
+  };
+  const std::string longest(kMaxBrowserEventId, 'w');
+  auto ok = browser(R"({"batch":[{"id":"order-1001","event":"a"},{"id":")" + longest + R"(","event":"b"},{"event":"c"}]})");
+  ASSERT_TRUE(std::holds_alternative<IngestEvents>(ok));
+  for (const auto& e : std::get<IngestEvents>(ok).events) EXPECT_EQ(e.id_space, IdSpace::browser);
+  auto too_long = browser(R"({"batch":[{"event":"a"},{"id":")" + longest + R"(w","event":"b"}]})");
+  ASSERT_TRUE(std::holds_alternative<FieldError>(too_long));
+  EXPECT_EQ(std::get<FieldError>(too_long).field, "batch[1].id");
+  // A server's ids keep the whole 128 characters, in the server's namespace.
+  auto server = ingest(R"({"id":")" + longest + R"(wwwwwwww","event":"a"})");
+  ASSERT_TRUE(std::holds_alternative<IngestEvents>(server));
+  EXPECT_EQ(std::get<IngestEvents>(server).events.at(0).id_space, IdSpace::server);
+
+  EXPECT_EQ(stored_event_id("order-1001", IdSpace::server), "order-1001");
+  EXPECT_EQ(stored_event_id("order-1001", IdSpace::browser), "browser~order-1001");
+  EXPECT_EQ(stored_event_id(longest, IdSpace::browser).size(), kMaxEventId);
+  // No id a client may send is in the browser's namespace.
+  EXPECT_FALSE(is_valid_event_id("browser~order-1001"));
+}
+
 TEST(Validation, AcceptsAFullEvent) {
   auto r = ingest(R"({"id":"evt-1","event":"Page View","contact_id":"ct_1",
     "timestamp":"2026-04-29T11:23:45.123+02:00","url":"https://WWW.Example.com:8443/p?q=1",

@@ -55,6 +55,15 @@ class Tools : public E2E {
     ASSERT_EQ(c.post("/v1/contacts/merge", R"({"from":"ct_2","into":"ct_3"})").status, 200);
     ASSERT_EQ(c.del("/v1/events/batch", R"({"event_ids":["e5","e6"]})").status, 200);
     ASSERT_EQ(c.post("/v1/events", R"({"id":"late","event":"view","contact_id":"ct_2"})").status, 201);
+    // A page's event with the same id, from a publishable key: another event, "browser~late".
+    auto key = eventctl({"token", "create", "--data", dir_.path().string(), "--tenant", "acme", "--publishable",
+                         "--origins", "https://shop.example"});
+    ASSERT_EQ(key.status, 0);
+    auto page = HttpClient(server_->port()).request(boost::beast::http::verb::post,
+        "/v1/events?key=" + key.out.substr(0, key.out.find('\n')), R"({"id":"late","event":"page_view"})",
+        {{"Origin", "https://shop.example"}});
+    ASSERT_EQ(page.status, 201) << page.body;
+    ASSERT_EQ(page.json().at("ids").at(0), "browser~late");
   }
 
   // What clients see, to compare before and after.

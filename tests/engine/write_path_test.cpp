@@ -91,6 +91,44 @@ TEST(WritePath, ClientIdsAreIdempotent) {
   EXPECT_EQ(list(p, "u", {}).total, 1u);
 }
 
+// A browser's id (a publishable key's) never meets a server's: a page that sends "order-1001"
+// first neither claims the server's "order-1001" nor shows under its id, its own retries stay
+// idempotent, and the log says where each id lives, so a replay folds the same read models.
+TEST(WritePath, BrowserIdsLiveApartFromServerIds) {
+  test::TempDir dir;
+  test::InProcess p(dir.path());
+  auto page = event("page_view", 5);
+  page.id = "order-1001";
+  page.id_space = IdSpace::browser;
+  auto order = event("order_paid", 6, "ct_1");
+  order.id = "order-1001";
+
+  auto visitor = std::get<Ingested>(p.submit(ingest_command("t", {page})));
+  EXPECT_EQ(visitor.ids, (std::vector<std::string>{"browser~order-1001"}));
+  EXPECT_EQ(visitor.created, (std::vector<bool>{true}));
+  auto backend = std::get<Ingested>(p.submit(ingest_command("t", {order})));
+  EXPECT_EQ(backend.ids, (std::vector<std::string>{"order-1001"}));
+  EXPECT_EQ(backend.created, (std::vector<bool>{true})) << "the visitor must not have claimed the server's id";
+  // Each side's retry is its own duplicate; in one request, the two are two events.
+  EXPECT_EQ(std::get<Ingested>(p.submit(ingest_command("t", {page}))).created, (std::vector<bool>{false}));
+  EXPECT_EQ(std::get<Ingested>(p.submit(ingest_command("t", {order, page}))).created,
+            (std::vector<bool>{false, false}));
+  auto both = std::get<Ingested>(p.submit(ingest_command("u", {page, order})));
+  EXPECT_EQ(both.ids, (std::vector<std::string>{"browser~order-1001", "order-1001"}));
+  EXPECT_EQ(both.created, (std::vector<bool>{true, true}));
+  {
+    auto snapshot = p.read();
+    const auto tno = snapshot.tno("t");
+    ASSERT_TRUE(tno);
+    EXPECT_EQ(find_event(snapshot.view, *tno, "order-1001")->event, "order_paid");
+    EXPECT_EQ(find_event(snapshot.view, *tno, "browser~order-1001")->event, "page_view");
+  }
+  EXPECT_EQ(list(p, "t", {}).total, 2u);
+  p.writer.stop();
+  test::TempDir scratch;
+  EXPECT_EQ(live_digests(p), fresh_digests(p, scratch.path()));
+}
+
 // The outcome says which events were created, and (when asked) carries each event as decided, so
 // an answer never depends on a later read: here the event is deleted before anyone could read it.
 TEST(WritePath, IngestOutcomeSaysWhatWasCreatedAndCarriesTheDecidedEvents) {

@@ -151,12 +151,14 @@ TEST_F(BrowserAccess, KeyIngestsIntoItsTenantWithBatchesAndIdempotentIds) {
       "referrer":"https://search.example/","session_id":"ses_1","utm_source":"news","data":{"path":"/p"}},
       {"id":"web_2","event":"first_visit","contact_id":"ct_9"}]})");
   EXPECT_EQ(r.status, 201) << r.body;
-  EXPECT_EQ(json::serialize(r.json().at("ids")), R"(["web_1","web_2"])");
+  EXPECT_EQ(json::serialize(r.json().at("ids")), R"(["browser~web_1","browser~web_2"])");
   // The same batch again (a retry) records nothing new.
-  EXPECT_EQ(key_post("/v1/events", R"({"batch":[{"id":"web_1","event":"page_view"},{"id":"web_2","event":"first_visit"}]})").status, 201);
+  auto retry = key_post("/v1/events", R"({"batch":[{"id":"web_1","event":"page_view"},{"id":"web_2","event":"first_visit"}]})");
+  EXPECT_EQ(retry.status, 201);
+  EXPECT_EQ(json::serialize(retry.json().at("created")), "[false,false]");
   auto c = client();
   EXPECT_EQ(c.get("/v1/events?count_only=true").json().at("count"), 2);
-  auto e = c.get("/v1/events/web_1").json().at("event");
+  auto e = c.get("/v1/events/browser~web_1").json().at("event");
   EXPECT_EQ(e.at("url"), "https://shop.example/p?q=1");
   EXPECT_EQ(e.at("domain"), "shop.example");
   EXPECT_EQ(e.at("utm_source"), "news");
@@ -166,6 +168,27 @@ TEST_F(BrowserAccess, KeyIngestsIntoItsTenantWithBatchesAndIdempotentIds) {
   // Another tenant sees none of it.
   auto other = client(token("beta"));
   EXPECT_EQ(other.get("/v1/events?count_only=true").json().at("count"), 0);
+}
+
+// A visitor who sends the id of an order the backend will send later claims nothing: the page's id
+// is the event "browser~order-1001", the backend's is "order-1001", and each answers as itself.
+TEST_F(BrowserAccess, KeyIdsCannotClaimOrShadowServerIds) {
+  auto visitor = key_post("/v1/events", R"({"id":"order-1001","event":"page_view"})");
+  ASSERT_EQ(visitor.status, 201) << visitor.body;
+  EXPECT_EQ(json::serialize(visitor.json().at("ids")), R"(["browser~order-1001"])");
+  auto c = client();
+  auto backend = c.post("/v1/events", R"({"id":"order-1001","event":"order_paid","data":{"total":99.99}})");
+  ASSERT_EQ(backend.status, 201) << backend.body;
+  EXPECT_EQ(json::serialize(backend.json().at("ids")), R"(["order-1001"])");
+  EXPECT_EQ(json::serialize(backend.json().at("created")), "[true]");
+  EXPECT_EQ(c.get("/v1/events/order-1001").json().at("event").at("event"), "order_paid");
+  EXPECT_EQ(c.get("/v1/events/browser~order-1001").json().at("event").at("event"), "page_view");
+  // A secret token cannot send an id in the browser's namespace either.
+  expect_error(c.post("/v1/events", R"({"id":"browser~x","event":"a"})"), 400, "invalid_request");
+  // A key's id is at most 120 characters (128 with its prefix).
+  auto too_long = key_post("/v1/events", R"({"id":")" + std::string(121, 'w') + R"(","event":"a"})");
+  expect_error(too_long, 400, "invalid_request");
+  EXPECT_EQ(too_long.json().at("error").at("field"), "id");
 }
 
 TEST_F(BrowserAccess, KeyRefusedOnEveryOtherRoute) {
