@@ -22,6 +22,17 @@ void need_sodium() {
   if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
 }
 
+// The tenants as given, each once; throws std::invalid_argument for none or a bad one.
+std::vector<std::string> checked_tenants(const std::vector<std::string>& tenants) {
+  if (tenants.empty()) throw std::invalid_argument("at least one tenant is required");
+  std::vector<std::string> out;
+  for (const auto& t : tenants) {
+    if (!is_valid_tenant(t)) throw std::invalid_argument("tenant must be 1-64 characters of A-Z a-z 0-9 _ . -");
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
+  }
+  return out;
+}
+
 std::string encode_user(const UserInfo& u) {
   json::array tenants;
   for (const auto& t : u.tenants) tenants.emplace_back(t);
@@ -123,18 +134,13 @@ UserInfo UserStore::new_user(std::string_view email, std::string_view password,
   if (std::find(std::begin(kRoles), std::end(kRoles), role) == std::end(kRoles)) {
     throw std::invalid_argument("role must be admin or member");
   }
-  if (tenants.empty()) throw std::invalid_argument("at least one tenant is required");
-  for (const auto& t : tenants) {
-    if (!is_valid_tenant(t)) throw std::invalid_argument("tenant must be 1-64 characters of A-Z a-z 0-9 _ . -");
-  }
+  auto checked = checked_tenants(tenants);
   check_password(password);
   UserInfo user;
   user.email = lower_ascii(email);
   user.id = "usr_" + random_hex(6);
   user.role = std::string(role);
-  for (const auto& t : tenants) {
-    if (!user.has_tenant(t)) user.tenants.push_back(t);
-  }
+  user.tenants = std::move(checked);
   user.password_hash = hash_password(password);
   user.created_at = now_millis();
   return user;
@@ -183,6 +189,21 @@ bool UserStore::set_password(std::string_view email, std::string_view password) 
     user.password_hash = hash;
     txn.put(users_, key, encode_user(user));
     delete_sessions_of(txn, user.id);
+  });
+  return found;
+}
+
+bool UserStore::set_tenants(std::string_view email, const std::vector<std::string>& tenants) {
+  const auto checked = checked_tenants(tenants);
+  const std::string key = lower_ascii(email);
+  bool found = false;
+  store_.write([&](lmdb::Txn& txn) {
+    std::string_view v;
+    found = txn.get(users_, key, v);
+    if (!found) return;
+    UserInfo user = decode_user(v);
+    user.tenants = checked;
+    txn.put(users_, key, encode_user(user));
   });
   return found;
 }

@@ -72,6 +72,10 @@ class UserStore {
   bool delete_user(std::string_view email);
   // Replaces the password and ends every session of the user. False when there is no such user.
   bool set_password(std::string_view email, std::string_view password);
+  // Replaces the user's tenants (at least one; throws std::invalid_argument like create_user).
+  // Sessions stay, and reach only the tenants the user still has: a session or event stream on a
+  // removed tenant is refused there from now on. False when there is no such user.
+  bool set_tenants(std::string_view email, const std::vector<std::string>& tenants);
   std::vector<UserInfo> list_users();
   // Ends every session of the user; returns how many there were.
   std::size_t revoke_sessions(std::string_view email);

@@ -1,4 +1,4 @@
-// eventctl user create|list|delete|passwd|revoke-sessions
+// eventctl user create|list|delete|passwd|tenants|revoke-sessions
 #include <termios.h>
 #include <unistd.h>
 
@@ -108,6 +108,12 @@ int set_password(const UserOptions& o) {
   });
 }
 
+int set_tenants(const UserOptions& o) {
+  return with_users(o, false, [&](UserStore& users) {
+    return users.set_tenants(o.email, flags::split_commas(o.tenants)) ? kOk : not_found(o.email);
+  });
+}
+
 int revoke_sessions(const UserOptions& o) {
   return with_users(o, false, [&](UserStore& users) {
     std::cout << users.revoke_sessions(o.email) << "\n";
@@ -138,6 +144,13 @@ void add_user_commands(CLI::App& app, Run& run) {
   add_user_command(*user, run, "delete", "remove a console user, ending the user's sessions", true, delete_user);
   add_user_command(*user, run, "passwd", "set a console user's password (as create reads it), ending the user's "
                                          "sessions", true, set_password);
+  auto [tenants, t] = add_user_command(*user, run, "tenants",
+                                      "replace a console user's tenants; the user's sessions and event streams "
+                                      "lose the tenants removed at once",
+                                      true, set_tenants);
+  tenants->add_option("--tenants", t->tenants, "the tenants the user may see from now on")
+      ->type_name("a,b,...")
+      ->required();
   add_user_command(*user, run, "revoke-sessions", "end a console user's sessions; print how many ended", true,
                    revoke_sessions);
 }

@@ -261,6 +261,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
       throw ApiError(403, "insufficient_permissions", "this token lacks the " + route.scope + " scope");
     }
     request.principal = {info->id, info->tenant};
+    request.credential = {Credential::Kind::token, std::string(*token), info->tenant, route.scope};
     take_token_rate(app, request, info->id);
     return;
   }
@@ -295,6 +296,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
     }
     if (!ctx->user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to this tenant");
     request.principal = {ctx->user.id, tenant};
+    request.credential = {Credential::Kind::session, ctx->secret, tenant, route.scope, ctx->session.expires_at};
     take_token_rate(app, request, ctx->user.id);
     return;
   }

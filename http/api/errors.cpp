@@ -24,7 +24,7 @@ Response json_response(unsigned status, std::string body) {
   return res;
 }
 
-Response error_response(Dialect dialect, const ApiError& error) {
+std::string error_body(Dialect dialect, const ApiError& error) {
   std::string body;
   JsonWriter w(body);
   w.begin_object();
@@ -34,7 +34,11 @@ Response error_response(Dialect dialect, const ApiError& error) {
   w.key("message").string(error.message);
   if (!error.field.empty()) w.key("field").string(error.field);
   w.end_object().end_object();
-  Response res = json_response(error.status, std::move(body));
+  return body;
+}
+
+Response error_response(Dialect dialect, const ApiError& error) {
+  Response res = json_response(error.status, error_body(dialect, error));
   if (error.retry_after) res.set(bhttp::field::retry_after, std::to_string(*error.retry_after));
   if (error.status == 401) res.set(bhttp::field::www_authenticate, "Bearer");
   res.set(bhttp::field::date, format_http_date(now_millis()));

@@ -41,5 +41,7 @@ ApiError overloaded();
 // may be sent before the router sees the request.
 Response json_response(unsigned status, std::string body);
 Response error_response(Dialect dialect, const ApiError& error);
+// The JSON body error_response() sends (also the data of a stream's final event, streams.h).
+std::string error_body(Dialect dialect, const ApiError& error);
 
 }  // namespace eventsd::http

@@ -16,6 +16,7 @@
 
 #include "common/json_reader.h"
 #include "common/time.h"
+#include "http/api/credential.h"
 #include "http/api/errors.h"
 #include "http/server/message.h"
 
@@ -77,6 +78,8 @@ struct Request {
     return received_at;
   }
   mutable Millis clock_granularity = 0;  // 0: the answer does not depend on the clock
+  // What authenticated the request (set with `principal`), for an answer that asks again later.
+  Credential credential = {};
 };
 
 using Handler = std::function<boost::asio::awaitable<Reply>(App&, Request&)>;

@@ -10,8 +10,10 @@
 
 #include "http/api/streams.h"
 
-#include "common/json_writer.h"
+#include <algorithm>
+#include <chrono>
 
+#include "common/json_writer.h"
 #include "common/parse.h"
 #include "engine/commit_broadcaster.h"
 #include "http/api/filters.h"
@@ -29,24 +31,53 @@ constexpr unsigned kStreamRetryAfter = 5;  // seconds a refused stream client is
 constexpr std::size_t kStreamPiece = 256 * 1024;  // bytes of events per piece, at most
 constexpr std::size_t kStreamScan = 10'000;        // log records looked at per snapshot, at most
 constexpr auto kHeartbeat = std::chrono::seconds(15);
+// How often, on the server's clock, a stream asks again whether its credential holds; it also
+// wakes at least this often (of real time) to do so.
+constexpr Millis kCredentialCheck = 1000;
 constexpr std::uint32_t kExportPage = 500;
 
 // ------------------------------------------------------------------------------ SSE
 
 struct StreamState {
-  StreamState(App& app, CommitBroadcaster& commits, StreamSlots::Slot slot, std::string tenant,
+  StreamState(App& app, CommitBroadcaster& commits, StreamSlots::Slot slot, const Request& req, Dialect dialect,
               std::optional<std::string> type, std::uint64_t from, EventWriter write)
-      : app(app), commits(commits), slot(std::move(slot)), tenant(std::move(tenant)), event_type(std::move(type)), position(from),
-        write(write) {}
+      : app(app), commits(commits), slot(std::move(slot)), tenant(req.principal.tenant), credential(req.credential),
+        dialect(dialect), event_type(std::move(type)), position(from), write(write),
+        next_check(req.received_at + kCredentialCheck) {}
   App& app;
   CommitBroadcaster& commits;  // the tenant's engine's
   StreamSlots::Slot slot;  // held while the stream lives
   std::string tenant;
+  Credential credential;  // what opened the stream, asked again while it runs
+  Dialect dialect;        // of the final event
   std::optional<std::string> event_type;
   std::uint64_t position;  // the last log position looked at
   EventWriter write;
+  Millis next_check;       // when, on the server's clock, the credential is asked again
+  std::chrono::steady_clock::time_point last_sent = std::chrono::steady_clock::now();  // for heartbeats
   bool greeted = false;
+  bool ended = false;  // the final event was sent
+
+  // Why the credential no longer holds, when it is time to ask again and it does not.
+  std::optional<CredentialEnd> credential_ended() {
+    const Millis now = app.clock->now_millis();
+    if (now < next_check) return std::nullopt;
+    next_check = now + kCredentialCheck;
+    return http::credential_ended(app, credential, now);
+  }
+  // How long to wait for a commit before asking again (at most kCredentialCheck, at least 1 ms).
+  std::chrono::milliseconds until_check() const {
+    const Millis left = next_check - app.clock->now_millis();
+    return std::chrono::milliseconds(std::clamp<Millis>(left, 1, kCredentialCheck));
+  }
 };
+
+// The stream's last message: `event: revoked`, its data the error body of the stream's dialect
+// with the reason as its code.
+std::string revoked_event(Dialect dialect, const CredentialEnd& end) {
+  return "event: revoked\ndata: " + error_body(dialect, ApiError(401, end.reason, end.message + "; the stream ends")) +
+         "\n\n";
+}
 
 // The SSE messages for the records after state.position, up to kStreamPiece bytes or
 // kStreamScan records (a tenant with little traffic in a busy log must not hold a snapshot and
@@ -84,7 +115,8 @@ std::string read_messages(StreamState& s) {
 
 }  // namespace
 
-Reply event_stream(App& app, const Request& req, std::optional<std::string> type, EventWriter write) {
+Reply event_stream(App& app, const Request& req, Dialect dialect, std::optional<std::string> type,
+                   EventWriter write) {
   CommitBroadcaster* commits = &app.engine(req.principal.tenant).commits;
   // Resume after the position the client saw last (header, or a parameter for clients that
   // cannot set headers); otherwise start with what is committed from now on.
@@ -110,29 +142,43 @@ Reply event_stream(App& app, const Request& req, std::optional<std::string> type
     busy.retry_after = kStreamRetryAfter;
     throw busy;
   }
-  auto state = std::make_shared<StreamState>(app, *commits, std::move(*taken.slot), req.principal.tenant, std::move(type),
+  auto state = std::make_shared<StreamState>(app, *commits, std::move(*taken.slot), req, dialect, std::move(type),
                                              from, write);
   Response head{bhttp::status::ok, 11};
   head.set(bhttp::field::content_type, "text/event-stream");
   head.set(bhttp::field::cache_control, "no-cache");
   head.set("X-Accel-Buffering", "no");
   return Reply(std::move(head), [state]() -> asio::awaitable<std::optional<std::string>> {
+    if (state->ended) co_return std::nullopt;
     if (!state->greeted) {
       state->greeted = true;
       co_return std::string("retry: 3000\n: stream of committed events\n\n");
     }
     for (;;) {
       if (state->commits.closed()) co_return std::nullopt;
+      // Asked before anything more is sent: nothing is read for a caller who may no longer read.
+      if (auto end = state->credential_ended()) {
+        state->ended = true;
+        co_return revoked_event(state->dialect, *end);
+      }
       if (state->commits.head() > state->position) {
         std::string messages = read_messages(*state);
-        if (!messages.empty()) co_return messages;
+        if (!messages.empty()) {
+          state->last_sent = std::chrono::steady_clock::now();
+          co_return messages;
+        }
         // Records of other tenants or types: look further, after letting other work run.
         co_await asio::post(co_await asio::this_coro::executor, asio::use_awaitable);
         continue;
       }
-      switch (co_await state->commits.wait_beyond(state->position, kHeartbeat)) {
+      switch (co_await state->commits.wait_beyond(state->position, state->until_check())) {
         case CommitBroadcaster::Wake::closed: co_return std::nullopt;
-        case CommitBroadcaster::Wake::timeout: co_return std::string(": heartbeat\n\n");
+        case CommitBroadcaster::Wake::timeout:
+          if (std::chrono::steady_clock::now() - state->last_sent >= kHeartbeat) {
+            state->last_sent = std::chrono::steady_clock::now();
+            co_return std::string(": heartbeat\n\n");
+          }
+          break;
         case CommitBroadcaster::Wake::moved: break;
       }
     }

@@ -20,7 +20,12 @@ using EventWriter = void (*)(JsonWriter& w, const StoredEvent& e, Enricher& enri
 // each message {"position": N, "events": [...]} with `id:` the log position; resumes after the
 // Last-Event-ID header or the last_event_id parameter. Throws ApiError for a bad position, or
 // 503 when streams are off or full.
-Reply event_stream(App& app, const Request& req, std::optional<std::string> event_type, EventWriter write);
+// The stream lives as long as the credential that opened it (req.credential): at most every second
+// of the server's clock, and at least once a second of real time, it asks again
+// (http/api/credential.h); once the credential no longer holds it sends a last message,
+// `event: revoked` with the error body of `dialect` whose code is the reason, and ends.
+Reply event_stream(App& app, const Request& req, Dialect dialect, std::optional<std::string> event_type,
+                   EventWriter write);
 
 // How an export body is made: its media type, file name, the bytes before the first event (a
 // CSV header row) and how one event is appended.

@@ -18,7 +18,7 @@ namespace {
 
 asio::awaitable<Reply> stream(App& app, Request& req) {
   req.query.only({"event_type", "last_event_id"});
-  co_return event_stream(app, req, text_param(req.query, "event_type", 128),
+  co_return event_stream(app, req, Dialect::native, text_param(req.query, "event_type", 128),
                          [](JsonWriter& w, const StoredEvent& e, Enricher& enricher) {
                            write_native_event(w, e, &enricher, false);
                          });

@@ -120,7 +120,7 @@ asio::awaitable<Reply> export_route(App& app, Request& req) {
 // GET /events/stream: newly committed events as Server-Sent Events, in this dialect's names.
 asio::awaitable<Reply> stream_route(App& app, Request& req) {
   req.query.only({"event_type", "last_event_id"});
-  co_return event_stream(app, req, text_param(req.query, "event_type", 128), write_ou_event_json);
+  co_return event_stream(app, req, Dialect::org_unit, text_param(req.query, "event_type", 128), write_ou_event_json);
 }
 
 // GET /events/analytics: unsuppressed events counted by type and by day (the 90 days ending

@@ -75,5 +75,26 @@ TEST(Users, EmailsWithoutControlCharacters) {
   }
 }
 
+// A user leaves a tenant: sessions stay, the user's tenants are the new list.
+TEST(Users, TenantsReplaced) {
+  test::TempDir dir;
+  Store store(dir.path());
+  UserStore users(store);
+  const auto ada = users.create_user("ada@example.com", "long enough", {"acme", "beta"}, "admin");
+  std::string secret;
+  store.write([&](lmdb::Txn& txn) { secret = users.create_session(txn, ada, "acme", 1'000, 5'000); });
+  EXPECT_TRUE(users.set_tenants("ADA@example.com", {"beta", "gamma", "beta"}));
+  EXPECT_FALSE(users.set_tenants("nobody@example.com", {"beta"}));
+  EXPECT_THROW(users.set_tenants("ada@example.com", {}), std::invalid_argument);
+  EXPECT_THROW(users.set_tenants("ada@example.com", {"bad tenant"}), std::invalid_argument);
+  auto r = store.read();
+  const auto user = users.find_user(r.txn(), "ada@example.com");
+  ASSERT_TRUE(user);
+  EXPECT_EQ(user->tenants, (std::vector<std::string>{"beta", "gamma"}));
+  EXPECT_EQ(user->id, ada.id);
+  EXPECT_EQ(user->password_hash, ada.password_hash);
+  EXPECT_TRUE(users.find_session(r.txn(), secret, 1'000));
+}
+
 }  // namespace
 }  // namespace eventsd

@@ -30,15 +30,29 @@ struct SseClient::Impl {
   std::function<std::size_t(std::uint64_t, boost::beast::string_view, boost::system::error_code&)> on_body;
 };
 
+namespace {
+
+std::vector<std::pair<std::string, std::string>> token_headers(const std::string& token,
+                                                               const std::optional<std::string>& last_event_id) {
+  std::vector<std::pair<std::string, std::string>> headers{{"Authorization", "Bearer " + token}};
+  if (last_event_id) headers.emplace_back("Last-Event-ID", *last_event_id);
+  return headers;
+}
+
+}  // namespace
+
 SseClient::SseClient(std::uint16_t port, const std::string& token, const std::string& target,
                      std::optional<std::string> last_event_id)
+    : SseClient(port, target, token_headers(token, last_event_id)) {}
+
+SseClient::SseClient(std::uint16_t port, const std::string& target,
+                     const std::vector<std::pair<std::string, std::string>>& headers)
     : impl_(new Impl) {
   impl_->socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::string_body> req{bhttp::verb::get, target, 11};
   req.set(bhttp::field::host, "127.0.0.1");
-  req.set(bhttp::field::authorization, "Bearer " + token);
   req.set(bhttp::field::accept, "text/event-stream");
-  if (last_event_id) req.set("Last-Event-ID", *last_event_id);
+  for (const auto& [name, value] : headers) req.set(name, value);
   bhttp::write(impl_->socket, req);
   impl_->parser.body_limit(boost::none);
   impl_->on_body = [this](std::uint64_t, boost::beast::string_view data, boost::system::error_code&) {
@@ -69,6 +83,7 @@ void SseClient::read_some(std::chrono::milliseconds timeout) {
       std::size_t nl = block.find('\n', start);
       if (nl == std::string::npos) nl = block.size();
       const std::string line = block.substr(start, nl - start);
+      if (line.rfind("event: ", 0) == 0) m.event = line.substr(7);
       if (line.rfind("id: ", 0) == 0) m.id = line.substr(4);
       if (line.rfind("data: ", 0) == 0) m.data += line.substr(6);
       start = nl + 1;

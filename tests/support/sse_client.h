@@ -1,16 +1,19 @@
 // Reads a Server-Sent Events stream for tests: opens GET target with a bearer token (and a
-// Last-Event-ID when given) and collects messages as the chunks arrive.
+// Last-Event-ID when given), or with the headers given (a session's Cookie), and collects messages
+// as the chunks arrive.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace eventsd::test {
 
 struct SseMessage {
+  std::string event;  // the `event:` field; empty for the default ("message")
   std::string id;
   std::string data;
 };
@@ -19,6 +22,8 @@ class SseClient {
  public:
   SseClient(std::uint16_t port, const std::string& token, const std::string& target,
             std::optional<std::string> last_event_id = std::nullopt);
+  SseClient(std::uint16_t port, const std::string& target,
+            const std::vector<std::pair<std::string, std::string>>& headers);
   ~SseClient();
   SseClient(const SseClient&) = delete;
   SseClient& operator=(const SseClient&) = delete;

@@ -9,12 +9,14 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <thread>
 
 #include "accounts/tokens.h"
 #include "common/time.h"
 #include "http/api/router.h"
 #include "http/dialects/routes.h"
 #include "tests/support/api_test.h"
+#include "tests/support/eventually.h"
 
 namespace eventsd {
 namespace {
@@ -517,6 +519,24 @@ TEST_F(HttpLoopbackConsole, PlainHttpIsTrustedOnlyOnALoopbackHost) {
   // https is the console's own origin with or without the flag.
   const test::Headers https{{"Host", "events.example"}, {"Origin", "https://events.example"}};
   EXPECT_EQ(c.request(bhttp::post, "/api/auth/login", body, https).status, 200);
+}
+
+// An open stream asks again, on the server's clock, whether its session holds: moving the clock
+// past the session's end ends the stream, its last event saying why.
+TEST_F(ShortSessions, AnOpenStreamEndsWhenItsSessionExpires) {
+  auto l = login("ada@example.com");
+  ASSERT_EQ(l.response.status, 200);
+  HttpResponse streamed;
+  std::thread reader([&] { streamed = as(l, bhttp::get, "/v1/events/stream"); });  // read to its end
+  const bool opened = test::eventually([&] { return node_->app().stream_slots.open() == 1; }, std::chrono::seconds(10));
+  clock_.advance(std::chrono::milliseconds(1000));
+  reader.join();
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(streamed.status, 200);
+  EXPECT_NE(streamed.body.find("\n\nevent: revoked\ndata: {\"status\":\"error\",\"error\":{\"code\":\"session_expired\""),
+            std::string::npos)
+      << streamed.body;
+  EXPECT_EQ(node_->app().stream_slots.open(), 0u);
 }
 
 TEST_F(Sessions, TenantSwitching) {

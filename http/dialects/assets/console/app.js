@@ -118,6 +118,13 @@ function startLive() {
     for (const ev of JSON.parse(m.data).events) list.prepend(eventLine(ev));
     while (list.children.length > 200) list.lastChild.remove();
   };
+  // The server ends the stream once the session may no longer read it (logged out elsewhere,
+  // expired, revoked, or the tenant taken away): its last event says why.
+  source.addEventListener('revoked', (m) => {
+    let message = 'The session ended.';
+    try { message = JSON.parse(m.data).error.message; } catch (err) { /* the default */ }
+    loggedOut(message);
+  });
 }
 
 function stopLive() {
