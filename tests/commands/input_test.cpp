@@ -31,7 +31,8 @@ TEST(Validation, ABrowsersIdsLiveInTheirOwnNamespace) {
     return parse_ingest(std::get<JsonValue>(parse_json(body)), kNativeFieldNames, 1000, IdSpace::browser);
   };
   const std::string longest(kMaxBrowserEventId, 'w');
-  auto ok = browser(R"({"batch":[{"id":"order-1001","event":"a"},{"id":")" + longest + R"(","event":"b"},{"event":"c"}]})");
+  auto ok = browser(R"({"batch":[{"id":"order-1001","event":"a"},{"id":")" + longest +
+                    R"(","event":"b"},{"event":"c"}]})");
   ASSERT_TRUE(std::holds_alternative<IngestEvents>(ok));
   for (const auto& e : std::get<IngestEvents>(ok).events) EXPECT_EQ(e.id_space, IdSpace::browser);
   auto too_long = browser(R"({"batch":[{"event":"a"},{"id":")" + longest + R"(w","event":"b"}]})");

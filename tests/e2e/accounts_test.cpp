@@ -112,7 +112,9 @@ class ConsoleOnLoopback : public E2E {
 
 TEST_F(ConsoleOnLoopback, StreamsOfAnEndedSessionOrARemovedMemberEnd) {
   const std::string data = dir_.path().string();
-  ASSERT_EQ(eventctl_with_stdin(kPassword, "user create --data " + data + " --email ada@example.com --tenants acme,beta").status, 0);
+  ASSERT_EQ(eventctl_with_stdin(kPassword, "user create --data " + data + " --email ada@example.com --tenants acme,beta")
+                .status,
+            0);
   std::string cookie, csrf, second;
   ASSERT_EQ(login(server_->port(), "ada@example.com", &cookie, &csrf), 200);
   ASSERT_EQ(login(server_->port(), "ada@example.com", &second), 200);

@@ -36,7 +36,8 @@ TEST_F(E2E, OriginsWithControlCharactersAreRefused) {
   auto c = client();
   for (const char* origin : {"http://[\\u001b[31m]", "http://[::1\\t\\n]", "https://shop.example\\u001b",
                              "http://[::1\\u009b]", "https://shop.example\\u202e"}) {
-    auto r = c.post("/v1/tokens", std::string(R"({"publishable":true,"origins":["https://ok.example",")") + origin + "\"]}");
+    auto r = c.post("/v1/tokens",
+                    std::string(R"({"publishable":true,"origins":["https://ok.example",")") + origin + "\"]}");
     EXPECT_EQ(r.status, 400) << origin << ": " << r.body;
     EXPECT_EQ(r.json().at("error").at("field"), "origins[1]") << r.body;
   }
