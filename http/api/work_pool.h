@@ -55,6 +55,7 @@ class WorkPool {
             return;
           }
           asio::post(pool_, [this, f = std::move(f), handler = std::move(handler), ex]() mutable {
+            yield_to_io_threads();
             std::exception_ptr failure;
             std::optional<R> result;
             try {
@@ -75,6 +76,10 @@ class WorkPool {
   std::size_t pending() const { return pending_.load(); }
 
  private:
+  // Lowers the calling worker's scheduling priority (nice 10, once per thread): when the cores
+  // are busy, the I/O threads run first and the work waits (work_pool.cpp).
+  static void yield_to_io_threads();
+
   boost::asio::thread_pool pool_;
   const std::size_t capacity_;
   std::atomic<std::size_t> pending_{0};
