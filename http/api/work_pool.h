@@ -72,8 +72,10 @@ class WorkPool {
         token, std::move(f));
   }
 
-  // The work running and waiting.
+  // The work running and waiting, and whether run() would refuse now (it may still refuse
+  // what this allowed: others may take the room first).
   std::size_t pending() const { return pending_.load(); }
+  bool full() const { return pending_.load() >= capacity_; }
 
  private:
   // Lowers the calling worker's scheduling priority (nice 10, once per thread): when the cores

@@ -65,6 +65,12 @@ ApiError too_many_logins(unsigned wait, const char* message) {
   return limited;
 }
 
+ApiError checks_busy() {
+  ApiError busy(503, "unavailable", "too many logins at once; retry shortly");
+  busy.retry_after = 1;
+  return busy;
+}
+
 asio::awaitable<Reply> login(App& app, Request& req) {
   Auth& auth = need_auth(app);
   req.query.only({});
@@ -75,6 +81,8 @@ asio::awaitable<Reply> login(App& app, Request& req) {
       throw ApiError(403, "csrf_failed", "log in from the console's own origin");
     }
   }
+  // A full queue is answered before anything else is done: a flood of logins costs little more.
+  if (auth.password_checks.full()) throw checks_busy();
   const JsonValue body = object_body(req, {"email", "password", "tenant"});
   const std::string email = *string_field(body, "email", true, 254);
   std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
@@ -100,11 +108,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
     return auth.options.check_password(hash, password);
   };
   const std::optional<bool> ok = co_await auth.password_checks.run(std::move(check));
-  if (!ok) {
-    ApiError busy(503, "unavailable", "too many logins at once; retry shortly");
-    busy.retry_after = 1;
-    throw busy;
-  }
+  if (!ok) throw checks_busy();
   if (!*ok) user.reset();
   if (!user) throw ApiError(401, "invalid_credentials", "wrong e-mail or password");
   const std::string active = tenant.value_or(user->tenants.front());
