@@ -13,7 +13,6 @@
 // limiters and its pool are thread-safe, its UserStore follows its own header.
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <chrono>
 #include <cstdint>
@@ -36,7 +35,7 @@ namespace eventsd::http {
 inline constexpr std::string_view kSessionCookie = "eventsd_session";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 
-// A password check: whether `password` matches the stored `hash` (accounts/users.h).
+// A password check: whether `password` matches the stored `hash` (accounts/passwords.h).
 using PasswordCheck = std::function<bool(std::string_view hash, std::string_view password)>;
 
 struct AuthOptions {
