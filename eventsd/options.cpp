@@ -131,13 +131,13 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
                                              "(default 0: off)")
       ->type_name("RPS")->check(limit_rate());
   std::string trusted_proxies;
-  std::uint64_t login_threads = 2, login_queue = 32, tenant_buckets = 100'000, key_buckets = 10'000;
+  std::uint64_t login_threads = 0, login_queue = 32, tenant_buckets = 100'000, key_buckets = 10'000;
   app.add_option("--trusted-proxies", trusted_proxies,
                  "the proxies whose X-Forwarded-For names the client (IPv4 and IPv6 networks, or addresses); "
                  "from any other peer the peer is the client (default: none)")
       ->type_name("CIDR[,CIDR...]")->check(cidr_list());
   app.add_option("--login-threads", login_threads, "password checks at once, each on a worker thread with 64 MiB, "
-                                                   "1-64 (default 2)")
+                                                   "1-64 (default: one per four cores, at least one)")
       ->type_name("N")->check(whole(1, 64));
   app.add_option("--login-queue", login_queue, "logins waiting for a worker, 0-100000; beyond, 503 (default 32)")
       ->type_name("N")->check(whole(0, 100'000));

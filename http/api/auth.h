@@ -13,6 +13,7 @@
 // limiters and its pool are thread-safe, its UserStore follows its own header.
 #pragma once
 
+#include <algorithm>
 #include <functional>
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/time.h"
@@ -47,7 +49,8 @@ struct AuthOptions {
   double login_address_burst = 20;             // logins per client address, any e-mails, in a burst,
   double login_address_rate = 0.5;             // then one every 2 s
   TokenBuckets::Bounds limits;                 // the limiters' tables (eventsd --limiter-*-buckets)
-  std::size_t login_threads = 2;               // password checks at once, each on a worker (64 MiB)
+  std::size_t login_threads = 0;               // password checks at once, each on a worker (64 MiB);
+                                               // 0: one per four cores, at least one
   std::size_t login_queue = 32;                // checks waiting for a worker; more: 503
   PasswordCheck check_password = verify_password;  // what a worker runs (tests pass a gate)
   // The console's origin is https://<Host> only; with this, http://<Host> too when Host is a
@@ -61,7 +64,10 @@ class Auth {
  public:
   Auth(UserStore& users, AuthOptions options, const Clock& clock = system_clock())
       : users(users), options(std::move(options)), key_limiter(clock, this->options.limits),
-        login_limiter(clock, this->options.limits), password_checks(this->options.login_threads, this->options.login_queue),
+        login_limiter(clock, this->options.limits),
+        password_checks(this->options.login_threads ? this->options.login_threads
+                                                    : std::max(1u, std::thread::hardware_concurrency() / 4),
+                        this->options.login_queue),
         dummy_hash(hash_password("not a password")) {}
   UserStore& users;
   const AuthOptions options;
