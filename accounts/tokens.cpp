@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
+#include <iterator>
 #include <stdexcept>
 
 #include "common/encoding.h"
@@ -21,6 +22,12 @@ bool is_valid_tenant(std::string_view tenant) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            c == '_' || c == '.' || c == '-';
   });
+}
+
+void check_key_rate(std::string_view field, double rate) {
+  if (rate == 0 || (rate >= kMinKeyRate && rate <= kMaxKeyRate)) return;
+  throw InvalidTokenField(std::string(field), std::string(field) + " must be 0 (the server's default) or from 0.1 to 10000 "
+                                                                   "requests per second");
 }
 
 bool is_known_scope(std::string_view scope) {
@@ -137,7 +144,7 @@ std::string random_secret(std::string_view prefix = "eds_") { return std::string
 
 void check_tenant(std::string_view tenant) {
   if (!is_valid_tenant(tenant)) {
-    throw std::invalid_argument("tenant must be 1-64 characters of A-Z a-z 0-9 _ . -");
+    throw InvalidTokenField("tenant", "tenant must be 1-64 characters of A-Z a-z 0-9 _ . -");
   }
 }
 
@@ -148,18 +155,22 @@ std::int64_t now_ms() {
 }
 
 PublishableSpec checked(const PublishableSpec& spec) {
-  if (spec.origins.empty()) throw std::invalid_argument("a publishable key needs at least one origin");
-  if (spec.origins.size() > 100) throw std::invalid_argument("a publishable key allows at most 100 origins");
+  if (spec.origins.empty()) throw InvalidTokenField("origins", "a publishable key needs at least one origin");
+  if (spec.origins.size() > kMaxOrigins) {
+    throw InvalidTokenField("origins", "a publishable key allows at most " + std::to_string(kMaxOrigins) + " origins");
+  }
   PublishableSpec out = spec;
   out.origins.clear();
   for (const auto& o : spec.origins) {
-    auto n = normalize_origin(o);
-    if (!n) throw std::invalid_argument("not an origin (scheme://host[:port]): " + o);
+    auto n = o.size() <= kMaxOriginBytes ? normalize_origin(o) : std::nullopt;
+    if (!n) {
+      throw InvalidTokenField("origins", "not an origin (scheme://host[:port], at most " +
+                                             std::to_string(kMaxOriginBytes) + " bytes): " + o.substr(0, kMaxOriginBytes));
+    }
     if (std::find(out.origins.begin(), out.origins.end(), *n) == out.origins.end()) out.origins.push_back(*n);
   }
-  if (!(spec.rate >= 0) || !(spec.address_rate >= 0) || spec.rate > 1e6 || spec.address_rate > 1e6) {
-    throw std::invalid_argument("rates must be numbers from 0 to 1000000");
-  }
+  check_key_rate("rate", spec.rate);
+  check_key_rate("address_rate", spec.address_rate);
   return out;
 }
 
@@ -181,20 +192,27 @@ std::string TokenStore::create_publishable(std::string_view tenant, const Publis
 
 namespace {
 
-void check_scopes(const std::vector<std::string>& scopes) {
-  if (scopes.empty()) throw std::invalid_argument("at least one scope is required");
-  for (const auto& s : scopes) {
-    if (!is_known_scope(s)) throw std::invalid_argument("unknown scope: " + s);
+// The scopes, each once.
+std::vector<std::string> checked_scopes(const std::vector<std::string>& scopes) {
+  if (scopes.empty()) throw InvalidTokenField("scopes", "at least one scope is required");
+  if (scopes.size() > std::size(kScopes)) {
+    throw InvalidTokenField("scopes", "at most " + std::to_string(std::size(kScopes)) + " scopes");
   }
+  std::vector<std::string> out;
+  for (const auto& s : scopes) {
+    if (!is_known_scope(s)) throw InvalidTokenField("scopes", "unknown scope: " + s.substr(0, 64));
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
 }
 
 }  // namespace
 
 std::string TokenStore::create(lmdb::Txn& txn, std::string_view tenant, const std::vector<std::string>& scopes) {
   check_tenant(tenant);
-  check_scopes(scopes);
+  const auto valid = checked_scopes(scopes);
   const std::string secret = random_secret();
-  store(txn, tenant, scopes, secret);
+  store(txn, tenant, valid, secret);
   return secret;
 }
 
@@ -213,7 +231,7 @@ std::string TokenStore::create_operator(lmdb::Txn& txn) {
 std::string TokenStore::import(std::string_view tenant, const std::vector<std::string>& scopes,
                                std::string_view secret) {
   check_tenant(tenant);
-  check_scopes(scopes);
+  const auto valid = checked_scopes(scopes);
   if (!is_strong_key(secret)) {
     throw std::invalid_argument(
         "the key is too weak to be a bearer token: it must be 24-256 characters of A-Z a-z 0-9 "
@@ -225,7 +243,7 @@ std::string TokenStore::import(std::string_view tenant, const std::vector<std::s
     if (txn.get(db_, as_view(sha256(secret)), v)) {
       throw std::invalid_argument("this key is already stored (token " + token_id(sha256(secret)) + ")");
     }
-    id = store(txn, tenant, scopes, secret);
+    id = store(txn, tenant, valid, secret);
   });
   return id;
 }

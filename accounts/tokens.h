@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,25 @@ inline constexpr std::string_view kScopes[] = {"events:read", "events:write", "c
 // belongs to no tenant (its tenant is ""), has this scope alone, and so reads no tenant's data;
 // only eventctl on the host makes one (TokenStore::create_operator), never a route.
 inline constexpr std::string_view kOperatorScope = "operator";
+
+// The bounds of what a token or key is made with (docs/api.md "Tokens over the API"), over the API
+// and from eventctl alike: a tenant id as is_valid_tenant says; 1 to 4 scopes of kScopes (a
+// repeated one counts once); 1 to kMaxOrigins origins of at most kMaxOriginBytes each; a rate and
+// an address rate of 0 (the server's default) or from kMinKeyRate to kMaxKeyRate requests per
+// second (the slowest refills in 10 s, so a Retry-After is never longer: http/api/rate_limit.h).
+inline constexpr std::size_t kMaxOrigins = 100;
+inline constexpr std::size_t kMaxOriginBytes = 256;
+inline constexpr double kMinKeyRate = 0.1;
+inline constexpr double kMaxKeyRate = 10'000;
+
+// A token or key parameter out of its bounds; `field` names it ("origins", "rate", ...).
+struct InvalidTokenField : std::invalid_argument {
+  InvalidTokenField(std::string field, const std::string& message)
+      : std::invalid_argument(message), field(std::move(field)) {}
+  std::string field;
+};
+// Throws InvalidTokenField naming `field` unless `rate` is 0 or from kMinKeyRate to kMaxKeyRate.
+void check_key_rate(std::string_view field, double rate);
 
 // Tenant ids: 1-64 characters of [A-Za-z0-9_.-].
 bool is_valid_tenant(std::string_view tenant);
@@ -72,16 +92,18 @@ class TokenStore {
  public:
   explicit TokenStore(Store& store);
 
-  // Creates a token and returns its secret, which is shown this once. Throws
-  // std::invalid_argument for a bad tenant or an unknown scope.
+  // Creates a token and returns its secret, which is shown this once. Throws InvalidTokenField
+  // for a bad tenant or scopes (above).
   std::string create(std::string_view tenant, const std::vector<std::string>& scopes);
   // An operator's token: no tenant, scope kOperatorScope alone; returns its secret.
   std::string create_operator();
-  // A publishable key (secret "edp_..."); throws std::invalid_argument for a bad tenant or origin.
+  // A publishable key (secret "edp_..."); throws InvalidTokenField for a bad tenant, origins or
+  // rates (above).
   std::string create_publishable(std::string_view tenant, const PublishableSpec& spec);
   // Stores an existing secret (an API key issued by another product, so its clients need no new
-  // key), hashed like a created one, and returns the token's id. Throws std::invalid_argument for
-  // a bad tenant or scope, a weak key (see is_strong_key) or one already stored.
+  // key), hashed like a created one, and returns the token's id. Throws InvalidTokenField for a
+  // bad tenant or scopes, std::invalid_argument for a weak key (see is_strong_key) or one already
+  // stored.
   std::string import(std::string_view tenant, const std::vector<std::string>& scopes,
                      std::string_view secret);
   std::vector<TokenInfo> list();

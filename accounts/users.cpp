@@ -1,7 +1,5 @@
 #include "accounts/users.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 #include <stdexcept>
@@ -102,23 +100,6 @@ bool is_valid_email(std::string_view email) {
   const auto at = email.find('@');
   return at != std::string_view::npos && at > 0 && at + 1 < email.size() &&
          email.find('@', at + 1) == std::string_view::npos;
-}
-
-std::string hash_password(std::string_view password) {
-  need_sodium();
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                            crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    throw std::runtime_error("out of memory hashing a password");
-  }
-  return out;
-}
-
-bool verify_password(std::string_view hash, std::string_view password) {
-  need_sodium();
-  if (hash.size() >= crypto_pwhash_STRBYTES) return false;
-  const std::string terminated(hash);  // crypto_pwhash_str_verify wants a C string
-  return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 
 bool UserInfo::has_tenant(std::string_view tenant) const {

@@ -3,8 +3,8 @@
 // so neither a password nor a session secret is ever on disk). Like tokens they are configuration,
 // not history: not in the log, untouched by replay.
 //
-// Passwords are hashed with Argon2id (libsodium's crypto_pwhash_str, its "interactive" cost:
-// 2 passes over 64 MiB); the stored string carries its own salt and parameters.
+// Passwords are hashed with Argon2id (passwords.h); the stored string carries its own salt and
+// parameters.
 //
 // Two ways to write: the tools' methods (create_user, delete_user, ...) run their own write
 // transaction through Store::write; a server writes sessions with the methods that take the
@@ -20,23 +20,17 @@
 #include <string_view>
 #include <vector>
 
+#include "accounts/passwords.h"
 #include "eventlog/store.h"
 #include "common/time.h"
 
 namespace eventsd {
 
 inline constexpr std::string_view kRoles[] = {"admin", "member"};
-inline constexpr std::size_t kMinPasswordBytes = 8;
-inline constexpr std::size_t kMaxPasswordBytes = 1024;
 
 // something@something, 3-254 bytes, no spaces or control characters (common/text.h).
 bool is_valid_email(std::string_view email);
 std::string lower_ascii(std::string_view s);
-
-// Argon2id hash in libsodium's string form ("$argon2id$v=19$m=65536,t=2,p=1$salt$hash").
-std::string hash_password(std::string_view password);
-// Constant-time check of a password against a stored hash; false for a malformed hash.
-bool verify_password(std::string_view hash, std::string_view password);
 
 struct UserInfo {
   std::string id;     // "usr_" + 12 hex digits: what the log records as the actor

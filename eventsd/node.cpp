@@ -56,7 +56,7 @@ Node::Node(NodeOptions options, const Clock& clock)
     engines = {&*single_};
     single_->start();
   }
-  if (options_.api.rate_limit > 0) limiter_.emplace(clock_, options_.api.rate_limit);
+  if (options_.api.rate_limit > 0) limiter_.emplace(clock_, options_.api.rate_limit, options_.auth.limits);
   auth_.emplace(*users_, options_.auth, clock_);
   app_.emplace(*accounts_store, *tokens_, options_.api, std::move(engines));
   app_->limiter = limiter_ ? &*limiter_ : nullptr;

@@ -80,6 +80,32 @@ std::string read_metrics_token(const std::string& path) {
   return secret;
 }
 
+// CIDR[,CIDR...], each as http::TrustedProxies::add takes it.
+CLI::Validator cidr_list() {
+  return flags::list_of(
+      [](const std::string& cidr) -> std::string {
+        try {
+          http::TrustedProxies().add(cidr);
+          return {};
+        } catch (const std::invalid_argument& e) {
+          return e.what();
+        }
+      },
+      "networks");
+}
+
+// 0 (off), or a rate the limiter keeps (http/api/rate_limit.h: waits of at most 10 s).
+CLI::Validator limit_rate() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (std::string wrong = real(0, 1e6)(value); !wrong.empty()) return wrong;
+        const double n = std::stod(value);
+        if (n != 0 && n < http::TokenBuckets::kMinRate) return "must be 0 (off) or from 0.1 to 1000000 (got '" + value + "')";
+        return {};
+      },
+      "", "rate");
+}
+
 }  // namespace
 
 std::variant<Options, int> parse_options(int argc, char** argv) {
@@ -101,9 +127,28 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_option("--data", data, "data directory (created if missing)")->type_name("DIR")->required();
   app.add_option("--listen", listen, "IP address and port to serve on (default 127.0.0.1:8080; port 0 picks one)")
       ->type_name("HOST:PORT")->check(listen_address());
-  app.add_option("--rate-limit", rate_limit, "requests per second per token, bursts of one second, 0-1000000 "
+  app.add_option("--rate-limit", rate_limit, "requests per second per token, bursts of one second, 0.1-1000000 "
                                              "(default 0: off)")
-      ->type_name("RPS")->check(real(0, 1e6));
+      ->type_name("RPS")->check(limit_rate());
+  std::string trusted_proxies;
+  std::uint64_t login_threads = 0, login_queue = 32, tenant_buckets = 100'000, key_buckets = 10'000;
+  app.add_option("--trusted-proxies", trusted_proxies,
+                 "the proxies whose X-Forwarded-For names the client (IPv4 and IPv6 networks, or addresses); "
+                 "from any other peer the peer is the client (default: none)")
+      ->type_name("CIDR[,CIDR...]")->check(cidr_list());
+  app.add_option("--login-threads", login_threads, "password checks at once, each on a worker thread with 64 MiB, "
+                                                   "1-64 (default: one per four cores, at least one)")
+      ->type_name("N")->check(whole(1, 64));
+  app.add_option("--login-queue", login_queue, "logins waiting for a worker, 0-100000; beyond, 503 (default 32)")
+      ->type_name("N")->check(whole(0, 100'000));
+  app.add_option("--limiter-tenant-buckets", tenant_buckets,
+                 "rate-limit buckets kept per tenant (and for logins), 1-100000000; past it the least recently used "
+                 "is forgotten (default 100000)")
+      ->type_name("N")->check(whole(1, 100'000'000));
+  app.add_option("--limiter-key-buckets", key_buckets,
+                 "of these, buckets kept per key (its client addresses) or per login address (its e-mails), "
+                 "1-100000000 (default 10000)")
+      ->type_name("N")->check(whole(1, 100'000'000));
   app.add_option("--campaign-retention-days", retention_days,
                  "campaign events older than N days are not served and are purged, 0-36500 (default 180; 0 "
                  "keeps them)")
@@ -203,6 +248,10 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
       return flags::usage_error(app, e.what());
     }
   }
+  for (const auto& cidr : flags::split_commas(trusted_proxies)) api.trusted_proxies.add(cidr);
+  o.node.auth.login_threads = login_threads;
+  o.node.auth.login_queue = login_queue;
+  o.node.auth.limits = {tenant_buckets, key_buckets};
   o.retention_interval = ms(retention_ms);
   for (const auto& m : mounts) {
     o.node.mounts.push_back(http::parse_mount(m));

@@ -11,7 +11,7 @@ packages=(
   libhowardhinnant-date-dev tzdata  # time zones of aggregates (date/tz.h over the system tzdata)
   libcli11-dev  # the command lines of eventsd and eventctl (common/flags.h)
   curl xxd  # the README's examples, reading the log by hand (docs/log-format.md)
-  libsodium-dev  # Argon2id password hashes of console users
+  libsodium-dev libargon2-dev  # Argon2id password hashes of console users, and checking them
   chromium chromium-driver python3-selenium  # browser tests (tests/browser/)
   python3 python3-yaml python3-jsonschema  # the contract test (tests/contract)
   dpkg-dev file help2man lintian systemd  # the Debian package and its checks (tools/check_package.sh)

@@ -205,16 +205,16 @@ void add_create(CLI::App& token, Run& run) {
                       ->check(origin_list())
                       ->needs(publishable);
   publishable->needs(origins);
-  create->add_option("--rate", o->rate, "a publishable key's requests per second, 0-1000000 (default 0: the "
+  create->add_option("--rate", o->rate, "a publishable key's requests per second, 0.1-10000 (default 0: the "
                                         "server's default, 50)")
       ->type_name("RPS")
-      ->check(flags::real(0, 1e6))
+      ->check(key_rate())
       ->needs(publishable);
   create->add_option("--address-rate", o->address_rate, "a publishable key's requests per second from one "
-                                                        "client address, 0-1000000 (default 0: the server's "
+                                                        "client address, 0.1-10000 (default 0: the server's "
                                                         "default, 10)")
       ->type_name("RPS")
-      ->check(flags::real(0, 1e6))
+      ->check(key_rate())
       ->needs(publishable);
   create->add_option("--replicas", o->replicas, "with --nats: replicas of the cluster's system stream if this "
                                                 "creates it, 1, 3 or 5 (default 3)")

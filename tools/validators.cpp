@@ -28,4 +28,18 @@ CLI::Validator scope_list() {
       "scopes");
 }
 
+CLI::Validator key_rate() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        if (std::string wrong = flags::real(0, kMaxKeyRate)(value); !wrong.empty()) return wrong;
+        try {
+          check_key_rate("rate", std::stod(value));
+          return {};
+        } catch (const std::invalid_argument&) {
+          return "must be 0 (the server's default) or from 0.1 to 10000 (got '" + value + "')";
+        }
+      },
+      "", "rate");
+}
+
 }  // namespace eventsd::cli

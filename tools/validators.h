@@ -10,5 +10,8 @@ namespace eventsd::cli {
 CLI::Validator tenant_id();
 // Scopes separated by commas, each one of accounts/tokens.h's kScopes, at least one.
 CLI::Validator scope_list();
+// A publishable key's rate as accounts/tokens.h bounds it: 0 (the server's default) or
+// 0.1-10000 requests per second.
+CLI::Validator key_rate();
 
 }  // namespace eventsd::cli

@@ -20,6 +20,7 @@
 #include "engine/engine.h"
 #include "eventlog/lmdb.h"
 #include "eventlog/store.h"
+#include "http/api/client_address.h"
 #include "http/api/stream_slots.h"
 #include "http/server/message.h"
 
@@ -35,6 +36,7 @@ struct ApiOptions {
   // GET /metrics answers only `Authorization: Bearer <this>` ("": anyone; eventsd
   // --metrics-token-file).
   std::string metrics_token;
+  TrustedProxies trusted_proxies;            // whose X-Forwarded-For is read (client_address.h); none
 };
 
 struct Request;

@@ -53,27 +53,11 @@ bool counted_elsewhere(const Request& req) { return req.forwarded_by.has_value()
 
 void take_token_rate(App& app, const Request& req, const std::string& id) {
   if (!app.limiter || counted_elsewhere(req)) return;
-  if (auto wait = app.limiter->take(id)) throw limited(*wait);
+  if (auto wait = app.limiter->take(req.principal.tenant, id)) throw limited(*wait);
 }
 
 bool is_safe_method(bhttp::verb v) {
   return v == bhttp::verb::get || v == bhttp::verb::head || v == bhttp::verb::options;
-}
-
-// The client's address for per-address limits: the last X-Forwarded-For entry, which the proxy
-// in front of eventsd appends (eventsd has no TLS, so browsers reach it through one); nullopt
-// without the header.
-std::optional<std::string> client_address(const RawRequest& raw) {
-  std::optional<std::string> last;
-  for (auto [it, end] = raw.equal_range("X-Forwarded-For"); it != end; ++it) {
-    std::string_view v = it->value();
-    const auto comma = v.rfind(',');
-    if (comma != std::string_view::npos) v.remove_prefix(comma + 1);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-    if (!v.empty() && v.size() <= 64) last = std::string(v);
-  }
-  return last;
 }
 
 // The origin of an absolute URL (its scheme and authority), normalized.
@@ -139,14 +123,13 @@ void as_publishable(App& app, const Route& route, Request& req, const TokenInfo&
                             "(the Origin header)");
   }
   if (Auth* auth = app.auth; auth && !counted_elsewhere(req)) {
+    // In the key's tenant's table: a flood through one tenant's key never evicts another's.
     const auto& o = auth->options;
-    if (auto wait = auth->key_limiter.take(key.id, key.rate > 0 ? key.rate : o.publishable_rate)) {
+    if (auto wait = auth->key_limiter.take(key.tenant, key.id, "", key.rate > 0 ? key.rate : o.publishable_rate)) {
       throw limited(*wait);
     }
-    if (auto address = client_address(req.raw)) {
-      const double rate = key.address_rate > 0 ? key.address_rate : o.publishable_address_rate;
-      if (auto wait = auth->address_limiter.take(key.id + " " + *address, rate)) throw limited(*wait);
-    }
+    const double rate = key.address_rate > 0 ? key.address_rate : o.publishable_address_rate;
+    if (auto wait = auth->key_limiter.take(key.tenant, key.id, client_address(app, req), rate)) throw limited(*wait);
   }
   check_browser_body(route, req, *origin);
   req.principal = {key.id, key.tenant, true};
@@ -169,6 +152,10 @@ bool is_loopback_origin(std::string_view origin) {
 bool bearer_is(const RawRequest& raw, std::string_view secret) {
   const auto token = bearer_token(raw);
   return token && token->size() == secret.size() && CRYPTO_memcmp(token->data(), secret.data(), secret.size()) == 0;
+}
+
+std::string client_address(const App& app, const Request& request) {
+  return client_address(request.raw, request.peer, app.options.trusted_proxies);
 }
 
 bool accepts_publishable(const Route& route) {

@@ -10,10 +10,10 @@
 // ApiError and rendered in the route's dialect like any other.
 //
 // Thread safety: authenticate() and the functions below run on any I/O thread at once; Auth's
-// limiters and counters are thread-safe, its UserStore follows its own header.
+// limiters and its pool are thread-safe, its UserStore follows its own header.
 #pragma once
 
-#include <atomic>
+#include <algorithm>
 #include <functional>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "common/time.h"
@@ -29,19 +30,29 @@
 #include "http/api/api.h"
 #include "http/api/rate_limit.h"
 #include "http/api/router.h"
+#include "http/api/work_pool.h"
 
 namespace eventsd::http {
 
 inline constexpr std::string_view kSessionCookie = "eventsd_session";
 inline constexpr std::string_view kCsrfHeader = "X-CSRF-Token";
 
+// A password check: whether `password` matches the stored `hash` (accounts/passwords.h).
+using PasswordCheck = std::function<bool(std::string_view hash, std::string_view password)>;
+
 struct AuthOptions {
   Millis session_lifetime = 12 * 3600 * 1000;  // absolute: a session ends this long after login
   double publishable_rate = 50;                // requests/s per publishable key (key's own wins)
   double publishable_address_rate = 10;        // requests/s per client address and key
-  double login_burst = 10;                     // logins per e-mail in a burst,
+  double login_burst = 10;                     // logins per client address and e-mail in a burst,
   double login_rate = 0.2;                     // then one every 5 s
-  std::size_t max_logins_in_flight = 4;        // Argon2id checks at once (64 MiB each)
+  double login_address_burst = 20;             // logins per client address, any e-mails, in a burst,
+  double login_address_rate = 0.5;             // then one every 2 s
+  TokenBuckets::Bounds limits;                 // the limiters' tables (eventsd --limiter-*-buckets)
+  std::size_t login_threads = 0;               // password checks at once, each on a worker (64 MiB);
+                                               // 0: one per four cores, at least one
+  std::size_t login_queue = 32;                // checks waiting for a worker; more: 503
+  PasswordCheck check_password = verify_password;  // what a worker runs (tests pass a gate)
   // The console's origin is https://<Host> only; with this, http://<Host> too when Host is a
   // loopback address (127.0.0.0/8, [::1], localhost): a developer's machine without TLS
   // (eventsd --console-http-loopback).
@@ -52,14 +63,22 @@ struct AuthOptions {
 class Auth {
  public:
   Auth(UserStore& users, AuthOptions options, const Clock& clock = system_clock())
-      : users(users), options(std::move(options)), key_limiter(clock), address_limiter(clock), login_limiter(clock),
+      : users(users), options(std::move(options)), key_limiter(clock, this->options.limits),
+        login_limiter(clock, this->options.limits),
+        password_checks(this->options.login_threads ? this->options.login_threads
+                                                    : std::max(1u, std::thread::hardware_concurrency() / 4),
+                        this->options.login_queue),
         dummy_hash(hash_password("not a password")) {}
   UserStore& users;
   const AuthOptions options;
+  // Publishable keys: owner the key's tenant, group the key, with the key's own bucket ("") and
+  // one per client address.
   TokenBuckets key_limiter;
-  TokenBuckets address_limiter;
-  TokenBuckets login_limiter;  // per e-mail: slows password guessing
-  std::atomic<std::size_t> logins_in_flight{0};
+  // Logins: owner the server (""), group the client address, with the address's own bucket ("")
+  // and one per e-mail tried from it (slows password guessing without letting a stranger lock
+  // a user out: the user's own address has its own buckets).
+  TokenBuckets login_limiter;
+  WorkPool password_checks;  // Argon2id, off the I/O threads
   // Checked when the e-mail is unknown, so that a failed login takes as long either way.
   const std::string dummy_hash;
 };
@@ -69,6 +88,10 @@ struct Access {
   const Route* route = nullptr;  // null: no route matched
   std::optional<TokenInfo> key;  // the publishable key that authenticated it
 };
+
+// The request's client address, as per-address limits key it (client_address.h), with the
+// app's trusted proxies.
+std::string client_address(const App& app, const Request& request);
 
 // Checks the request's credentials against what `route` needs and sets request.principal.
 // Throws ApiError (401, 403, 400 for a field a browser may not set, 429).

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -69,6 +70,9 @@ struct Request {
   // Set when another node of the cluster forwarded the request here (its name); never taken
   // from what a client sent.
   std::optional<std::string> forwarded_by;
+  // The TCP peer the request came from (the client, or a proxy in front of it: client_address.h);
+  // nullopt for a request forwarded by another node or handed to the router in process.
+  std::optional<boost::asio::ip::address> peer;
 
   // The clock, for an answer that depends on it (a relative date range, a retention cutoff, a
   // window ending today). `granularity` is how finely the answer changes with it (1 ms, a day):

@@ -140,14 +140,21 @@ void Router::mount(Mount mount) {
 boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw,
                                              std::optional<Forwarded> forwarded) const {
   Access access;
-  Reply reply = co_await dispatch(app, raw, std::move(forwarded), access);
+  Reply reply = co_await dispatch(app, raw, std::move(forwarded), std::nullopt, access);
   allow_origin(app, raw, access, reply.response);
   co_return reply;
 }
 
-boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw,
-                                               std::optional<Forwarded> forwarded, Access& access) const {
-  Request request{raw, {}, {}, {}, {}, app.clock->now_millis(), std::nullopt};
+boost::asio::awaitable<Reply> Router::handle(App& app, const RawRequest& raw, const boost::asio::ip::address& peer) const {
+  Access access;
+  Reply reply = co_await dispatch(app, raw, std::nullopt, peer, access);
+  allow_origin(app, raw, access, reply.response);
+  co_return reply;
+}
+
+boost::asio::awaitable<Reply> Router::dispatch(App& app, const RawRequest& raw, std::optional<Forwarded> forwarded,
+                                               std::optional<boost::asio::ip::address> peer, Access& access) const {
+  Request request{raw, {}, {}, {}, {}, app.clock->now_millis(), std::nullopt, std::move(peer)};
   if (forwarded) request.forwarded_by = forwarded->node;
   Dialect dialect = Dialect::native;
   const Route* route = nullptr;

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include <optional>
 #include <string>
@@ -61,6 +62,8 @@ class Router {
   // authenticated again. A client's request has none, whatever its headers say.
   boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw,
                                        std::optional<Forwarded> forwarded = std::nullopt) const;
+  // The answer to `raw` from a client whose TCP peer is `peer` (what the server hands over).
+  boost::asio::awaitable<Reply> handle(App& app, const RawRequest& raw, const boost::asio::ip::address& peer) const;
   const std::vector<Route>& routes() const { return routes_; }
   const std::vector<Mount>& mounts() const { return mounts_; }
   // The dialect whose error shape a request to `target` gets (before or without a matching
@@ -69,7 +72,7 @@ class Router {
 
  private:
   boost::asio::awaitable<Reply> dispatch(App& app, const RawRequest& raw, std::optional<Forwarded> forwarded,
-                                         Access& access) const;
+                                         std::optional<boost::asio::ip::address> peer, Access& access) const;
 
   std::vector<Route> routes_;
   std::vector<Mount> mounts_;

@@ -4,8 +4,8 @@
 
 namespace eventsd::http {
 
-boost::asio::awaitable<Reply> ApiService::handle(const RawRequest& request) {
-  co_return co_await router_.handle(app_, request);
+boost::asio::awaitable<Reply> ApiService::handle(const RawRequest& request, const boost::asio::ip::address& peer) {
+  co_return co_await router_.handle(app_, request, peer);
 }
 
 Response ApiService::refuse(std::string_view target, unsigned status, std::string code, std::string message) const {

@@ -13,7 +13,7 @@ class ApiService : public Service {
  public:
   ApiService(App& app, const Router& router) : app_(app), router_(router) {}
 
-  boost::asio::awaitable<Reply> handle(const RawRequest& request) override;
+  boost::asio::awaitable<Reply> handle(const RawRequest& request, const boost::asio::ip::address& peer) override;
   Response refuse(std::string_view target, unsigned status, std::string code, std::string message) const override;
   void answered(std::string_view route, unsigned status, double seconds) override;
   void connections_changed(int delta) override;

@@ -59,10 +59,17 @@ std::optional<std::string> string_field(const JsonValue& obj, std::string_view n
   return std::string(v->get_string());
 }
 
-struct InFlight {
-  std::atomic<std::size_t>& n;
-  ~InFlight() { --n; }
-};
+ApiError too_many_logins(unsigned wait, const char* message) {
+  ApiError limited(429, "rate_limited", message);
+  limited.retry_after = wait;
+  return limited;
+}
+
+ApiError checks_busy() {
+  ApiError busy(503, "unavailable", "too many logins at once; retry shortly");
+  busy.retry_after = 1;
+  return busy;
+}
 
 asio::awaitable<Reply> login(App& app, Request& req) {
   Auth& auth = need_auth(app);
@@ -74,33 +81,35 @@ asio::awaitable<Reply> login(App& app, Request& req) {
       throw ApiError(403, "csrf_failed", "log in from the console's own origin");
     }
   }
+  // A full queue is answered before anything else is done: a flood of logins costs little more.
+  if (auth.password_checks.full()) throw checks_busy();
   const JsonValue body = object_body(req, {"email", "password", "tenant"});
   const std::string email = *string_field(body, "email", true, 254);
-  const std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
+  std::string password = *string_field(body, "password", true, kMaxPasswordBytes);
   const auto tenant = string_field(body, "tenant", false, 64);
 
-  if (auto wait = auth.login_limiter.take(lower_ascii(email), auth.options.login_rate,
-                                          auth.options.login_burst)) {
-    ApiError limited(429, "rate_limited", "too many logins for this e-mail; retry later");
-    limited.retry_after = *wait;
-    throw limited;
+  // Slowed per client address, and per address and e-mail: one address cannot guess across many
+  // e-mails, and a stranger's guesses at a user's e-mail do not lock the user out of their own.
+  const auto& o = auth.options;
+  const std::string address = client_address(app, req);
+  if (auto wait = auth.login_limiter.take("", address, "", o.login_address_rate, o.login_address_burst)) {
+    throw too_many_logins(*wait, "too many logins from this address; retry later");
   }
-  if (++auth.logins_in_flight > auth.options.max_logins_in_flight) {
-    --auth.logins_in_flight;
-    ApiError busy(503, "unavailable", "too many logins at once; retry shortly");
-    busy.retry_after = 1;
-    throw busy;
+  if (auto wait = auth.login_limiter.take("", address, lower_ascii(email), o.login_rate, o.login_burst)) {
+    throw too_many_logins(*wait, "too many logins for this e-mail; retry later");
   }
   std::optional<UserInfo> user;
   {
-    InFlight guard{auth.logins_in_flight};
-    {
-      auto snapshot = app.store.read();
-      user = auth.users.find_user(snapshot.txn(), email);
-    }
-    const bool ok = verify_password(user ? user->password_hash : auth.dummy_hash, password);
-    if (!ok) user.reset();
+    auto snapshot = app.store.read();
+    user = auth.users.find_user(snapshot.txn(), email);
   }
+  // The check runs on a worker; this I/O thread serves other requests meanwhile.
+  auto check = [&auth, hash = user ? user->password_hash : auth.dummy_hash, password = std::move(password)] {
+    return auth.options.check_password(hash, password);
+  };
+  const std::optional<bool> ok = co_await auth.password_checks.run(std::move(check));
+  if (!ok) throw checks_busy();
+  if (!*ok) user.reset();
   if (!user) throw ApiError(401, "invalid_credentials", "wrong e-mail or password");
   const std::string active = tenant.value_or(user->tenants.front());
   if (!user->has_tenant(active)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + active);

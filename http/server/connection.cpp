@@ -78,6 +78,8 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
 
   auto& stream = c->stream;
   beast::flat_buffer buffer;
+  beast::error_code peer_error;
+  const asio::ip::address peer = stream.socket().remote_endpoint(peer_error).address();  // (unspecified if gone)
   const auto& opt = options_;
   // An answer the server gives itself; the connection ends after it.
   auto refusal = [&](std::string_view target, const Refusal& r) {
@@ -148,7 +150,7 @@ asio::awaitable<void> Server::serve(std::shared_ptr<Connection> c) {
       reply = Reply(service_.refuse(req.target(), undecodable->status, undecodable->code, undecodable->message));
       if (undecodable->status == 415) reply.response.set(bhttp::field::accept_encoding, "gzip");
     } else {
-      reply = co_await service_.handle(req);
+      reply = co_await service_.handle(req, peer);
     }
     auto observe = [&] {
       service_.answered(reply.route, reply.response.result_int(),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
@@ -37,8 +38,9 @@ struct Reply {
 class Service {
  public:
   virtual ~Service() = default;
-  // The answer to a request read whole (its body decoded). Never throws but std::bad_alloc.
-  virtual boost::asio::awaitable<Reply> handle(const RawRequest& request) = 0;
+  // The answer to a request read whole (its body decoded) from the TCP peer `peer` (the client,
+  // or a proxy in front of it). Never throws but std::bad_alloc.
+  virtual boost::asio::awaitable<Reply> handle(const RawRequest& request, const boost::asio::ip::address& peer) = 0;
   // The error answer to a request the server refuses before handing it over (malformed, over a
   // limit, an unknown Content-Encoding), shaped as the API shapes errors for `target` (which may
   // be empty or not a path at all).

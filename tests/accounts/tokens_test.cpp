@@ -1,6 +1,8 @@
 // API tokens and publishable keys with their origins (accounts/tokens.h).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "accounts/tokens.h"
 #include "eventlog/store.h"
 #include "tests/support/temp_dir.h"
@@ -123,6 +125,41 @@ TEST(PublishableKeys, StoredWithOriginsAndFoundByOrigin) {
   EXPECT_THROW(tokens.create_publishable("acme", {{}, 0, 0}), std::invalid_argument);
   EXPECT_THROW(tokens.create_publishable("acme", {{"https://a.example/x"}, 0, 0}), std::invalid_argument);
   EXPECT_THROW(tokens.create_publishable("acme", {{"https://a.example"}, -1, 0}), std::invalid_argument);
+}
+
+// What the API and eventctl refuse alike, each naming its field (docs/api.md "Tokens over the API").
+TEST(PublishableKeys, EveryParameterWithinItsBounds) {
+  test::TempDir dir;
+  Store store(dir.path());
+  TokenStore tokens(store);
+  auto field_of = [&](const PublishableSpec& spec, const std::string& tenant = "acme") -> std::string {
+    try {
+      tokens.create_publishable(tenant, spec);
+      return "";
+    } catch (const InvalidTokenField& e) {
+      return e.field;
+    }
+  };
+  const std::vector<std::string> site{"https://a.example"};
+  EXPECT_EQ(field_of({site, 1e6, 0}), "rate");
+  EXPECT_EQ(field_of({site, 0, 1e-9}), "address_rate");
+  EXPECT_EQ(field_of({site, 0.09, 0}), "rate");
+  EXPECT_EQ(field_of({site, std::nan(""), 0}), "rate");
+  EXPECT_EQ(field_of({site, 0, -1}), "address_rate");
+  EXPECT_EQ(field_of({std::vector<std::string>(101, "https://a.example"), 0, 0}), "origins");
+  EXPECT_EQ(field_of({{"https://" + std::string(250, 'a') + ".example"}, 0, 0}), "origins");
+  EXPECT_EQ(field_of({site, 0, 0}, "no spaces"), "tenant");
+  EXPECT_EQ(field_of({site, 0.1, 10'000}), "") << "the bounds themselves are allowed";
+  EXPECT_EQ(field_of({std::vector<std::string>(100, "https://a.example"), 0, 0}), "");
+  try {
+    tokens.create("acme", {"admin", "admin", "admin", "admin", "admin"});
+    ADD_FAILURE() << "five scopes taken";
+  } catch (const InvalidTokenField& e) {
+    EXPECT_EQ(e.field, "scopes");
+  }
+  const auto twice = tokens.create("acme", {"admin", "admin"});
+  auto reader = store.read();
+  EXPECT_EQ(tokens.find(reader.txn(), twice)->scopes, std::vector<std::string>{"admin"}) << "a scope given twice is one";
 }
 
 }  // namespace

@@ -174,23 +174,27 @@ def rebuild_twice(ctx):
 
 
 def logins_until_limited(ctx):
-    """Wrong passwords for one e-mail until the per-e-mail limit answers 429."""
+    """Wrong passwords for one e-mail from one client address (forwarded by the trusted proxy the
+    main server has: 127.0.0.1) until the per-address-and-e-mail limit answers 429."""
     body = json.dumps({"email": "limited@example.com", "password": "wrong"}).encode()
     for _ in range(100):
-        answer = ctx.main.call("POST", "/api/auth/login", body, {"Origin": ctx.main.origin})
+        answer = ctx.main.call("POST", "/api/auth/login", body,
+                               {"Origin": ctx.main.origin, "X-Forwarded-For": "192.0.2.1"})
         if answer[0] == 429:
             return answer
     raise AssertionError("100 logins for one e-mail and none limited")
 
 
 def logins_until_busy(ctx):
-    """Many logins at once (each a different e-mail): beyond the password checks the server runs at
-    once, one is answered 503."""
+    """Many logins at once (each a different e-mail, from a different client address): beyond the
+    password checks running and waiting (the main server has one worker and room for one more),
+    one is answered 503."""
     import concurrent.futures
     for attempt in range(10):
         def one(i):
             body = json.dumps({"email": "busy-%d-%d@example.com" % (attempt, i), "password": "x"}).encode()
-            return ctx.main.call("POST", "/api/auth/login", body, {"Origin": ctx.main.origin})
+            return ctx.main.call("POST", "/api/auth/login", body,
+                                 {"Origin": ctx.main.origin, "X-Forwarded-For": "198.51.%d.%d" % (attempt, i + 1)})
         with concurrent.futures.ThreadPoolExecutor(32) as pool:
             answers = list(pool.map(one, range(32)))
         for answer in answers:
@@ -460,9 +464,9 @@ class Server:
 class Context:
     def __init__(self, args):
         self.args = args
-        # More I/O threads than the server's password checks at once (4), so that logins can
-        # exceed them (a check runs on the I/O thread that read the request).
-        self.main = Server(args, ["--threads", "8"])
+        # One password check at a time and one waiting, so that logins at once exceed them; the
+        # test client is the trusted proxy, so that logins can come from many client addresses.
+        self.main = Server(args, ["--login-threads", "1", "--login-queue", "1", "--trusted-proxies", "127.0.0.1"])
         self.limited = Server(args, ["--rate-limit", "1"])
         self.full = Server(args, file_size_limit=8 << 20)
         self.scopeless = {}  # scope -> a token with every scope but it

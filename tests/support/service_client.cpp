@@ -9,7 +9,7 @@ namespace asio = boost::asio;
 
 HttpResponse ServiceClient::send(Request request) {
   auto exchange = [this, &request]() -> asio::awaitable<HttpResponse> {
-    http::Reply reply = co_await service_.handle(request);
+    http::Reply reply = co_await service_.handle(request, peer_);
     HttpResponse out;
     out.status = static_cast<int>(reply.response.result_int());
     for (const auto& f : reply.response) out.headers.set(f.name_string(), f.value());

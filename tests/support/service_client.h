@@ -7,6 +7,7 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 
 #include "http/server/message.h"
 #include "tests/support/client.h"
@@ -16,12 +17,15 @@ namespace eventsd::test {
 class ServiceClient : public Client {
  public:
   explicit ServiceClient(http::Service& service, std::string token = {}) : Client(std::move(token)), service_(service) {}
+  // The TCP peer the requests seem to come from (by default 127.0.0.1, as a local client's).
+  void set_peer(const std::string& address) { peer_ = boost::asio::ip::make_address(address); }
 
  protected:
   HttpResponse send(Request request) override;
 
  private:
   http::Service& service_;
+  boost::asio::ip::address peer_ = boost::asio::ip::make_address("127.0.0.1");
   boost::asio::io_context io_;
 };
 

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <optional>
 #include <thread>
 
 #include "accounts/tokens.h"
@@ -17,6 +19,7 @@
 #include "http/dialects/routes.h"
 #include "tests/support/api_test.h"
 #include "tests/support/eventually.h"
+#include "tests/support/gate.h"
 
 namespace eventsd {
 namespace {
@@ -255,24 +258,92 @@ TEST_F(BrowserAccess, KeySetsOnlyBrowserFields) {
 }
 
 TEST_F(BrowserAccess, KeyRateLimitedPerKeyAndPerClientAddress) {
-  const std::string slow = create_key("acme", {kSite}, 0.001);
+  const std::string slow = create_key("acme", {kSite}, 0.1);
   auto c = client("");
-  auto post = [&](const std::string& key, Headers h) {
+  auto post = [&](const std::string& key, Headers h = {}) {
     h.emplace_back("Origin", kSite);
     return c.request(bhttp::post, "/v1/events?key=" + key, R"({"event":"x"})", h);
   };
-  EXPECT_EQ(post(slow, {}).status, 201);
-  auto limited = post(slow, {{"X-Forwarded-For", "198.51.100.7"}});
+  EXPECT_EQ(post(slow).status, 201);
+  c.set_peer("198.51.100.7");
+  auto limited = post(slow);
   expect_error(limited, 429, "rate_limited");
-  EXPECT_FALSE(limited.header("Retry-After").empty());
+  EXPECT_EQ(limited.header("Retry-After"), "10") << "the slowest rate a key may have refills in 10 s";
   EXPECT_EQ(limited.header("Access-Control-Allow-Origin"), kSite) << "a page can read why";
 
-  const std::string per_address = create_key("acme", {kSite}, 0, 0.001);
-  EXPECT_EQ(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}).status, 201);
-  expect_error(post(per_address, {{"X-Forwarded-For", "203.0.113.1"}}), 429, "rate_limited");
+  const std::string per_address = create_key("acme", {kSite}, 0, 0.1);
+  c.set_peer("203.0.113.1");
+  EXPECT_EQ(post(per_address).status, 201);
+  expect_error(post(per_address), 429, "rate_limited");
+  // With no trusted proxy, X-Forwarded-For is not read: a client cannot choose its address.
+  expect_error(post(per_address, {{"X-Forwarded-For", "203.0.113.2"}}), 429, "rate_limited");
+  c.set_peer("203.0.113.2");
+  EXPECT_EQ(post(per_address).status, 201);
+}
+
+// eventsd --trusted-proxies 10.0.0.0/8: X-Forwarded-For names the client when a proxy of those
+// sent the request, and only then.
+class BehindAProxy : public BrowserAccess {
+ protected:
+  NodeOptions node_options() const override {
+    NodeOptions options = BrowserAccess::node_options();
+    options.api.trusted_proxies.add("10.0.0.0/8");
+    return options;
+  }
+};
+
+TEST_F(BehindAProxy, TheForwardedAddressCountsFromATrustedProxyOnly) {
+  const std::string per_address = create_key("acme", {kSite}, 0, 0.1);
+  auto post = [&](test::ServiceClient& c, const char* forwarded) {
+    return c.request(bhttp::post, "/v1/events?key=" + per_address, R"({"event":"x"})",
+                     {{"Origin", kSite}, {"X-Forwarded-For", forwarded}});
+  };
+  auto proxy = client("");
+  proxy.set_peer("10.0.0.2");
+  EXPECT_EQ(post(proxy, "203.0.113.1").status, 201);
+  expect_error(post(proxy, "203.0.113.1"), 429, "rate_limited");
   // The proxy's entry (the last) is the client; what the client wrote before it is not.
-  expect_error(post(per_address, {{"X-Forwarded-For", "192.0.2.99, 203.0.113.1"}}), 429, "rate_limited");
-  EXPECT_EQ(post(per_address, {{"X-Forwarded-For", "203.0.113.2"}}).status, 201);
+  expect_error(post(proxy, "192.0.2.99, 203.0.113.1"), 429, "rate_limited");
+  EXPECT_EQ(post(proxy, "203.0.113.2").status, 201) << "another client behind the proxy";
+  // A client that reaches eventsd directly is its own address, whatever it forwards.
+  auto direct = client("");
+  direct.set_peer("198.51.100.9");
+  EXPECT_EQ(post(direct, "192.0.2.1").status, 201);
+  expect_error(post(direct, "192.0.2.2"), 429, "rate_limited");
+  expect_error(post(direct, "192.0.2.3"), 429, "rate_limited");
+}
+
+// Small limiter tables (eventsd --limiter-tenant-buckets 50 --limiter-key-buckets 20): a tenant
+// whose key is flooded from ever new addresses pushes out only its own buckets.
+class SmallLimiterTables : public BehindAProxy {
+ protected:
+  NodeOptions node_options() const override {
+    NodeOptions options = BehindAProxy::node_options();
+    options.auth.limits = {.per_owner = 50, .per_group = 20};
+    return options;
+  }
+};
+
+TEST_F(SmallLimiterTables, OneTenantsFloodOfAddressesNeverLimitsAnother) {
+  const std::string flood = create_key("acme", {kSite}, 10'000);
+  const std::string other = create_key("beta", {kSite}, 0, 0.1);
+  auto proxy = client("");
+  proxy.set_peer("10.0.0.2");
+  auto post = [&](const std::string& key, const std::string& address, const std::string& body) {
+    return proxy.request(bhttp::post, "/v1/events?key=" + key, body, {{"Origin", kSite}, {"X-Forwarded-For", address}});
+  };
+  EXPECT_EQ(post(other, "192.0.2.1", R"({"event":"x"})").status, 201);
+  expect_error(post(other, "192.0.2.1", R"({"event":"x"})"), 429, "rate_limited");
+  // The flood: 1,000 addresses through acme's key (bodies the handler refuses, after the limits,
+  // so that nothing is written): none is refused for want of room.
+  for (int i = 0; i < 1'000; ++i) {
+    const std::string address = "198.51." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
+    ASSERT_EQ(post(flood, address, "{}").status, 400) << i;
+  }
+  EXPECT_EQ(node_->app().auth->key_limiter.size("acme"), 20u) << "the key's share: its own bucket and its 19 latest addresses";
+  // beta's state survived, and its new addresses pass.
+  expect_error(post(other, "192.0.2.1", R"({"event":"x"})"), 429, "rate_limited");
+  for (int i = 2; i < 40; ++i) EXPECT_EQ(post(other, "192.0.2." + std::to_string(i), R"({"event":"x"})").status, 201) << i;
 }
 
 TEST_F(BrowserAccess, SecretTokensAreNotAcceptedInTheQuery) {
@@ -314,8 +385,10 @@ class Sessions : public test::ApiTest {
     std::string cookie;  // "eventsd_session=..."
     std::string csrf;
   };
-  Login login(const std::string& email, const std::string& password = kPassword, const std::string& extra = "") {
+  Login login(const std::string& email, const std::string& password = kPassword, const std::string& extra = "",
+              const std::string& peer = "127.0.0.1") {
     auto c = client("");
+    c.set_peer(peer);
     Login l;
     l.response = c.request(bhttp::post, "/api/auth/login",
                            R"({"email":")" + email + R"(","password":")" + password + "\"" + extra + "}",
@@ -585,18 +658,71 @@ TEST_F(Sessions, AConsoleAdminIsNoOperator) {
   }
 }
 
-TEST_F(Sessions, PasswordGuessingIsSlowedPerEmail) {
-  // Ten attempts in a burst (eventsd's default), then one every five seconds: the eleventh at
-  // once is refused before any password is checked, even the right one.
-  for (int i = 0; i < 10; ++i) EXPECT_EQ(login("bob@example.com", "guess " + std::to_string(i)).response.status, 401);
-  auto limited = login("BOB@example.com");
+TEST_F(Sessions, PasswordGuessingIsSlowedPerAddressAndEmail) {
+  // A stranger guessing bob's password: ten attempts in a burst (eventsd's default), then one
+  // every five seconds; the eleventh at once is refused before any password is checked.
+  const std::string stranger = "203.0.113.9";
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(login("bob@example.com", "guess " + std::to_string(i), "", stranger).response.status, 401);
+  }
+  auto limited = login("BOB@example.com", kPassword, "", stranger);
   expect_error(limited.response, 429, "rate_limited");
   EXPECT_EQ(limited.response.header("Retry-After"), "5");
-  EXPECT_EQ(login("ada@example.com").response.status, 200) << "another e-mail is not affected";
+  // bob, from his own address, is not locked out; another e-mail from the stranger's is not slowed.
+  EXPECT_EQ(login("bob@example.com", kPassword, "", "198.51.100.20").response.status, 200);
+  EXPECT_EQ(login("ada@example.com", kPassword, "", stranger).response.status, 200);
   // Five seconds later, one more attempt.
   clock_.advance(std::chrono::seconds(5));
-  EXPECT_EQ(login("bob@example.com").response.status, 200);
-  expect_error(login("bob@example.com").response, 429, "rate_limited");
+  EXPECT_EQ(login("bob@example.com", kPassword, "", stranger).response.status, 200);
+  expect_error(login("bob@example.com", kPassword, "", stranger).response, 429, "rate_limited");
+}
+
+TEST_F(Sessions, OneAddressCannotGuessAcrossManyEmails) {
+  // Twenty logins from one address in a burst, whatever the e-mails, then one every two seconds.
+  const std::string guesser = "203.0.113.10";
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(login("user" + std::to_string(i) + "@example.com", "guess", "", guesser).response.status, 401) << i;
+  }
+  auto limited = login("ada@example.com", kPassword, "", guesser);
+  expect_error(limited.response, 429, "rate_limited");
+  EXPECT_EQ(limited.response.header("Retry-After"), "2");
+  EXPECT_EQ(login("ada@example.com", kPassword, "", "198.51.100.21").response.status, 200) << "other addresses are not";
+  clock_.advance(std::chrono::seconds(2));
+  EXPECT_EQ(login("ada@example.com", kPassword, "", guesser).response.status, 200);
+}
+
+// Password checks run on the login workers (eventsd --login-threads 1 --login-queue 1 here), each
+// check held at a gate: with one running and one waiting, a third login is answered 503 at once.
+class FullLoginQueue : public Sessions {
+ protected:
+  NodeOptions node_options() const override {
+    NodeOptions options = Sessions::node_options();
+    options.auth.login_threads = 1;
+    options.auth.login_queue = 1;
+    options.auth.check_password = [gate = gate_](std::string_view hash, std::string_view password) {
+      gate->wait();
+      return verify_password(hash, password);
+    };
+    return options;
+  }
+  std::shared_ptr<test::Gate> gate_ = std::make_shared<test::Gate>();
+};
+
+TEST_F(FullLoginQueue, AnswersUnavailableWithRetryAfter) {
+  std::optional<Login> running, queued;
+  std::thread first([&] { running = login("ada@example.com"); });
+  ASSERT_TRUE(test::eventually([&] { return gate_->waiting() == 1; }));
+  std::thread second([&] { queued = login("bob@example.com", kPassword, "", "198.51.100.30"); });
+  ASSERT_TRUE(test::eventually([&] { return node_->app().auth->password_checks.pending() == 2; }));
+  auto busy = login("ada@example.com", kPassword, "", "198.51.100.31");
+  expect_error(busy.response, 503, "unavailable");
+  EXPECT_EQ(busy.response.header("Retry-After"), "1");
+  gate_->open();
+  first.join();
+  second.join();
+  EXPECT_EQ(running->response.status, 200) << "the held logins are answered once checked";
+  EXPECT_EQ(queued->response.status, 200);
+  EXPECT_EQ(login("ada@example.com").response.status, 200) << "and the queue has room again";
 }
 
 TEST_F(Sessions, PasswordsAndSessionSecretsAreNeverStoredInClear) {
@@ -644,6 +770,38 @@ TEST_F(BrowserAccess, TokenRoutesManageTheTenantsTokens) {
   EXPECT_EQ(c.del("/v1/tokens/" + id, "").status, 200);
   expect_error(reader.get("/v1/events"), 401, "unauthorized");
   expect_error(c.del("/v1/tokens/" + id, ""), 404, "not_found");
+}
+
+// A tenant admin's key cannot take more than its bounds (docs/api.md "Tokens over the API"):
+// each parameter out of them is a 400 naming it, and nothing is created.
+TEST_F(BrowserAccess, TokenParametersOutOfBoundsAreRefused) {
+  auto c = client();
+  const std::string origins = std::string(R"("origins":[")") + kSite + R"("])";
+  auto refused = [&](const std::string& body, const std::string& field) {
+    auto r = c.post("/v1/tokens", body);
+    expect_error(r, 400, "invalid_request");
+    EXPECT_EQ(r.json().at("error").at("field"), field.c_str()) << body;
+  };
+  refused(R"({"publishable":true,)" + origins + R"(,"rate":1000000,"address_rate":1e-9})", "rate");
+  refused(R"({"publishable":true,)" + origins + R"(,"address_rate":1e-9})", "address_rate");
+  refused(R"({"publishable":true,)" + origins + R"(,"address_rate":0.05})", "address_rate");
+  refused(R"({"publishable":true,)" + origins + R"(,"rate":10000.5})", "rate");
+  refused(R"({"publishable":true,)" + origins + R"(,"rate":-1})", "rate");
+  refused(R"({"publishable":true,)" + origins + R"(,"rate":"fast"})", "rate");
+  std::string many = R"({"publishable":true,"origins":[)";
+  for (int i = 0; i <= 100; ++i) many += std::string(i ? "," : "") + "\"https://s" + std::to_string(i) + ".example\"";
+  refused(many + "]}", "origins");
+  refused(R"({"publishable":true,"origins":["https://)" + std::string(250, 'a') + R"(.example"]})", "origins");
+  refused(R"({"publishable":true,"origins":[]})", "origins");
+  refused(R"({"scopes":["admin","admin","admin","admin","admin"]})", "scopes");
+  refused(R"({"scopes":["events:read"],"rate":5})", "rate");
+  const auto before = c.get("/v1/tokens").json().at("tokens").as_array().size();
+  // At the bounds: accepted; a scope given twice counts once.
+  EXPECT_EQ(c.post("/v1/tokens", R"({"publishable":true,)" + origins + R"(,"rate":10000,"address_rate":0.1})").status, 201);
+  auto twice = c.post("/v1/tokens", R"({"scopes":["events:read","events:read"]})");
+  ASSERT_EQ(twice.status, 201) << twice.body;
+  EXPECT_EQ(json::serialize(twice.json().at("token").at("scopes")), R"(["events:read"])");
+  EXPECT_EQ(c.get("/v1/tokens").json().at("tokens").as_array().size(), before + 2);
 }
 
 TEST_F(BrowserAccess, TrackerAndConsoleAreServed) {
