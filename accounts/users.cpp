@@ -15,11 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-// libsodium must be initialised before use; sodium_init() is idempotent and thread-safe.
-void need_sodium() {
-  if (sodium_init() < 0) throw std::runtime_error("libsodium failed to initialise");
-}
-
 // The tenants as given, each once; throws std::invalid_argument for none or a bad one.
 std::vector<std::string> checked_tenants(const std::vector<std::string>& tenants) {
   if (tenants.empty()) throw std::invalid_argument("at least one tenant is required");
