@@ -141,7 +141,7 @@ TEST(EventctlFlags, HelpListsEveryCommandAndEachCommandItsOptions) {
   const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> commands = {
       {{"token", "create"},
        {"--data DIR", "--nats URL", "--create", "--tenant T", "--scopes", "--publishable", "--operator", "--origins",
-        "--rate RPS", "--address-rate RPS", "--replicas N", "0-1000000", "--nats-user-file FILE"}},
+        "--rate RPS", "--address-rate RPS", "--replicas N", "0.1-10000", "--nats-user-file FILE"}},
       {{"token", "import"}, {"--data DIR (required)", "--tenant T", "--scopes", "--key KEY|-"}},
       {{"token", "list"}, {"--data DIR"}},
       {{"token", "revoke"}, {"--data DIR", "TOKEN_ID"}},
