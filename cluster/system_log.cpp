@@ -37,12 +37,18 @@ struct Reader {
     rest.remove_prefix(1);
     return b;
   }
+  // Only the one encoding put_varint writes is read, so a message has one meaning and one form:
+  // no trailing zero groups, no bits beyond 64.
   std::uint64_t varint() {
     std::uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       const unsigned char b = byte();
+      if (shift == 63 && b > 1) bad("varint beyond 64 bits");
       v |= std::uint64_t{b & 0x7fu} << shift;
-      if (!(b & 0x80)) return v;
+      if (!(b & 0x80)) {
+        if (b == 0 && shift > 0) bad("varint not in its shortest form");
+        return v;
+      }
     }
     bad("varint too long");
   }

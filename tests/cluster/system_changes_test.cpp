@@ -37,6 +37,18 @@ TEST(SystemChanges, MalformedMessagesAreRefused) {
   EXPECT_THROW(decode_system_changes(std::string("\x01\xff\xff\xff\xff\x0f", 6)), std::invalid_argument);
   EXPECT_THROW(decode_system_changes(std::string("\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12)),
                std::invalid_argument);
+  // One meaning, one form: a count of zero written in two bytes, or with bits beyond 64, is not
+  // a message put_varint could have written.
+  EXPECT_THROW(decode_system_changes(std::string("\x01\x80\x00", 3)), std::invalid_argument);
+  EXPECT_THROW(decode_system_changes(std::string("\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x02", 11)),
+               std::invalid_argument);
+}
+
+TEST(SystemChanges, LargeLengthsRoundTripAtTheirVarintBoundaries) {
+  for (const std::size_t n : {127u, 128u, 16383u, 16384u}) {
+    const std::vector<SystemChange> changes{{"tokens", std::string(n, 'k'), std::string(n, 'v')}};
+    EXPECT_EQ(decode_system_changes(encode_system_changes(changes)), changes) << n;
+  }
 }
 
 }  // namespace
