@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   cmake ninja-build g++ pkg-config
+  ccache  # tools/test.sh's three builds keep their objects from one run to the next
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   liblmdb-dev lmdb-utils capnproto libcapnp-dev libssl-dev zlib1g-dev
   libgtest-dev libbenchmark-dev

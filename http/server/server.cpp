@@ -24,7 +24,12 @@ using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 Server::Server(Service& service, ServerOptions options)
-    : service_(service), options_(std::move(options)), acceptor_(ioc_), signals_(ioc_), drain_deadline_(ioc_) {}
+    : service_(service),
+      options_(std::move(options)),
+      control_(asio::make_strand(ioc_)),
+      acceptor_(control_),
+      signals_(control_),
+      drain_deadline_(control_) {}
 
 Server::~Server() = default;
 
@@ -46,7 +51,7 @@ void Server::listen() {
                  "connections (--max-connections %zu)\n",
                  fds.limit, fds.raised_from, fds.in_use, connection_cap_, options_.max_connections);
   }
-  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(control_, accept_loop(), asio::detached);
 }
 
 void Server::run(unsigned threads) {
@@ -70,15 +75,16 @@ void Server::drain_on_signals() {
 }
 
 void Server::every(std::chrono::milliseconds period, std::function<void()> task) {
-  auto timer = std::make_shared<asio::steady_timer>(ioc_);
+  auto timer = std::make_shared<asio::steady_timer>(control_);
   periodic_.push_back(timer);
   asio::co_spawn(
-      ioc_,
-      [timer, period, task = std::move(task)]() -> asio::awaitable<void> {
+      control_,
+      [this, timer, period, task = std::move(task)]() -> asio::awaitable<void> {
         for (;;) {
           timer->expires_after(period);
           auto [ec] = co_await timer->async_wait(use_tuple);
-          if (ec) co_return;
+          // A wait that ended just before the drain cancelled it: its end was already queued.
+          if (ec || draining_) co_return;
           task();
         }
       },
@@ -86,7 +92,7 @@ void Server::every(std::chrono::milliseconds period, std::function<void()> task)
 }
 
 void Server::drain(std::chrono::milliseconds grace) {
-  asio::post(ioc_, [this, grace] {
+  asio::post(control_, [this, grace] {
     if (draining_.exchange(true)) return;
     beast::error_code ec;
     acceptor_.close(ec);
@@ -107,7 +113,7 @@ void Server::forget(const std::shared_ptr<Connection>& connection) {
   std::lock_guard lock(connections_mutex_);
   connections_.erase(connection);
   if (draining_ && connections_.empty()) {
-    asio::post(ioc_, [this] { drain_deadline_.cancel(); });
+    asio::post(control_, [this] { drain_deadline_.cancel(); });
   }
 }
 

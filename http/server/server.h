@@ -19,13 +19,17 @@
 // be answered with "Connection: close"; run() returns when the last connection is gone.
 //
 // Thread safety: drain() from any thread; the rest from the thread that owns the server, before
-// run() (every(), on_drain(), listen()) or after it returned.
+// run() (every(), on_drain(), listen()) or after it returned. Inside, the acceptor, the signal
+// set, the periodic tasks and the drain run on one strand (control_): an Asio object is not safe
+// to use from two threads at once, and I/O threads would otherwise close the acceptor while
+// another starts its next accept.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
@@ -103,6 +107,7 @@ class Server {
   Service& service_;
   ServerOptions options_;
   boost::asio::io_context ioc_;
+  boost::asio::strand<boost::asio::io_context::executor_type> control_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_deadline_;

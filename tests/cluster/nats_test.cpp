@@ -10,6 +10,7 @@
 #include <memory>
 #include <thread>
 
+#include "tests/support/eventually.h"
 #include "tests/support/nats_cluster.h"
 #include "tests/support/nats_suite.h"
 
@@ -456,7 +457,17 @@ TEST_F(NatsTest, NothingIsSkippedOrRepeatedAcrossALeadersDeath) {
 
   // The dead server comes back and catches up; a new reader sees the same log.
   cluster_->start(victim);
-  auto again = reading->read("FAILOVER", "test.FAILOVER", 1);
+  // A reader asked for while the restarted server rejoins may time out waiting for the stream's
+  // leader (a loaded machine, a sanitizer build): asked again until one is made.
+  std::unique_ptr<StreamReader> again;
+  ASSERT_TRUE(test::eventually([&] {
+    try {
+      again = reading->read("FAILOVER", "test.FAILOVER", 1);
+      return true;
+    } catch (const Unavailable&) {
+      return false;
+    }
+  }));
   for (int i = 1; i <= kTotal; ++i) {
     auto m = again->next(10s);
     ASSERT_TRUE(m);

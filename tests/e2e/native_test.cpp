@@ -5,11 +5,14 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "tests/support/answers.h"
 #include "tests/support/e2e.h"
+#include "tests/support/eventually.h"
 
 namespace eventsd {
 namespace {
@@ -203,6 +206,34 @@ TEST(StorageFull, RefusesWritesWith507AndLosesNothingAcknowledged) {
   EXPECT_EQ(count_events(c), static_cast<std::int64_t>(acked.size()));
   for (std::size_t i = 0; i < acked.size(); i += 37) EXPECT_EQ(c.get("/v1/events/" + acked[i]).status, 200);
   EXPECT_EQ(c.post("/v1/events", R"({"event":"after"})").status, 201);
+}
+
+// The drain closes the acceptor while clients keep connecting, so while the server is starting
+// its next accept: the server still exits cleanly (and under ThreadSanitizer, without a race
+// between the two: docs/reliability.md, "Concurrency").
+TEST_F(E2E, SigtermWhileClientsKeepConnectingExitsCleanly) {
+  restart({"--threads", "4"});  // I/O threads beside the one accepting, to run the drain
+  std::atomic<int> answered{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 8; ++i) {
+    clients.emplace_back([&, port = server_->port()] {
+      while (!stop) {
+        try {
+          HttpClient c(port);  // a connection of its own each time
+          if (c.get("/healthz").status == 200) ++answered;
+        } catch (const std::exception&) {
+          return;  // refused or cut: the server has gone
+        }
+      }
+    });
+  }
+  const bool busy = test::eventually([&] { return answered >= 50; });
+  const int status = server_->terminate();
+  stop = true;
+  for (auto& t : clients) t.join();
+  EXPECT_TRUE(busy);
+  EXPECT_EQ(status, 0);
 }
 
 TEST_F(E2E, SigtermExitsCleanlyAndKeepsData) {

@@ -384,6 +384,14 @@ class ExportMemory : public E2E {
 #endif
 
 TEST_F(ExportMemory, ExportOfAHundredThousandEventsKeepsMemoryFlat) {
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+  // ThreadSanitizer keeps anonymous shadow memory for every byte the server reads, the log's map
+  // included, so its resident memory grows with the data exported whatever the export holds. The
+  // Release and AddressSanitizer builds measure it.
+  GTEST_SKIP() << "resident memory is not the server's own under ThreadSanitizer";
+#endif
+#endif
 #if defined(EVENTSD_ASAN)
   // AddressSanitizer holds freed blocks in a quarantine (256 MiB by default) to catch uses after
   // free, so under it a heap grows with everything ever freed. Measure with a small quarantine.

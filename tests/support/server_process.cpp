@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -140,7 +142,17 @@ ServerProcess::ServerProcess(std::filesystem::path data_dir, std::vector<std::st
 }
 
 ServerProcess::~ServerProcess() {
-  if (pid_ > 0) kill9();
+  if (pid_ <= 0) return;
+  // A server gone before the test let it go crashed, or a sanitizer stopped it (its report is on
+  // stderr): the test fails, even when every answer it checked came before.
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    ADD_FAILURE() << "eventsd exited by itself during the test, "
+                  << (WIFEXITED(status) ? "status " + std::to_string(WEXITSTATUS(status))
+                                        : "signal " + std::to_string(WTERMSIG(status)));
+    return;
+  }
+  kill9();
 }
 
 int ServerProcess::terminate() {

@@ -1,5 +1,7 @@
 // A real eventsd process for end-to-end tests: started on an ephemeral port with its own data
-// directory, its port read from the line it prints on stdout.
+// directory, its port read from the line it prints on stdout. One that exits by itself before the
+// test ends it (terminate(), kill9(), the destructor) fails the test: a crash, or a sanitizer's
+// report (tools/test.sh stops a sanitized program at its first).
 #pragma once
 
 #include <sys/types.h>
