@@ -144,9 +144,13 @@ TEST_F(BrowserAccess, AllowOriginEchoedOnlyForAllowedOrigins) {
   auto own = c.request(bhttp::get, "/v1/events", "", {{"Origin", kConsole}});
   EXPECT_EQ(own.header("Access-Control-Allow-Origin"), kConsole);
   EXPECT_EQ(own.header("Access-Control-Allow-Credentials"), "true");
-  // Org-unit and campaign dialects are for servers: no CORS at all.
+  // The org-unit routes take the console's session, so the console's origin gets credentials
+  // there too; the campaign dialect is for servers: no CORS at all.
   auto org = c.request(bhttp::get, "/events", "", {{"Origin", kConsole}});
-  EXPECT_EQ(org.header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(org.header("Access-Control-Allow-Origin"), kConsole);
+  EXPECT_EQ(c.request(bhttp::get, "/events", "", {{"Origin", kSite}}).header("Access-Control-Allow-Origin"), "");
+  auto campaign = c.request(bhttp::get, "/v1/campaigns/cmp_1/events", "", {{"Origin", kConsole}});
+  EXPECT_EQ(campaign.header("Access-Control-Allow-Origin"), "");
 }
 
 // ---------------------------------------------------------------- publishable keys
@@ -626,7 +630,8 @@ TEST_F(Sessions, OrgUnitRoutesServeTheSessionsActiveOrganizationalUnit) {
     std::vector<std::string> out;
     auto r = as(l, bhttp::get, target);
     EXPECT_EQ(r.status, 200) << target << ": " << r.body;
-    for (const auto& e : r.json().at("events").as_array()) out.emplace_back(e.at("id").as_string());
+    const auto body = r.json();
+    for (const auto& e : body.at("events").as_array()) out.emplace_back(e.at("id").as_string());
     return out;
   };
   EXPECT_EQ(ids("/events"), std::vector<std::string>{"a1"});
