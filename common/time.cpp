@@ -59,7 +59,7 @@ std::optional<Millis> parse_instant(std::string_view s, bool space_is_plus) {
 
   if (!(take(s, pos, 'T') || take(s, pos, 't') || take(s, pos, ' '))) return std::nullopt;
   // A separator between the time's parts: ':' in the extended form, nothing in the basic one.
-  auto separator = [&] { return extended ? take(s, pos, ':') : pos < s.size() && s[pos] >= '0' && s[pos] <= '9'; };
+  auto separator = [&] { return extended ? take(s, pos, ':') : (pos < s.size() && s[pos] >= '0' && s[pos] <= '9'); };
   int hour, minute, second = 0, millis = 0;
   if (!digits(s, pos, 2, hour) || !separator() || !digits(s, pos, 2, minute)) return std::nullopt;
   if (separator()) {
