@@ -36,11 +36,18 @@ bool take(std::string_view s, std::size_t& pos, char c) {
 
 }  // namespace
 
-std::optional<Millis> parse_iso8601(std::string_view s) {
+namespace {
+
+// The one parser of every instant a client sends (docs/api.md, "Time formats"): ISO 8601's
+// extended form (RFC 3339's, 2026-04-29T11:23:45+02:00) and its basic form (20260429T112345+0200),
+// never the two mixed in one value. `space_is_plus`: a space where an offset's sign belongs is a
+// '+' (a query string's form encoding decodes a literal '+' to a space).
+std::optional<Millis> parse_instant(std::string_view s, bool space_is_plus) {
   std::size_t pos = 0;
   int year, month, day;
-  if (!digits(s, pos, 4, year) || !take(s, pos, '-') || !digits(s, pos, 2, month) ||
-      !take(s, pos, '-') || !digits(s, pos, 2, day)) {
+  if (!digits(s, pos, 4, year)) return std::nullopt;
+  const bool extended = take(s, pos, '-');
+  if (!digits(s, pos, 2, month) || (extended && !take(s, pos, '-')) || !digits(s, pos, 2, day)) {
     return std::nullopt;
   }
   if (year < 1970) return std::nullopt;
@@ -51,11 +58,11 @@ std::optional<Millis> parse_iso8601(std::string_view s) {
   if (pos == s.size()) return t;
 
   if (!(take(s, pos, 'T') || take(s, pos, 't') || take(s, pos, ' '))) return std::nullopt;
+  // A separator between the time's parts: ':' in the extended form, nothing in the basic one.
+  auto separator = [&] { return extended ? take(s, pos, ':') : (pos < s.size() && s[pos] >= '0' && s[pos] <= '9'); };
   int hour, minute, second = 0, millis = 0;
-  if (!digits(s, pos, 2, hour) || !take(s, pos, ':') || !digits(s, pos, 2, minute)) {
-    return std::nullopt;
-  }
-  if (take(s, pos, ':')) {
+  if (!digits(s, pos, 2, hour) || !separator() || !digits(s, pos, 2, minute)) return std::nullopt;
+  if (separator()) {
     if (!digits(s, pos, 2, second)) return std::nullopt;
     if (take(s, pos, '.') || take(s, pos, ',')) {
       int n = 0;
@@ -75,18 +82,28 @@ std::optional<Millis> parse_iso8601(std::string_view s) {
     return pos == s.size() ? std::optional<Millis>(t) : std::nullopt;
   }
   int sign = 0;
-  if (take(s, pos, '+')) sign = 1;
+  if (take(s, pos, '+') || (space_is_plus && take(s, pos, ' '))) sign = 1;
   else if (take(s, pos, '-')) sign = -1;
   else return std::nullopt;
-  int off_h, off_m;
+  // +HH, +HHMM, and in the extended form +HH:MM.
+  int off_h, off_m = 0;
   if (!digits(s, pos, 2, off_h)) return std::nullopt;
-  take(s, pos, ':');
-  if (!digits(s, pos, 2, off_m) || pos != s.size() || off_h > 23 || off_m > 59) return std::nullopt;
+  if (pos != s.size()) {
+    if (extended) take(s, pos, ':');
+    if (!digits(s, pos, 2, off_m)) return std::nullopt;
+  }
+  if (pos != s.size() || off_h > 23 || off_m > 59) return std::nullopt;
   t -= sign * (off_h * 60 + off_m) * 60'000LL;
   // The offset may carry the instant out of the years 1970-9999 (what the formats write back).
   if (t < 0 || t > kMaxMillis) return std::nullopt;
   return t;
 }
+
+}  // namespace
+
+std::optional<Millis> parse_iso8601(std::string_view text) { return parse_instant(text, false); }
+
+std::optional<Millis> parse_iso8601_query(std::string_view text) { return parse_instant(text, true); }
 
 namespace {
 struct Parts {

@@ -17,11 +17,18 @@ inline constexpr Millis kMaxMillis = 253'402'300'799'999;
 
 Millis now_millis();
 
-// Accepts YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.fraction]] followed by Z, +HH:MM, -HH:MM, +HHMM
-// or nothing (read as UTC). 'T' may also be 't' or a space. Instants in the years 1970-9999 (UTC).
-// Fractions beyond milliseconds are truncated. Returns nullopt for anything else, including
-// impossible dates.
+// The one parser of the instants clients send (every time parameter, every body's timestamp;
+// docs/api.md "Time formats"). Accepts ISO 8601 in its extended form, YYYY-MM-DD or
+// YYYY-MM-DDTHH:MM[:SS[.fraction]], or its basic form, YYYYMMDD or YYYYMMDDTHHMM[SS[.fraction]],
+// never the two mixed; a time is followed by Z, an offset (+HH, +HHMM, and in the extended form
+// +HH:MM; '-' alike) or nothing (read as UTC). 'T' may also be 't' or a space, '.' a ','.
+// Instants in the years 1970-9999 (UTC). Fractions beyond milliseconds are truncated. Returns
+// nullopt for anything else, including impossible dates and reduced forms (an hour alone, a year
+// and month alone).
 std::optional<Millis> parse_iso8601(std::string_view text);
+// The same for a value taken from a query string, whose form encoding decodes a '+' to a space:
+// a space where an offset's sign belongs reads as '+' (2026-04-29T13:23:45 02 is +02).
+std::optional<Millis> parse_iso8601_query(std::string_view text);
 
 // 2026-04-29T11:23:45.000Z. Every formatter takes any Millis (a damaged record may hold any):
 // outside the years 0-9999 the year has more digits, or a sign.

@@ -16,6 +16,7 @@
 #include "cluster/placement.h"
 #include "common/flags.h"
 #include "common/version.h"
+#include "http/api/auth.h"
 
 namespace eventsd {
 
@@ -181,6 +182,18 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   app.add_flag("--console-http-loopback", console_http_loopback,
                "trust the console at http://<Host> too when Host is a loopback address (a developer's "
                "machine without TLS); by default only https://<Host>, the TLS proxy's origin");
+  std::string console_origins;
+  app.add_option("--console-origins", console_origins,
+                 "web apps on other origins that may use a console session on the workspace routes (/api/...): "
+                 "credentialed CORS, logins and cookie-authenticated changes from them; https, or http on a "
+                 "loopback host. Makes the session cookie SameSite=None (default: none)")
+      ->type_name("ORIGIN[,ORIGIN...]")
+      ->check(flags::list_of(
+          [](const std::string& origin) -> std::string {
+            if (http::web_app_origin(origin)) return {};
+            return "must be https://host[:port], or http:// on a loopback host, without a path (got '" + origin + "')";
+          },
+          "origins"));
   app.add_option("--metrics-token-file", metrics_token_file,
                  "GET /metrics answers only Authorization: Bearer <the secret in FILE> (Prometheus' "
                  "credentials_file); by default anyone")
@@ -241,6 +254,9 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
   api.body_limit = server.body_limit;
   o.node.auth.session_lifetime = static_cast<Millis>(session_s) * 1000;
   o.node.auth.console_http_loopback = console_http_loopback;
+  for (const auto& origin : flags::split_commas(console_origins)) {
+    o.node.auth.web_app_origins.push_back(*http::web_app_origin(origin));
+  }
   if (!metrics_token_file.empty()) {
     try {
       api.metrics_token = read_metrics_token(metrics_token_file);

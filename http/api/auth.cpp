@@ -163,7 +163,7 @@ bool accepts_publishable(const Route& route) {
 }
 
 bool accepts_session(const Route& route) {
-  return route.dialect == Dialect::native || route.dialect == Dialect::workspace;
+  return route.dialect == Dialect::native || route.dialect == Dialect::workspace || route.dialect == Dialect::org_unit;
 }
 
 std::optional<std::string> request_origin(const RawRequest& raw) {
@@ -182,6 +182,19 @@ bool is_console_origin(const RawRequest& raw, std::string_view origin, bool http
 
 bool is_console_origin(const App& app, const RawRequest& raw, std::string_view origin) {
   return is_console_origin(raw, origin, app.auth && app.auth->options.console_http_loopback);
+}
+
+std::optional<std::string> web_app_origin(std::string_view text) {
+  auto origin = normalize_origin(text);
+  if (!origin || (!origin->starts_with("https://") && !is_loopback_origin(*origin))) return std::nullopt;
+  return origin;
+}
+
+bool is_session_origin(const App& app, const RawRequest& raw, std::string_view origin, Dialect dialect) {
+  if (is_console_origin(app, raw, origin)) return true;
+  if (dialect != Dialect::workspace || !app.auth) return false;
+  const auto& apps = app.auth->options.web_app_origins;
+  return std::find(apps.begin(), apps.end(), origin) != apps.end();
 }
 
 std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name) {
@@ -217,15 +230,16 @@ bool role_grants(std::string_view role, std::string_view scope) {
   return role == "member" && scope != "admin";
 }
 
-void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session) {
+void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session, Dialect dialect) {
   if (is_safe_method(raw.method())) return;
   // The Origin header (every browser sends it on these methods), else the Referer's origin.
   std::optional<std::string> origin = request_origin(raw);
   if (!origin) {
     if (auto ref = raw.find(bhttp::field::referer); ref != raw.end()) origin = origin_of_url(ref->value());
   }
-  if (!origin || !is_console_origin(app, raw, *origin)) {
-    throw ApiError(403, "csrf_failed", "a cookie-authenticated change must come from the console's own origin");
+  if (!origin || !is_session_origin(app, raw, *origin, dialect)) {
+    throw ApiError(403, "csrf_failed", "a cookie-authenticated change must come from the console's own origin"
+                                       " (or, on the workspace routes, a web app's: --console-origins)");
   }
   auto token = raw.find(kCsrfHeader);
   if (token == raw.end() || token->value().size() != session.csrf.size() ||
@@ -274,7 +288,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
     if (!role_grants(ctx->user.role, route.scope)) {
       throw ApiError(403, "insufficient_permissions", "your role lacks the " + route.scope + " scope");
     }
-    check_csrf(app, raw, ctx->session);
+    check_csrf(app, raw, ctx->session, route.dialect);
     std::string tenant = ctx->session.tenant;
     // Seed 004's routes name the workspace: any of the user's tenants.
     if (route.dialect == Dialect::workspace && !request.captures.empty() &&

@@ -3,8 +3,9 @@
 //  * a publishable key (Authorization: Bearer edp_..., or ?key=edp_... so that a page can send
 //    CORS-simple requests and beacons) on the browser ingest routes only, from one of its origins,
 //    with only the fields a browser may set, rate-limited per key and per client address;
-//  * a console session (the eventsd_session cookie) on the native and workspace routes, with the
-//    active tenant as the request's tenant and CSRF protection (Origin check plus the session's
+//  * a console session (the eventsd_session cookie) on the native, organizational-unit and
+//    workspace routes, with the active tenant (seeds 000/002's "active organizational unit") as
+//    the request's tenant and CSRF protection (Origin check plus the session's
 //    X-CSRF-Token) on every state-changing request.
 // authenticate() decides; the router calls it where a route needs a scope. Failures are thrown as
 // ApiError and rendered in the route's dialect like any other.
@@ -57,6 +58,11 @@ struct AuthOptions {
   // loopback address (127.0.0.0/8, [::1], localhost): a developer's machine without TLS
   // (eventsd --console-http-loopback).
   bool console_http_loopback = false;
+  // The origins of web apps that may use a session on the workspace routes (seed 004's web app
+  // on an origin of its own), each web_app_origin()-normalized (eventsd --console-origins).
+  // When there are any, the session cookie is SameSite=None (docs/security.md, "Web apps on other
+  // origins").
+  std::vector<std::string> web_app_origins;
 };
 
 // The server's authentication state. Owned by main(); outlives the server.
@@ -99,7 +105,7 @@ void authenticate(App& app, const Route& route, Request& request, Access& access
 
 // The routes a publishable key may call: POST /v1/events and POST /v1/identify.
 bool accepts_publishable(const Route& route);
-// The routes a console session may call: the native and workspace dialects.
+// The routes a console session may call: the native, organizational-unit and workspace dialects.
 bool accepts_session(const Route& route);
 
 // Whether the request's `Authorization: Bearer <token>` names `secret` (compared in constant
@@ -113,6 +119,14 @@ std::optional<std::string> request_origin(const RawRequest& raw);
 // address. The second form reads the flag from app.auth (none: https only).
 bool is_console_origin(const RawRequest& raw, std::string_view origin, bool http_loopback);
 bool is_console_origin(const App& app, const RawRequest& raw, std::string_view origin);
+// `text` as an entry of --console-origins: normalized (normalize_origin), and https, or http
+// with a loopback host (over plain http anyone on the way could act as the app); nullopt else.
+std::optional<std::string> web_app_origin(std::string_view text);
+// Whether a page of `origin` may use a session on a route of `dialect`: the console's own origin
+// on every session route, and the web apps' origins (AuthOptions::web_app_origins) on the
+// workspace routes (`/api/...`, the session's own routes included). What the CSRF check, the
+// login's Origin check and the credentialed CORS answers ask.
+bool is_session_origin(const App& app, const RawRequest& raw, std::string_view origin, Dialect dialect);
 
 // The value of cookie `name` in the request's Cookie headers.
 std::optional<std::string_view> cookie(const RawRequest& raw, std::string_view name);
@@ -128,9 +142,10 @@ std::optional<SessionContext> current_session(App& app, const RawRequest& raw);
 // The scopes a console role grants: admin every tenant scope, member all but admin; neither
 // the operator scope (console users belong to tenants).
 bool role_grants(std::string_view role, std::string_view scope);
-// Throws 403 csrf_failed unless a state-changing request comes from the console's origin with
-// the session's CSRF token. Safe methods (GET, HEAD, OPTIONS) pass.
-void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session);
+// Throws 403 csrf_failed unless a state-changing request to a route of `dialect` comes from an
+// origin that may use the session there (is_session_origin) with the session's CSRF token. Safe
+// methods (GET, HEAD, OPTIONS) pass.
+void check_csrf(const App& app, const RawRequest& raw, const SessionInfo& session, Dialect dialect);
 
 // Runs f(txn) in a write transaction beside the log (sessions, tokens) from a request handler.
 // On one node: in the log's environment, which LMDB serialises with the writer's; a full volume

@@ -70,7 +70,7 @@ Reply preflight(App& app, const RawRequest& raw, const std::vector<const Route*>
   if (!route) return refuse("no such method on this route");
   std::string_view headers;
   bool credentials = false;
-  if (accepts_session(*route) && is_console_origin(app, raw, *origin)) {
+  if (accepts_session(*route) && is_session_origin(app, raw, *origin, route->dialect)) {
     headers = kConsoleHeaders;
     credentials = true;
   } else if (accepts_publishable(*route) && publishable_origin(app, *origin)) {
@@ -100,7 +100,7 @@ void allow_origin(App& app, const RawRequest& raw, const Access& access, Respons
   response.set(bhttp::field::vary, "Origin");
   const auto origin = request_origin(raw);
   if (!origin) return;
-  if (session_route && is_console_origin(app, raw, *origin)) {
+  if (session_route && is_session_origin(app, raw, *origin, route.dialect)) {
     response.set(bhttp::field::access_control_allow_origin, *origin);
     response.set(bhttp::field::access_control_allow_credentials, "true");
     return;

@@ -1,6 +1,7 @@
 // Cross-origin requests (docs/api.md "CORS"). Two kinds of page may call eventsd from a browser:
 //  * the console, from eventsd's own origin, with its session cookie: answers to it allow
-//    credentials;
+//    credentials; so do the workspace routes' answers to the web apps an operator named
+//    (eventsd --console-origins; is_session_origin, auth.h);
 //  * pages that carry a publishable key, from the key's origins, on the browser ingest routes:
 //    answers allow the origin, never credentials.
 // Any other origin gets no Access-Control-* header, so the browser withholds the answer.

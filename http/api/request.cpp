@@ -81,9 +81,11 @@ std::optional<bool> bool_param(const QueryParams& q, std::string_view name) {
 std::optional<Millis> time_param(const QueryParams& q, std::string_view name) {
   auto v = q.get(name);
   if (!v) return std::nullopt;
-  auto t = parse_iso8601(*v);
+  auto t = parse_iso8601_query(*v);
   if (!t) {
-    throw bad_param(std::string(name), std::string(name) + " must be an ISO 8601 date or date-time");
+    throw bad_param(std::string(name), std::string(name) + " must be an ISO 8601 date or date-time in the years "
+                                                           "1970-9999 (2026-04-29T11:23:45Z, +02:00, +02 or "
+                                                           "20260429T112345Z)");
   }
   return t;
 }

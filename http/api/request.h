@@ -98,6 +98,8 @@ const std::string& path_id(const Request& req, const char* code, const char* mes
 std::optional<std::int64_t> int_param(const QueryParams& q, std::string_view name,
                                       std::int64_t min, std::int64_t max);
 std::optional<bool> bool_param(const QueryParams& q, std::string_view name);
+// An instant (common/time.h, parse_iso8601_query: every form parse_iso8601 takes, a '+' that the
+// query's form encoding made a space included); 400 naming the parameter otherwise.
 std::optional<Millis> time_param(const QueryParams& q, std::string_view name);
 // A string parameter: 1..max bytes, no control characters.
 std::optional<std::string> text_param(const QueryParams& q, std::string_view name,

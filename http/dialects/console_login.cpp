@@ -20,11 +20,14 @@ Auth& need_auth(App& app) {
 
 // The cookie. Secure is always set: browsers keep Secure cookies from http://localhost and
 // http://127.0.0.1 (potentially trustworthy origins), so local development works over plain
-// http, and anywhere else the console must be served over HTTPS.
-std::string session_cookie(std::string_view secret, Millis max_age_ms) {
+// http, and anywhere else the console must be served over HTTPS. SameSite=Lax, unless web apps
+// on other origins were named (--console-origins): a browser sends a Lax cookie on no cross-site
+// fetch, so such an app could never use its session; the Origin check and the CSRF token never
+// relied on SameSite (docs/security.md, "Web apps on other origins").
+std::string session_cookie(const Auth& auth, std::string_view secret, Millis max_age_ms) {
   std::string out(kSessionCookie);
   out.append("=").append(secret).append("; Path=/; Max-Age=").append(std::to_string(max_age_ms / 1000));
-  out.append("; HttpOnly; Secure; SameSite=Lax");
+  out.append(auth.options.web_app_origins.empty() ? "; HttpOnly; Secure; SameSite=Lax" : "; HttpOnly; Secure; SameSite=None");
   return out;
 }
 
@@ -77,8 +80,8 @@ asio::awaitable<Reply> login(App& app, Request& req) {
   // Login CSRF: a form on another site must not log the browser into an account of its choosing.
   if (req.raw.find(bhttp::field::origin) != req.raw.end()) {
     auto origin = request_origin(req.raw);
-    if (!origin || !is_console_origin(app, req.raw, *origin)) {
-      throw ApiError(403, "csrf_failed", "log in from the console's own origin");
+    if (!origin || !is_session_origin(app, req.raw, *origin, Dialect::workspace)) {
+      throw ApiError(403, "csrf_failed", "log in from the console's own origin (or a web app's: --console-origins)");
     }
   }
   // A full queue is answered before anything else is done: a flood of logins costs little more.
@@ -122,7 +125,7 @@ asio::awaitable<Reply> login(App& app, Request& req) {
     secret = auth.users.create_session(txn, *user, active, now, auth.options.session_lifetime, &session);
   });
   Response res = session_response(session, *user);
-  res.set(bhttp::field::set_cookie, session_cookie(secret, auth.options.session_lifetime));
+  res.set(bhttp::field::set_cookie, session_cookie(auth, secret, auth.options.session_lifetime));
   co_return res;
 }
 
@@ -130,11 +133,11 @@ asio::awaitable<Reply> logout(App& app, Request& req) {
   Auth& auth = need_auth(app);
   req.query.only({});
   if (auto ctx = current_session(app, req.raw)) {
-    check_csrf(app, req.raw, ctx->session);
+    check_csrf(app, req.raw, ctx->session, Dialect::workspace);
     write_beside_log(app, [&](lmdb::Txn& txn) { auth.users.delete_session(txn, ctx->secret); });
   }
   Response res = json_response(200, R"({"status":"success"})");
-  res.set(bhttp::field::set_cookie, session_cookie("", 0));
+  res.set(bhttp::field::set_cookie, session_cookie(auth, "", 0));
   co_return res;
 }
 
@@ -154,7 +157,7 @@ asio::awaitable<Reply> get_session(App& app, Request& req) {
 asio::awaitable<Reply> switch_tenant(App& app, Request& req) {
   req.query.only({});
   auto ctx = need_session(app, req);
-  check_csrf(app, req.raw, ctx.session);
+  check_csrf(app, req.raw, ctx.session, Dialect::workspace);
   const JsonValue body = object_body(req, {"tenant"});
   const std::string tenant = *string_field(body, "tenant", true, 64);
   if (!ctx.user.has_tenant(tenant)) throw ApiError(403, "insufficient_permissions", "no access to tenant " + tenant);

@@ -5,11 +5,13 @@
 // An event shows the fields the seed's POST body takes beside metadata (pageUrl, referrer,
 // sessionId, utmSource, utmMedium, utmCampaign) inside `metadata`, as the seed's list example
 // does, unless the client's metadata has that key itself; its contact carries the lead score
-// (`leadScore`). docs/api.md, "Workspace dialect".
+// (`leadScore`). Event types are the seed's (form.submitted for the stored form_submit, ...),
+// translated both ways by http/api/event_names.h. docs/api.md, "Workspace dialect".
 #include <algorithm>
 #include <map>
 
 #include "common/json_reader.h"
+#include "http/api/event_names.h"
 #include "http/api/render.h"
 #include "projections/contacts.h"
 #include "projections/event_queries.h"
@@ -81,7 +83,7 @@ void write_workspace_event(JsonWriter& w, const StoredEvent& e, ContactCards& co
                            std::optional<bool> created = std::nullopt) {
   w.begin_object();
   w.key("id").string(e.id);
-  w.key("type").string(e.event);
+  w.key("type").string(shown_event_name(Dialect::workspace, e.event));
   w.key("metadata");
   write_metadata(w, e);
   w.key("timestamp").string(format_iso8601_ms(e.timestamp));
@@ -108,7 +110,7 @@ asio::awaitable<Reply> list(App& app, Request& req) {
   q.only({"contactId", "type", "limit"});
   ListRequest lr;
   lr.filter.contact_id = text_param(q, "contactId", 128);
-  lr.filter.event_type = text_param(q, "type", 128);
+  if (auto type = text_param(q, "type", 128)) lr.filter.event_type = stored_event_name(Dialect::workspace, *type);
   lr.limit = static_cast<std::uint32_t>(int_param(q, "limit", 1, 200).value_or(50));
   lr.count_total = false;
   std::string body;
@@ -133,7 +135,10 @@ asio::awaitable<Reply> create(App& app, Request& req) {
     throw bad_param("batch", "this endpoint takes one event");
   }
   auto parsed = parse_ingest(body, kWorkspaceFieldNames, req.received_at);
-  if (auto* ingest = std::get_if<IngestEvents>(&parsed)) ingest->echo = true;
+  if (auto* ingest = std::get_if<IngestEvents>(&parsed)) {
+    ingest->echo = true;
+    for (auto& e : ingest->events) e.event = stored_event_name(Dialect::workspace, e.event);
+  }
   auto result = co_await submit<Ingested>(app, req, std::move(parsed));
   // The event as the writer decided it; only its contact's card comes from a snapshot (which
   // always has an answer: a contact without a profile shows nulls).

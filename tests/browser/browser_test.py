@@ -34,12 +34,12 @@ WAIT = 90  # seconds: an upper bound for slow machines, not a pacing
 class Eventsd:
     """A real eventsd on a port of its own (0 picks one; a restart reuses it)."""
 
-    def __init__(self, data, port=0):
+    def __init__(self, data, port=0, extra=()):
         self.data = data
         self.proc = subprocess.Popen(
             # The console is served over plain http on loopback here: trusted with the flag only.
             [ARGS.eventsd, "--data", data, "--listen", f"127.0.0.1:{port}", "--threads", "2",
-             "--console-http-loopback"],
+             "--console-http-loopback", *extra],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline()  # "eventsd listening on http://127.0.0.1:PORT (...)"
         if "listening on" not in line:
@@ -127,13 +127,15 @@ class BrowserTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="eventsd-browser-")
         cls.data = os.path.join(cls.tmp, "data")
         os.makedirs(ARGS.out, exist_ok=True)
-        cls.server = Eventsd(cls.data)
+        cls.pages = Pages({})
+        # The site's origin is also a web app's that may use a session on the workspace routes.
+        cls.server_args = ["--console-origins", cls.pages.origin]
+        cls.server = Eventsd(cls.data, extra=cls.server_args)
         port = cls.server.port
         cls.token = eventctl("token", "create", "--data", cls.data, "--tenant", "shop",
                              "--scopes", "events:read,events:write,admin")
         eventctl("user", "create", "--data", cls.data, "--email", "ada@example.com",
                  "--tenants", "shop,other", "--role", "admin", stdin="correct horse battery\n")
-        cls.pages = Pages({})
         cls.key = eventctl("token", "create", "--data", cls.data, "--tenant", "shop",
                            "--publishable", "--origins", cls.pages.origin)
         cls.pages.pages.update({
@@ -151,6 +153,8 @@ document.getElementById('go-pricing').addEventListener('click', function () {
 });
 </script>""", port, cls.key),
             "/thanks.html": site_page("Thanks", "<h1>Thanks</h1>", port, cls.key),
+            "/app.html": "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>App</title></head>"
+                         "<body><h1>Seed 004's web app</h1></body></html>",
         })
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
@@ -257,7 +261,7 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         # The tracker tried, failed, and keeps the event queued.
         self.wait_js("return eventsd.backoff() > 0 && eventsd.pending() === 1", "a failed send")
         queued = d.execute_script("return localStorage.getItem('eventsd:queue')")
-        self.server = type(self).server = Eventsd(self.data, port)
+        self.server = type(self).server = Eventsd(self.data, port, self.server_args)
         self.wait_delivered()  # retried with backoff, no help from the test
         self.assertEqual(len(until(lambda: self.events(event_type="while_down"), "the retried event")), 1)
         # The answer to a retry is lost: the same queue goes again. The server keeps one event.
@@ -346,6 +350,39 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         status = d.execute_script(
             "return fetch('/api/auth/session', {credentials: 'same-origin'}).then(r => r.status)")
         self.assertEqual(status, 401)
+
+    # --- seed 004's web app on another origin (eventsd --console-origins)
+    def test_5_web_app_on_another_origin(self):
+        d = self.driver
+        port = self.server.port
+        # What a web app does: log in, write and read the workspace's events with the cookie.
+        app = """
+            const base = arguments[0], done = arguments[arguments.length - 1];
+            (async () => {
+              const json = {'Content-Type': 'application/json'};
+              const login = await fetch(base + '/api/auth/login', {method: 'POST', credentials: 'include',
+                  headers: json, body: JSON.stringify({email: 'ada@example.com', password: 'correct horse battery'})});
+              const session = await login.json();
+              const post = await fetch(base + '/api/workspaces/shop/events', {method: 'POST', credentials: 'include',
+                  headers: {...json, 'X-CSRF-Token': session.csrf_token},
+                  body: JSON.stringify({id: 'from-web-app', type: 'message.open'})});
+              const list = await fetch(base + '/api/workspaces/shop/events?type=message.open', {credentials: 'include'});
+              return {login: login.status, post: post.status, list: list.status, events: await list.json()};
+            })().then(done, e => done({error: String(e)}));"""
+        d.get(self.pages.origin + "/app.html")
+        result = d.execute_async_script(app, f"http://127.0.0.1:{port}")
+        self.assertEqual((result.get("login"), result.get("post"), result.get("list")), (200, 201, 200), result)
+        self.assertEqual([e["id"] for e in result["events"]], ["from-web-app"])
+        self.assertEqual(result["events"][0]["type"], "message.open")
+        status, body = api(port, "GET", "/v1/events/from-web-app", self.token)
+        self.assertEqual(body["event"]["event"], "email_open")
+        # The same page on an origin that was not named (another host name for the same site
+        # server): the browser gets no credentialed CORS, so it reads nothing.
+        other = self.pages.origin.replace("127.0.0.1", "localhost")
+        d.get(other + "/app.html")
+        refused = d.execute_async_script(app, f"http://127.0.0.1:{port}")
+        self.assertIn("error", refused)
+        self.screenshot("web-app")
 
 
 def main():

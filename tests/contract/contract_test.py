@@ -318,6 +318,14 @@ EXERCISES = [
     X("POST /api/auth/tenant", 401, body={"tenant": TENANT}, code="unauthorized"),
     X("POST /api/auth/tenant", 403, body={"tenant": "globex"}, session=True, code="insufficient_permissions"),
     X("POST /api/auth/logout", 403, session=True, headers={"X-CSRF-Token": "wrong"}, code="csrf_failed"),
+    # The organizational-unit routes take the session too: its active tenant is the active unit.
+    X("GET /events", 200, session=True),
+    X("POST /ingest", 201, body={"event_type": "page_view", "lead_id": "ct-1"}, session=True),
+    X("POST /ingest", 403, body={"event_type": "page_view"}, session=True, headers={"X-CSRF-Token": "wrong"},
+      code="csrf_failed"),
+    # Instants in ISO 8601's other forms (docs/api.md "Time formats"), and a mixed one refused.
+    X("GET /v1/events", 200, query={"date_after": "20260101T000000+02", "date_before": "2030-01-01T00:00:00+01"}),
+    X("GET /v1/events", 400, query={"date_after": "20260101T00:00:00Z"}, code="invalid_request"),
     X("GET /sdk/eventsd.js", 200, query={"v": "1"}),
     X("GET /console", 200),
     X("GET /console/{file}", 200, path={"file": "app.js"}),

@@ -8,8 +8,9 @@ the records of its log (mdb_dump) and the lines of `eventctl dump`.
     tests/fuzz/make_corpus.py [--build build]
 
 Needs the binaries of a build (eventsd, eventctl) and mdb_dump (lmdb-utils). Replaces the seed-*
-files and leaves every other file (the regression-* inputs of findings) alone. Python 3 standard
-library only.
+files and leaves every other file alone: the regression-* inputs of findings, and the forms-*
+inputs written by hand (the instants of docs/api.md "Time formats" in every form a client may
+send, refused ones included). Python 3 standard library only.
 """
 import argparse
 import ast

@@ -193,6 +193,20 @@ TEST(ConsoleOrigin, PlainHttpOnlyOnALoopbackHostAndOnlyWhenAllowed) {
   EXPECT_FALSE(http::is_console_origin(req, "http://127.0.0.1", true));
 }
 
+// eventsd --console-origins: https origins, or http on a loopback host, normalized as an Origin
+// header is; nothing an attacker on the way could serve, nothing with a path.
+TEST(WebAppOrigin, HttpsOrLoopbackHttpNormalized) {
+  EXPECT_EQ(http::web_app_origin("https://App.Example.com:443"), "https://app.example.com");
+  EXPECT_EQ(http::web_app_origin("https://app.example.com:8443"), "https://app.example.com:8443");
+  EXPECT_EQ(http::web_app_origin("http://localhost:5173"), "http://localhost:5173");
+  EXPECT_EQ(http::web_app_origin("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+  EXPECT_EQ(http::web_app_origin("http://[::1]:3000"), "http://[::1]:3000");
+  for (const char* bad : {"http://app.example.com", "https://app.example.com/", "https://app.example.com/app",
+                          "app.example.com", "ftp://app.example.com", "https://user@app.example.com", "null", ""}) {
+    EXPECT_FALSE(http::web_app_origin(bad)) << bad;
+  }
+}
+
 TEST(ConsoleRoles, GrantTenantScopesOnlyNeverTheOperators) {
   for (const char* role : {"admin", "member"}) {
     EXPECT_FALSE(http::role_grants(role, kOperatorScope)) << role;

@@ -144,9 +144,13 @@ TEST_F(BrowserAccess, AllowOriginEchoedOnlyForAllowedOrigins) {
   auto own = c.request(bhttp::get, "/v1/events", "", {{"Origin", kConsole}});
   EXPECT_EQ(own.header("Access-Control-Allow-Origin"), kConsole);
   EXPECT_EQ(own.header("Access-Control-Allow-Credentials"), "true");
-  // Org-unit and campaign dialects are for servers: no CORS at all.
+  // The org-unit routes take the console's session, so the console's origin gets credentials
+  // there too; the campaign dialect is for servers: no CORS at all.
   auto org = c.request(bhttp::get, "/events", "", {{"Origin", kConsole}});
-  EXPECT_EQ(org.header("Access-Control-Allow-Origin"), "");
+  EXPECT_EQ(org.header("Access-Control-Allow-Origin"), kConsole);
+  EXPECT_EQ(c.request(bhttp::get, "/events", "", {{"Origin", kSite}}).header("Access-Control-Allow-Origin"), "");
+  auto campaign = c.request(bhttp::get, "/v1/campaigns/cmp_1/events", "", {{"Origin", kConsole}});
+  EXPECT_EQ(campaign.header("Access-Control-Allow-Origin"), "");
 }
 
 // ---------------------------------------------------------------- publishable keys
@@ -437,8 +441,10 @@ TEST_F(Sessions, LoginSetsAHardenedCookieAndTheSessionReads) {
   EXPECT_EQ(w.status, 201) << w.body;
   auto audit = client().get("/v1/audit/events/c1").json();
   EXPECT_EQ(std::string(audit.at("history").at(0).at("actor").as_string()).rfind("usr_", 0), 0u);
-  // The org-unit and campaign dialects are for API tokens only.
-  expect_error(as(l, bhttp::get, "/events"), 401, "unauthorized");
+  // The org-unit dialect takes the session (seeds 000/002's active organizational unit); the
+  // campaign dialect is for servers, with tokens only.
+  EXPECT_EQ(as(l, bhttp::get, "/events").status, 200);
+  expect_error(as(l, bhttp::get, "/v1/campaigns/cmp_1/events"), 401, "invalid_key");
   // A malformed login.
   auto c = client("");
   expect_error(c.post("/api/auth/login", R"({"email":"a@b.c"})"), 400, "invalid_request");
@@ -611,6 +617,49 @@ TEST_F(ShortSessions, AnOpenStreamEndsWhenItsSessionExpires) {
   const std::string last = R"(event: revoked)" "\n" R"(data: {"status":"error","error":{"code":"session_expired")";
   EXPECT_NE(streamed.body.find("\n\n" + last), std::string::npos) << streamed.body;
   EXPECT_EQ(node_->app().stream_slots.open(), 0u);
+}
+
+// Seeds 000/002: "Events are OU-scoped and only return data for the active Organizational Unit".
+// With a session, the active unit is the session's active tenant: a user of several switches with
+// POST /api/auth/tenant, and writes need the Origin and the CSRF token as on the other routes.
+TEST_F(Sessions, OrgUnitRoutesServeTheSessionsActiveOrganizationalUnit) {
+  ASSERT_EQ(client(token("beta")).post("/ingest", R"({"id":"b1","event_type":"page_view","lead_id":"ld_b"})").status, 201);
+  ASSERT_EQ(client().post("/ingest", R"({"id":"a1","event_type":"page_view","lead_id":"ld_a"})").status, 201);
+  auto l = login("ada@example.com");
+  auto ids = [&](const std::string& target) {
+    std::vector<std::string> out;
+    auto r = as(l, bhttp::get, target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    const auto body = r.json();
+    for (const auto& e : body.at("events").as_array()) out.emplace_back(e.at("id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids("/events"), std::vector<std::string>{"a1"});
+  auto written = as(l, bhttp::post, "/ingest", R"({"id":"a2","event_type":"form_submit","lead_id":"ld_a"})");
+  EXPECT_EQ(written.status, 201) << written.body;
+  EXPECT_EQ(ids("/leads/ld_a/events"), (std::vector<std::string>{"a2", "a1"}));
+  EXPECT_EQ(as(l, bhttp::get, "/events/analytics").json().at("total"), 2);
+
+  // The CSRF rules of every cookie-authenticated change.
+  auto c = client("");
+  expect_error(c.request(bhttp::post, "/ingest", R"({"event_type":"forged"})", {{"Cookie", l.cookie}, {"Origin", kConsole}}),
+               403, "csrf_failed");
+  expect_error(c.request(bhttp::delete_, "/events/batch", R"({"event_ids":["a1"]})",
+                         {{"Cookie", l.cookie}, {"Origin", "https://evil.example"}, {"X-CSRF-Token", l.csrf}}),
+               403, "csrf_failed");
+  EXPECT_EQ(ids("/events").size(), 2u);
+
+  // Switching the active unit.
+  ASSERT_EQ(as(l, bhttp::post, "/api/auth/tenant", R"({"tenant":"beta"})").status, 200);
+  EXPECT_EQ(ids("/events"), std::vector<std::string>{"b1"});
+  auto deleted = as(l, bhttp::delete_, "/events/batch", R"({"event_ids":["b1","a1"]})");
+  EXPECT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(deleted.json().at("deleted"), 1) << "a1 is another unit's";
+  EXPECT_TRUE(ids("/events").empty());
+  // A member's role has no admin scope, but the OU routes need none; a token still works alongside.
+  auto bob = login("bob@example.com");
+  EXPECT_EQ(as(bob, bhttp::get, "/events").json().at("events").as_array().size(), 2u);
+  EXPECT_EQ(client().get("/events").json().at("events").as_array().size(), 2u);
 }
 
 TEST_F(Sessions, TenantSwitching) {
