@@ -19,10 +19,8 @@ std::string_view refusal_name(HookRefusal why) {
 HookActivity::HookActivity(const Clock& clock, HookOptions options)
     : clock_(clock), options_(options), limiter_(clock) {}
 
-std::optional<unsigned> HookActivity::take(std::string_view id) {
-  // One owner for every source id, known or not, so that an unknown id is limited as a known one
-  // is (no oracle); a flood of made-up ids only pushes out buckets, which come back full.
-  return limiter_.take("hooks", id, "", options_.rate, options_.burst);
+std::optional<unsigned> HookActivity::take(std::string_view tenant, std::string_view id) {
+  return limiter_.take(tenant, id, "", options_.rate, options_.burst);
 }
 
 void HookActivity::accepted(std::string_view id, Millis at, std::uint64_t created, std::uint64_t duplicate,

@@ -57,9 +57,10 @@ class HookActivity {
   explicit HookActivity(const Clock& clock, HookOptions options = {});
   const HookOptions& options() const { return options_; }
 
-  // The limiter's answer for one request to source `id` (known or not: it looks the same):
-  // nullopt, or the seconds to wait.
-  std::optional<unsigned> take(std::string_view id);
+  // The limiter's answer for one request to source `id` of `tenant` ("" for an id no source has:
+  // limited alike, in a table of its own, so a flood of made-up ids pushes out no tenant's
+  // buckets): nullopt, or the seconds to wait.
+  std::optional<unsigned> take(std::string_view tenant, std::string_view id);
 
   void accepted(std::string_view id, Millis at, std::uint64_t created, std::uint64_t duplicate,
                 std::uint64_t skipped);

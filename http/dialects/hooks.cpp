@@ -155,7 +155,7 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
     return refusal_error(why, retry_after);
   };
   if (verify) {
-    if (auto wait = hooks.take(id)) throw refuse(HookRefusal::rate_limited, *wait);
+    if (auto wait = hooks.take(source ? std::string_view(source->tenant) : std::string_view(), id)) throw refuse(HookRefusal::rate_limited, *wait);
     if (req.raw.body().size() > kMaxHookBody) throw refuse(HookRefusal::too_large);
   }
   const SourceInfo checked_as = source ? *source : stand_in(req.raw, id);
