@@ -182,12 +182,16 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
   std::uint64_t created = 0, duplicates = 0, position = 0;
   for (std::size_t at = 0; at < events.size(); at += kMaxBatch) {
     const std::size_t end = std::min(events.size(), at + kMaxBatch);
-    IngestEvents ingest{{std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(at)),
-                         std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end))},
-                        req.received_at};
+    IngestEvents ingest;
+    ingest.events.assign(std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(at)),
+                         std::make_move_iterator(events.begin() + static_cast<std::ptrdiff_t>(end)));
+    ingest.received_at = req.received_at;
     const std::size_t share = req.raw.body().size() * (end - at) / events.size();
-    auto outcome = expect<Ingested>(co_await async_submit(
-        writer, Command{source->tenant, req.principal.token_id, std::move(ingest)}, share));
+    // A named command, not a temporary inside the co_await (GCC 12 destroys such temporaries
+    // twice; http/api/submit.h does the same).
+    Command command{source->tenant, req.principal.token_id, std::move(ingest)};
+    Outcome result = co_await async_submit(writer, std::move(command), share);
+    auto outcome = expect<Ingested>(std::move(result));
     for (bool c : outcome.created) ++(c ? created : duplicates);
     position = outcome.position;
   }

@@ -2,6 +2,11 @@
 // DELETE /v1/sources/{id}, GET /v1/sources. A source's secret (a Mailgun signing key, a Postmark
 // password) is never shown back; SendGrid's verification key and Postmark's user name are public
 // material and are.
+#include <algorithm>
+#include <initializer_list>
+
+#include "common/encoding.h"
+#include "common/hash.h"
 #include "common/json_writer.h"
 #include "common/text.h"
 #include "http/api/auth.h"
@@ -9,9 +14,6 @@
 #include "http/api/router.h"
 #include "http/dialects/hook_signatures.h"
 #include "http/dialects/routes.h"
-
-#include "common/encoding.h"
-#include "common/hash.h"
 
 namespace eventsd::http {
 

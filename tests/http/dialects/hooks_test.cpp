@@ -9,6 +9,8 @@
 
 #include <set>
 
+#include "common/encoding.h"
+#include "common/hash.h"
 #include "http/dialects/hook_signatures.h"
 #include "http/dialects/provider_events.h"
 #include "tests/support/answers.h"
