@@ -4,6 +4,8 @@
 //  - sendgrid_verify: the ECDSA P-256 signature check of one delivery (OpenSSL EVP: the key read
 //    from its base64 DER, SHA-256 over timestamp + body, the verification), for a batch of 1,000
 //    events: what each request costs before it is parsed, a bad signature as much as a good one;
+//  - sendgrid_verify_empty: the same for a delivery of no events: the fixed cost of a check (a
+//    flood of bad signatures with small bodies costs this much per request before the limiter);
 //  - sendgrid_parse: the same body read into 1,000 native events (parse_json, the mapping, and the
 //    native rules for each event);
 //  - sendgrid_verify_and_parse: both, what POST /hooks/{id} does before submitting;
@@ -37,6 +39,14 @@ void sendgrid_verify(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * d.body.size()));
 }
 BENCHMARK(sendgrid_verify)->Unit(benchmark::kMicrosecond);
+
+// The fixed part of a check: a delivery of no events (the key read, one ECDSA verification).
+void sendgrid_verify_empty(benchmark::State& state) {
+  const auto& d = delivery();
+  const std::string sig = d.signer.sign(d.timestamp, "[]");
+  for (auto _ : state) benchmark::DoNotOptimize(http::verify_sendgrid(d.key, sig, d.timestamp, "[]"));
+}
+BENCHMARK(sendgrid_verify_empty)->Unit(benchmark::kMicrosecond);
 
 void sendgrid_parse(benchmark::State& state) {
   const auto& d = delivery();
