@@ -148,14 +148,15 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
   }
   const bool verify = !req.forwarded_by;
   if (!verify && (!source || source->tenant != req.principal.tenant)) {
-    throw ApiError(404, "not_found", "no such source");  // deleted while forwarded
+    throw refusal_error(HookRefusal::invalid_signature);  // deleted while forwarded: now unknown
   }
   auto refuse = [&](HookRefusal why, unsigned retry_after = 0) {
     if (source) hooks.refused(id, why);
     return refusal_error(why, retry_after);
   };
   if (verify) {
-    if (auto wait = hooks.take(source ? std::string_view(source->tenant) : std::string_view(), id)) throw refuse(HookRefusal::rate_limited, *wait);
+    const std::string_view tenant = source ? std::string_view(source->tenant) : std::string_view();
+    if (auto wait = hooks.take(tenant, id)) throw refuse(HookRefusal::rate_limited, *wait);
     if (req.raw.body().size() > kMaxHookBody) throw refuse(HookRefusal::too_large);
   }
   const SourceInfo checked_as = source ? *source : stand_in(req.raw, id);
