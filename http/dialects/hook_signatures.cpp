@@ -22,7 +22,8 @@ constexpr std::size_t kMaxKeyBytes = 512;        // a P-256 SPKI is 91 bytes
 constexpr std::size_t kMaxSignatureBytes = 256;  // a DER P-256 signature is at most 72
 
 // Standard base64 (RFC 4648 §4, padded), as SendGrid writes keys and signatures and as HTTP
-// basic auth is; nullopt for anything else.
+// basic auth is; nullopt for anything else, including a non-canonical spelling (padding bits that
+// are not zero, RFC 4648 §3.5): one byte string has one text, so a credential has one spelling.
 std::optional<std::string> from_base64(std::string_view text, std::size_t max_bytes) {
   if (text.empty() || text.size() % 4 != 0 || text.size() / 4 * 3 > max_bytes) return std::nullopt;
   std::string out(text.size() / 4 * 3, '\0');
@@ -33,6 +34,10 @@ std::optional<std::string> from_base64(std::string_view text, std::size_t max_by
   if (text.back() == '=') ++pad;
   if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
   out.resize(static_cast<std::size_t>(n) - pad);
+  std::string again(text.size() + 1, '\0');
+  const int m = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(again.data()),
+                                reinterpret_cast<const unsigned char*>(out.data()), static_cast<int>(out.size()));
+  if (m < 0 || std::string_view(again.data(), static_cast<std::size_t>(m)) != text) return std::nullopt;
   return out;
 }
 

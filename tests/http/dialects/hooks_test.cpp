@@ -162,6 +162,14 @@ TEST(HookSignatures, MailgunAndBasicAuth) {
   EXPECT_FALSE(http::verify_basic_auth("Basic " + P256Signer::base64("other:correct horse battery"), "postmark", hash));
   EXPECT_FALSE(http::verify_basic_auth("Bearer x", "postmark", hash));
   EXPECT_FALSE(http::verify_basic_auth("Basic !!!!", "postmark", hash));
+  // The same credentials spelt with non-zero padding bits ("...Q==" as "...U=="): refused, so
+  // that a credential has one spelling (the fuzz finding regression-noncanonical-base64).
+  const std::string staple = to_hex(sha256("correct horse battery staple"));
+  std::string odd = "Basic " + P256Signer::base64("postmark:correct horse battery staple");
+  EXPECT_TRUE(http::verify_basic_auth(odd, "postmark", staple));
+  ASSERT_EQ(odd.substr(odd.size() - 3), "Q==");
+  odd[odd.size() - 3] = 'U';
+  EXPECT_FALSE(http::verify_basic_auth(odd, "postmark", staple));
 
   EXPECT_EQ(http::timestamp_within("1000", 1'000'000, 300'000), true);
   EXPECT_EQ(http::timestamp_within("1300.5", 1'000'000, 300'000), false);
