@@ -39,7 +39,7 @@ struct SourceActivity {
   std::map<std::string, std::uint64_t, std::less<>> refused;  // by refusal_name
 };
 
-// A delivery's body is at most this (a SendGrid batch of 1,000 events is about 400 KiB); the
+// A delivery's body is at most this (a SendGrid batch of 1,000 events is 170-400 KB); the
 // server's --body-limit bounds it first.
 inline constexpr std::size_t kMaxHookBody = 1024 * 1024;
 
