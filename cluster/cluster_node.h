@@ -1,7 +1,7 @@
 // A node of a cluster (docs/cluster.md): what `eventsd --nats ... --node NAME` runs instead of the
 // single node's one log.
 //
-//   DIR/system          tokens, users, sessions: replicated through the stream EVENTSD_SYSTEM
+//   DIR/system          tokens, users, sessions, sources: replicated through the stream EVENTSD_SYSTEM
 //                       (cluster/system_log.h)
 //   DIR/shards/<n>/log  shard n's replica of its stream, with its write model (cluster/shard_replica.h)
 //   DIR/shards/<n>/read shard n's read-model generations

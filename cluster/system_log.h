@@ -1,4 +1,4 @@
-// SystemLog: the system databases (tokens, users, sessions) of a cluster node, replicated through
+// SystemLog: the system databases (tokens, users, sessions, sources) of a cluster node, replicated through
 // the JetStream stream EVENTSD_SYSTEM (docs/cluster.md, "Tokens, users and sessions").
 //
 // Every node keeps the system databases in an LMDB environment of its own (DIR/system) and
@@ -28,12 +28,14 @@
 // The message (format 1), a compact binary encoding; varint is unsigned LEB128:
 //   byte    1                      the format
 //   varint  n                      the number of changes, then n times, in the order made:
-//   varint  len, bytes             the database's name ("tokens", "users", "sessions")
+//   varint  len, bytes             the database's name ("tokens", "users", "sessions", "sources")
 //   byte    0 put | 1 delete
 //   varint  len, bytes             the key
 //   varint  len, bytes             the value (put only)
 // Databases are named, never numbered: a dbi is a handle of one process's environment.
-// The stream holds what the databases hold (hashes of secrets and passwords, never a secret).
+// The stream holds what the databases hold: hashes of secrets and passwords, and one kind of secret
+// a hash cannot stand for, a Mailgun source's webhook signing key (an HMAC key, accounts/sources.h;
+// docs/security.md, "Provider webhooks").
 //
 // The last applied stream sequence is stored in the database "system_log" of the same
 // environment, in the transaction that applies the message, so a restarted node resumes after
@@ -84,7 +86,7 @@ struct SystemLogOptions {
   // nats::Unavailable (the change may still be applied later, everywhere).
   std::chrono::milliseconds timeout{5'000};
   // The replicated databases; a write touching any other is refused (std::logic_error).
-  std::vector<std::string> databases = {"tokens", "users", "sessions"};
+  std::vector<std::string> databases = {"tokens", "users", "sessions", "sources"};
 };
 
 class SystemLog {

@@ -63,6 +63,8 @@ Node::Node(NodeOptions options, const Clock& clock)
   app_->metrics = &metrics_;
   app_->auth = &*auth_;
   app_->clock = &clock_;
+  app_->sources = &sources_.emplace(*accounts_store);
+  app_->hooks = &hooks_.emplace(clock_, options_.hooks);
   if (cluster_) {
     metrics_.more_samples = [cluster = cluster_.get()](std::string& out) { cluster->key().refused().render(out); };
     app_->routing = cluster_.get();

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "accounts/sources.h"
 #include "accounts/tokens.h"
 #include "accounts/users.h"
 #include "cluster/cluster_options.h"
@@ -27,6 +28,7 @@
 #include "engine/campaign_retention.h"
 #include "engine/engine.h"
 #include "http/api/auth.h"
+#include "http/api/hook_activity.h"
 #include "http/api/metrics.h"
 #include "http/api/rate_limit.h"
 #include "http/api/router.h"
@@ -43,6 +45,7 @@ struct NodeOptions {
   std::size_t map_size = 0;  // of each LMDB environment; 0: the volume's size
   http::ApiOptions api;
   http::AuthOptions auth;
+  http::HookOptions hooks;  // provider webhooks' limits (docs/integrations.md)
   std::vector<http::Mount> mounts;
   std::optional<http::ClusterOptions> cluster;  // set: a cluster node
 };
@@ -90,6 +93,8 @@ class Node {
   TokenStore* tokens_ = nullptr;
   UserStore* users_ = nullptr;
   std::optional<http::RateLimiter> limiter_;
+  std::optional<SourceStore> sources_;  // beside the tokens (the system store in cluster mode)
+  std::optional<http::HookActivity> hooks_;
   http::Metrics metrics_;
   std::optional<http::Auth> auth_;
   std::optional<http::App> app_;

@@ -10,7 +10,8 @@
 #                -DEVENTSD_FUZZ=ON if it is not yet)
 #   --nice N     niceness of the build and the fuzzing processes (default 15)
 #   TARGET       ingest_body query cursor last_event_id rules import_line log_record
-#                http_request (default: all)
+#                http_request sealed_message sendgrid_events mailgun_events
+#                postmark_events (default: all)
 #
 # The corpus grows in DIR/corpus/TARGET (kept between runs; tests/fuzz/corpus/TARGET, the
 # checked-in seeds and regression inputs, is read as well). Findings land in
@@ -21,7 +22,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(ingest_body query cursor last_event_id rules import_line log_record http_request sealed_message)
+all_targets=(ingest_body query cursor last_event_id rules import_line log_record http_request sealed_message
+             sendgrid_events mailgun_events postmark_events)
 seconds=60
 build=build-fuzz
 niceness=15

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "accounts/sources.h"
 #include "accounts/tokens.h"
 #include "common/clock.h"
 #include "engine/engine.h"
@@ -43,6 +44,7 @@ struct Request;
 class Metrics;
 class Auth;
 class RateLimiter;
+class HookActivity;
 
 // Cluster mode: which node decides a tenant's writes (docs/cluster.md). Null on a single node.
 // Implemented by the cluster (cluster/cluster_node.h). Thread-safe.
@@ -92,6 +94,8 @@ struct App {
   WriteRouting* routing = nullptr;   // null: this node decides every write (a single node)
   AccountWriter* accounts = nullptr; // null: account changes go to `store`
   StreamSlots stream_slots{nullptr}; // the event streams open (http/api/streams.h)
+  SourceStore* sources = nullptr;    // null: no provider webhooks (POST /hooks/{id} finds none)
+  HookActivity* hooks = nullptr;     // what this node saw of them (hook_activity.h); with `sources`
   const Clock* clock = &system_clock();  // what requests, sessions and limits are timed by
 
   // The engine that holds `tenant`'s log.

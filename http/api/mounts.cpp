@@ -63,7 +63,7 @@ Dialect dialect_of_path(const std::vector<std::string>& path, const std::vector<
   }
   if (!path.empty() && path[0] == "api") return Dialect::workspace;
   if (path.size() >= 2 && path[0] == "v1" && path[1] == "campaigns") return Dialect::campaign;
-  if (!path.empty() && path[0] == "v1") return Dialect::native;
+  if (!path.empty() && (path[0] == "v1" || path[0] == "hooks")) return Dialect::native;
   return Dialect::org_unit;
 }
 

@@ -19,6 +19,8 @@ Router make_router() {
   add_visitor_session_routes(router);
   add_console_login_routes(router);
   add_token_routes(router);
+  add_source_routes(router);
+  add_hook_routes(router);
   add_identify_route(router);
   add_asset_routes(router);
   return router;

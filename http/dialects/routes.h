@@ -24,6 +24,8 @@ void add_admin_routes(Router& router);              // admin.cpp
 void add_console_login_routes(Router& router);      // console_login.cpp: console users' logins
 void add_visitor_session_routes(Router& router);    // visitor_sessions.cpp: visitors' sessions
 void add_token_routes(Router& router);              // token_routes.cpp
+void add_source_routes(Router& router);             // source_routes.cpp: e-mail providers' webhook sources
+void add_hook_routes(Router& router);               // hooks.cpp: POST /hooks/{source_id}
 void add_identify_route(Router& router);            // identify.cpp
 void add_asset_routes(Router& router);              // assets.cpp: the tracker and the console
 

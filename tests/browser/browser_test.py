@@ -7,6 +7,7 @@ Every wait is for a condition (WebDriverWait, or polling the API until a deadlin
 fixed sleep: the machine may be slow and shared.
 """
 import argparse
+import base64
 import http.server
 import json
 import os
@@ -333,8 +334,25 @@ document.getElementById('go-pricing').addEventListener('click', function () {
         # A phone's width (headless windows do not get narrower than 500 px, so emulate it).
         d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                           {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        # A Postmark source with one delivery and one refusal, listed beside the keys.
+        status, body = api(port, "PUT", "/v1/sources/postmark-tx", self.token,
+                           {"kind": "postmark", "username": "postmark", "password": "a long random password"})
+        self.assertEqual(status, 201, body)
+        for password in ["a long random password", "a wrong password"]:
+            hook = urllib.request.Request(
+                f"http://127.0.0.1:{port}/hooks/postmark-tx", method="POST",
+                data=json.dumps({"RecordType": "Delivery", "MessageID": "m-1", "Recipient": "ada@example.com",
+                                 "DeliveredAt": "2026-12-01T10:00:00Z"}).encode(),
+                headers={"Authorization": "Basic " + base64.b64encode(("postmark:" + password).encode()).decode()})
+            try:
+                urllib.request.urlopen(hook, timeout=WAIT).read()
+            except urllib.error.HTTPError as e:
+                self.assertEqual(e.code, 401)
         d.get(f"http://127.0.0.1:{port}/console#keys")
         WebDriverWait(d, WAIT).until(lambda d: "publishable key" in d.find_element(By.ID, "keys-table").text, "the keys")
+        WebDriverWait(d, WAIT).until(lambda d: "invalid_signature: 1" in d.find_element(By.ID, "sources-table").text,
+                                     "the source with its refusal")
+        self.assertIn("/hooks/postmark-tx", d.find_element(By.ID, "sources-table").text)
         self.screenshot("console-keys-phone")
         # Nothing but the tables' own scrolling boxes is wider than the screen.
         overflow = d.execute_script("""

@@ -223,6 +223,39 @@ TEST_F(ClusterTest, AnyNodeTakesAnyWriteAndEveryNodeServesIt) {
   EXPECT_NE(got.body.find("\"points\":3"), std::string::npos) << got.body;
 }
 
+// A provider webhook (docs/integrations.md) arriving at either node: its source, created on one
+// node, works on the other once the system stream got there; the delivery is checked where it
+// arrives and ingested by the tenant's owner; the provider's retry through the other node is a
+// duplicate.
+TEST_F(ClusterTest, AProviderWebhookReachesTheTenantsOwnerFromAnyNode) {
+  Node a(nats_, "a"), b(nats_, "b");
+  ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); })) << "shards not owned";
+  const std::string open = R"({"RecordType":"Open","MessageID":"m-1","Recipient":"john@example.com",)"
+                           R"("ReceivedAt":"2019-11-05T16:33:54Z"})";
+  const Headers auth{{"Authorization", "Basic cG9zdG1hcms6Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ=="}};
+  for (const auto& tenant : kTenants) {
+    const std::string hook = "/hooks/pm-" + tenant;
+    auto put = a.client(tokens_[tenant]).put("/v1/sources/pm-" + tenant,
+                                             R"({"kind":"postmark","username":"postmark","password":"correct horse battery staple"})");
+    ASSERT_EQ(put.status, 201) << put.body;
+    HttpResponse first;
+    ASSERT_TRUE(eventually([&] {
+      first = b.client("").request(boost::beast::http::verb::post, hook, open, auth);
+      return first.status == 200;
+    })) << tenant << ": " << first.status << " " << first.body;
+    EXPECT_EQ(first.json().at("created"), 1) << first.body;
+    auto retry = a.client("").request(boost::beast::http::verb::post, hook, open, auth);
+    ASSERT_EQ(retry.status, 200) << retry.body;
+    EXPECT_EQ(retry.json().at("duplicates"), 1) << retry.body;
+    for (Node* node : {&a, &b}) {
+      EXPECT_TRUE(eventually([&] {
+        auto r = node->client(tokens_[tenant]).get("/v1/events?count_only=true&event_type=email_open");
+        return r.status == 200 && r.json().at("count") == 1;
+      })) << tenant << " on " << node->name();
+    }
+  }
+}
+
 TEST_F(ClusterTest, AKilledOwnersShardsAreTakenOverAndNothingAcknowledgedIsLost) {
   Node a(nats_, "a"), b(nats_, "b");
   ASSERT_TRUE(eventually([&] { return all_owned({&a, &b}); }));

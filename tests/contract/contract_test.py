@@ -43,6 +43,7 @@ Run: tests/contract/contract_test.py --eventsd build/eventsd/eventsd --eventctl 
 """
 
 import argparse
+import base64
 import copy
 import http.client
 import json
@@ -173,6 +174,30 @@ def rebuild_twice(ctx):
     raise AssertionError("twenty pairs of rebuilds and never one refused")
 
 
+POSTMARK_AUTH = {"Authorization": "Basic " + base64.b64encode(b"postmark:" + USER_PASSWORD.encode()).decode()}
+POSTMARK_OPEN = {"RecordType": "Open", "MessageStream": "outbound", "Metadata": {"contact_id": "ct-1"},
+                 "FirstOpen": True, "Recipient": "john@example.com", "MessageID": "00000000-0000-0000-0000-000000000000",
+                 "ReceivedAt": "2019-11-05T16:33:54.9070259Z", "Platform": "WebMail", "ReadSeconds": 5}
+
+
+def hooks_until_limited(ctx):
+    """Deliveries with a wrong password to one source until its limit answers 429."""
+    body = json.dumps(POSTMARK_OPEN).encode()
+    for _ in range(200):
+        answer = ctx.main.call("POST", "/hooks/pm-1", body, {"Authorization": "Basic d3Jvbmc6d3Jvbmc="})
+        if answer[0] == 429:
+            return answer
+    raise AssertionError("200 deliveries to one source and none limited")
+
+
+def source_of_another_tenant(ctx):
+    """PUT of a source id another tenant has."""
+    out = subprocess.run([ctx.main.args.eventctl, "token", "create", "--data", ctx.main.dir.name, "--tenant", "globex",
+                          "--scopes", "admin"], check=True, capture_output=True, text=True)
+    body = json.dumps({"kind": "mailgun", "signing_key": "0123456789abcdef0123"}).encode()
+    return ctx.main.call("PUT", "/v1/sources/pm-1", body, {}, out.stdout.strip())
+
+
 def logins_until_limited(ctx):
     """Wrong passwords for one e-mail from one client address (forwarded by the trusted proxy the
     main server has: 127.0.0.1) until the per-address-and-e-mail limit answers 429."""
@@ -295,6 +320,28 @@ EXERCISES = [
     X("POST /v1/tokens", 400, body={"scopes": []}, code="invalid_request"),
     X("DELETE /v1/tokens/{id}", 200, path={"id": "{spare_token}"}),
     X("DELETE /v1/tokens/{id}", 404, path={"id": "tok_000000000000"}, code="not_found"),
+    X("PUT /v1/sources/{source_id}", 201, path={"source_id": "pm-1"},
+      body={"kind": "postmark", "username": "postmark", "password": USER_PASSWORD}),
+    X("PUT /v1/sources/{source_id}", 200, path={"source_id": "pm-1"},
+      body={"kind": "postmark", "username": "postmark", "password": USER_PASSWORD}),
+    X("PUT /v1/sources/{source_id}", 201, path={"source_id": "mg-1"},
+      body={"kind": "mailgun", "signing_key": "0123456789abcdef0123"}),
+    X("PUT /v1/sources/{source_id}", 400, path={"source_id": "pm-2"}, body={"kind": "smtp"}, code="invalid_request"),
+    X("PUT /v1/sources/{source_id}", 409, send=source_of_another_tenant, code="source_id_taken"),
+    X("GET /v1/sources", 200),
+    X("GET /v1/sources/{source_id}", 200, path={"source_id": "pm-1"}),
+    X("GET /v1/sources/{source_id}", 404, path={"source_id": "nope"}, code="not_found"),
+    X("POST /hooks/{source_id}", 200, anonymous=True, path={"source_id": "pm-1"}, headers=POSTMARK_AUTH,
+      body=POSTMARK_OPEN),
+    X("POST /hooks/{source_id}", 401, anonymous=True, path={"source_id": "pm-1"}, body=POSTMARK_OPEN,
+      code="invalid_signature"),
+    X("POST /hooks/{source_id}", 401, anonymous=True, path={"source_id": "nope"}, headers=POSTMARK_AUTH,
+      body=POSTMARK_OPEN, code="invalid_signature"),
+    X("POST /hooks/{source_id}", 400, anonymous=True, path={"source_id": "pm-1"}, headers=POSTMARK_AUTH,
+      body={"not": "postmark"}, code="invalid_request"),
+    X("POST /hooks/{source_id}", 429, send=hooks_until_limited, code="rate_limited"),
+    X("DELETE /v1/sources/{source_id}", 200, path={"source_id": "mg-1"}),
+    X("DELETE /v1/sources/{source_id}", 404, path={"source_id": "mg-1"}, code="not_found"),
 
     X("GET /leads/{id}/sessions", 200, path={"id": "ct-1"}),
     X("GET /events/export", 200),

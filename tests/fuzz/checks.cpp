@@ -6,9 +6,73 @@
 #include <cstdlib>
 #include <string>
 
+#include "common/time.h"
+
 namespace eventsd::fuzz {
 
 namespace json = boost::json;
+
+namespace {
+
+// A parsed JSON text the fuzzer's own checks know to be valid.
+JsonValue parsed(std::string_view text) { return std::get<JsonValue>(parse_json(text)); }
+
+JsonValue native_form(const EventInput& e) {
+  JsonValue::Object o;
+  auto put = [&](const char* key, const std::optional<std::string>& v) {
+    if (v) o.emplace_back(key, JsonValue::string(*v));
+  };
+  put("id", e.id);
+  o.emplace_back("event", JsonValue::string(e.event));
+  put("contact_id", e.contact_id);
+  if (e.timestamp) o.emplace_back("timestamp", JsonValue::string(format_iso8601_ms(*e.timestamp)));
+  put("url", e.url);
+  put("referrer", e.referrer);
+  put("session_id", e.session_id);
+  put("utm_source", e.utm_source);
+  put("utm_medium", e.utm_medium);
+  put("utm_campaign", e.utm_campaign);
+  put("campaign_id", e.campaign_id);
+  put("step_id", e.step_id);
+  put("email", e.email);
+  o.emplace_back("data", parsed(e.data));
+  return JsonValue::object(std::move(o));
+}
+
+bool same(const EventInput& a, const EventInput& b) {
+  return a.id == b.id && a.event == b.event && a.contact_id == b.contact_id && a.timestamp == b.timestamp &&
+         a.url == b.url && a.referrer == b.referrer && a.session_id == b.session_id &&
+         a.utm_source == b.utm_source && a.utm_medium == b.utm_medium && a.utm_campaign == b.utm_campaign &&
+         a.campaign_id == b.campaign_id && a.step_id == b.step_id && a.email == b.email &&
+         a.domain == b.domain && a.data == b.data;
+}
+
+}  // namespace
+
+void check_native_event(const EventInput& e, std::string_view body) {
+  check(is_clean_text(e.event, 128), "an accepted event name is not 1-128 clean bytes", body);
+  check(!e.id || is_valid_event_id(*e.id), "an accepted id is not a valid event id", body);
+  for (const auto* v : {&e.contact_id, &e.campaign_id, &e.step_id}) {
+    check(!*v || is_clean_text(**v, 128), "an accepted id field is not 1-128 clean bytes", body);
+  }
+  check(!e.domain || is_clean_text(*e.domain, 253), "a derived domain is not clean text", body);
+  check(e.data.size() <= kMaxDataBytes, "accepted data exceeds 32 KiB", body);
+  const auto data = parse_json(e.data);
+  check(std::holds_alternative<JsonValue>(data) && std::get<JsonValue>(data).is_object(),
+        "accepted data is not a JSON object", e.data);
+
+  // Written back in the native names and read again: the same event.
+  const std::string again = native_form(e).compact();
+  const auto reparsed = parse_event(parsed(again), kNativeFieldNames, "");
+  const auto* back = std::get_if<EventInput>(&reparsed);
+  check(back != nullptr, "an accepted event, written back, is refused: " +
+                             (back ? std::string() : std::get<FieldError>(reparsed).field + ": " +
+                                                         std::get<FieldError>(reparsed).message),
+        again);
+  check(same(e, *back), "an accepted event, written back and read again, changed", std::string(body) + "\n--> " + again);
+}
+
+
 
 void finding(std::string_view what, std::string_view detail) {
   std::fprintf(stderr, "FINDING: %.*s\n", static_cast<int>(what.size()), what.data());

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <variant>
 
+#include "commands/event_input.h"
 #include "common/json_reader.h"
 #include "tests/fuzz/live_app.h"
 
@@ -22,6 +23,11 @@ inline void check(bool ok, std::string_view what, std::string_view detail = {}) 
 // fails), a JSON body (valid UTF-8) wherever the content type says JSON, errors shaped
 // {"error":{"code","message"}}, and a streamed body that did not fail half-way.
 void check_answer(const Answer& answer, std::string_view request);
+
+// An event validation accepted obeys docs/api.md, "Ingest" (clean bounded text, valid ids, data
+// an object of at most 32 KiB), and written back in the native names (as export and dump write
+// it) is accepted again as the very same event: no value changes on its way through.
+void check_native_event(const EventInput& e, std::string_view body);
 
 // The bytes as text, for a target whose input is text.
 inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {

@@ -154,6 +154,32 @@ def mdb_records(data):
     return list(zip(values[0::2], values[1::2]))
 
 
+def provider_samples():
+    """The providers' documented sample payloads of tests/support/provider_samples.h, by name."""
+    with open(os.path.join(ROOT, "tests", "support", "provider_samples.h")) as f:
+        text = f.read()
+    return {name: body.encode() for name, body in re.findall(r'const char\* (k\w+) = R"json\((.*?)\)json";', text, re.S)}
+
+
+def add_provider_seeds(seeds):
+    """sendgrid_events, mailgun_events, postmark_events: each provider's samples, with a signature or
+    Authorization line first where the target reads one (the right one for Postmark's fixed user)."""
+    samples = provider_samples()
+    sendgrid = samples["kSendgridSample"]
+    seeds.add("sendgrid_events", b"MEUCIQCtIHJeH93Y+qpYeWrySphQgpNGNr/U+UyUlBkU6n7RNwIgJTz2C+8a8xonZGi6BpSzoQsbVqmKzdz/rQUqlVxN4nM=\n" + sendgrid)
+    seeds.add("sendgrid_events", b"\n" + sendgrid)
+    seeds.add("sendgrid_events", b"x\n[]")
+    seeds.add("sendgrid_events", b'sig\n[{"email":"Bob@Example.com","timestamp":1513299569,"event":"open","sg_event_id":"abc-1","contact_id":"ct_bob"}]')
+    seeds.add("mailgun_events", samples["kMailgunSample"])
+    seeds.add("mailgun_events", b'{"signature":{"timestamp":"1","token":"t","signature":"s"},"event-data":{"event":"failed","severity":"permanent","id":"x","recipient":"a@b.c"}}')
+    seeds.add("mailgun_events", b'{"signature":{"timestamp":1529006854,"token":"t","signature":"s"},"event-data":{"event":"clicked","url":"https://example.com/a","id":"x","recipient":"a@b.c","user-variables":{"contact_id":"c"}}}')
+    auth = b"Basic cG9zdG1hcms6Y29ycmVjdCBob3JzZSBiYXR0ZXJ5IHN0YXBsZQ==\n"
+    for name in ["kPostmarkOpen", "kPostmarkClick", "kPostmarkDelivery", "kPostmarkBounce"]:
+        seeds.add("postmark_events", auth + samples[name])
+    seeds.add("postmark_events", b'Basic d3Jvbmc6d3Jvbmc=\n{"RecordType":"SubscriptionChange","MessageID":"m","Recipient":"a@b.c",'
+                                 b'"ChangedAt":"2020-01-01T00:00:00Z","SuppressSending":true}')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"), help="build directory (default: build)")
@@ -181,6 +207,7 @@ def main():
         seeds.add("http_request", request_bytes(m, t.replace("/workspaces/fuzz/", "/workspaces/other/"), b, "$OTHER"))
     for raw in raw_requests():
         seeds.add("http_request", raw.replace("Host: x\r\n", "Host: x\r\nAuthorization: Bearer $ALL\r\n"))
+    add_provider_seeds(seeds)
     for v in ["0", "1", "3", "12", "007", " 5", "5 ", "-1", "+1", "1e3", "0x10", "", "abc",
               "18446744073709551615", "18446744073709551616", "999999"]:
         seeds.add("last_event_id", v)

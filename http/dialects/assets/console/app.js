@@ -297,6 +297,16 @@ async function showKeys() {
   }));
 }
 
+// E-mail providers' webhook sources (docs/integrations.md): read-only; created with PUT /v1/sources.
+async function showSources() {
+  const res = await api('GET', '/v1/sources');
+  const refused = (r) => Object.entries(r).map(([why, n]) => why + ': ' + n).join(', ') || 'none';
+  $('#sources-table tbody').replaceChildren(...res.sources.map((s) => el('tr', {},
+    el('td', { text: s.id }), el('td', { text: s.kind }), el('td', {}, el('code', { text: s.hook_path })),
+    el('td', { text: s.last_delivery_at ? time(s.last_delivery_at) : 'never' }), el('td', { text: String(s.deliveries) }),
+    el('td', { text: String(s.events_created) }), el('td', { text: refused(s.refused) }))));
+}
+
 function showSecret(res) {
   const box = $('#new-secret');
   box.replaceChildren('New ' + (res.token.publishable ? 'publishable key' : 'token') + ' (shown once): ', el('code', { text: res.secret }));
@@ -324,7 +334,7 @@ const views = {
   stats: showStats,
   contact: (id) => showContact(id || ''),
   rules: showRules,
-  keys: showKeys,
+  keys: () => Promise.all([showKeys(), showSources()]),
 };
 
 function route() {

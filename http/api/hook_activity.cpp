@@ -1,0 +1,91 @@
+#include "http/api/hook_activity.h"
+
+#include <chrono>
+
+namespace eventsd::http {
+
+std::string_view refusal_name(HookRefusal why) {
+  switch (why) {
+    case HookRefusal::too_large: return "too_large";
+    case HookRefusal::invalid_signature: return "invalid_signature";
+    case HookRefusal::stale_timestamp: return "stale_timestamp";
+    case HookRefusal::replayed: return "replayed";
+    case HookRefusal::rate_limited: return "rate_limited";
+    case HookRefusal::invalid_payload: return "invalid_payload";
+  }
+  return "invalid_payload";
+}
+
+HookActivity::HookActivity(const Clock& clock, HookOptions options)
+    : clock_(clock), options_(options), limiter_(clock) {}
+
+std::optional<unsigned> HookActivity::take(std::string_view tenant, std::string_view id) {
+  return limiter_.take(tenant, id, "", options_.rate, options_.burst);
+}
+
+void HookActivity::accepted(std::string_view id, Millis at, std::uint64_t created, std::uint64_t duplicate,
+                            std::uint64_t skipped) {
+  std::lock_guard lock(mutex_);
+  auto it = activity_.find(id);
+  if (it == activity_.end()) {
+    if (activity_.size() >= kMaxSources) return;
+    it = activity_.emplace(std::string(id), SourceActivity{}).first;
+  }
+  auto& a = it->second;
+  a.last_delivery_at = at;
+  ++a.deliveries;
+  a.events_created += created;
+  a.events_duplicate += duplicate;
+  a.events_skipped += skipped;
+}
+
+void HookActivity::refused(std::string_view id, HookRefusal why) {
+  std::lock_guard lock(mutex_);
+  auto it = activity_.find(id);
+  if (it == activity_.end()) {
+    if (activity_.size() >= kMaxSources) return;
+    it = activity_.emplace(std::string(id), SourceActivity{}).first;
+  }
+  ++it->second.refused[std::string(refusal_name(why))];
+}
+
+std::optional<SourceActivity> HookActivity::activity(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  auto it = activity_.find(id);
+  if (it == activity_.end()) return std::nullopt;
+  return it->second;
+}
+
+void HookActivity::forget(std::string_view id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = activity_.find(id); it != activity_.end()) activity_.erase(it);
+}
+
+void HookActivity::expire_tokens() {
+  // A token older than twice the window can no longer come with a timestamp inside it.
+  const auto horizon = clock_.steady() - 2 * std::chrono::milliseconds(options_.window);
+  while (!token_order_.empty() && (token_order_.front().first < horizon || token_order_.size() > kMaxTokens)) {
+    tokens_.erase(token_order_.front().second);
+    token_order_.pop_front();
+  }
+}
+
+bool HookActivity::seen(std::string_view id, std::string_view token) const {
+  std::string key(id);
+  key.push_back('\n');
+  key.append(token);
+  std::lock_guard lock(mutex_);
+  return tokens_.contains(key);
+}
+
+void HookActivity::remember(std::string_view id, std::string_view token) {
+  std::string key(id);
+  key.push_back('\n');
+  key.append(token);
+  std::lock_guard lock(mutex_);
+  if (!tokens_.insert(key).second) return;
+  token_order_.emplace_back(clock_.steady(), std::move(key));
+  expire_tokens();
+}
+
+}  // namespace eventsd::http
