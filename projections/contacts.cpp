@@ -17,6 +17,14 @@ std::optional<std::string> optional_string(const json::object& o, std::string_vi
   return std::string(v->get_string());
 }
 
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 void put_optional(json::object& o, std::string_view key, std::optional<std::string_view> v) {
   if (v) o[key] = *v;
 }
@@ -55,7 +63,27 @@ void ReadModels::upsert_contact(lmdb::Txn& txn, std::uint32_t tno,
     put_optional(company, "domain", domain);
     txn.put(dbs_.companies, rm::companies_key(tno, key), json::serialize(company));
   }
-  txn.put(dbs_.contacts, rm::contacts_key(tno, text_view(f.getContactId())), json::serialize(profile));
+  // A profile replaces the one before: the e-mail it no longer gives stops naming this contact
+  // (unless another profile took it since), the one it gives names it.
+  const std::string_view contact = text_view(f.getContactId());
+  const auto key = rm::contacts_key(tno, contact);
+  if (const auto before = find_object(txn, dbs_.contacts, key)) {
+    if (const auto old = optional_string(*before, "email")) {
+      const auto old_key = rm::emails_key(tno, lower_ascii(*old));
+      std::string_view owner;
+      if (txn.get(dbs_.emails, old_key, owner) && owner == contact) txn.del(dbs_.emails, old_key);
+    }
+  }
+  if (const auto email = text_if(f.hasEmail(), f.getEmail())) {
+    txn.put(dbs_.emails, rm::emails_key(tno, lower_ascii(*email)), contact);
+  }
+  txn.put(dbs_.contacts, key, json::serialize(profile));
+}
+
+std::optional<std::string> contact_with_email(const ReadView& view, std::uint32_t tno, std::string_view email) {
+  std::string_view v;
+  if (!view.txn.get(view.models.dbs().emails, rm::emails_key(tno, lower_ascii(email)), v)) return std::nullopt;
+  return std::string(v);
 }
 
 std::optional<ContactProfile> find_profile(const ReadView& view, std::uint32_t tno, std::string_view contact_id) {

@@ -35,6 +35,10 @@ std::string company_id(std::string_view key);
 
 std::optional<ContactProfile> find_profile(const ReadView& view,
                                            std::uint32_t tno, std::string_view contact_id);
+// The contact whose profile gives `email` (compared without ASCII case); when several do, the
+// one whose profile gave it last. A contact merged into another is answered as itself: reads
+// follow rm_aliases as they do for any contact id.
+std::optional<std::string> contact_with_email(const ReadView& view, std::uint32_t tno, std::string_view email);
 std::optional<Company> find_company(const ReadView& view,
                                     std::uint32_t tno, std::string_view key);
 // The contact's company, else the company whose domain is the contact's email domain.

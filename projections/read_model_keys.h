@@ -25,6 +25,7 @@
 //   rm_campaign_expiry  ts, tno, seq                                   flags
 //   rm_contacts         tno, contact id\0                              profile (JSON)
 //   rm_companies        tno, company key\0                             company (JSON)
+//   rm_emails           tno, e-mail lower-cased (ASCII)\0              the contact whose profile has it
 //   rm_aliases          tno, merged contact\0                          the contact it stands for
 //   rm_merged           tno, contact\0, merged contact\0               ""
 //   rm_rules            tno, RuleKind (u8)                             the rules as the API shows them (JSON)
@@ -233,6 +234,8 @@ inline CampaignExpiry read_campaign_expiry_key(std::string_view key) {
 inline Key contacts_key(std::uint32_t tno, std::string_view contact) { return named_prefix(tno, contact); }
 inline Key companies_key(std::uint32_t tno, std::string_view company) { return named_prefix(tno, company); }
 inline Key aliases_key(std::uint32_t tno, std::string_view merged) { return named_prefix(tno, merged); }
+// ---- rm_emails: the caller lower-cases the address (ASCII letters only, as contacts.cpp does)
+inline Key emails_key(std::uint32_t tno, std::string_view email) { return named_prefix(tno, email); }
 
 // ---- rm_merged (a contact's range: merged_prefix)
 inline Key merged_prefix(std::uint32_t tno, std::string_view contact) { return named_prefix(tno, contact); }

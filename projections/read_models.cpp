@@ -29,6 +29,7 @@ ReadModels::ReadModels(Store& store, const Log& log) : log_(log) {
   dbs_.contacts = all_.open(store, "rm_contacts");
   dbs_.companies = all_.open(store, "rm_companies");
   dbs_.aliases = all_.open(store, "rm_aliases");
+  dbs_.emails = all_.open(store, "rm_emails");
   dbs_.merged = all_.open(store, "rm_merged");
   dbs_.rules = all_.open(store, "rm_rules");
   dbs_.audit = all_.open(store, "rm_audit");

@@ -54,6 +54,7 @@ struct ReadModelDbs {
   MDB_dbi rules;            // rm_rules: the rules in force, as the API shows them (JSON)
   MDB_dbi audit;            // rm_audit: every record that changed an event after its ingestion
   MDB_dbi companies;        // rm_companies: company key -> company (JSON)
+  MDB_dbi emails;           // rm_emails: a profile's e-mail, lower-cased -> its contact (the last one given it)
 };
 
 class ReadModels {
@@ -83,7 +84,8 @@ class ReadModels {
 
   // The layout of the read models. A store written by a version with another layout is rebuilt
   // from the log when opened (rebuild_if_outdated), never read or patched in place.
-  static constexpr std::uint64_t kLayoutVersion = 4;  // 3: an environment of their own; 4: sessions
+  // 3: an environment of their own; 4: sessions; 5: contacts by e-mail (rm_emails)
+  static constexpr std::uint64_t kLayoutVersion = 5;
   // Whether the generation was written with another layout (or holds nothing yet).
   bool outdated(const lmdb::Txn& txn) const;
   // Stamps the current layout on an empty generation.

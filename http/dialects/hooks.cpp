@@ -16,9 +16,11 @@
 #include "http/api/hook_activity.h"
 #include "http/api/router.h"
 #include "http/api/submit.h"
+#include "http/api/view.h"
 #include "http/dialects/hook_signatures.h"
 #include "http/dialects/provider_events.h"
 #include "http/dialects/routes.h"
+#include "projections/contacts.h"
 
 namespace eventsd::http {
 
@@ -83,6 +85,21 @@ struct Checked {
   std::string mailgun_token;  // remembered once the delivery is durable
 };
 using CheckResult = std::variant<Checked, HookRefusal, FieldError>;
+
+// Each event whose contact is its recipient's address goes to the contact whose profile has that
+// e-mail (PUT /v1/contacts/{id}), as the read models know it now; the event keeps the address as
+// its contact when none does. The contact so found is written into the event, so the log, not a
+// later read, says whose event it is.
+void find_recipients(const App& app, const std::string& tenant, ProviderEvents& delivery) {
+  TenantView view(app, tenant);
+  const auto tno = view.tno();
+  if (!tno) return;
+  for (std::size_t i = 0; i < delivery.events.size(); ++i) {
+    EventInput& e = delivery.events[i];
+    if (!delivery.by_recipient[i] || !e.email) continue;
+    if (auto contact = contact_with_email(view.read(), *tno, *e.email)) e.contact_id = std::move(*contact);
+  }
+}
 
 std::optional<HookRefusal> window_refusal(std::string_view timestamp, const Request& req, Millis window) {
   const auto within = timestamp_within(timestamp, req.received_at, window);
@@ -180,6 +197,7 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
   // The events, kMaxBatch to a command (one command each: each durable before the next is sent).
   Writer& writer = app.engine(source->tenant).writer;
   auto& events = delivery.events.events;
+  find_recipients(app, source->tenant, delivery.events);
   std::uint64_t created = 0, duplicates = 0, position = 0;
   for (std::size_t at = 0; at < events.size(); at += kMaxBatch) {
     const std::size_t end = std::min(events.size(), at + kMaxBatch);

@@ -67,9 +67,14 @@ std::optional<EventInput> to_native(Mapped m, std::string_view provider, std::si
 
 void add(ProviderEvents& out, std::optional<Mapped> m, std::string_view provider) {
   std::optional<EventInput> e;
+  const bool by_recipient = m && !m->contact_id;
   if (m && !m->id.empty()) e = to_native(std::move(*m), provider, out.events.size() + out.skipped);
-  if (e) out.events.push_back(std::move(*e));
-  else ++out.skipped;
+  if (e) {
+    out.by_recipient.push_back(by_recipient && e->email);
+    out.events.push_back(std::move(*e));
+  } else {
+    ++out.skipped;
+  }
 }
 
 void put(JsonValue::Object& data, std::string_view key, const JsonValue* v) {

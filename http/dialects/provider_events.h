@@ -12,7 +12,8 @@
 //   their time and link), so a provider's retry is an idempotent duplicate; an id the native rules
 //   would refuse (characters, length) is stored as "<provider>-sha256:" + its SHA-256 in hex.
 // - contact_id: a `contact_id` the sender attached (SendGrid custom_args, Mailgun user-variables,
-//   Postmark Metadata), else the recipient's address, lower-cased; `email`: the recipient.
+//   Postmark Metadata), else the recipient's address, lower-cased (by_recipient: the route then
+//   looks for the contact whose profile has that e-mail); `email`: the recipient.
 // - data: {"provider", "provider_event", "message_id"} and, for bounces, "bounce_type"/"reason".
 // Events of other kinds (SendGrid processed, deferred, dropped; Mailgun accepted, temporary
 // failures; Postmark resubscriptions, inbound) are skipped and counted, as are events the native
@@ -33,6 +34,9 @@ namespace eventsd::http {
 
 struct ProviderEvents {
   std::vector<EventInput> events;  // in the provider's order
+  // Per event: its contact is the recipient's address, the sender having attached no contact_id;
+  // hooks.cpp gives it to the contact whose profile has that e-mail, if there is one.
+  std::vector<bool> by_recipient;
   std::size_t skipped = 0;
 };
 

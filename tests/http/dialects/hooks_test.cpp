@@ -64,6 +64,7 @@ TEST(ProviderEvents, SendgridCustomArgsNameTheContactAndPlainIdsAreKept) {
   EXPECT_EQ(p.events[0].id, "sendgrid:abc-1");
   EXPECT_EQ(p.events[1].contact_id, "bob@example.com");  // by e-mail, lower-cased
   EXPECT_EQ(p.events[1].email, "Bob@Example.com");
+  EXPECT_EQ(p.by_recipient, (std::vector<bool>{false, true}));  // the route looks the second one up
 }
 
 TEST(ProviderEvents, SendgridBadShapesAndBadEvents) {
@@ -233,6 +234,31 @@ TEST_F(HooksTest, SendgridDeliveryIsIngestedOnceWhateverTheRetries) {
   EXPECT_EQ(s.at("events_skipped"), 8);
   EXPECT_EQ(s.at("last_delivery_at"), "2026-12-01T00:00:00.000Z");
   EXPECT_EQ(s.at("verification_key"), signer_.public_key_b64().c_str());
+}
+
+TEST_F(HooksTest, ARecipientIsTheContactWhoseProfileHasTheAddress) {
+  add_sendgrid();
+  auto c = client();
+  ASSERT_EQ(c.put("/v1/contacts/ct_bob", R"({"email":"Bob@Example.com","firstname":"Bob"})").status, 200);
+  ASSERT_EQ(c.put("/v1/contacts/ct_old", R"({"email":"old@example.com"})").status, 200);
+  ASSERT_EQ(c.put("/v1/contacts/ct_old", R"({"email":"new@example.com"})").status, 200);  // no longer old@
+  auto open = [&](const std::string& id, const std::string& email, const std::string& extra = "") {
+    const std::string body = R"([{"email":")" + email + R"(","timestamp":)" + now_seconds() +
+                             R"(,"event":"open","sg_event_id":")" + id + '"' + extra + "}]";
+    auto r = post_sendgrid("sg", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+  };
+  open("e1", "BOB@example.com");                              // any case of the profile's address
+  open("e2", "new@example.com");                              // the address the profile gives now
+  open("e3", "old@example.com");                              // given up: the address stands alone
+  open("e4", "nobody@example.com");                           // no profile has it
+  open("e5", "bob@example.com", R"(,"contact_id":"ct_other")");  // the sender's own id wins
+  // Each contact holds exactly the one event its address (or the sender's id) named.
+  for (const std::string contact : {"ct_bob", "ct_old", "old@example.com", "nobody@example.com", "ct_other"}) {
+    EXPECT_EQ(count_events(c, "&contact_id=" + contact), 1) << contact;
+  }
+  EXPECT_EQ(count_events(c, "&contact_id=bob@example.com"), 0);
+  EXPECT_EQ(count_events(c), 5);
 }
 
 TEST_F(HooksTest, SendgridRefusals) {
