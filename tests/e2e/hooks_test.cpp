@@ -1,11 +1,12 @@
 // Provider webhooks end to end (docs/integrations.md): a real eventsd, a SendGrid source, and a
 // signed batch of 1,000 events sent once, again (the provider's retry), and out of order (the
-// same events in two halves, last half first): the native list and the event stream show each
-// event exactly once.
+// same events in two halves, last half first): the native list, the workspace dialect (in its own
+// names) and the event stream show each event exactly once.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <vector>
@@ -94,6 +95,19 @@ TEST_F(Hooks, ASignedSendgridBatchIsIngestedOnceWhateverTheRetriesAndTheirOrder)
     cursor = std::string(v.at("pagination").at("next_cursor").as_string());
   }
   EXPECT_EQ(listed.size(), 1001u);
+  // The workspace dialect (at most 200 to a list, newest first) names them as seed 004 does.
+  for (const auto& [type, total] : {std::pair{"message.open", 333u}, std::pair{"message.click", 333u}}) {
+    auto r = c.get("/api/workspaces/acme/events?limit=200&type=" + std::string(type));
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::set<std::string> ids;
+    const json::value events = r.json();
+    for (const auto& e : events.as_array()) {
+      EXPECT_EQ(e.at("type"), type);
+      ids.insert(std::string(e.at("id").as_string()));
+    }
+    EXPECT_EQ(ids.size(), std::min(total, 200u)) << type;
+  }
+  EXPECT_TRUE(c.get("/api/workspaces/acme/events?type=email_open").json().as_array().empty());
   auto source = c.get("/v1/sources/sendgrid-main").json().at("source");
   EXPECT_EQ(source.at("deliveries"), 4);
   EXPECT_EQ(source.at("events_created"), 1000);
