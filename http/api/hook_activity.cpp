@@ -23,13 +23,25 @@ std::optional<unsigned> HookActivity::take(std::string_view tenant, std::string_
   return limiter_.take(tenant, id, "", options_.rate, options_.burst);
 }
 
-void HookActivity::accepted(std::string_view id, Millis at, std::uint64_t created, std::uint64_t duplicate,
-                            std::uint64_t skipped) {
+namespace {
+
+std::string joined(std::string_view a, std::string_view b) {
+  std::string key(a);
+  key.push_back('\n');
+  key.append(b);
+  return key;
+}
+
+}  // namespace
+
+void HookActivity::accepted(std::string_view tenant, std::string_view id, Millis at, std::uint64_t created,
+                            std::uint64_t duplicate, std::uint64_t skipped) {
+  const std::string key = joined(tenant, id);
   std::lock_guard lock(mutex_);
-  auto it = activity_.find(id);
+  auto it = activity_.find(key);
   if (it == activity_.end()) {
     if (activity_.size() >= kMaxSources) return;
-    it = activity_.emplace(std::string(id), SourceActivity{}).first;
+    it = activity_.emplace(key, SourceActivity{}).first;
   }
   auto& a = it->second;
   a.last_delivery_at = at;
@@ -39,53 +51,56 @@ void HookActivity::accepted(std::string_view id, Millis at, std::uint64_t create
   a.events_skipped += skipped;
 }
 
-void HookActivity::refused(std::string_view id, HookRefusal why) {
+void HookActivity::refused(std::string_view tenant, std::string_view id, HookRefusal why) {
+  const std::string key = joined(tenant, id);
   std::lock_guard lock(mutex_);
-  auto it = activity_.find(id);
+  auto it = activity_.find(key);
   if (it == activity_.end()) {
     if (activity_.size() >= kMaxSources) return;
-    it = activity_.emplace(std::string(id), SourceActivity{}).first;
+    it = activity_.emplace(key, SourceActivity{}).first;
   }
   ++it->second.refused[std::string(refusal_name(why))];
 }
 
-std::optional<SourceActivity> HookActivity::activity(std::string_view id) const {
+std::optional<SourceActivity> HookActivity::activity(std::string_view tenant, std::string_view id) const {
+  const std::string key = joined(tenant, id);
   std::lock_guard lock(mutex_);
-  auto it = activity_.find(id);
+  auto it = activity_.find(key);
   if (it == activity_.end()) return std::nullopt;
   return it->second;
 }
 
-void HookActivity::forget(std::string_view id) {
+void HookActivity::forget(std::string_view tenant, std::string_view id) {
+  const std::string key = joined(tenant, id);
   std::lock_guard lock(mutex_);
-  if (auto it = activity_.find(id); it != activity_.end()) activity_.erase(it);
+  if (auto it = activity_.find(key); it != activity_.end()) activity_.erase(it);
 }
 
 void HookActivity::expire_tokens() {
-  // A token older than twice the window can no longer come with a timestamp inside it.
+  // A token older than twice the window can no longer come with a timestamp inside it. An entry
+  // of token_order_ whose token was released and claimed again since is the later claim's no more.
   const auto horizon = clock_.steady() - 2 * std::chrono::milliseconds(options_.window);
   while (!token_order_.empty() && (token_order_.front().first < horizon || token_order_.size() > kMaxTokens)) {
-    tokens_.erase(token_order_.front().second);
+    auto& [at, key] = token_order_.front();
+    if (auto it = tokens_.find(key); it != tokens_.end() && it->second == at) tokens_.erase(it);
     token_order_.pop_front();
   }
 }
 
-bool HookActivity::seen(std::string_view id, std::string_view token) const {
-  std::string key(id);
-  key.push_back('\n');
-  key.append(token);
+bool HookActivity::claim(std::string_view id, std::string_view token) {
+  std::string key = joined(id, token);
   std::lock_guard lock(mutex_);
-  return tokens_.contains(key);
+  expire_tokens();
+  const auto now = clock_.steady();
+  if (!tokens_.emplace(key, now).second) return false;
+  token_order_.emplace_back(now, std::move(key));
+  return true;
 }
 
-void HookActivity::remember(std::string_view id, std::string_view token) {
-  std::string key(id);
-  key.push_back('\n');
-  key.append(token);
+void HookActivity::release(std::string_view id, std::string_view token) {
+  const std::string key = joined(id, token);
   std::lock_guard lock(mutex_);
-  if (!tokens_.insert(key).second) return;
-  token_order_.emplace_back(clock_.steady(), std::move(key));
-  expire_tokens();
+  tokens_.erase(key);
 }
 
 }  // namespace eventsd::http

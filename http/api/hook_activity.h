@@ -1,7 +1,9 @@
 // What one node knows of the provider webhooks it served (docs/integrations.md): each source's
 // deliveries — the last accepted one, counts accepted and refused by reason — shown by
-// GET /v1/sources; the Mailgun tokens seen within the signature window (a token seen again is a
-// replay); and the per-source rate limit that makes a flood of bad signatures cheap.
+// GET /v1/sources, kept by tenant and id (an id deleted by one tenant and taken by another
+// starts afresh); the Mailgun tokens claimed within the signature window (a token claimed again
+// is a replay, or the same delivery in flight); and the per-source rate limit that makes a flood
+// of bad signatures cheap.
 //
 // This is the node's own memory, not configuration: it starts empty when eventsd starts, and in
 // cluster mode each node counts the deliveries it was sent (docs/api.md, "Sources").
@@ -19,7 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "common/clock.h"
 #include "http/api/rate_limit.h"
@@ -62,16 +64,18 @@ class HookActivity {
   // buckets): nullopt, or the seconds to wait.
   std::optional<unsigned> take(std::string_view tenant, std::string_view id);
 
-  void accepted(std::string_view id, Millis at, std::uint64_t created, std::uint64_t duplicate,
-                std::uint64_t skipped);
-  void refused(std::string_view id, HookRefusal why);
-  std::optional<SourceActivity> activity(std::string_view id) const;
-  void forget(std::string_view id);  // the source was deleted
+  void accepted(std::string_view tenant, std::string_view id, Millis at, std::uint64_t created,
+                std::uint64_t duplicate, std::uint64_t skipped);
+  void refused(std::string_view tenant, std::string_view id, HookRefusal why);
+  std::optional<SourceActivity> activity(std::string_view tenant, std::string_view id) const;
+  void forget(std::string_view tenant, std::string_view id);  // the source was deleted
 
-  // Mailgun: whether `token` of source `id` was accepted within the window; remember() records
-  // it once its delivery is durable (a refused or failed delivery's retry is not a replay).
-  bool seen(std::string_view id, std::string_view token) const;
-  void remember(std::string_view id, std::string_view token);
+  // Mailgun's signature covers its timestamp and token, not the events: a token must carry one
+  // delivery only. claim() takes `token` of source `id` for the delivery at hand, atomically:
+  // false when it was claimed within the window (a replay, or the same delivery in flight).
+  // release() gives it back when that delivery was not accepted (its retry is no replay).
+  bool claim(std::string_view id, std::string_view token);
+  void release(std::string_view id, std::string_view token);
 
  private:
   void expire_tokens();  // with mutex_ held
@@ -80,8 +84,8 @@ class HookActivity {
   const HookOptions options_;
   TokenBuckets limiter_;
   mutable std::mutex mutex_;
-  std::map<std::string, SourceActivity, std::less<>> activity_;
-  std::unordered_set<std::string> tokens_;                           // id + '\n' + token
+  std::map<std::string, SourceActivity, std::less<>> activity_;          // tenant + '\n' + id
+  std::unordered_map<std::string, Clock::Steady::time_point> tokens_;  // id + '\n' + token: claimed at
   std::deque<std::pair<Clock::Steady::time_point, std::string>> token_order_;  // oldest first
 };
 

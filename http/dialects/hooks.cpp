@@ -61,8 +61,11 @@ ApiError refusal_error(HookRefusal why, unsigned retry_after = 0) {
   return ApiError(401, "invalid_signature", "the delivery is not signed for this source");
 }
 
-// What an unknown id is checked as: a source of the kind the request looks like, with a key no
-// signature verifies under.
+// The kind of source the request looks like, by its headers alone (SendGrid's signature headers,
+// else an Authorization header for Postmark, else Mailgun, whose signature is in the body), with
+// a key no signature verifies under. An unknown id is checked as this, and so is a source of
+// another kind than the request looks like: whether an id exists, or what kind it is, shows in
+// no answer and in no amount of work.
 SourceInfo stand_in(const RawRequest& raw, const std::string& id) {
   SourceInfo s;
   s.id = id;
@@ -82,7 +85,26 @@ SourceInfo stand_in(const RawRequest& raw, const std::string& id) {
 
 struct Checked {
   ProviderEvents events;
-  std::string mailgun_token;  // remembered once the delivery is durable
+  std::string mailgun_token;  // claimed for this delivery (HookActivity::claim)
+};
+
+// A Mailgun token claimed for the delivery at hand: given back unless the delivery was accepted
+// (a refusal, a failed write, an exception), so that the provider's retry is no replay.
+class TokenClaim {
+ public:
+  TokenClaim(HookActivity& hooks, std::string id, std::string token)
+      : hooks_(hooks), id_(std::move(id)), token_(std::move(token)) {}
+  TokenClaim(const TokenClaim&) = delete;
+  TokenClaim& operator=(const TokenClaim&) = delete;
+  ~TokenClaim() {
+    if (!kept_ && !token_.empty()) hooks_.release(id_, token_);
+  }
+  void keep() { kept_ = true; }
+
+ private:
+  HookActivity& hooks_;
+  std::string id_, token_;
+  bool kept_ = false;
 };
 using CheckResult = std::variant<Checked, HookRefusal, FieldError>;
 
@@ -109,8 +131,9 @@ std::optional<HookRefusal> window_refusal(std::string_view timestamp, const Requ
 }
 
 // The delivery checked as `source` says (`verify` false: a node of the cluster checked it already)
-// and read into events.
-CheckResult check(const SourceInfo& source, const Request& req, const HookActivity& hooks, bool verify) {
+// and read into events. A Mailgun token is claimed on every node the delivery reaches, the one
+// that writes the tenant's events included.
+CheckResult check(const SourceInfo& source, const Request& req, HookActivity& hooks, bool verify) {
   const std::string_view body = req.raw.body();
   switch (source.kind) {
     case SourceKind::sendgrid: {
@@ -136,8 +159,8 @@ CheckResult check(const SourceInfo& source, const Request& req, const HookActivi
         if (!verify_mailgun(source.signing_key, sig.timestamp, sig.token, sig.signature)) {
           return HookRefusal::invalid_signature;
         }
-        if (hooks.seen(source.id, sig.token)) return HookRefusal::replayed;
       }
+      if (!hooks.claim(source.id, sig.token)) return HookRefusal::replayed;
       return Checked{std::move(delivery.events), sig.token};
     }
     case SourceKind::postmark: {
@@ -156,7 +179,8 @@ CheckResult check(const SourceInfo& source, const Request& req, const HookActivi
 asio::awaitable<Reply> receive(App& app, Request& req) {
   req.query.only({});
   const std::string& id = req.captures.at(0);
-  if (!app.sources || !app.hooks) throw refusal_error(HookRefusal::invalid_signature);
+  // An id no source could have costs nothing more (and takes no limiter bucket): the format is public.
+  if (!app.sources || !app.hooks || !is_valid_source_id(id)) throw refusal_error(HookRefusal::invalid_signature);
   HookActivity& hooks = *app.hooks;
   std::optional<SourceInfo> source;
   {
@@ -168,7 +192,7 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
     throw refusal_error(HookRefusal::invalid_signature);  // deleted while forwarded: now unknown
   }
   auto refuse = [&](HookRefusal why, unsigned retry_after = 0) {
-    if (source) hooks.refused(id, why);
+    if (source) hooks.refused(source->tenant, id, why);
     return refusal_error(why, retry_after);
   };
   if (verify) {
@@ -176,21 +200,23 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
     if (auto wait = hooks.take(tenant, id)) throw refuse(HookRefusal::rate_limited, *wait);
     if (req.raw.body().size() > kMaxHookBody) throw refuse(HookRefusal::too_large);
   }
-  const SourceInfo checked_as = source ? *source : stand_in(req.raw, id);
-  CheckResult result = check(checked_as, req, hooks, verify);
+  SourceInfo shape = stand_in(req.raw, id);
+  const bool known = source && (!verify || source->kind == shape.kind);
+  CheckResult result = check(known ? *source : shape, req, hooks, verify);
   if (auto* why = std::get_if<HookRefusal>(&result)) throw refuse(*why);
-  if (!source) throw refusal_error(HookRefusal::invalid_signature);  // (no stand-in key verifies)
+  if (!known) throw refuse(HookRefusal::invalid_signature);  // (no stand-in key verifies)
   if (auto* e = std::get_if<FieldError>(&result)) {
-    hooks.refused(id, HookRefusal::invalid_payload);
+    hooks.refused(source->tenant, id, HookRefusal::invalid_payload);
     throw bad_param(e->field, e->message);
   }
   Checked& delivery = std::get<Checked>(result);
+  TokenClaim claimed(hooks, id, delivery.mailgun_token);
   req.principal = Principal{"source:" + id, source->tenant};
 
   // Cluster mode: the node that decides the tenant's writes ingests (it trusts this node's check).
   if (verify && app.routing && !app.routing->decides(source->tenant)) {
     Response answer = co_await app.routing->forward(req);
-    if (answer.result_int() < 300 && !delivery.mailgun_token.empty()) hooks.remember(id, delivery.mailgun_token);
+    if (answer.result_int() < 300) claimed.keep();
     co_return Reply(std::move(answer));
   }
 
@@ -214,8 +240,8 @@ asio::awaitable<Reply> receive(App& app, Request& req) {
     for (bool c : outcome.created) ++(c ? created : duplicates);
     position = outcome.position;
   }
-  if (!delivery.mailgun_token.empty()) hooks.remember(id, delivery.mailgun_token);
-  hooks.accepted(id, req.received_at, created, duplicates, delivery.events.skipped);
+  claimed.keep();
+  hooks.accepted(source->tenant, id, req.received_at, created, duplicates, delivery.events.skipped);
 
   std::string body;
   JsonWriter w(body);

@@ -35,7 +35,7 @@ void write_source(JsonWriter& w, const App& app, const SourceInfo& s) {
   if (s.kind == SourceKind::postmark) w.key("username").string(s.username);
   w.key("created_at").string(format_iso8601_ms(s.created_at));
   w.key("updated_at").string(format_iso8601_ms(s.updated_at));
-  const auto a = app.hooks ? app.hooks->activity(s.id) : std::nullopt;
+  const auto a = app.hooks ? app.hooks->activity(s.tenant, s.id) : std::nullopt;
   const SourceActivity none;
   const SourceActivity& act = a ? *a : none;
   w.key("last_delivery_at");
@@ -180,7 +180,7 @@ asio::awaitable<Reply> delete_source(App& app, Request& req) {
     found = s && s->tenant == req.principal.tenant && sources_of(app).remove(txn, id);
   });
   if (!found) throw no_source();
-  if (app.hooks) app.hooks->forget(id);
+  if (app.hooks) app.hooks->forget(req.principal.tenant, id);
   co_return json_response(200, R"({"status":"success"})");
 }
 

@@ -11,10 +11,12 @@
 
 #include "common/encoding.h"
 #include "common/hash.h"
+#include "http/api/hook_activity.h"
 #include "http/dialects/hook_signatures.h"
 #include "http/dialects/provider_events.h"
 #include "tests/support/answers.h"
 #include "tests/support/api_test.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/p256_signer.h"
 #include "tests/support/provider_samples.h"
 
@@ -179,6 +181,34 @@ TEST(HookSignatures, MailgunAndBasicAuth) {
   EXPECT_EQ(http::timestamp_within("-1", 1'000'000, 300'000), std::nullopt);
 }
 
+// A Mailgun token carries one delivery: claimed atomically, given back when the delivery was not
+// accepted, and forgotten only once no timestamp inside the window can come with it.
+TEST(HookActivity, AMailgunTokenIsClaimedOnceUntilReleasedOrPastTheWindow) {
+  test::ManualClock clock;
+  http::HookActivity hooks(clock, {.window = 60'000});
+  EXPECT_TRUE(hooks.claim("mg", "t1"));
+  EXPECT_FALSE(hooks.claim("mg", "t1"));  // the same delivery in flight, or a replay
+  EXPECT_TRUE(hooks.claim("other", "t1"));  // another source's token
+  hooks.release("mg", "t1");
+  EXPECT_TRUE(hooks.claim("mg", "t1"));  // the provider's retry of a delivery that failed
+  clock.advance(std::chrono::seconds(119));
+  EXPECT_FALSE(hooks.claim("mg", "t1"));
+  clock.advance(std::chrono::seconds(2));  // past twice the window: no valid timestamp can come with it
+  EXPECT_TRUE(hooks.claim("mg", "t1"));
+}
+
+// Activity is a tenant's own: an id deleted by one tenant and taken by another starts afresh.
+TEST(HookActivity, ActivityIsKeptByTenantAndId) {
+  test::ManualClock clock;
+  http::HookActivity hooks(clock);
+  hooks.accepted("a", "src", 5, 3, 0, 0);
+  hooks.refused("a", "src", http::HookRefusal::invalid_signature);
+  EXPECT_EQ(hooks.activity("a", "src")->events_created, 3u);
+  EXPECT_FALSE(hooks.activity("b", "src"));
+  hooks.forget("a", "src");
+  EXPECT_FALSE(hooks.activity("a", "src"));
+}
+
 class HooksTest : public ApiTest {
  protected:
   std::string now_seconds() const { return std::to_string(clock_.now_millis() / 1000); }
@@ -286,9 +316,20 @@ TEST_F(HooksTest, SendgridRefusals) {
   EXPECT_EQ(unknown.status, bad.status);
   EXPECT_EQ(unknown.body, bad.body);
   expect_native_error(post_sendgrid("sg", "{}"), 400, "invalid_request", "body");
+  // Nor does a source of another kind than the request looks like: a Mailgun-shaped delivery with
+  // a stale timestamp gets from this SendGrid source what it gets from an unknown id.
+  const std::string mailgun_shaped = R"({"signature":{"timestamp":"1","token":"t","signature":"s"},"event-data":{}})";
+  auto to_known = c.request(bhttp::post, "/hooks/sg", mailgun_shaped);
+  auto to_unknown = c.request(bhttp::post, "/hooks/nope", mailgun_shaped);
+  EXPECT_EQ(to_known.status, to_unknown.status);
+  EXPECT_EQ(to_known.body, to_unknown.body);
+  // An id no source could have is refused before anything else, as a bad signature.
+  auto long_id = c.request(bhttp::post, "/hooks/" + std::string(4000, 'x'), body);
+  EXPECT_EQ(long_id.status, bad.status);
+  EXPECT_EQ(long_id.body, bad.body);
   auto s = source("sg");
   EXPECT_EQ(s.at("refused").at("invalid_signature"), 3);
-  EXPECT_EQ(s.at("refused").at("stale_timestamp"), 2);
+  EXPECT_EQ(s.at("refused").at("stale_timestamp"), 3);  // and the Mailgun-shaped one
   EXPECT_EQ(s.at("refused").at("invalid_payload"), 1);
   auto me = client();
   EXPECT_EQ(count_events(me), 3);
