@@ -3,16 +3,16 @@
 # data directory, wrk with bench/wrk/ingest.lua, sessions mix, 2 s of warm-up), with
 # `perf record --call-graph dwarf` attached to the server for the measured SECONDS. Writes into
 # OUT: perf.data, cpu.txt (the server's user+system time over the run per request and per event,
-# counted while perf samples it, so a few per cent above cpu_per_request.sh's), by_thread.txt
-# (samples per thread), self.txt (self time by thread and symbol) and children.txt (inclusive
-# time by symbol, for the stage entry points). docs/performance.md, "Where the CPU of an ingested
-# event goes", groups these by stage.
+# counted while perf samples it: 3-20% above cpu_per_request.sh's), by_thread.txt (samples per
+# thread), self.txt (self time by thread and symbol), children.txt (inclusive time by symbol) and
+# stages.txt (the samples grouped by stage of the write path by bench/profile_stages.py, as in
+# docs/performance.md, "Where the CPU of an ingested event goes").
 #
 # usage: bench/profile.sh EVENTSD EVENTCTL SECONDS CONNECTIONS BATCH OUT
 #        e.g. bench/profile.sh build/eventsd/eventsd build/tools/eventctl 5 8 100 /tmp/prof-b100
-# perf needs kernel.perf_event_paranoid <= 2 for a process of the same user (root: any).
+# Kernel frames need root or kernel.perf_event_paranoid <= 1.
 source "$(dirname "$0")/lib.sh"
-(($# == 6)) || { sed -n '2,13p' "$0"; exit 2; }
+(($# == 6)) || { sed -n '2,14p' "$0"; exit 2; }
 out=$6
 mkdir -p "$out"
 d=$(mktemp -d)
@@ -38,3 +38,4 @@ report() { perf report -i "$out/perf.data" --stdio --percent-limit 0.3 "$@" 2>/d
 report --no-children --sort comm -g none >"$out/by_thread.txt"
 report --no-children --sort comm,sym -g none >"$out/self.txt"
 report --children --sort sym -g none >"$out/children.txt"
+perf script -i "$out/perf.data" -F comm,ip,sym 2>/dev/null | bench/profile_stages.py >"$out/stages.txt"
