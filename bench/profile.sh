@@ -12,7 +12,7 @@
 #        e.g. bench/profile.sh build/eventsd/eventsd build/tools/eventctl 5 8 100 /tmp/prof-b100
 # Kernel frames need root or kernel.perf_event_paranoid <= 1.
 source "$(dirname "$0")/lib.sh"
-(($# == 6)) || { sed -n '2,14p' "$0"; exit 2; }
+(($# == 6)) || { sed -n '2,13p' "$0"; exit 2; }
 out=$6
 mkdir -p "$out"
 d=$(mktemp -d)
