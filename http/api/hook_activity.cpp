@@ -34,16 +34,21 @@ std::string joined(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-void HookActivity::accepted(std::string_view tenant, std::string_view id, Millis at, std::uint64_t created,
-                            std::uint64_t duplicate, std::uint64_t skipped) {
-  const std::string key = joined(tenant, id);
-  std::lock_guard lock(mutex_);
+SourceActivity* HookActivity::entry(const std::string& key) {
   auto it = activity_.find(key);
   if (it == activity_.end()) {
-    if (activity_.size() >= kMaxSources) return;
+    if (activity_.size() >= kMaxSources) return nullptr;
     it = activity_.emplace(key, SourceActivity{}).first;
   }
-  auto& a = it->second;
+  return &it->second;
+}
+
+void HookActivity::accepted(std::string_view tenant, std::string_view id, Millis at, std::uint64_t created,
+                            std::uint64_t duplicate, std::uint64_t skipped) {
+  std::lock_guard lock(mutex_);
+  SourceActivity* found = entry(joined(tenant, id));
+  if (!found) return;
+  auto& a = *found;
   a.last_delivery_at = at;
   ++a.deliveries;
   a.events_created += created;
@@ -52,14 +57,8 @@ void HookActivity::accepted(std::string_view tenant, std::string_view id, Millis
 }
 
 void HookActivity::refused(std::string_view tenant, std::string_view id, HookRefusal why) {
-  const std::string key = joined(tenant, id);
   std::lock_guard lock(mutex_);
-  auto it = activity_.find(key);
-  if (it == activity_.end()) {
-    if (activity_.size() >= kMaxSources) return;
-    it = activity_.emplace(key, SourceActivity{}).first;
-  }
-  ++it->second.refused[std::string(refusal_name(why))];
+  if (SourceActivity* a = entry(joined(tenant, id))) ++a->refused[std::string(refusal_name(why))];
 }
 
 std::optional<SourceActivity> HookActivity::activity(std::string_view tenant, std::string_view id) const {

@@ -79,6 +79,9 @@ class HookActivity {
 
  private:
   void expire_tokens();  // with mutex_ held
+  // The activity kept under `key` (made when there is room; nullptr when there is none), with
+  // mutex_ held.
+  SourceActivity* entry(const std::string& key);
 
   const Clock& clock_;
   const HookOptions options_;
